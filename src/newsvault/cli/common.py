@@ -1,0 +1,62 @@
+"""Options shared by every command that works on a vault."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newsvault.clock import parse_now
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every vault command knows about how it was called."""
+
+    vault: Path
+    json: bool
+    now: datetime
+    verbosity: int  # -1 quiet, 0 normal, 1+ verbose
+
+    def say(self, message: str) -> None:
+        """Human output: suppressed by ``-q`` and by ``--json`` (stdout is then JSON only)."""
+        if self.verbosity >= 0 and not self.json:
+            click.echo(message)
+
+    def warn(self, message: str) -> None:
+        click.echo(message, err=True)
+
+    def emit_json(self, data: Any) -> None:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+    @property
+    def interactive(self) -> bool:
+        """True when progress bars make sense (a terminal, not JSON, not quiet)."""
+        return sys.stderr.isatty() and not self.json and self.verbosity >= 0
+
+
+def vault_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--vault/--json/--now/-q/-v`` to a command and pass them as ``opts``."""
+
+    @click.option("--vault", "vault", type=click.Path(file_okay=False, path_type=Path),
+                  default=Path("."), show_default=True, help="The vault folder.")
+    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    @click.option("--now", "now", metavar="ISO8601", default=None,
+                  help="Fix the clock (e.g. 2021-01-28T00:00:00Z), for reproducible runs.")
+    @click.option("-q", "--quiet", "quiet", is_flag=True, help="Print only errors.")
+    @click.option("-v", "--verbose", "verbose", count=True, help="Print more (repeatable).")
+    @functools.wraps(func)
+    def wrapper(vault: Path, as_json: bool, now: str | None, quiet: bool, verbose: int,
+                **kwargs: Any) -> Any:
+        opts = Options(vault=vault, json=as_json, now=parse_now(now),
+                       verbosity=-1 if quiet else verbose)
+        return func(opts, **kwargs)
+
+    return wrapper

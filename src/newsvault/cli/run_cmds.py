@@ -1,0 +1,3 @@
+"""Commands of the run stage (registered on newsvault.cli.cli)."""
+
+from newsvault.cli import cli  # noqa: F401

@@ -1,0 +1,119 @@
+"""Typed settings from ``newsvault.toml``.
+
+Each ``[section]`` of the file is one frozen dataclass below; every key has a default,
+so an empty file (or none) is a valid configuration. Unknown sections and keys are
+errors with a "did you mean" hint, because a misspelt key silently ignored is a
+setting the user thinks they have but do not.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from newsvault.errors import ConfigError
+
+CONFIG_NAME = "newsvault.toml"
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "newsvault"
+    description: str = "A permanent mirror of news."
+    base_url: str = ""  # e.g. "https://user.github.io" (absolute links in feeds/sitemap)
+    base_path: str = "/"  # e.g. "/repo/" for GitHub project pages
+    permalink: str = "/:year-:month-:day/:title/"
+    timezone: str = "+08:00"  # how dates are shown on pages
+    per_page: int = 50
+    language: str = "zh"
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    concurrency: int = 16
+    per_host: int = 2
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    feed_deadline: float = 120.0
+    max_bytes: int = 20 * 1024 * 1024
+    max_redirects: int = 5
+    retries: int = 3
+    max_retry_after: float = 60.0
+    user_agent: str = "newsvault/0.1 (+https://github.com/newsvault)"
+    proxy: str = ""  # http://… or socks5://…; empty = from the environment (HTTP(S)_PROXY, ALL_PROXY)
+
+
+@dataclass(frozen=True)
+class ContentConfig:
+    images: str = "keep"  # keep | proxy | local
+    image_proxy: str = "https://images.weserv.nl/?url={url}"
+    max_image_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    git: bool = False  # commit (and push, when the repo has a remote) new posts
+    push: bool = True
+    remote: str = "origin"
+    branch: str = ""  # empty = the current branch
+    site_branch: str = ""  # e.g. "gh-pages"; empty = no branch deploy
+    site_history: bool = False  # False: the site branch is one orphan commit
+    site_folder: str = ""  # copy the built site into this folder
+
+
+@dataclass(frozen=True)
+class Config:
+    site: SiteConfig = field(default_factory=SiteConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    content: ContentConfig = field(default_factory=ContentConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+
+
+def load_config(vault: Path) -> Config:
+    """Read ``vault/newsvault.toml``; a missing file means all defaults."""
+    path = vault / CONFIG_NAME
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return config_from_dict(data, str(path))
+
+
+def config_from_dict(data: dict[str, Any], where: str = CONFIG_NAME) -> Config:
+    sections = {}
+    known = {f.name: f for f in fields(Config)}
+    hints = get_type_hints(Config)
+    for name, value in data.items():
+        if name not in known:
+            raise ConfigError(f"{where}: unknown section [{name}]{_did_you_mean(name, known)}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table of settings")
+        sections[name] = _section(hints[name], value, f"{where}: [{name}]")
+    return Config(**sections)
+
+
+def _section(cls: type, data: dict[str, Any], where: str) -> Any:
+    hints = get_type_hints(cls)
+    values = {}
+    for key, value in data.items():
+        if key not in hints:
+            raise ConfigError(f"{where}: unknown setting {key!r}{_did_you_mean(key, hints)}")
+        expected = hints[key]
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"{where}: {key} must be {expected.__name__}, not {type(value).__name__} ({value!r})"
+            )
+        values[key] = value
+    return cls(**values)
+
+
+def _did_you_mean(name: str, choices: Any) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
