@@ -96,3 +96,19 @@ class Post:
     @property
     def broken(self) -> bool:
         return any(p.broken for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A completed HTTP (or file://) response body, already size-capped and decompressed.
+
+    The fetch stage's client returns this; the content stage (full text, local images)
+    receives a client through the :class:`newsvault.content.Fetcher` protocol and never
+    imports the HTTP library itself.
+    """
+
+    url: str  # final URL after redirects
+    status: int
+    content_type: str  # the Content-Type header ("" when absent), parameters included
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
