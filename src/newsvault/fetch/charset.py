@@ -140,3 +140,13 @@ def _guess(data: bytes) -> str | None:
     if any(m.encoding == "cp1252" and m.chaos <= least_chaos + 0.01 for m in matches):
         return "cp1252"
     return _codec(matches[0].encoding)
+
+
+_C1 = re.compile("[\x80-\x9f]")
+_C1_TABLE = {i: bytes([i]).decode("windows-1252", "ignore") or chr(i) for i in range(0x80, 0xA0)}
+
+
+def fix_c1(text: str) -> str:
+    """C1 control characters (U+0080–U+009F) in feeds are windows-1252 punctuation read as
+    Latin-1 (``&#146;`` for ’): give them back their intended characters."""
+    return text.translate(_C1_TABLE) if _C1.search(text) else text

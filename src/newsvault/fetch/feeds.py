@@ -39,6 +39,8 @@ MAX_EXPANSION = 1_000_000
 _REFUSED = "refused: the document's DOCTYPE declares XML entities that could be abused"
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _PLAIN_ENTITY = re.compile(r"""<!ENTITY\s+([A-Za-z_][\w.-]*)\s+("[^"&%<]*"|'[^'&%<]*')\s*>""")
+_XML_DECL = re.compile(r"<\?xml\b[^<>]*\?>")
+_UNQUOTED_ATTR = re.compile(r"""(<[A-Za-z_][^<>"']*?\s[\w:.-]+)=([^\s"'<>=`]+)(?=[\s/>])""")
 _FIRST_ELEMENT = re.compile(r"<[A-Za-z_]")
 _FEED_LINK = re.compile(
     r"""<link[^>]+type=["']application/(?:rss|atom)\+xml["'][^>]*>""", re.I)
@@ -56,7 +58,14 @@ def parse_feed(data: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     if text[0] in "{[":
         return ParsedFeed("json", jsonfeed.parse_json_feed(text, url), decoded.encoding,
                           decoded.notes)
-    kind, entries = _parse_xml(text, url, expand=check_entities(text))
+    expand = check_entities(text)
+    kind, entries = _parse_xml(text, url, expand=expand)
+    notes = decoded.notes
+    if not entries and kind != "html" and (repaired := repair_xml(text)) != text:
+        kind2, entries2 = _parse_xml(repaired, url, expand=expand)
+        if entries2:
+            kind, entries = kind2, entries2
+            notes += ("malformed XML repaired (stray XML declarations, unquoted attributes)",)
     if kind == "html":
         raise FeedError(_html_message(text, url))
     if not kind:
@@ -64,7 +73,7 @@ def parse_feed(data: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
         if rescued is None:
             raise FeedError(_not_feed_message(text))
         kind, entries = rescued
-    return ParsedFeed(kind, tuple(entries), decoded.encoding, decoded.notes)
+    return ParsedFeed(kind, tuple(entries), decoded.encoding, notes)
 
 
 def check_entities(text: str) -> bool:
@@ -95,6 +104,13 @@ def check_entities(text: str) -> bool:
     if produced > MAX_EXPANSION:
         raise FeedError(_REFUSED + f" (would expand to {produced:,} characters)")
     return True
+
+
+def repair_xml(text: str) -> str:
+    """Fix the breakage lxml's recovery gives up on: XML declarations that are not at the
+    very start (the text is already decoded, so none is needed) and unquoted attributes."""
+    text = _XML_DECL.sub("", text)
+    return _UNQUOTED_ATTR.sub(r'\1="\2"', text)
 
 
 def _split(quoted: str) -> tuple[str, str]:

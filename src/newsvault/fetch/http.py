@@ -165,8 +165,8 @@ class HttpClient:
             body = b""
             if 200 <= response.status_code < 300:
                 if _too_long(response, cap):
-                    raise LimitExceeded(f"Content-Length {response.headers['content-length']} "
-                                        f"is over the {cap:,}-byte limit")
+                    raise LimitExceeded(f"response larger than {cap:,} bytes "
+                                        f"(Content-Length {response.headers['content-length']})")
                 body = await _read(response, cap)
             return Fetched(url=str(response.url), status=response.status_code,
                            content_type=response.headers.get("content-type", ""),

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from newsvault.fetch.charset import fix_c1
 from newsvault.fetch.dates import parse_date
 from newsvault.fetch.urls import absolute_url
 from newsvault.models import Entry
@@ -40,6 +41,8 @@ NS = {
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
 }
+PREFIXES = {"rss": "", "atom": "atom", "content": "content", "dc": "dc", "dcterms": "dcterms",
+            "media": "media", "rdf": "rdf", "itunes": "itunes"}
 RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 _XMLNS = re.compile(r'\s+xmlns(?::[\w.-]+)?="[^"]*"')
 _HTML_TYPES = ("html", "text/html")
@@ -50,21 +53,33 @@ Fields = dict[str, etree._Element]
 
 
 def feed_items(root: etree._Element) -> tuple[str, list[etree._Element]]:
-    """The feed kind ("rss", "rdf", "atom") and its item elements, or ("", []) for none."""
-    local = etree.QName(root).localname.lower()
+    """The feed kind ("rss", "rdf", "atom", or "html") and its item elements.
+
+    Names are matched by local name, so namespaced variants and the undeclared
+    ``rss:item`` prefixes of broken feeds (recovered by lxml as plain names) both work.
+    """
+    local = _local(root.tag).lower()
     if local == "rss":
-        items = [i for ch in root.iterchildren("{*}channel") for i in ch.iterchildren("{*}item")]
-        return "rss", items + list(root.iterchildren("{*}item"))
+        return "rss", [i for ch in _children(root, "channel") for i in _children(ch, "item")] \
+            + _children(root, "item")
     if local == "rdf":
-        items = list(root.iterchildren("{*}item"))
-        for channel in root.iterchildren("{*}channel"):
-            items += channel.iterchildren("{*}item")
-        return "rdf", items
+        return "rdf", _children(root, "item") + [
+            i for ch in _children(root, "channel") for i in _children(ch, "item")]
     if local == "feed":
-        return "atom", list(root.iterchildren("{*}entry"))
+        return "atom", _children(root, "entry")
     if local in _NOT_FEED_ROOTS:
         return "html", []
     return "", []
+
+
+def _local(tag: object) -> str:
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2].rpartition(":")[2]
+
+
+def _children(el: etree._Element, name: str) -> list[etree._Element]:
+    return [child for child in el if _local(child.tag) == name]
 
 
 def entry_from_item(item: etree._Element, base: str) -> Entry:
@@ -102,17 +117,20 @@ def _collect(item: etree._Element) -> tuple[Fields, list[etree._Element]]:
             desc = _media_description(child)
             if desc is not None:
                 fields.setdefault("media:description", desc)
-        elif key == "description" and etree.QName(tag).namespace:
-            fields.setdefault("description", child)  # RSS 1.0's namespaced description
         fields.setdefault(key, child)
     return fields, links
 
 
 def _key(tag: str) -> str | None:
-    if tag[0] != "{":
-        return tag
-    ns, _, local = tag[1:].partition("}")
-    short = NS.get(ns)
+    """"dc:creator"-style key for a child tag; None for namespaces we do not read."""
+    if tag[0] == "{":
+        ns, _, local = tag[1:].partition("}")
+        short = NS.get(ns)
+    else:  # no namespace, or a prefix the feed forgot to declare (recovered as a plain name)
+        prefix, colon, local = tag.partition(":")
+        if not colon:
+            return tag
+        short = PREFIXES.get(prefix)
     if short is None:
         return None
     return f"{short}:{local}" if short else local
@@ -130,8 +148,8 @@ def _text(el: etree._Element | None) -> str | None:
     if el is None:
         return None
     if len(el) == 0:
-        return el.text
-    return inner_xml(el)
+        return fix_c1(el.text) if el.text else el.text
+    return fix_c1(inner_xml(el))
 
 
 def inner_xml(el: etree._Element) -> str:
@@ -148,7 +166,7 @@ def _title(el: etree._Element | None) -> str | None:
     if el is None:
         return None
     if len(el) and el.get("type", "").lower() in _XHTML_TYPES:
-        return "".join(el.itertext())
+        return fix_c1("".join(el.itertext()))
     return _text(el)
 
 
