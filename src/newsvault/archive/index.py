@@ -239,6 +239,14 @@ class Index:
             self.db.execute("BEGIN IMMEDIATE")
             self._upsert([row], keep_guid=False)
 
+    def add_file(self, path: Path) -> None:
+        """Record a post file as it is on disk (imported or adopted posts)."""
+        st = path.stat()
+        row = read_row(str(path), st.st_size, st.st_mtime_ns)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._upsert([row], keep_guid=True)
+
     def rows(self) -> list[IndexRow]:
         return [IndexRow(*r) for r in self.db.execute(
             "SELECT file, size, mtime_ns, link, guid, title, date, site, hash FROM posts "

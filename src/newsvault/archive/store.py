@@ -22,7 +22,7 @@ from newsvault.archive.posts import render_post
 from newsvault.errors import ArchiveError
 from newsvault.models import Article
 
-__all__ = ["write_post", "save_post", "Saved", "link_of_file", "TEMP_SUFFIX"]
+__all__ = ["write_post", "save_post", "save_bytes", "Saved", "link_of_file", "TEMP_SUFFIX"]
 
 TEMP_SUFFIX = ".tmp"
 MAX_SUFFIX = 10_000
@@ -107,10 +107,19 @@ def save_post(posts_dir: Path, article: Article, *, fsync: bool = True,
     failures there). If the very same article (same normalized link) already has the
     name, nothing is written.
     """
-    posts_dir.mkdir(parents=True, exist_ok=True)
-    base = post_filename(article)
     data = render_post(article).encode("utf-8")
-    key = normalize_link(article.link)
+    return save_bytes(posts_dir, post_filename(article), data, normalize_link(article.link),
+                      fsync=fsync, after_temp=after_temp)
+
+
+def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool = True,
+               after_temp: Callable[[Path], None] | None = None) -> Saved:
+    """Atomically store ``data`` as ``base`` (or ``base-2``…) unless that article is there.
+
+    ``key`` is the normalized link; a file under one of the names with the same key, or
+    with exactly the same bytes, counts as "already there".
+    """
+    posts_dir.mkdir(parents=True, exist_ok=True)
     temp: Path | None = None
     try:
         for n in range(1, MAX_SUFFIX):
@@ -118,7 +127,7 @@ def save_post(posts_dir: Path, article: Article, *, fsync: bool = True,
             if final.parent != posts_dir or final.name in ("", ".", ".."):
                 raise ArchiveError(f"refusing to write {final}: outside {posts_dir}")
             if final.exists():
-                if key and link_of_file(final) == key:
+                if (key and link_of_file(final) == key) or _same_bytes(final, data):
                     return Saved(final, False)
                 continue
             if temp is None:
@@ -136,6 +145,13 @@ def save_post(posts_dir: Path, article: Article, *, fsync: bool = True,
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def write_post(posts_dir: Path, article: Article, *, fsync: bool = True,
