@@ -110,5 +110,5 @@ def _check_text(body: str, fm: FrontMatter, out: list[Problem]) -> None:
     if "\ufffd" in body or "\ufffd" in title:
         out.append(Problem("contains U+FFFD (replacement character): text was damaged "
                            "before it was archived"))
-    if _LIQUID.search(body):
+    if _LIQUID.search(body) and fm.values.get("render_with_liquid") is not False:
         out.append(Problem("body contains '{{' or '{%', which Jekyll runs as Liquid"))

@@ -22,8 +22,10 @@ __all__ = ["normalize_title", "link_text", "title_from_link_text", "render_post"
 
 _WS = re.compile(r"[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _CTRL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
-_LINKTEXT = re.compile(r"[\\\[\]<]")
-_LINKTEXT_BACK = re.compile(r"\\([\\\[\]])|&lt;")
+_LINKTEXT = re.compile(r"[\\\[\]<]|&(?=(?:amp;)*lt;)")
+_LINKTEXT_BACK = re.compile(r"\\([\\\[\]])|&amp;(?=(?:amp;)*lt;)|&lt;")
+_LINKTEXT_ESC = {"<": "&lt;", "&": "&amp;", "\\": "\\\\", "[": "\\[", "]": "\\]"}
+_LINKTEXT_UNESC = {"&lt;": "<", "&amp;": "&"}
 _MARKER = re.compile(r"<!--(-?\d+|NaN)-->\n")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -36,16 +38,20 @@ def normalize_title(raw: str) -> str:
 
 
 def link_text(title: str) -> str:
-    """LINKTEXT rule: the title, trimmed, ``\\ [ ]`` backslash-escaped and ``<`` → ``&lt;``."""
+    """LINKTEXT rule: the title, trimmed, ``\\ [ ]`` backslash-escaped and ``<`` → ``&lt;``.
+
+    So that the text stays invertible (and displays as the title), a literal ``&lt;`` in
+    the title is written ``&amp;lt;``; every other ``&`` is kept, as the reference did.
+    """
     title = title.strip()
     if not _LINKTEXT.search(title):
         return title
-    return _LINKTEXT.sub(lambda m: "&lt;" if m.group() == "<" else "\\" + m.group(), title)
+    return _LINKTEXT.sub(lambda m: _LINKTEXT_ESC[m.group()], title)
 
 
 def title_from_link_text(text: str) -> str:
     """Inverse of :func:`link_text`."""
-    return _LINKTEXT_BACK.sub(lambda m: m.group(1) or "<", text)
+    return _LINKTEXT_BACK.sub(lambda m: m.group(1) or _LINKTEXT_UNESC[m.group()], text)
 
 
 def format_date(date: datetime) -> str:
@@ -61,10 +67,24 @@ def _flow(items: tuple[str, ...]) -> str:
     return "[ " + ", ".join(flow_item(i) for i in items) + " ]" if items else "[ ]"
 
 
+_NO_LIQUID = "render_with_liquid: false\n"
+
+
+def _has_liquid(text: str, content: str) -> bool:
+    """Jekyll runs ``{{ }}``/``{% %}`` in a post body as Liquid: one stray ``{%`` in a title
+    would fail the whole site build, so such posts opt out (Jekyll ≥ 4.1)."""
+    return ("{{" in text or "{%" in text or "{{" in content or "{%" in content)
+
+
 def render_post(article: Article) -> str:
-    """The post text for ``article``, byte for byte as POST_FORMAT.md "Layout" says."""
+    """The post text for ``article``, byte for byte as POST_FORMAT.md "Layout" says.
+
+    One addition for hostile input only: ``render_with_liquid: false`` after
+    ``categories:`` when the link text or content holds Liquid delimiters.
+    """
     title = normalize_title(article.title)
     ms = "NaN" if article.ms is None else str(article.ms)
+    text = link_text(title)
     return (
         "---\nlayout: post\n"
         f"title: {double_quoted(title)}\n"
@@ -73,12 +93,13 @@ def render_post(article: Article) -> str:
         f"from: {scalar(article.link)}\n"
         f"tags: {_flow(article.tags)}\n"
         f"categories: {_flow(article.categories)}\n"
-        f"---\n<!--{ms}-->\n[{link_text(title)}]({article.link})\n------\n\n"
+        f"{_NO_LIQUID if _has_liquid(text, article.content) else ''}"
+        f"---\n<!--{ms}-->\n[{text}]({article.link})\n------\n\n"
         f"<div>\n{article.content}\n</div>\n"
     )
 
 
-def _split_link_body(body: str) -> tuple[str, int | None, str | None, str] | None:
+def _split_link_body(body: str, link: str | None) -> tuple[str, int | None, str | None, str] | None:
     """Body of the "link" layout → (layout, ms, link text, content); None if not that layout."""
     m = _MARKER.match(body)
     if not m:
@@ -89,7 +110,9 @@ def _split_link_body(body: str) -> tuple[str, int | None, str | None, str] | Non
     link_line = rest[:line_end] if line_end >= 0 else rest
     after = rest[line_end + 1:] if line_end >= 0 else ""
     text = None
-    if link_line.startswith("[") and link_line.endswith(")"):
+    if link and link_line.startswith("[") and link_line.endswith(f"]({link})"):
+        text = link_line[1:-len(link) - 3]
+    elif link_line.startswith("[") and link_line.endswith(")"):
         cut = link_line.rfind("](")
         if cut > 0:
             text = link_line[1:cut]
@@ -113,7 +136,7 @@ def parse_post(text: str, path: Path) -> Post:
     fm_text, body = split
     fm = read_front_matter(fm_text, problems)
     values = fm.values
-    link_body = _split_link_body(body)
+    link_body = _split_link_body(body, fm.link)
     if link_body is not None:
         layout, ms, text_in_link, content = link_body
     else:

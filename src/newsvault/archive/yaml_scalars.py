@@ -30,17 +30,13 @@ __all__ = ["plain_ok", "flow_plain_ok", "double_quoted", "scalar", "flow_item", 
 
 # Safe beyond doubt in block context: no indicator first, no control/odd whitespace,
 # none of ": ", " #", no trailing ":".
-_FAST_BLOCK = re.compile(
-    r"[^\s\-?:,\[\]{}#&*!|>'\"%@`]"
-    r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\ufffe\uffff"
-    r"\ud800-\udfff]*"
-)
-# Same, for an item of a flow sequence: additionally no , [ ] { }.
-_FAST_FLOW = re.compile(
-    r"[^\s\-?:,\[\]{}#&*!|>'\"%@`]"
-    r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\ufffe\uffff"
-    r"\ud800-\udfff,\[\]{}:]*"
-)
+_ODD = (r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\ufffe\uffff"
+        r"\ud800-\udfff")
+_FIRST = r"[^\-?:,\[\]{}#&*!|>'\"%@`" + _ODD + "]"
+_FAST_BLOCK = re.compile(_FIRST + "[^" + _ODD + "]*")
+# Same, for an item of a flow sequence: additionally none of , [ ] { } : ? (pure
+# PyYAML ends a flow plain scalar at ':' and '?').
+_FAST_FLOW = re.compile(_FIRST + "[^" + _ODD + ",\\[\\]{}:?]*")
 _FAST_WITH_SPACES = re.compile(r"[^ ]+(?: [^ ]+)*")  # single inner spaces only
 # What Ruby Psych (Jekyll) reads as a number, time or symbol although PyYAML may not.
 _PSYCH_NOT_STR = re.compile(
