@@ -15,6 +15,7 @@ articles were not all written keep their old HTTP validators so nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -27,11 +28,12 @@ from newsvault.config import Config
 from newsvault.content import ContentOptions, prepare_content
 from newsvault.errors import FetchError
 from newsvault.fetch import state
+from newsvault.fetch.cleaner import Cleaner
 from newsvault.fetch.entries import to_article
 from newsvault.fetch.feeds import parse_feed
 from newsvault.fetch.http import HttpClient, HttpError, Validators
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchReport
-from newsvault.models import Article, Subscription
+from newsvault.models import Article, Entry, Subscription
 from newsvault.subscriptions import load_subscriptions
 from newsvault.vault import Vault
 
@@ -60,6 +62,10 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
         state.ensure_schema(index.db)
         feeds = asyncio.run(_fetch_all(vault, config, subs, index, now, progress))
         stopped = _write_all(vault, index, feeds, should_stop, progress)
+        # Posts are written without a per-file fsync (two fsyncs per post cost ~1.5 ms,
+        # 45 s for 30,000 posts); one sync here makes them durable before the HTTP
+        # validators that would hide them from the next run are stored.
+        os.sync()
         for feed in feeds:
             if feed.validators is not None and feed.pending == 0:
                 state.store_validators(index.db, feed.sub.url, feed.validators, now)
@@ -86,17 +92,19 @@ async def _fetch_all(vault: Vault, config: Config, subs: list[Subscription], ind
 
     async def one(order: int, sub: Subscription) -> _Feed:
         nonlocal done
-        feed = await _fetch_feed(client, vault, config, order, sub, cache.get(sub.url), index, now)
+        feed = await _fetch_feed(client, cleaner, vault, config, order, sub, cache.get(sub.url),
+                                 index, now)
         done += 1
         if progress:
             progress("fetch", done, len(subs))
         return feed
 
-    async with HttpClient(config.fetch, base_dir=vault.root) as client:
-        return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(subs))))
+    with Cleaner() as cleaner:
+        async with HttpClient(config.fetch, base_dir=vault.root) as client:
+            return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(subs))))
 
 
-async def _fetch_feed(client: HttpClient, vault: Vault, config: Config, order: int,
+async def _fetch_feed(client: HttpClient, cleaner: Cleaner, vault: Vault, config: Config, order: int,
                       sub: Subscription, cached: Validators | None, index: Index,
                       now: datetime) -> _Feed:
     """Fetch, parse and prepare one feed; every failure becomes this feed's error."""
@@ -111,7 +119,7 @@ async def _fetch_feed(client: HttpClient, vault: Vault, config: Config, order: i
             parsed = await asyncio.to_thread(parse_feed, fetched.body, url=fetched.url,
                                              content_type=fetched.content_type)
             notes = list(parsed.notes)
-            await _prepare(feed, parsed.entries, client, vault, config, index, now, notes)
+            await _prepare(feed, parsed.entries, client, vault, config, index, now, notes, cleaner)
             feed.validators = Validators.of(fetched)
             if notes:
                 feed.result = replace(feed.result, error="; ".join(_dedupe(notes)))
@@ -126,20 +134,26 @@ async def _fetch_feed(client: HttpClient, vault: Vault, config: Config, order: i
     return feed
 
 
-async def _prepare(feed: _Feed, entries: tuple, client: HttpClient, vault: Vault, config: Config,
-                   index: Index, now: datetime, notes: list[str]) -> None:
+async def _prepare(feed: _Feed, entries: tuple[Entry, ...], client: HttpClient, vault: Vault,
+                   config: Config, index: Index, now: datetime, notes: list[str],
+                   cleaner: Cleaner) -> None:
     """Entries not yet archived → articles with cleaned content; counts seen and skipped."""
     options = ContentOptions.for_subscription(config.content, feed.sub, config.site.base_path)
+    fresh: list[tuple[int, Entry]] = []
     seen = skipped = 0
     for position, entry in enumerate(entries):
         if not entry.link:
             skipped += 1
-            continue
-        if index.knows(entry.link, entry.guid):
+        elif index.knows(entry.link, entry.guid):
             seen += 1
-            continue
-        content = await prepare_content(entry.content, entry.link, options=options, fetcher=client,
-                                        assets_dir=vault.assets_dir)
+        else:
+            fresh.append((position, entry))
+    if options.images != "local" and options.fulltext_rule is None:  # no network needed
+        results = await cleaner.clean([(e.content, e.link or "") for _, e in fresh], options)
+    else:
+        results = [await prepare_content(e.content, e.link or "", options=options, fetcher=client,
+                                         assets_dir=vault.assets_dir) for _, e in fresh]
+    for (position, entry), content in zip(fresh, results):
         notes.extend(content.notes)
         feed.articles.append((position, to_article(entry, feed.sub, now=now, content=content.html)))
     if skipped:
@@ -161,7 +175,8 @@ def _write_all(vault: Vault, index: Index, feeds: list[_Feed], should_stop: Call
         if link in links or (guid and guid in guids):
             feed.result = replace(feed.result, seen=feed.result.seen + 1)
         else:
-            index.add(write_post(vault.posts_dir, article), article)
+            # One os.sync() after the loop instead of two fsyncs per post (see fetch_vault).
+            index.add(write_post(vault.posts_dir, article, fsync=False), article)
             feed.result = replace(feed.result, new=feed.result.new + 1)
             links.add(link)
             if guid:
