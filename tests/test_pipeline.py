@@ -184,13 +184,26 @@ def test_should_stop_finishes_cleanly_and_nothing_is_lost(server: FeedServer, tm
     body = rss(*(item(i) for i in range(5)))
     url = server.route("/feed", Reply(body=body, headers={"ETag": '"same"'}))
     vault = make_vault(tmp_path, [{"site": "S", "url": url}])
-    calls = iter(range(100))
-    report = run(vault, should_stop=lambda: next(calls) >= 2)
+    written = 0
+
+    def progress(phase: str, done: int, total: int) -> None:
+        nonlocal written
+        written = done if phase == "write" else written
+    report = run(vault, progress=progress, should_stop=lambda: written >= 2)
     assert report.stopped and report.feeds[0].new == 2 and len(posts(vault)) == 2
     # the validators were not stored: the next run fetches in full and writes the rest
     again = run(vault)
     assert "if-none-match" not in server.hits("/feed")[1]
     assert (again.feeds[0].new, again.feeds[0].seen) == (3, 2)
+
+
+def test_should_stop_cancels_feeds_in_flight(server: FeedServer, tmp_path: Path) -> None:
+    url = server.route("/silent", never_answers)
+    vault = make_vault(tmp_path, [{"site": "S", "url": url}])
+    slow = replace(FAST, fetch=replace(FAST.fetch, feed_deadline=60.0, read_timeout=60.0))
+    report = run(vault, slow, should_stop=lambda: True)
+    assert report.stopped
+    assert [(f.status, f.error) for f in report.feeds] == [(ERROR, "not fetched: the run was stopped")]
 
 
 def test_results_are_kept_in_the_index(server: FeedServer, tmp_path: Path) -> None:
