@@ -15,6 +15,12 @@ from newsvault.cli.common import Options, vault_options
 from newsvault.vault import Vault
 
 
+def _shown(name: str) -> str:
+    """A file name safe to print on a terminal (control characters as \\xNN)."""
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c
+                   for c in name)
+
+
 @cli.command("check")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @vault_options
@@ -31,7 +37,7 @@ def check_cmd(opts: Options, path: Path | None) -> None:
         for item in report.reports:
             kind = "BROKEN " if item.broken else "warning"
             text = "; ".join(p.message for p in item.problems)
-            opts.say(f"{kind} {item.path.name}: {text}")
+            opts.say(f"{kind} {_shown(item.path.name)}: {text}")
         opts.say(f"{report.posts} posts: {report.ok} ok, {report.warnings} with warnings, "
                  f"{report.broken} broken ({report.folder})")
     sys.exit(1 if report.broken else 0)
