@@ -97,3 +97,13 @@ def test_damaged_database_is_set_aside_and_rebuilt(tmp_path: Path) -> None:
     with Index.open(vault) as index:
         assert index.knows("https://example.com/a/1")
     assert (vault.state_dir / "index.sqlite.damaged").read_bytes().startswith(b"not a database")
+
+
+def test_bom_and_crlf_posts_are_indexed(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    seed = next(SEED_DIR.glob("*.md"))
+    data = seed.read_bytes().replace(b"\n", b"\r\n")
+    (vault.posts_dir / seed.name).write_bytes(b"\xef\xbb\xbf" + data)
+    with Index.open(vault) as index:
+        assert index.knows("https://www.cna.com.tw/news/firstnews/202101280007.aspx")
+        assert index.rows()[0].title == "美國務卿與英德外長通話 同意就中國議題緊密合作"

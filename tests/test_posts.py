@@ -142,3 +142,12 @@ def test_warns_when_name_does_not_follow_title() -> None:
     assert [p.message for p in post.problems] == ["file name does not follow the title"]
     ok = parse_post(text, Path("2021-01-27-Something else entirely-2.md"))
     assert ok.problems == ()
+
+
+def test_bom_and_crlf_are_tolerated_and_reported(seed_path: Path) -> None:
+    text = seed_path.read_text(encoding="utf-8")
+    clean = parse_post(text, seed_path)
+    odd = parse_post("\ufeff" + text.replace("\n", "\r\n"), seed_path)
+    assert odd.article == clean.article and odd.layout == "link" and not odd.broken
+    assert [p.message for p in odd.problems] == [
+        "file starts with a byte-order mark (U+FEFF)", "file has Windows (CRLF) line endings"]

@@ -97,6 +97,8 @@ def read_row(path: str, size: int, mtime_ns: int) -> IndexRow:
         return IndexRow(name, size, mtime_ns, "", None, "", None, "", "")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     text = data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
     split = split_front_matter(text)
     if split is None:
         return IndexRow(name, size, mtime_ns, "", None, "", None, "", digest)
