@@ -93,3 +93,10 @@ def test_import_copies_skips_and_reports(tmp_path: Path) -> None:
         assert (vault / "_posts" / name).read_bytes() == (REAL_POSTS / name).read_bytes()
     again = json.loads(run("import", str(src), "--vault", str(vault), "--json").stdout)
     assert (again["copied"], again["skipped"]) == (0, 13)
+
+
+def test_check_outside_a_vault_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# not a post\n", encoding="utf-8")
+    out = run("check", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "has no _posts/ folder" in out.stderr and "Traceback" not in out.stderr

@@ -12,6 +12,7 @@ from newsvault.archive.importer import import_archive
 from newsvault.archive.vaultinit import init_vault
 from newsvault.cli import cli
 from newsvault.cli.common import Options, vault_options
+from newsvault.errors import UsageError
 from newsvault.vault import Vault
 
 
@@ -30,7 +31,12 @@ def check_cmd(opts: Options, path: Path | None) -> None:
     PATH is a vault, a _posts folder or one post (default: the vault's _posts/).
     Exit status 1 when any post is broken.
     """
-    report = check_archive(path if path is not None else opts.vault)
+    if path is None:
+        path = Vault(opts.vault).posts_dir
+        if not path.is_dir():
+            raise UsageError(f"{opts.vault.resolve()} has no _posts/ folder: not a vault "
+                             "(give a PATH, or run `newsvault init`)")
+    report = check_archive(path)
     if opts.json:
         opts.emit_json(report.to_dict())
     else:
