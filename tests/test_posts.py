@@ -11,10 +11,10 @@ import yaml
 
 from conftest import make_article
 from newsvault.archive.naming import post_filename
-from newsvault.models import Problem
 from newsvault.archive.posts import (
     link_text, normalize_title, parse_post, read_post, render_post, title_from_link_text,
 )
+from newsvault.models import Problem
 
 
 def test_seed_round_trips_byte_for_byte(seed_path: Path) -> None:
