@@ -68,3 +68,20 @@ def test_jekyll_builds_hostile_posts_with_exact_titles(tmp_path: Path) -> None:
         if not any(c in art.title for c in "*_&`"):  # emphasis, entities, code are markup
             shown_text = html.unescape(shown.group(1)).translate(TYPOGRAPHY)
             assert shown_text == normalize_title(art.title).strip().translate(TYPOGRAPHY)
+
+
+@pytest.mark.jekyll
+def test_liquid_in_a_title_needs_the_opt_out(tmp_path: Path) -> None:
+    """Why render_post adds ``render_with_liquid: false``: without it, one title with
+    ``{% x %}`` makes Jekyll fail the whole build."""
+    site = tmp_path / "site"
+    (site / "_layouts").mkdir(parents=True)
+    (site / "_layouts" / "post.html").write_text(LAYOUT, encoding="utf-8")
+    path = write_post(site / "_posts", make_article("a {% foo %} b"))
+    text = path.read_text(encoding="utf-8")
+    assert "\nrender_with_liquid: false\n" in text
+    path.write_text(text.replace("render_with_liquid: false\n", ""), encoding="utf-8")
+    out = subprocess.run([JEKYLL, "build", "--safe", "-s", str(site), "-d", str(tmp_path / "o")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert "Liquid" in out.stdout + out.stderr
