@@ -224,5 +224,9 @@ def _guid_key(article: Article, sub: Subscription) -> tuple[str, str] | None:
     return ("", article.guid) if ":" in article.guid else (sub.url, article.guid)
 
 
-def _dedupe(notes: list[str]) -> list[str]:
-    return list(dict.fromkeys(notes))
+def _dedupe(notes: list[str], keep: int = 5) -> list[str]:
+    """Distinct notes, at most ``keep`` of them (a feed with 30 broken images is one line)."""
+    unique = list(dict.fromkeys(notes))
+    if len(unique) > keep:
+        return unique[:keep] + [f"and {len(unique) - keep} more"]
+    return unique
