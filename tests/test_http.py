@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from newsvault.config import FetchConfig
-from newsvault.errors import FetchError
+from newsvault.errors import FetchError, LimitExceeded
 from newsvault.fetch.body import BoundedBody
 from newsvault.fetch.http import HttpClient, HttpError, Validators, local_path, retry_after
 from newsvault.fetch.outcomes import Action, classify_exception, classify_status
@@ -115,13 +115,13 @@ def test_server_that_never_answers_hits_the_deadline(server: FeedServer) -> None
 
 def test_trickling_server_hits_the_total_deadline(server: FeedServer) -> None:
     url = server.route("/trickle", trickle(0.2))
-    with pytest.raises(FetchError, match="no complete response within 2 s"):
+    with pytest.raises(LimitExceeded, match="no complete response within 2 s"):
         fetch(url, replace(FAST, retries=0))
 
 
 def test_endless_body_hits_the_size_cap(server: FeedServer) -> None:
     url = server.route("/endless", endless)
-    with pytest.raises(FetchError, match="larger than 1,048,576 bytes"):
+    with pytest.raises(LimitExceeded, match="larger than 1,048,576 bytes"):
         fetch(url)
 
 

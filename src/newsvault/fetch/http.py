@@ -126,7 +126,7 @@ class HttpClient:
                 async with asyncio.timeout(deadline):
                     return await self._with_retries(url, headers, cap, time.monotonic() + deadline)
             except TimeoutError:
-                raise HttpError(f"no complete response within {deadline:g} s", None) from None
+                raise LimitExceeded(f"no complete response within {deadline:g} s") from None
 
     async def _with_retries(self, url: str, headers: dict[str, str], cap: int,
                             deadline: float) -> Fetched:
@@ -137,6 +137,8 @@ class HttpClient:
                 rule = classify_status(fetched.status)
                 problem: str = f"HTTP {fetched.status} ({rule.reason})"
                 status: int | None = fetched.status
+            except LimitExceeded:
+                raise  # size caps are final, and their message says everything
             except (httpx.HTTPError, FetchError, ssl.SSLError) as exc:
                 rule = classify_exception(exc)
                 problem, status, fetched = _describe(exc, rule.reason), None, None
