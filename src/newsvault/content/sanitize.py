@@ -9,7 +9,8 @@ this module checks what nh3 leaves to its user:
 * ``style``: kept as written unless, after CSS escapes and comments are resolved, it
   holds active content (``expression()``, ``javascript:``/``vbscript:``, ``behavior``,
   ``-moz-binding``, ``@import``, or a ``url()`` with a non-http(s), non-image scheme),
-  in which case the whole attribute is dropped.
+  or a ``position: fixed`` overlay (it would cover the mirror's own page), in which case
+  the whole attribute is dropped.
 
 Attribute rewriters (absolutize, image mode) run *after* these checks inside the same
 nh3 pass, in the order the caller gives (see ``clean.py``).
@@ -34,7 +35,8 @@ _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
 _CSS_JUNK = re.compile(r"[\s\x00-\x1f\x7f]+")
 _CSS_URL = re.compile(r"url\(([^)]*)\)?")
 _CSS_ACTIVE = ("expression(", "javascript:", "vbscript:", "livescript:", "behavior:",
-               "behaviour:", "-moz-binding", "@import", "</", "<!")  # fmt: skip
+               "behaviour:", "-moz-binding", "@import", "</", "<!",
+               "position:fixed")  # fmt: skip  (a fixed overlay hijacks the whole mirror page)
 _DATA_TYPE = re.compile(r"data:([^,;]*)", re.I)
 
 
