@@ -33,7 +33,7 @@ from newsvault.content.policy import ALLOWED_TAGS
 _PREFIX = "<!DOCTYPE html><html><head></head><body><div>"
 _SUFFIX = "</div><p>newsvault-sentinel</p></body></html>"
 
-_TAG_NAME = re.compile(r"<\s*/?\s*([a-zA-Z][^\s/>]*)")
+_TAG_NAME = re.compile(r"</?([a-zA-Z][^\s/>]*)")  # how the HTML tokenizer opens a tag
 _LOOKS_ACTIVE = re.compile(
     r"""[\s"'/]on[a-z0-9_-]*\s*=|srcdoc|script\s*:|expression\s*\(|-moz-binding|behaviou?r\s*:|<!|<\?""",
     re.IGNORECASE,
