@@ -36,7 +36,7 @@ from newsvault.content.images import (
     image_urls,
     proxy_url,
 )
-from newsvault.content.oneline import to_one_line
+from newsvault.content.oneline import js_trim, to_one_line
 from newsvault.content.sanitize import AttributeRewriter, sanitize
 from newsvault.content.urls import absolutizer
 from newsvault.errors import ConfigError, FetchError
@@ -115,6 +115,9 @@ def _rewriters(base: str, options: ContentOptions, image_map: Mapping[str, str] 
 def _clean_one_line(one: str, base: str, options: ContentOptions, image_map: Mapping[str, str] | None) -> str:
     """Stages 3–5 over one-line HTML, then the byte-for-byte rule."""
     cleaned = sanitize(embeds_to_links(one, base), _rewriters(base, options, image_map))
+    # removed markup can leave whitespace at the ends; trim it as the one-line rule would,
+    # so cleaning a cleaned body changes nothing
+    cleaned = js_trim(cleaned)
     return one if same_tree(one, cleaned) else cleaned
 
 
