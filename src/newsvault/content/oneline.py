@@ -83,9 +83,9 @@ def to_one_line(html: str) -> str:
 
     Text with no pre-like element gives exactly the reference's result.
     """
-    if "\n" not in html and "\r" not in html:  # already one line: only trim the ends
-        return js_trim(html)
     if not _PRE_TAG.search(html):
+        if "\n" not in html and "\r" not in html:  # already one line: only trim the ends
+            return js_trim(html)
         return _reference_rule(html)
     parts = []
     for text, preserve in _segments(html):
