@@ -135,6 +135,12 @@ def test_failure_keeps_the_feed_content_and_is_noted(site: Site, rule: str, path
     assert len(result.notes) == 1 and "full text failed" in result.notes[0] and reason in result.notes[0]
 
 
+def test_non_html_page_fails(site: Site) -> None:
+    site.add("/doc.pdf", b"%PDF-1.7 " + b"x" * 500, "application/pdf")
+    result = run("<p>kept</p>", site.url("/doc.pdf"), ContentOptions(fulltext="auto"), HttpxFetcher())
+    assert result.html == "<p>kept</p>" and "not an HTML page (application/pdf)" in result.notes[0]
+
+
 def test_oversize_page_fails_by_the_fetcher_limit(site: Site) -> None:
     feed_html = "<p>kept</p>"
     result = run(feed_html, site.url("/news/2024/night-buses.html"), ContentOptions(fulltext="auto"), HttpxFetcher(default_max=1000))

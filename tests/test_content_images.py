@@ -192,3 +192,17 @@ def test_local_mode_without_client_uses_the_proxy() -> None:
     )
     assert result.html == f'<img src="{SEED_FORM}">'
     assert result.notes
+
+
+def test_unwritable_assets_folder_falls_back_and_is_noted(tmp_path: Path) -> None:
+    blocker = tmp_path / "assets"
+    blocker.write_text("a file where the folder should be")
+    site = Site()
+    with serve(site):
+        site.add("/a.png", png(4, 4), "image/png")
+        result = asyncio.run(
+            prepare_content('<img src="/a.png">', site.url("/p.html"), options=ContentOptions(images="local"),
+                            fetcher=HttpxFetcher(), assets_dir=blocker)
+        )
+        assert _srcs(result.html) == [proxy_url(site.url("/a.png"))]
+    assert len(result.notes) == 1 and "image not stored" in result.notes[0]

@@ -120,6 +120,9 @@ async def fetch_fulltext(link: str, rule: str, fetcher: Fetcher) -> FullText:
     page = await fetcher.get(link, accept=PAGE_ACCEPT)
     if page.status >= 400:
         raise FullTextError(f"HTTP {page.status}")
+    kind = page.content_type.split(";", 1)[0].strip().lower()
+    if kind and not (kind.startswith("text/") or "html" in kind or kind.endswith("xml")):
+        raise FullTextError(f"not an HTML page ({kind})")
     text = decode_page(page)
     base = page_base(LexborHTMLParser(text), page.url or link)
     if rule != "auto":

@@ -156,7 +156,10 @@ class ImageStore:
             kind = got.content_type or "no type"
             return Stored(None, f"not an image: {url}: {kind} with non-image content")
         name = f"{hashlib.sha256(got.body).hexdigest()[:32]}.{ext}"
-        _write_once(self.assets_dir / "img" / name, got.body)
+        try:
+            _write_once(self.assets_dir / "img" / name, got.body)
+        except OSError as exc:  # a full or read-only disk loses the copy, not the article
+            return Stored(None, f"image not stored: {url}: {exc}")
         return Stored(site_path(name, self.site_base_path))
 
 
