@@ -8,12 +8,16 @@ import zlib
 from pathlib import Path
 
 import pytest
+from urllib.parse import parse_qs
+
 from content_support import HttpxFetcher, Site, serve
+from hypothesis import given
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from newsvault.content import ContentOptions, ImageStore, clean_html, prepare_content
 from newsvault.content.images import is_proxied, proxy_url, site_path, sniff_image
-from newsvault.content.urls import absolutize, parse_srcset
+from newsvault.content.urls import absolutize, format_srcset, parse_srcset
 
 CNA = "https://imgcdn.cna.com.tw/www/WebPhotos/1024/20210120/2000x1334_0158742081958.jpg"
 SEED_FORM = "https://images.weserv.nl/?url=imgcdn.cna.com.tw/www/WebPhotos/1024/20210120/2000x1334_0158742081958.jpg"
@@ -206,3 +210,24 @@ def test_unwritable_assets_folder_falls_back_and_is_noted(tmp_path: Path) -> Non
         )
         assert _srcs(result.html) == [proxy_url(site.url("/a.png"))]
     assert len(result.notes) == 1 and "image not stored" in result.notes[0]
+
+
+_URL_PART = st.text(alphabet=st.sampled_from(list("abcxyz019/._-,?=&%:")), min_size=1, max_size=20)
+_DESC = st.sampled_from(["", "1x", "2x", "100w", "1.5x"])
+
+
+@given(st.lists(st.tuples(_URL_PART, _DESC), min_size=1, max_size=4))
+def test_srcset_round_trip(candidates: list[tuple[str, str]]) -> None:
+    # a candidate URL may contain commas, but not start or end with one (spec rule)
+    candidates = [(u.strip(","), d) for u, d in candidates if u.strip(",")]
+    assert parse_srcset(format_srcset(candidates)) == candidates
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30))
+def test_proxied_url_is_one_query_value(path: str) -> None:
+    url = "https://img.example/" + path
+    out = proxy_url(url)
+    assert out.startswith("https://images.weserv.nl/?url=img.example/")
+    query = out.split("?", 1)[1]
+    assert "&" not in query and "#" not in query and " " not in query
+    assert parse_qs(query, keep_blank_values=True)["url"] == ["img.example/" + path]
