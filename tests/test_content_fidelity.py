@@ -34,6 +34,38 @@ def test_seed_article_as_multiline_source_gets_the_one_line_rule_then_is_kept() 
     assert clean_html(pretty, SEED_LINK, ContentOptions()).html == body
 
 
+def test_seed_source_in_proxy_mode_gives_the_seed_byte_for_byte() -> None:
+    """The feed sent a plain image URL; the reference proxied it and kept every other byte."""
+    seed = seed_body()
+    plain = "https://imgcdn.cna.com.tw/www/WebPhotos/1024/20210120/2000x1334_0158742081958.jpg"
+    source = seed.replace("https://images.weserv.nl/?url=imgcdn.cna.com.tw/", "https://imgcdn.cna.com.tw/")
+    assert source != seed and plain in source
+    assert clean_html(source, SEED_LINK, ContentOptions(images="proxy")).html == seed
+    assert clean_html(source, SEED_LINK, ContentOptions(images="keep")).html == source
+
+
+PATCHED = {
+    "single-quoted relative link": ("<p class='a'><a href='/x?a=1&amp;b=2'>x</a></p>",
+                                    "<p class='a'><a href='https://a.example/x?a=1&amp;b=2'>x</a></p>"),
+    "unquoted relative image": ("<img src=i.png alt=x data-k='v'>", "<img src=\"https://a.example/i.png\" alt=x data-k='v'>"),
+    "srcset": ("<img srcset='a.png 1x,b.png 2x' class=k>",
+               "<img srcset='https://a.example/a.png 1x, https://a.example/b.png 2x' class=k>"),
+}
+
+
+@pytest.mark.parametrize("name", list(PATCHED))
+def test_only_rewritten_urls_change(name: str) -> None:
+    html, expected = PATCHED[name]
+    assert clean_html(html, "https://a.example/post", ContentOptions()).html == expected
+
+
+def test_patching_is_not_used_when_anything_else_changes() -> None:
+    html = "<p class='a' onclick='x()'><a href='/x'>x</a></p>"
+    assert clean_html(html, "https://a.example/post", ContentOptions()).html == (
+        '<p class="a"><a href="https://a.example/x">x</a></p>'
+    )
+
+
 KEPT = [
     "<p class='a' data-x=\"1\">single 'quotes' &amp; entities&nbsp;kept</p>",
     "<p>unclosed paragraph<p>another",
