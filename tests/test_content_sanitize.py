@@ -182,3 +182,23 @@ def test_generated_markup_is_never_executable(html: str) -> None:
     assert find_executable(out) == []
     # cleaning is stable: cleaning the output again changes nothing
     assert clean_html(out, LINK, ContentOptions()).html == out
+
+
+_SOUP = st.lists(
+    st.sampled_from(
+        ["<", ">", "/", '"', "'", "=", " ", "\t", "\n", "<!--", "-->", "<!", "<?", "on", "click", "error",
+         "p", "a", "img", "script", "style", "svg", "math", "textarea", "noscript", "title", "iframe",
+         "src", "href", "srcdoc", "style", "x", "javascript:", "jav&#x09;ascript:", "&#106;", "alert(1)",
+         "expression(", "data:text/html,", "</", "`", "&", ";", "class", "form", "body", "template"]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SOUP)
+def test_tag_soup_is_never_executable(html: str) -> None:
+    for mode in ("keep", "proxy"):
+        out = clean_html(html, LINK, ContentOptions(images=mode)).html
+        assert find_executable(out) == [], (html, out)
+        assert "\n" not in out

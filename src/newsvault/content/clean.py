@@ -14,9 +14,9 @@ before the URL rewriters so that they only ever see values already judged safe (
 stage so that relative images are proxied or downloaded by their real address.
 Stages 3–5 run in one nh3 pass: nh3 drops elements and attributes, then each
 surviving attribute goes through ``check_attribute`` and the rewriters, in that order
-(``_rewriters`` below). Finally the untouched input — or the input with only its
-rewritten URL values patched — is kept instead of the cleaned string when it parses to
-the same page (``fidelity.py``).
+(``_rewriters`` below). Finally the untouched input — or the input edited in place
+with just those changes (``minimal.py``) — is kept instead of the cleaned string when
+it parses to the same page (``fidelity.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from newsvault.content.embeds import embeds_to_links
 from newsvault.content.fidelity import keep_faithful
-from newsvault.content.policy import URL_ATTRIBUTES
+from newsvault.content.minimal import minimal_edit
 from newsvault.content.fulltext import fetch_fulltext
 from newsvault.content.images import (
     DEFAULT_PROXY,
@@ -117,11 +117,13 @@ def _rewriters(base: str, options: ContentOptions, image_map: Mapping[str, str] 
 def _clean_one_line(one: str, base: str, options: ContentOptions, image_map: Mapping[str, str] | None) -> str:
     """Stages 3–5 over one-line HTML, then the byte-for-byte rule."""
     rewriters = _rewriters(base, options, image_map)
-    cleaned = sanitize(embeds_to_links(one, base), rewriters)
+    prepared = embeds_to_links(one, base)
     # removed markup can leave whitespace at the ends; trim it as the one-line rule would,
     # so cleaning a cleaned body changes nothing
-    cleaned = js_trim(cleaned)
-    return keep_faithful(one, cleaned, rewriters, URL_ATTRIBUTES)
+    cleaned = js_trim(sanitize(prepared, rewriters))
+    if cleaned == one:
+        return one
+    return keep_faithful(one, js_trim(minimal_edit(prepared, rewriters)), cleaned)
 
 
 def clean_html(html: str | None, link: str, options: ContentOptions) -> ContentResult:

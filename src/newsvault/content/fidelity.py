@@ -16,12 +16,11 @@ How "the same tree" is decided:
 * The trees are compared through lexbor's serialization of the whole document, which
   writes every element, attribute (name, value, order), text and comment node.
 
-When the trees differ only because URL attributes were rewritten (a relative link made
-absolute, an image proxied or stored locally), the original is *patched* instead: just
-those attribute values are replaced in the original string, and the patched string is
-kept if it passes the same test against the cleaned output. So a feed item whose only
-change is its image URL keeps every other byte (the seed post's ``class='media'``
-quoting, for one).
+When the trees differ, the original is *edited in place* instead (``minimal.py``: only
+the attributes, comments and elements the sanitizer changes are touched), and the edited
+string is kept if it passes the same test against the cleaned output. So a feed item
+whose only change is its image URL keeps every other byte (the seed post's
+``class='media'`` quoting, for one).
 
 A cheap lexical guard runs first and sends anything that *looks* active (a tag name
 outside the allowlist, ``on…=``, ``srcdoc``, ``…script:``, CSS ``expression(``) to the
@@ -31,9 +30,7 @@ on such input can then never keep the raw bytes. It only costs fidelity, never s
 
 from __future__ import annotations
 
-import html as htmlmod
 import re
-from collections.abc import Callable, Sequence
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -68,63 +65,21 @@ def same_tree(original: str, cleaned: str) -> bool:
     return looks_inert(original) and page_tree(original) == page_tree(cleaned)
 
 
-# A start tag and its attributes, as the tokenizer reads well-formed ones. Odd spellings
-# (a quote inside an attribute name) may be read differently here; the patched result is
-# then a different tree and is not used.
-_START_TAG = re.compile(r"""<([a-zA-Z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
-_VALUED_ATTR = re.compile(r"""([^\s"'>/=]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
-Rewrite = Callable[[str, str, str], "str | None"]
-
-
-def _quoted(value: str, quote: str) -> str:
-    escaped = value.replace("&", "&amp;")
-    if quote == "'":
-        return "'" + escaped.replace("'", "&#39;") + "'"
-    return '"' + escaped.replace('"', "&quot;") + '"'
-
-
-def patch_attributes(original: str, rewriters: Sequence[Rewrite], names: frozenset[str]) -> str:
-    """``original`` with the values of attributes in ``names`` replaced by what
-    ``rewriters`` make of them; everything else byte for byte."""
-    pieces: list[str] = []
-    pos = 0
-    for tag in _START_TAG.finditer(original):
-        name = tag.group(1).lower()
-        offset = tag.start(2)
-        for attr in _VALUED_ATTR.finditer(tag.group(2)):
-            attr_name = attr.group(1).lower()
-            if attr_name not in names:
-                continue
-            group = next(i for i in (2, 3, 4) if attr.group(i) is not None)
-            value: str | None = htmlmod.unescape(attr.group(group))
-            new = value
-            for rewrite in rewriters:
-                new = rewrite(name, attr_name, new) if new is not None else None
-            if new is None or new == value:
-                continue
-            quote = {2: '"', 3: "'", 4: '"'}[group]
-            start = offset + attr.start(group) - (group != 4)
-            end = offset + attr.end(group) + (group != 4)
-            pieces.append(original[pos:start])
-            pieces.append(_quoted(new, quote))
-            pos = end
-    pieces.append(original[pos:])
-    return "".join(pieces)
-
-
-def keep_faithful(original: str, cleaned: str, rewriters: Sequence[Rewrite], names: frozenset[str]) -> str:
-    """What to publish: ``original`` when nothing needs to change, else ``original`` with
-    only its rewritten URL values patched when that gives the same page, else ``cleaned``."""
-    if original == cleaned or not looks_inert(original):
-        return cleaned
-    cleaned_tree = page_tree(cleaned)
-    if page_tree(original) == cleaned_tree:
+def keep_faithful(original: str, edited: str, cleaned: str) -> str:
+    """What to publish: ``original`` when it gives the same page as ``cleaned``, else
+    ``edited`` (the original minimally edited) when that does, else ``cleaned``."""
+    if original == cleaned:
         return original
-    if rewriters:
-        patched = patch_attributes(original, rewriters, names)
-        if patched != original and looks_inert(patched) and page_tree(patched) == cleaned_tree:
-            return patched
+    cleaned_tree: str | None = None
+    if looks_inert(original):
+        cleaned_tree = page_tree(cleaned)
+        if page_tree(original) == cleaned_tree:
+            return original
+    if edited not in (original, cleaned) and looks_inert(edited):
+        cleaned_tree = cleaned_tree or page_tree(cleaned)
+        if page_tree(edited) == cleaned_tree:
+            return edited
     return cleaned
 
 
-__all__ = ["keep_faithful", "looks_inert", "page_tree", "patch_attributes", "same_tree"]
+__all__ = ["keep_faithful", "looks_inert", "page_tree", "same_tree"]

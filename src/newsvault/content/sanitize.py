@@ -98,6 +98,29 @@ def check_attribute(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
+def attribute_allowed(tag: str, attr: str) -> bool:
+    """nh3's allowlist decision for one attribute, as configured below."""
+    return (
+        attr in policy.GENERIC_ATTRIBUTES
+        or attr in policy.TAG_ATTRIBUTES.get(tag, ())
+        or any(attr.startswith(prefix) for prefix in policy.GENERIC_PREFIXES)
+    )
+
+
+def filter_attribute(tag: str, attr: str, value: str, rewriters: Sequence[AttributeRewriter] = ()) -> str | None:
+    """The whole attribute policy of ``sanitize`` for one attribute (allowlist, URL and
+    style checks, then the rewriters): used to edit an original in place (``minimal.py``),
+    whose result is then checked against nh3's own output."""
+    if not attribute_allowed(tag, attr):
+        return None
+    result: str | None = check_attribute(tag, attr, value)
+    for rewrite in rewriters:
+        if result is None:
+            break
+        result = rewrite(tag, attr, result)
+    return result
+
+
 _rewriters: contextvars.ContextVar[Sequence[AttributeRewriter]] = contextvars.ContextVar(
     "newsvault_content_rewriters", default=()
 )
@@ -145,4 +168,12 @@ def sanitize(html: str, rewriters: Sequence[AttributeRewriter] = ()) -> str:
 _LEADING_LF = re.compile(r'(<(?:pre|textarea|listing)(?:\s+[^\s=>]+(?:="[^"]*")?)*>)&#10;')
 
 
-__all__ = ["AttributeRewriter", "check_attribute", "sanitize", "style_is_safe", "url_is_safe"]
+__all__ = [
+    "AttributeRewriter",
+    "attribute_allowed",
+    "check_attribute",
+    "filter_attribute",
+    "sanitize",
+    "style_is_safe",
+    "url_is_safe",
+]
