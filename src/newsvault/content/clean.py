@@ -123,7 +123,7 @@ def _clean_one_line(one: str, base: str, options: ContentOptions, image_map: Map
     cleaned = js_trim(sanitize(prepared, rewriters))
     if cleaned == one:
         return one
-    return keep_faithful(one, js_trim(minimal_edit(prepared, rewriters)), cleaned)
+    return keep_faithful(one, lambda: js_trim(minimal_edit(prepared, rewriters)), cleaned)
 
 
 def clean_html(html: str | None, link: str, options: ContentOptions) -> ContentResult:

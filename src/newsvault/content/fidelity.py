@@ -31,6 +31,7 @@ on such input can then never keep the raw bytes. It only costs fidelity, never s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -40,16 +41,19 @@ _PREFIX = "<!DOCTYPE html><html><head></head><body><div>"
 _SUFFIX = "</div><p>newsvault-sentinel</p></body></html>"
 
 _TAG_NAME = re.compile(r"</?([a-zA-Z][^\s/>]*)")  # how the HTML tokenizer opens a tag
-_LOOKS_ACTIVE = re.compile(
-    r"""[\s"'/]on[a-z0-9_-]*\s*=|srcdoc|script\s*:|expression\s*\(|-moz-binding|behaviou?r\s*:|<!|<\?""",
-    re.IGNORECASE,
-)
+# Searched in the lower-cased text; each pattern starts with a literal so the search is fast.
+_HANDLER = re.compile(r"on[a-z0-9_-]*\s*=")
+_ACTIVE = re.compile(r"script\s*:|expression\s*\(|behaviou?r\s*:|srcdoc|-moz-binding|<!|<\?")
 
 
 def looks_inert(html: str) -> bool:
     """False when a raw string has anything that resembles active markup (see above)."""
-    if _LOOKS_ACTIVE.search(html):
+    lowered = html.lower()
+    if _ACTIVE.search(lowered):
         return False
+    for match in _HANDLER.finditer(lowered):
+        if match.start() > 0 and lowered[match.start() - 1] in " \t\n\f\r\"'/":
+            return False
     return all(m.group(1).lower() in ALLOWED_TAGS for m in _TAG_NAME.finditer(html))
 
 
@@ -65,9 +69,10 @@ def same_tree(original: str, cleaned: str) -> bool:
     return looks_inert(original) and page_tree(original) == page_tree(cleaned)
 
 
-def keep_faithful(original: str, edited: str, cleaned: str) -> str:
+def keep_faithful(original: str, edit: Callable[[], str], cleaned: str) -> str:
     """What to publish: ``original`` when it gives the same page as ``cleaned``, else
-    ``edited`` (the original minimally edited) when that does, else ``cleaned``."""
+    ``edit()`` (the original minimally edited; made only when needed) when that does,
+    else ``cleaned``."""
     if original == cleaned:
         return original
     cleaned_tree: str | None = None
@@ -75,6 +80,7 @@ def keep_faithful(original: str, edited: str, cleaned: str) -> str:
         cleaned_tree = page_tree(cleaned)
         if page_tree(original) == cleaned_tree:
             return original
+    edited = edit()
     if edited not in (original, cleaned) and looks_inert(edited):
         cleaned_tree = cleaned_tree or page_tree(cleaned)
         if page_tree(edited) == cleaned_tree:
