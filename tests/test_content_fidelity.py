@@ -68,6 +68,9 @@ EDITED = {
     "form unwrapped, input dropped": ("<form action=/s><p class=k>t<input name=q></p></form>", "<p class=k>t</p>"),
     "embed turned into a link": ("<p class=k><iframe src='https://www.youtube.com/embed/abcdefgh'></iframe></p>",
                                  "<p class=k><a href=\"https://www.youtube.com/watch?v=abcdefgh\">YouTube video</a></p>"),
+    "self-closing slash kept": ("<img class=k src=i.png />", "<img class=k src=\"https://a.example/i.png\" />"),
+    "broken JSON attribute from the source": ('<a data-x="{"title": "t"}" href="/p" class=k>a</a>',
+                                             '<a data-x="{" href="https://a.example/p" class=k>a</a>'),
     "legacy entity in a URL stays literal": ("<a href='/s?a=1&copy=2' class=k>s</a>",
                                              "<a href='https://a.example/s?a=1&amp;copy=2' class=k>s</a>"),
 }

@@ -25,11 +25,17 @@ from collections.abc import Sequence
 from newsvault.content.policy import ALLOWED_TAGS
 from newsvault.content.sanitize import AttributeRewriter, filter_attribute
 
-_ATTRS = r"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
+# Tags and attributes as the HTML tokenizer splits them: an attribute name runs to
+# whitespace, "/", ">" or "=" (quotes included: ``title":`` is one name), a value is
+# double-quoted, single-quoted, or runs to whitespace or ">". Each attribute is an atomic
+# group, so an unterminated tag fails fast instead of backtracking.
+_NAME = r"(?:[^\s/>=][^\s/>=]*|=[^\s/>=]*)"
+_ATTR_SHAPE = r"""(?>[\s/]*""" + _NAME + r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)"""
+_ATTRS = r"((?:" + _ATTR_SHAPE + r")*)[\s/]*"
 _COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)|<![^>]*>?|<\?[^>]*>?", re.S)
 _CODE = re.compile(r"<(script|style)\b" + _ATTRS + r">.*?(?:</\1\s*>|\Z)", re.I | re.S)
 _TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)" + _ATTRS + ">")
-_ATTR = re.compile(r"""(\s*)([^\s"'>/=][^\s"'>/=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+_ATTR = re.compile(r"""([\s/]*)(""" + _NAME + r""")(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 _DROPPED_VOID = frozenset(
     {"base", "basefont", "bgsound", "embed", "frame", "input", "keygen", "link", "meta", "param", "source", "track"}
 ) - ALLOWED_TAGS
@@ -90,7 +96,9 @@ def _edit_tag(match: re.Match[str], rewriters: Sequence[AttributeRewriter]) -> s
     if name in ALLOWED_TAGS:
         if closing or not attrs.strip(" \t\n\f\r/"):
             return match.group(0)
-        return f"<{match.group(2)}{_edit_attributes(name, attrs, rewriters)}>"
+        whole, start = match.group(0), match.start()
+        edited = _edit_attributes(name, attrs, rewriters)
+        return whole[: match.start(3) - start] + edited + whole[match.end(3) - start :]
     if name in _KEPT_CONTENT:
         return match.group(0)  # removed with its content by the sanitizer: cannot be edited here
     return ""  # unwrapped (form, label, unknown) or a dropped void element
