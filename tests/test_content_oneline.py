@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -39,14 +41,21 @@ def test_nested_pre_and_unclosed_pre() -> None:
     assert to_one_line("x\n <PRE>a\n  b") == "x<PRE>a&#10;  b"
 
 
+def test_line_break_between_attributes_is_a_space_not_nothing() -> None:
+    # the reference made "<aclass=…href=…>" of this (PostGIS feed in the fixtures)
+    html = '<a\nclass="gdoc-markdown__link"\nhref="https://www.postgresql.org/">PostgreSQL\n17</a>'
+    assert to_one_line(html) == '<a class="gdoc-markdown__link" href="https://www.postgresql.org/">PostgreSQL17</a>'
+    assert to_one_line('<img\n  src="a.png"\n  alt="two\n   lines"\n/>') == '<img src="a.png" alt="twolines" />'
+
+
 def test_crlf_is_a_line_break() -> None:
     assert to_one_line("<p>a</p>\r\n  <p>b</p>\r") == "<p>a</p><p>b</p>"
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab <>/p\n\t\u3000\u00a0x=\"'")), max_size=60))
 def test_without_pre_it_is_exactly_the_reference(html: str) -> None:
-    if "pre" in html.lower() or "\r" in html:
-        return
+    if "pre" in html.lower() or "\r" in html or re.search(r"<[a-zA-Z][^<>]*\n", html):
+        return  # pre-like elements and line breaks inside a tag are the two deviations
     assert to_one_line(html) == reference(html)
 
 

@@ -22,20 +22,14 @@ import html.entities
 import re
 from collections.abc import Sequence
 
+from newsvault.content.lexer import ATTR as _ATTR
+from newsvault.content.lexer import ATTRS as _ATTRS
+from newsvault.content.lexer import TAG as _TAG
 from newsvault.content.policy import ALLOWED_TAGS
 from newsvault.content.sanitize import AttributeRewriter, filter_attribute
 
-# Tags and attributes as the HTML tokenizer splits them: an attribute name runs to
-# whitespace, "/", ">" or "=" (quotes included: ``title":`` is one name), a value is
-# double-quoted, single-quoted, or runs to whitespace or ">". Each attribute is an atomic
-# group, so an unterminated tag fails fast instead of backtracking.
-_NAME = r"(?:[^\s/>=][^\s/>=]*|=[^\s/>=]*)"
-_ATTR_SHAPE = r"""(?>[\s/]*""" + _NAME + r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)"""
-_ATTRS = r"((?:" + _ATTR_SHAPE + r")*)[\s/]*"
 _COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)|<![^>]*>?|<\?[^>]*>?", re.S)
 _CODE = re.compile(r"<(script|style)\b" + _ATTRS + r">.*?(?:</\1\s*>|\Z)", re.I | re.S)
-_TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)" + _ATTRS + ">")
-_ATTR = re.compile(r"""([\s/]*)(""" + _NAME + r""")(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 _DROPPED_VOID = frozenset(
     {"base", "basefont", "bgsound", "embed", "frame", "input", "keygen", "link", "meta", "param", "source", "track"}
 ) - ALLOWED_TAGS

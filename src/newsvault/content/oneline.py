@@ -5,7 +5,8 @@ every line trimmed with JavaScript's ``String.prototype.trim`` and the lines joi
 nothing. Keeping the body on one line stops Markdown (kramdown, markdown-it) from touching
 the HTML: a blank line would end the HTML block, an indented line would become code.
 
-The one deliberate difference: inside ``<pre>``, ``<textarea>`` (and the obsolete
+Two deliberate differences. A line break between a tag's attributes becomes one space
+(the reference glued ``<a\nhref>`` into ``<ahref>``, losing the link). And inside ``<pre>``, ``<textarea>`` (and the obsolete
 ``<listing>``/``<xmp>``) whitespace is content, so those lines are not trimmed and their
 newlines are written as ``&#10;`` — the parser turns that back into a line break, and the
 post still stays on one line.
@@ -14,6 +15,8 @@ post still stays on one line.
 from __future__ import annotations
 
 import re
+
+from newsvault.content.lexer import QUOTED_OR_SPACE, TAG
 
 # JavaScript's String.prototype.trim removes WhiteSpace and LineTerminator code points
 # (ECMA-262 §12.2, §12.3): these are not the same as Python's str.isspace (which also
@@ -33,13 +36,32 @@ def js_trim(line: str) -> str:
 
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
+_MAYBE_BROKEN_TAG = re.compile(r"<[a-zA-Z][^<>\n\r]*[\n\r]")  # a line break before a tag's ">"
+
+
+def _space_inside_tags(text: str) -> str:
+    """A line break *between attributes* becomes one space.
+
+    The reference joined ``<a\nhref="…">`` into ``<ahref="…">``, an element named
+    "ahref" and a lost link (real feeds do this: pretty-printed tags). Line breaks in
+    text and inside quoted attribute values still follow the reference rule.
+    """
+
+    def tag(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if "\n" not in whole and "\r" not in whole:
+            return whole
+        whole = whole.replace("\r\n", "\n").replace("\r", "\n")
+        return QUOTED_OR_SPACE.sub(lambda m: m.group(1) or " ", whole)
+
+    return TAG.sub(tag, text) if _MAYBE_BROKEN_TAG.search(text) else text
 
 
 def _reference_rule(text: str) -> str:
     # The reference split on "\n" only; a bare "\r" is split on too, because Jekyll's
     # Markdown reads it as a line break (XML feeds never deliver one: XML parsers
     # normalize it, so ordinary inputs give the reference's bytes).
-    return "".join(js_trim(line) for line in _LINE_BREAK.split(text))
+    return "".join(js_trim(line) for line in _LINE_BREAK.split(_space_inside_tags(text)))
 
 
 def _preserve_newlines(text: str) -> str:
