@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from selectolax.lexbor import LexborHTMLParser
+
 from newsvault.content.urls import is_absolute_http, map_srcset, parse_srcset
 from newsvault.errors import FetchError
 
@@ -73,8 +75,6 @@ def image_rewriter(mapping: Callable[[str], str]) -> Callable[[str, str, str], s
 
 def image_urls(html: str) -> list[str]:
     """Distinct absolute http(s) image URLs in (already cleaned) HTML, in document order."""
-    from selectolax.lexbor import LexborHTMLParser
-
     found: dict[str, None] = {}
     for node in LexborHTMLParser(html).css("img, picture source"):
         attrs = node.attributes
