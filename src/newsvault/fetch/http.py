@@ -86,7 +86,7 @@ class HttpClient:
             max_redirects=config.max_redirects,
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout, pool=None),
             limits=httpx.Limits(max_connections=None,
-                                max_keepalive_connections=config.concurrency * 2),
+                                max_keepalive_connections=config.concurrency),
             headers={"User-Agent": config.user_agent, "Accept-Encoding": "gzip, deflate, br"},
         )
 
