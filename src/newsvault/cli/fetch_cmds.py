@@ -95,6 +95,8 @@ def fetch_cmd(opts: Options) -> None:
         report = fetch_vault(vault, config, now=opts.now, progress=progress)
     if opts.json:
         opts.emit_json(report.to_json())
+    elif not report.feeds:
+        opts.say("No feeds to fetch: add one with `newsvault add URL --site NAME`.")
     elif opts.verbosity >= 0:
         _print(opts, _summary(report))
         opts.say(f"{report.new} new articles from {len(report.feeds)} feeds, "

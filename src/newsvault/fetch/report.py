@@ -7,7 +7,7 @@ when it worked (even if some feeds failed) and 1 only when every feed failed.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +35,6 @@ class FetchReport:
     feeds: tuple[FeedResult, ...] = ()
     stopped: bool = False  # should_stop() ended the run early (articles left unwritten)
     duration: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def new_by_site(self) -> dict[str, int]:
