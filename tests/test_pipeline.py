@@ -171,6 +171,15 @@ def test_every_feed_failing_exits_1(server: FeedServer, tmp_path: Path) -> None:
     assert report.exit_code == 1
 
 
+def test_bad_content_settings_are_a_config_error(tmp_path: Path) -> None:
+    from newsvault.config import ContentConfig
+    from newsvault.errors import ConfigError
+    vault = make_vault(tmp_path, [{"site": "S", "url": "feed.xml", "images": "proxy"}])
+    bad = replace(FAST, content=ContentConfig(image_proxy="https://proxy.example/"))
+    with pytest.raises(ConfigError, match="image_proxy"):
+        run(vault, bad)
+
+
 def test_disabled_feeds_and_local_files(tmp_path: Path) -> None:
     vault = make_vault(tmp_path, [{"site": "local", "url": "feeds/local.xml"},
                                   {"site": "off", "url": "feeds/off.xml", "enabled": False}])

@@ -26,7 +26,7 @@ from newsvault.archive.index import Index
 from newsvault.archive.store import write_post
 from newsvault.config import Config
 from newsvault.content import ContentOptions, prepare_content
-from newsvault.errors import FetchError
+from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
 from newsvault.fetch.cleaner import Cleaner
 from newsvault.fetch.entries import to_article
@@ -60,6 +60,8 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
     a single feed's failure (it is in the report). Config errors (subs.json) do raise."""
     started = time.monotonic()
     subs = [s for s in load_subscriptions(vault.subs_file) if s.enabled]
+    for sub in subs:  # a bad [content] setting is a config error (exit 2), not N feed errors
+        ContentOptions.for_subscription(config.content, sub, config.site.base_path)
     with Index.open(vault) as index:
         state.ensure_schema(index.db)
         feeds = asyncio.run(_fetch_all(vault, config, subs, index, now, progress, should_stop))
@@ -139,12 +141,13 @@ async def _fetch_feed(client: HttpClient, cleaner: Cleaner, vault: Vault, config
             feed.validators = Validators.of(fetched)
             if notes:
                 feed.result = replace(feed.result, error="; ".join(_dedupe(notes)))
-    except FetchError as exc:
+    except NewsvaultError as exc:  # fetch/parse failures, a bad [content] setting
         feed.result = replace(feed.result, status=ERROR, error=str(exc),
                               http_status=exc.status if isinstance(exc, HttpError) else feed.result.http_status)
     except Exception as exc:  # a bug must cost one feed, not the run
         feed.result = replace(feed.result, status=ERROR, error=f"internal error: {type(exc).__name__}: {exc}")
-        feed.articles.clear()
+    # Articles prepared before a failure are still written; the validators are not
+    # stored (they are set only on success), so the next run reads the feed in full.
     feed.result = replace(feed.result, duration=time.monotonic() - started)
     feed.pending = len(feed.articles)
     return feed
