@@ -172,6 +172,29 @@ def test_per_host_limit_is_respected(server: FeedServer) -> None:
     assert peak == 2
 
 
+def test_a_busy_host_does_not_starve_the_others() -> None:
+    """20 slow requests to one host and one request to another, global limit 2: the other
+    host is served at once instead of after the busy host's queue."""
+    with FeedServer() as busy, FeedServer() as other:
+        def slow(handler) -> None:
+            handler.app.stop.wait(0.3)
+            handler.send_reply(Reply(body=b"<rss/>"))
+        busy.route("/slow", slow)
+        other.route("/quick", Reply(body=b"<rss/>"))
+        order: list[str] = []
+
+        async def get(client: HttpClient, url: str, name: str) -> None:
+            await client.get(url)
+            order.append(name)
+
+        async def run() -> None:
+            async with HttpClient(replace(FAST, concurrency=2, per_host=1)) as client:
+                jobs = [get(client, busy.url("/slow"), "busy") for _ in range(6)]
+                await asyncio.gather(*jobs, get(client, other.url("/quick"), "other"))
+        asyncio.run(run())
+    assert order.index("other") <= 1
+
+
 def test_get_is_the_content_fetcher(server: FeedServer) -> None:
     url = server.route("/img", Reply(body=b"\x89PNG" + b"0" * 5000, headers={"Content-Type": "image/png"}))
 

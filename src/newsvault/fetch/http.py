@@ -121,7 +121,8 @@ class HttpClient:
         host = urllib.parse.urlsplit(url).netloc.lower()
         # The slots are held across retries (a rate-limited host gets no other request
         # meanwhile); the deadline starts once they are ours, so queueing is not counted.
-        async with self._global, self._hosts[host]:
+        # Host slot first: a feed queued behind its host must not hold a global slot.
+        async with self._hosts[host], self._global:
             try:
                 async with asyncio.timeout(deadline):
                     return await self._with_retries(url, headers, cap, time.monotonic() + deadline)
