@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
 
 from conftest import REAL_POSTS, SEED_DIR, make_article
 from newsvault.archive.index import SCHEMA_VERSION, Index
-from newsvault.archive.store import write_post
+from newsvault.archive.store import save_post, write_post
 from newsvault.vault import Vault
 
 
@@ -61,6 +62,44 @@ def test_add_keeps_guid_and_sync_tracks_changes(tmp_path: Path) -> None:
     with Index.open(vault) as index:
         assert index.last_sync is not None and index.last_sync.removed == 1
         assert index.count() == 0
+
+
+def test_known_answers_like_knows_for_many_pairs(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    with Index.open(vault) as index:
+        for n in range(3):
+            art = make_article(title=f"T{n}", link=f"https://x.org/{n}", guid=f"tag:x.org,{n}")
+            index.add(write_post(vault.posts_dir, art), art)
+        pairs = [("HTTPS://X.ORG/1#frag", None), (None, "tag:x.org,2"), ("https://x.org/9", None),
+                 ("https://x.org/1", "tag:x.org,9"), (None, None), ("https://x.org/", "other")]
+        pairs += [(f"https://y.org/{n}", f"tag:y.org,{n}") for n in range(1200)]  # > one chunk
+        assert index.known(pairs) == [index.knows(link, guid) for link, guid in pairs]
+        assert index.known(pairs)[:6] == [True, True, False, True, False, False]
+
+
+def test_batched_adds_commit_once_and_a_lost_batch_heals(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    arts = [make_article(title=f"T{n}", link=f"https://x.org/{n}", guid=f"tag:x.org,{n}")
+            for n in range(3)]
+    with Index.open(vault) as index:
+        with index.batch():
+            for art in arts[:2]:
+                saved = save_post(vault.posts_dir, art)
+                index.add(saved.path, art, saved.data)
+            assert index.db.in_transaction
+        assert not index.db.in_transaction
+        assert index.knows(None, "tag:x.org,1")
+        for row in index.rows():  # the hash of the passed bytes is the file's own
+            data = (vault.posts_dir / row.file).read_bytes()
+            assert row.hash == hashlib.blake2b(data, digest_size=16).hexdigest()
+    with Index.open(vault) as index:  # a batch that never commits (a crash) costs only rows
+        index.db.execute("BEGIN IMMEDIATE")
+        saved = save_post(vault.posts_dir, arts[2])
+        index.add(saved.path, arts[2], saved.data)
+        index.db.rollback()
+    with Index.open(vault) as index:
+        assert index.last_sync is not None and index.last_sync.added == 1
+        assert index.knows("https://x.org/2")
 
 
 def test_rebuild_keeps_other_stages_tables(tmp_path: Path) -> None:

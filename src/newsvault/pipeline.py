@@ -23,7 +23,7 @@ from datetime import datetime
 
 from newsvault.archive.identity import guid_key, normalize_link
 from newsvault.archive.index import Index
-from newsvault.archive.store import write_post
+from newsvault.archive.store import save_post
 from newsvault.config import Config
 from newsvault.content import ContentOptions, prepare_content
 from newsvault.errors import NewsvaultError
@@ -160,10 +160,11 @@ async def _prepare(feed: _Feed, entries: tuple[Entry, ...], client: HttpClient, 
     options = ContentOptions.for_subscription(config.content, feed.sub, config.site.base_path)
     fresh: list[tuple[int, Entry]] = []
     seen = skipped = 0
-    for position, entry in enumerate(entries):
+    known = index.known((e.link, guid_key(e.guid, feed.sub.url)) for e in entries)
+    for position, (entry, archived) in enumerate(zip(entries, known)):
         if not entry.link:
             skipped += 1
-        elif index.knows(entry.link, guid_key(entry.guid, feed.sub.url)):
+        elif archived:
             seen += 1
         else:
             fresh.append((position, entry))
@@ -195,7 +196,8 @@ def _write_all(vault: Vault, index: Index, feeds: list[_Feed], should_stop: Call
     if not fsync_each:
         index.db.execute("PRAGMA synchronous=OFF")
     try:
-        return _write_queue(vault, index, queue, should_stop, progress, fsync_each)
+        with index.batch():  # one commit for the run's rows, not one per post
+            return _write_queue(vault, index, queue, should_stop, progress, fsync_each)
     finally:
         if not fsync_each:
             os.sync()
@@ -213,7 +215,8 @@ def _write_queue(vault: Vault, index: Index, queue: list[tuple[Article, int, int
         if link in links or (guid and guid in guids):
             feed.result = replace(feed.result, seen=feed.result.seen + 1)
         else:
-            index.add(write_post(vault.posts_dir, article, fsync=fsync), article)
+            saved = save_post(vault.posts_dir, article, fsync=fsync)
+            index.add(saved.path, article, saved.data)
             feed.result = replace(feed.result, new=feed.result.new + 1)
             links.add(link)
             if guid:

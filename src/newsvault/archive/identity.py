@@ -8,6 +8,7 @@ the reference's substring check lost articles.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["guid_key", "normalize_link", "TRACKING_PARAMS"]
@@ -25,6 +26,7 @@ def _tracking(param: str) -> bool:
     return key.startswith("utm_") or key in TRACKING_PARAMS
 
 
+@lru_cache(maxsize=1024)  # writing one post asks for its link's key three times
 def normalize_link(url: str | None) -> str:
     """The dedup key of a link ("" for none). Never raises."""
     if not url:

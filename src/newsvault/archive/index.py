@@ -19,6 +19,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -234,13 +235,51 @@ class Index:
         return bool(guid) and self.db.execute(
             "SELECT 1 FROM posts WHERE guid=? LIMIT 1", (guid,)).fetchone() is not None
 
-    def add(self, path: Path, article: Article) -> None:
-        """Record a post just written (keeps the guid, which the file itself does not hold)."""
+    def known(self, items: Iterable[tuple[str | None, str | None]]) -> list[bool]:
+        """:meth:`knows` for many (link, guid) pairs at once: two queries, not two per pair."""
+        pairs = [(normalize_link(link), guid) for link, guid in items]
+        links = self._present("link", {link for link, _ in pairs if link})
+        guids = self._present("guid", {guid for _, guid in pairs if guid})
+        return [bool(link) and link in links or bool(guid) and guid in guids
+                for link, guid in pairs]
+
+    def _present(self, column: str, values: set[str]) -> set[str]:
+        """Which of ``values`` occur in ``column`` (queried in chunks below SQLite's
+        variable limit)."""
+        found: set[str] = set()
+        todo = sorted(values)
+        for start in range(0, len(todo), 500):
+            chunk = todo[start:start + 500]
+            found.update(v for (v,) in self.db.execute(
+                f"SELECT {column} FROM posts WHERE {column} IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return found
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Let the :meth:`add` calls inside share one transaction, committed at the end.
+
+        Safe because the index is a cache: a crash before the commit loses only rows that
+        the next :meth:`open` reads back from the post files themselves.
+        """
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            yield
+
+    def add(self, path: Path, article: Article, data: bytes | None = None) -> None:
+        """Record a post just written (keeps the guid, which the file itself does not hold).
+
+        ``data`` is the file's content when the caller has it, to spare reading it back.
+        """
         st = path.stat()
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
         row = IndexRow(path.name, st.st_size, st.st_mtime_ns, normalize_link(article.link),
                        article.guid, normalize_title(article.title), format_date(article.date),
                        article.site, hashlib.blake2b(data, digest_size=16).hexdigest())
+        if self.db.in_transaction:  # inside batch()
+            self._upsert([row], keep_guid=False)
+            return
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self._upsert([row], keep_guid=False)

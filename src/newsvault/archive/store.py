@@ -33,6 +33,7 @@ _FROM = re.compile(rb"^from:[ \t]*(.*?)[ \t]*$", re.M)
 class Saved:
     path: Path
     written: bool  # False: the very same article was already there
+    data: bytes | None = None  # what was written (when ``written``): no need to read it back
 
 
 def link_of_file(path: Path) -> str | None:
@@ -138,7 +139,7 @@ def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool
                 temp = None
                 if fsync:
                     _fsync_dir(posts_dir)
-                return Saved(final, True)
+                return Saved(final, True, data)
         raise ArchiveError(f"{posts_dir}: more than {MAX_SUFFIX} posts named {base}")
     except OSError as exc:
         raise ArchiveError(f"cannot write {base} in {posts_dir}: {exc.strerror or exc}") from exc
