@@ -61,9 +61,10 @@ def count_sites(paths: list[Path]) -> Mapping[str, int]:
 
 
 def publish_vault(vault: Vault, config: Config, *, now: datetime, site_built: bool = True,
-                  count: Callable[[list[Path]], Mapping[str, int]] = count_sites) -> PublishReport:
+                  count: Callable[[list[Path]], Mapping[str, int]] | None = None) -> PublishReport:
     """Run every configured publish target; never raises for a target's failure."""
     pub = config.publish
+    count = count or count_sites
     notes: list[str] = []
     errors: list[str] = []
     root = vault.root
