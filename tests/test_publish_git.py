@@ -37,6 +37,7 @@ def test_commit_new_posts_message_counts_per_source(tmp_path: Path) -> None:
     _post(vault, "2021-01-27-b.md", "CNA")
     _post(vault, "2021-01-27-c.md", "BBC")
     (vault / "notes.txt").write_text("the user's own file, not part of the archive")
+    (vault / "_posts" / ".2021-01-27-d.md.123.tmp").write_text("half a post")  # crash leftover
     result = commit_archive(vault, now=NOW, count_sites=_sites)
     assert result is not None
     assert sh(vault, "log", "-1", "--format=%s") == "update 2021-01-28T00:00:00Z"

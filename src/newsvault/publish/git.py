@@ -40,6 +40,12 @@ from newsvault.publish.gitcli import (
 ARCHIVE_PATHS = ("_posts", "assets")
 
 
+def _pathspec(paths: list[str]) -> list[str]:
+    """The paths minus hidden files (temporary files of an interrupted write; Jekyll
+    ignores dotfiles too, so nothing the site shows is left out)."""
+    return [*paths, *(f":(exclude,glob){p}/**/.*" for p in paths)]
+
+
 @dataclass(frozen=True)
 class CommitResult:
     sha: str
@@ -91,16 +97,16 @@ def commit_archive(root: Path, *, now: datetime,
     paths_present = existing(root, paths)
     if not paths_present:
         return None
-    git(root, "add", "-A", "--", *paths_present)
-    changed = zlist(root, "diff", "--cached", "--name-only", "-z", "--", *paths_present)
+    spec = _pathspec(paths_present)
+    git(root, "add", "-A", "--", *spec)
+    changed = zlist(root, "diff", "--cached", "--name-only", "-z", "--", *spec)
     if not changed:
         return None
-    added = zlist(root, "diff", "--cached", "--name-only", "--diff-filter=A", "-z",
-                  "--", *paths_present)
+    added = zlist(root, "diff", "--cached", "--name-only", "--diff-filter=A", "-z", "--", *spec)
     new_posts = [root / p for p in added if p.startswith("_posts/")]
     message = commit_message(now, count_sites(new_posts), len(changed))
     git(root, *identity_args(root), "commit", "-q", "--no-verify", "-F", "-",
-        "--", *paths_present, input=message.encode("utf-8"))
+        "--", *spec, input=message.encode("utf-8"))
     return CommitResult(sha=out(root, "rev-parse", "HEAD"), message=message,
                         added=tuple(added), changed=len(changed))
 
