@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean test-reliability
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# SIGKILL `newsvault run` at 25 random moments while it fetches; every article exactly once.
+test-reliability: $(STAMP)
+	$(PY) tests/reliability/crash_run.py --rounds 25 -v
 
 bench: $(STAMP)
 	$(PY) -m bench
