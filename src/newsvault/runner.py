@@ -142,7 +142,7 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
     with VaultLock(vault, command="newsvault run") as lock:
         fetched = stages.fetch(vault, config, now=now, progress=progress,
                                should_stop=stop.is_set)
-        if stop.is_set():
+        if stop.is_set() or getattr(fetched, "stopped", False):
             return RunReport(now=now, fetch=fetched, stopped=True, stale_lock=lock.stale)
         built, build_error = None, None
         try:
