@@ -42,12 +42,18 @@ def template_text(name: str) -> str:
     return (resources.files("newsvault") / "init_templates" / name).read_text(encoding="utf-8")
 
 
-def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = True
-                   ) -> ScaffoldReport:
-    """Add the automation files that are missing; optionally ``git init`` the folder."""
+def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = True,
+                   examples: bool = True) -> ScaffoldReport:
+    """Add the automation files that are missing; optionally ``git init`` the folder.
+
+    ``examples=False`` (adopting an existing archive) writes no example ``subs.json``:
+    an archive must not start mirroring sources its owner never chose.
+    """
     written: list[str] = []
     kept: list[str] = []
     for rel, template in TEMPLATES.items():
+        if rel == "subs.json" and not examples:
+            continue
         text = string.Template(template_text(template)).safe_substitute(title=title)
         target = root / rel
         if rel == ".gitignore" and target.exists():

@@ -13,6 +13,8 @@ from pathlib import Path
 from newsvault.archive.index import Index, SyncReport
 from newsvault.config import Config
 from newsvault.errors import ArchiveError
+from newsvault.publish.gitcli import is_repository
+from newsvault.scaffold import scaffold_vault
 from newsvault.vault import Vault
 
 __all__ = ["InitReport", "init_vault", "default_config_text"]
@@ -26,10 +28,13 @@ class InitReport:
     adopted: bool = False  # the folder already had _posts/ (and maybe subs.json)
     posts: int = 0
     index: SyncReport | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. an old workflow that also commits
+    git_initialized: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {"vault": str(self.root), "created": self.created, "kept": self.kept,
-                "adopted": self.adopted, "posts": self.posts}
+                "adopted": self.adopted, "posts": self.posts, "notes": self.notes,
+                "git_initialized": self.git_initialized}
 
 
 def _toml_value(value: object) -> str:
@@ -52,6 +57,17 @@ def default_config_text() -> str:
             lines.append(f"# {item.name} = {_toml_value(getattr(values, item.name))}")
         lines.append("")
     return "\n".join(lines)
+
+
+def config_text(*, commit: bool) -> str:
+    """The commented defaults; in a git repository, committing new posts is switched on
+    (the hourly workflow relies on it)."""
+    text = default_config_text()
+    if commit:
+        text = text.replace("# [publish]\n# git = false\n",
+                            "[publish]\ngit = true  # commit new posts (and push when there is a "
+                            "remote); the hourly workflow relies on it\n")
+    return text
 
 
 def _create(path: Path, text: str, report: InitReport) -> None:
@@ -79,8 +95,16 @@ def init_vault(root: Path) -> InitReport:
             report.created.append("_posts/")
     except OSError as exc:
         raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}") from exc
-    _create(vault.config_file, default_config_text(), report)
-    _create(vault.subs_file, "[]\n", report)
+    # The automation files (.gitignore, README, workflow; example subs.json for a new
+    # vault) and `git init`: see newsvault.scaffold. Existing files are kept.
+    scaffold = scaffold_vault(root, examples=not report.adopted)
+    report.created += [p for p in scaffold.written if p not in report.created]
+    report.kept += list(scaffold.kept)
+    report.notes += list(scaffold.notes)
+    report.git_initialized = scaffold.git_initialized
+    _create(vault.config_file, config_text(commit=is_repository(root)), report)
+    if "subs.json" not in scaffold.written:
+        _create(vault.subs_file, "[]\n", report)
     with Index.open(vault) as index:
         report.index = index.last_sync
         report.posts = index.count()
