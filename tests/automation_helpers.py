@@ -57,7 +57,9 @@ def clone(tmp_path: Path, remote: Path, name: str) -> Path:
 
 
 def remote_files(remote: Path, ref: str = "main") -> list[str]:
-    return sh(remote, "ls-tree", "-r", "--name-only", ref).splitlines()
+    out = subprocess.run(["git", "-C", str(remote), "ls-tree", "-r", "-z", "--name-only", ref],
+                         capture_output=True, check=True).stdout.decode("utf-8")
+    return [name for name in out.split("\0") if name]
 
 
 def newsvault_env() -> dict[str, str]:

@@ -16,7 +16,7 @@ from automation_helpers import isolate_git, make_remote_and_clone, remote_files,
 from newsvault.config import Config, PublishConfig
 from newsvault.errors import BuildError, LockedError, UsageError
 from newsvault.lock import VaultLock
-from newsvault.runner import Loop, Stages, StopFlag, parse_duration, run_once
+from newsvault.runner import Loop, Stages, StopFlag, parse_duration, run_once, sweep_temp_files
 from newsvault.vault import Vault
 
 NOW = datetime(2021, 1, 28, tzinfo=timezone.utc)
@@ -182,3 +182,38 @@ def test_parse_duration_sums_parts(parts: list[tuple[int, str]]) -> None:
             parse_duration(text)
     else:
         assert parse_duration(text) == total
+
+
+def test_sweep_removes_temp_files_of_dead_writers_only(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    vault = Vault(tmp_path)
+    posts_dir = vault.posts_dir
+    (posts_dir).mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        files = {
+            "dead": posts_dir / f".2021-01-27-a.md.{dead}.tmp",
+            "alive": posts_dir / f".2021-01-27-b.md.{alive.pid}.tmp",
+            "old": posts_dir / ".odd-name.tmp",
+            "new": posts_dir / ".fresh-odd-name.tmp",
+            "post": posts_dir / "2021-01-27-c.md",
+            "asset": vault.assets_dir / "img" / f".x.png.{dead}.tmp",
+        }
+        for path in files.values():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("x")
+        past = time.time() - 7200
+        os.utime(files["old"], (past, past))
+        swept = sweep_temp_files(vault)
+        assert sorted(swept) == sorted(p.relative_to(tmp_path).as_posix() for k, p in
+                                       files.items() if k in ("dead", "old", "asset"))
+        assert files["alive"].exists() and files["new"].exists() and files["post"].exists()
+    finally:
+        alive.kill()
+        alive.wait()

@@ -15,6 +15,7 @@ power loss) leaves complete posts only; the kernel drops its lock.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import signal
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
@@ -75,6 +77,7 @@ class RunReport:
     publish: PublishReport | None = None
     stopped: bool = False
     stale_lock: LockHolder | None = None
+    swept: tuple[str, ...] = ()  # temporary files a killed run left behind, removed
 
     @property
     def new_articles(self) -> int:
@@ -140,10 +143,12 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
     """One locked run; raises LockedError (exit 3) when another run holds the vault."""
     stop = stop or StopFlag()
     with VaultLock(vault, command="newsvault run") as lock:
+        swept = sweep_temp_files(vault)
         fetched = stages.fetch(vault, config, now=now, progress=progress,
                                should_stop=stop.is_set)
         if stop.is_set() or getattr(fetched, "stopped", False):
-            return RunReport(now=now, fetch=fetched, stopped=True, stale_lock=lock.stale)
+            return RunReport(now=now, fetch=fetched, stopped=True, stale_lock=lock.stale,
+                             swept=swept)
         built, build_error = None, None
         try:
             built = stages.build(vault, config, progress=progress)
@@ -152,7 +157,48 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
         published = (publish_vault(vault, config, now=now, site_built=build_error is None)
                      if publish else None)
         return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
-                         publish=published, stale_lock=lock.stale)
+                         publish=published, stale_lock=lock.stale, swept=swept)
+
+
+_TEMP = re.compile(r"^\..+\.(\d+)\.tmp$")
+
+
+def sweep_temp_files(vault: Vault, max_age: float = 3600.0) -> tuple[str, ...]:
+    """Remove the hidden ``.NAME.PID.tmp`` files of writers that died (SIGKILL, power loss).
+
+    Called under the vault lock. A file is stale when the PID in its name is not a live
+    process (or is this very process, which has written nothing yet), or when it has no
+    PID and is older than ``max_age``. They are never part of the archive (commits skip
+    hidden files, Jekyll ignores them); removing them keeps ``_posts/`` clean.
+    """
+    removed = []
+    folders = [vault.posts_dir] + ([vault.assets_dir] if vault.assets_dir.is_dir() else [])
+    for folder in folders:
+        candidates = folder.rglob(".*.tmp") if folder == vault.assets_dir else folder.glob(".*.tmp")
+        for path in candidates:
+            if path.is_file() and _stale(path, max_age):
+                path.unlink(missing_ok=True)
+                removed.append(path.relative_to(vault.root).as_posix())
+    return tuple(removed)
+
+
+def _stale(path: Path, max_age: float) -> bool:
+    match = _TEMP.match(path.name)
+    if match is None:
+        try:
+            return time.time() - path.stat().st_mtime > max_age
+        except OSError:
+            return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # no such process (or no such PID at all)
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 @dataclass

@@ -79,6 +79,8 @@ def summary_lines(report: RunReport) -> list[str]:
              f"{'s' if report.new_articles != 1 else ''}"]
     if report.stale_lock:
         lines.append(f"  took over a stale lock ({report.stale_lock.describe()})")
+    if report.swept:
+        lines.append(f"  removed {len(report.swept)} temporary file(s) a killed run left behind")
     by_site = getattr(report.fetch, "new_by_site", {}) or {}
     for site, n in sorted(by_site.items(), key=lambda kv: (-kv[1], kv[0])):
         if n:
@@ -125,6 +127,7 @@ def report_dict(report: RunReport) -> dict[str, Any]:
         "exit_code": report.exit_code,
         "stopped": report.stopped,
         "stale_lock": _plain(report.stale_lock),
+        "swept": list(report.swept),
         "fetch": _plain(report.fetch),
         "build": _plain(report.build),
         "build_error": report.build_error,
