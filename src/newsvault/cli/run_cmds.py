@@ -75,8 +75,14 @@ def _show(opts: Options, report: RunReport) -> None:
 def summary_lines(report: RunReport) -> list[str]:
     """A short human summary of a run."""
     stamp = report.now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    lines = [f"run {stamp}: {report.new_articles} new article"
-             f"{'s' if report.new_articles != 1 else ''}"]
+    feeds = tuple(getattr(report.fetch, "feeds", ()) or ())
+    failed = [f for f in feeds if getattr(f, "status", "") == "error"]
+    head = (f"run {stamp}: {report.new_articles} new article"
+            f"{'s' if report.new_articles != 1 else ''}")
+    if feeds:
+        head += f" from {len(feeds)} feed{'s' if len(feeds) != 1 else ''}"
+        head += f" ({len(failed)} failed)" if failed else ""
+    lines = [head]
     if report.stale_lock:
         lines.append(f"  took over a stale lock ({report.stale_lock.describe()})")
     if report.swept:
@@ -85,11 +91,14 @@ def summary_lines(report: RunReport) -> list[str]:
     for site, n in sorted(by_site.items(), key=lambda kv: (-kv[1], kv[0])):
         if n:
             lines.append(f"  {site}: {n}")
+    lines += [f"  failed: {f.site} ({f.url}): {f.error}" for f in failed]
     if report.stopped:
         lines.append("  stopped early: the site was not built or published (the next run will)")
         return lines
     if report.build is not None:
-        lines.append(f"  site built in {_site_dir(report)}")
+        posts = getattr(report.build, "posts", None)
+        what = f"{posts} posts" if posts is not None else "site"
+        lines.append(f"  site built: {what} in {_site_dir(report)}")
     lines += _publish_lines(report)
     return lines
 
