@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
@@ -42,7 +44,9 @@ def run_command(opts: Options, every: str | None, no_publish: bool) -> None:
     stop = StopFlag()
     with stop_on_signals(stop, notify=opts.warn):
         if every is None:
-            report = run_once(vault, config, now=opts.now, publish=not no_publish, stop=stop)
+            with _progress(opts) as progress:
+                report = run_once(vault, config, now=opts.now, publish=not no_publish,
+                                  stop=stop, progress=progress)
             _show(opts, report)
             sys.exit(report.exit_code)
         interval = parse_duration(every)
@@ -54,6 +58,28 @@ def run_command(opts: Options, every: str | None, no_publish: bool) -> None:
         opts.say(f"stopped after {loop.runs} run{'s' if loop.runs != 1 else ''}"
                  + (f" ({stop.signal_name})" if stop.signal_name else ""))
     sys.exit(0)
+
+
+@contextmanager
+def _progress(opts: Options) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Progress bars (one per stage: fetch, write, read, …) on a terminal, else nothing."""
+    if not opts.interactive:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def _error(opts: Options, exc: NewsvaultError) -> None:
