@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,7 +11,13 @@ import pytest
 
 from automation_helpers import clone, isolate_git, make_remote_and_clone, remote_files, sh
 from newsvault.errors import ConfigError, PublishError
-from newsvault.publish.git import commit_archive, deploy_site_branch, push_archive
+from newsvault.publish.git import (
+    commit_archive,
+    deploy_site_branch,
+    push_archive,
+    rebase_in_progress,
+    recover_interrupted_rebase,
+)
 
 NOW = datetime(2021, 1, 28, 0, 0, tzinfo=timezone.utc)
 
@@ -185,3 +192,39 @@ def test_site_branch_must_not_be_the_archive_branch(tmp_path: Path) -> None:
     _, vault = make_remote_and_clone(tmp_path)
     with pytest.raises(ConfigError, match="archive's own branch"):
         deploy_site_branch(vault, _site(vault, "x"), branch="main", message="m")
+
+
+def _start_conflicting_rebase(tmp_path: Path) -> tuple[Path, Path]:
+    """A vault left in the middle of a rebase stopped on an add/add post conflict."""
+    remote, vault = make_remote_and_clone(tmp_path)
+    other = clone(tmp_path, remote, "other")
+    _post(other, "2021-01-27-same.md", "BBC", body="their article")
+    commit_archive(other, now=NOW, count_sites=_sites)
+    push_archive(other, remote="origin")
+    _post(vault, "2021-01-27-same.md", "CNA", body="our article")
+    commit_archive(vault, now=NOW, count_sites=_sites)
+    sh(vault, "fetch", "-q")
+    proc = subprocess.run(["git", "-C", str(vault), "rebase", "origin/main"], capture_output=True)
+    assert proc.returncode != 0 and rebase_in_progress(vault)
+    return remote, vault
+
+
+def test_rebase_left_by_a_killed_run_is_rolled_back_and_publishing_goes_on(
+        tmp_path: Path) -> None:
+    remote, vault = _start_conflicting_rebase(tmp_path)
+    marker = vault / ".newsvault" / "rebasing"
+    marker.parent.mkdir()
+    marker.write_text("refs/remotes/origin/main\n")  # what newsvault writes while rebasing
+    assert recover_interrupted_rebase(vault, marker) is True
+    assert not rebase_in_progress(vault) and not marker.exists()
+    assert sh(vault, "symbolic-ref", "--short", "HEAD") == "main"
+    result = push_archive(vault, remote="origin", backoff=0, marker=marker)
+    assert result.pushed and result.renamed and not marker.exists()
+    assert {"_posts/2021-01-27-same.md", "_posts/2021-01-27-same-2.md"} <= set(remote_files(remote))
+
+
+def test_a_persons_rebase_in_progress_is_never_aborted(tmp_path: Path) -> None:
+    _, vault = _start_conflicting_rebase(tmp_path)
+    with pytest.raises(PublishError, match="rebase is in progress"):
+        recover_interrupted_rebase(vault, vault / ".newsvault" / "rebasing")
+    assert rebase_in_progress(vault)

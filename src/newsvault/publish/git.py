@@ -111,8 +111,33 @@ def commit_archive(root: Path, *, now: datetime,
                         added=tuple(added), changed=len(changed))
 
 
+def rebase_in_progress(root: Path) -> bool:
+    for name in ("rebase-merge", "rebase-apply"):
+        if Path(out(root, "rev-parse", "--path-format=absolute", "--git-path", name)).exists():
+            return True
+    return False
+
+
+def recover_interrupted_rebase(root: Path, marker: Path) -> bool:
+    """Abort a rebase that a killed run left half done; refuse to touch anyone else's.
+
+    ``marker`` exists exactly while newsvault rebases; a rebase without it was started
+    by a person, and aborting it could throw away their conflict resolutions.
+    Returns True when an interrupted rebase was rolled back (our commits intact).
+    """
+    if not rebase_in_progress(root):
+        marker.unlink(missing_ok=True)
+        return False
+    if not marker.exists():
+        raise PublishError(f"{root}: a rebase is in progress (not newsvault's); finish it or "
+                           "run `git rebase --abort` there; posts are still archived meanwhile")
+    git(root, "rebase", "--abort")
+    marker.unlink(missing_ok=True)
+    return True
+
+
 def push_archive(root: Path, *, remote: str, branch: str = "", attempts: int = 5,
-                 backoff: float = 1.0) -> PushResult:
+                 backoff: float = 1.0, marker: Path | None = None) -> PushResult:
     """Push HEAD to ``remote/branch``; when the remote moved, rebase on it and retry.
 
     Never forces. Raises PublishError when the push keeps failing for another reason
@@ -131,7 +156,7 @@ def push_archive(root: Path, *, remote: str, branch: str = "", attempts: int = 5
             # Not a race: the remote did not move, so the push failed for another reason.
             raise PublishError(f"git push to {remote} {branch} failed: "
                                f"{_text(proc.stderr) or _text(proc.stdout)}")
-        renamed += rebase_keeping_both(root, upstream)
+        renamed += rebase_keeping_both(root, upstream, marker=marker)
         rebased = True
         if attempt < attempts:
             time.sleep(backoff * attempt)
@@ -139,11 +164,24 @@ def push_archive(root: Path, *, remote: str, branch: str = "", attempts: int = 5
                        f"{attempts} attempts (your commits are safe locally; the next run retries)")
 
 
-def rebase_keeping_both(root: Path, upstream: str) -> list[tuple[str, str]]:
+def rebase_keeping_both(root: Path, upstream: str, *, marker: Path | None = None
+                        ) -> list[tuple[str, str]]:
     """Rebase HEAD onto ``upstream``; add/add conflicts on posts keep both files.
 
-    Returns the (old, new) names of our posts that were renamed to keep both.
+    Returns the (old, new) names of our posts that were renamed to keep both. ``marker``
+    is a file that exists while the rebase runs (see :func:`recover_interrupted_rebase`).
     """
+    if marker is not None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(f"{upstream}\n", encoding="utf-8")
+    try:
+        return _rebase(root, upstream)
+    finally:
+        if marker is not None and not rebase_in_progress(root):
+            marker.unlink(missing_ok=True)
+
+
+def _rebase(root: Path, upstream: str) -> list[tuple[str, str]]:
     renamed: list[tuple[str, str]] = []
     proc = git(root, "rebase", "-q", "--autostash", upstream, check=False)
     while proc.returncode != 0:

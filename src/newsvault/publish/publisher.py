@@ -26,6 +26,7 @@ from newsvault.publish.git import (
     commit_archive,
     deploy_site_branch,
     push_archive,
+    recover_interrupted_rebase,
 )
 from newsvault.publish.gitcli import has_remote, is_repository
 from newsvault.vault import Vault
@@ -84,14 +85,17 @@ def publish_vault(vault: Vault, config: Config, *, now: datetime, site_built: bo
     remote = pub.remote if repo and pub.push and has_remote(root, pub.remote) else None
     if repo and pub.push and remote is None:
         notes.append(f"no git remote {pub.remote!r}: committed locally, not pushed")
-    if repo and pub.git:
+    marker = vault.state_dir / "rebasing"
+    clean = repo and attempt("git", lambda: recover_interrupted_rebase(root, marker)) is not None
+    if clean and pub.git:
         commit = attempt("commit", lambda: commit_archive(root, now=now, count_sites=count))
         if remote:
             push = attempt("push", lambda: push_archive(
-                root, remote=remote, branch=pub.branch, attempts=max(1, pub.push_attempts)))
+                root, remote=remote, branch=pub.branch, attempts=max(1, pub.push_attempts),
+                marker=marker))
     if not site_built and (pub.site_branch or pub.site_folder):
         notes.append("the site was not built: site not deployed")
-    elif repo and pub.site_branch:
+    elif clean and pub.site_branch:
         message = f"site {now.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}"
         branch_result = attempt("site branch", lambda: deploy_site_branch(
             root, vault.site_dir, branch=pub.site_branch, message=message,
