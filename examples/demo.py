@@ -1,17 +1,18 @@
 """``make demo``: the real job on a bundled example vault, offline.
 
-Creates a vault (default: ``demo/`` in the checkout) whose subscriptions are the feed
-files shipped in ``examples/feeds/`` (absolute ``file://`` URLs, written at demo time,
-so the demo works from any checkout location), runs ``newsvault run`` on it twice (the
-second run finds nothing new: every article is archived exactly once) and says where
-the built site is and how to read it.
+    python examples/demo.py [DIR]      (default: demo/ in the checkout)
 
-    python examples/demo.py [--dir DIR] [--fresh]
+1. ``newsvault init DIR``: a fresh vault (config, subs.json, .gitignore, README, workflow).
+2. ``newsvault import examples/archive``: adopt twelve posts the reference system wrote.
+3. Subscribe to the feed files shipped in ``examples/feeds/`` (absolute ``file://`` URLs
+   written now, so the demo works from any checkout location; no network).
+4. ``newsvault run``: fetch, archive, build the site; then once more (nothing new:
+   every article is archived exactly once).
+5. Say where the site is and how to ``serve`` it.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import os
@@ -28,13 +29,6 @@ FEEDS = [  # (file in examples/feeds, site name: the tag and category of its pos
     ("chinafile.atom", "中参馆"),
     ("yanjing.rss", "燕京书评"),
 ]
-CONFIG = """\
-# The demo vault of `make demo` (see examples/demo.py). Publishing is off:
-# nothing is committed or pushed.
-[site]
-title = "newsvault demo"
-description = "Example feeds archived by newsvault, offline."
-"""
 
 
 def newsvault_command() -> list[str]:
@@ -47,52 +41,51 @@ def newsvault_command() -> list[str]:
     return [sys.executable, "-m", "newsvault"]
 
 
-def make_vault(vault: Path) -> None:
-    """Create the demo vault, or refresh its subscriptions (the checkout may have moved)."""
-    vault.mkdir(parents=True, exist_ok=True)
-    config = vault / "newsvault.toml"
-    if not config.exists():
-        config.write_text(CONFIG, encoding="utf-8")
+def newsvault(*args: str) -> int:
+    cmd = [*newsvault_command(), *args]
+    print(f"\n$ {shlex.join(cmd)}", flush=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO / "src"), env.get("PYTHONPATH")) if p)
+    return subprocess.run(cmd, env=env).returncode
+
+
+def subscribe(vault: Path) -> None:
     subs = [{"site": site, "url": (HERE / "feeds" / name).as_uri()} for name, site in FEEDS]
     (vault / "subs.json").write_text(json.dumps(subs, ensure_ascii=False, indent=2) + "\n",
                                      encoding="utf-8")
+    print(f"\nsubs.json: {len(subs)} feeds from examples/feeds/ (file:// URLs, offline)")
 
 
-def run(vault: Path, *extra: str) -> int:
-    cmd = [*newsvault_command(), "run", "--vault", str(vault), "--no-publish", *extra]
-    print(f"$ {shlex.join(cmd)}", flush=True)
-    return subprocess.run(cmd, env=_env()).returncode
+def set_title(vault: Path) -> None:
+    config = vault / "newsvault.toml"
+    config.write_text('[site]\ntitle = "newsvault demo"\n\n' + config.read_text(encoding="utf-8")
+                      .replace("# [site]\n# title = \"newsvault\"\n", ""), encoding="utf-8")
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    src = str(REPO / "src")  # a plain checkout works without installing
-    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run newsvault on the bundled example vault.")
-    parser.add_argument("--dir", type=Path, default=REPO / "demo", help="where the demo vault goes")
-    parser.add_argument("--fresh", action="store_true", help="start from an empty vault")
-    args = parser.parse_args(argv)
-    vault = args.dir.resolve()
-    if args.fresh and vault.exists():
-        shutil.rmtree(vault)
-    make_vault(vault)
-    code = run(vault)
-    if code != 0:
-        print(f"demo: newsvault run failed (exit status {code})", file=sys.stderr)
-        return code
-    print("\nRunning it again: nothing new, nothing archived twice.", flush=True)
-    code = run(vault, "-q")
-    if code != 0:
-        return code
-    posts = sorted((vault / "_posts").glob("*.md"))
-    serve = shlex.join([*newsvault_command(), "serve", "--vault", str(vault)])
+def main(argv: list[str]) -> int:
+    root = Path(argv[0]).resolve() if argv else REPO / "demo"
+    if root.exists():
+        if not (root / ".newsvault").is_dir():
+            print(f"{root} exists and is not a demo vault; not touching it", file=sys.stderr)
+            return 1
+        shutil.rmtree(root)
+    steps = [
+        lambda: newsvault("init", str(root)),
+        lambda: newsvault("import", "--vault", str(root), str(HERE / "archive")),
+        lambda: (set_title(root), subscribe(root), 0)[-1],
+        lambda: newsvault("run", "--vault", str(root), "--no-publish"),
+        lambda: newsvault("run", "--vault", str(root), "--no-publish"),
+    ]
+    for step in steps:
+        code = step()
+        if code != 0:
+            print(f"demo: a step failed (exit status {code})", file=sys.stderr)
+            return code
+    posts = sorted((root / "_posts").glob("*.md"))
+    serve = shlex.join([*newsvault_command(), "serve", "--vault", str(root)])
     print(f"""
-Done: {len(posts)} articles archived in {vault / '_posts'}
-The website is built in {vault / '_site'}
+Done: {len(posts)} articles in {root / '_posts'}
+The website is built in {root / '_site'}
 Read it (with search) at http://127.0.0.1:8000/ after starting:
 
     {serve}
@@ -102,4 +95,4 @@ Read it (with search) at http://127.0.0.1:8000/ after starting:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,23 +1,27 @@
 """``newsvault init``: create a vault, or adopt a folder the older system left behind.
 
-Never overwrites a file. The automation stage extends :func:`init_vault` with more files
-(.gitignore, README, CI workflow) by adding entries to :data:`EXTRA_FILES`-style steps.
+Never overwrites a file. The files a new vault gets are the :data:`VAULT_FILES` table:
+(path relative to the vault, function of the vault giving the text). Other stages add
+theirs (``.gitignore``, a README, a CI workflow) with :func:`register_vault_file`;
+parent folders are created as needed.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from newsvault.archive.index import Index, SyncReport
 from newsvault.config import Config
 from newsvault.errors import ArchiveError
-from newsvault.publish.gitcli import is_repository
-from newsvault.scaffold import scaffold_vault
+from newsvault.publish.gitcli import is_repository_root
+from newsvault.scaffold import scaffold_vault, template_text
 from newsvault.vault import Vault
 
-__all__ = ["InitReport", "init_vault", "default_config_text"]
+__all__ = ["InitReport", "init_vault", "default_config_text", "VAULT_FILES",
+           "register_vault_file"]
 
 
 @dataclass
@@ -70,9 +74,31 @@ def config_text(*, commit: bool) -> str:
     return text
 
 
+def subs_text(vault: Vault) -> str:
+    """A new vault gets the example subscriptions; an adopted archive (it has posts)
+    starts with none: it must not mirror sources its owner never chose."""
+    if any(vault.posts_dir.glob("*.md")):
+        return "[]\n"
+    return template_text("subs.json")
+
+
+VAULT_FILES: list[tuple[str, Callable[[Vault], str]]] = [
+    # After scaffold_vault's `git init`: committing is on when the vault is a repository
+    # of its own (never when it is a folder inside some other project's repository).
+    ("newsvault.toml", lambda vault: config_text(commit=is_repository_root(vault.root))),
+    ("subs.json", subs_text),
+]
+
+
+def register_vault_file(relpath: str, text: Callable[[Vault], str]) -> None:
+    """Have ``init`` create ``relpath`` (when missing) with ``text(vault)``."""
+    VAULT_FILES[:] = [(p, t) for p, t in VAULT_FILES if p != relpath] + [(relpath, text)]
+
+
 def _create(path: Path, text: str, report: InitReport) -> None:
     rel = path.relative_to(report.root).as_posix()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8", newline="\n") as f:
             f.write(text)
     except FileExistsError:
@@ -95,16 +121,15 @@ def init_vault(root: Path) -> InitReport:
             report.created.append("_posts/")
     except OSError as exc:
         raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}") from exc
-    # The automation files (.gitignore, README, workflow; example subs.json for a new
-    # vault) and `git init`: see newsvault.scaffold. Existing files are kept.
-    scaffold = scaffold_vault(root, examples=not report.adopted)
+    # The automation files (.gitignore, README, workflow) and `git init`: see
+    # newsvault.scaffold. Existing files are kept; a .gitignore gains missing lines.
+    scaffold = scaffold_vault(root, examples=False)
     report.created += [p for p in scaffold.written if p not in report.created]
     report.kept += list(scaffold.kept)
     report.notes += list(scaffold.notes)
     report.git_initialized = scaffold.git_initialized
-    _create(vault.config_file, config_text(commit=is_repository(root)), report)
-    if "subs.json" not in scaffold.written:
-        _create(vault.subs_file, "[]\n", report)
+    for relpath, text in VAULT_FILES:
+        _create(root / relpath, text(vault), report)
     with Index.open(vault) as index:
         report.index = index.last_sync
         report.posts = index.count()

@@ -68,6 +68,14 @@ def is_repository(root: Path) -> bool:
     return proc.returncode == 0 and proc.stdout.strip() == b"true"
 
 
+def is_repository_root(root: Path) -> bool:
+    """True when ``root`` is the top of a work tree (not a folder inside another repo)."""
+    proc = git(root, "rev-parse", "--show-toplevel", check=False)
+    if proc.returncode != 0:
+        return False
+    return Path(proc.stdout.decode("utf-8", "surrogateescape").strip()).resolve() == root.resolve()
+
+
 def current_branch(root: Path) -> str:
     proc = git(root, "symbolic-ref", "--short", "-q", "HEAD", check=False)
     name = proc.stdout.decode().strip()
