@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from automation_helpers import isolate_git
+from newsvault import __version__
 from newsvault.cli import cli
 from newsvault.scaffold import WORKFLOW_PATH, scaffold_vault, template_text
 
@@ -58,6 +59,7 @@ def test_workflow_is_valid_yaml_runs_hourly_and_names_real_commands(tmp_path: Pa
     upload = next(s for j in workflow["jobs"].values() for s in j["steps"]
                   if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "_site"
+    assert workflow["env"]["NEWSVAULT_PACKAGE"] == f"newsvault=={__version__}"  # pinned
 
 
 def test_the_command_checker_catches_what_does_not_exist() -> None:

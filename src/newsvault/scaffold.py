@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from newsvault import __version__
 from newsvault.errors import NewsvaultError
 from newsvault.publish.gitcli import git, is_repository
 
@@ -54,7 +55,8 @@ def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = Tru
     for rel, template in TEMPLATES.items():
         if rel == "subs.json" and not examples:
             continue
-        text = string.Template(template_text(template)).safe_substitute(title=title)
+        text = string.Template(template_text(template)).safe_substitute(
+            title=title, version=__version__)
         target = root / rel
         if rel == ".gitignore" and target.exists():
             if _extend_gitignore(target, text):
