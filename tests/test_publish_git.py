@@ -228,3 +228,17 @@ def test_a_persons_rebase_in_progress_is_never_aborted(tmp_path: Path) -> None:
     with pytest.raises(PublishError, match="rebase is in progress"):
         recover_interrupted_rebase(vault, vault / ".newsvault" / "rebasing")
     assert rebase_in_progress(vault)
+
+
+def test_rebase_keeps_the_users_uncommitted_edits(tmp_path: Path) -> None:
+    remote, vault = make_remote_and_clone(tmp_path)
+    other = clone(tmp_path, remote, "other")
+    _post(other, "2021-01-27-theirs.md", "BBC")
+    commit_archive(other, now=NOW, count_sites=_sites)
+    push_archive(other, remote="origin")
+    (vault / "README.md").write_text("an edit in progress\n")  # tracked, not committed
+    _post(vault, "2021-01-27-ours.md", "CNA")
+    commit_archive(vault, now=NOW, count_sites=_sites)
+    assert push_archive(vault, remote="origin", backoff=0).rebased
+    assert (vault / "README.md").read_text() == "an edit in progress\n"
+    assert sh(vault, "status", "--porcelain") == "M README.md"
