@@ -97,6 +97,9 @@ class StopFlag:
     def __init__(self) -> None:
         self._event = threading.Event()
         self.signal_name: str | None = None
+        # True while the run may be interrupted at any point (fetching: as safe as a
+        # crash). Never while git runs: a killed git leaves .git/index.lock behind.
+        self.interruptible = True
 
     def set(self, reason: str = "stop") -> None:
         self.signal_name = self.signal_name or reason
@@ -116,10 +119,21 @@ class StopFlag:
         return self._event.is_set()
 
 
+class StopTimeout(KeyboardInterrupt):
+    """The grace period after a stop request ran out (a feed still downloading)."""
+
+
 @contextmanager
-def stop_on_signals(flag: StopFlag, notify: Callable[[str], None] = lambda _m: None
-                    ) -> Iterator[StopFlag]:
-    """SIGINT/SIGTERM set ``flag``; a second one raises KeyboardInterrupt (stop now)."""
+def stop_on_signals(flag: StopFlag, notify: Callable[[str], None] = lambda _m: None,
+                    grace: float = 4.0) -> Iterator[StopFlag]:
+    """SIGINT/SIGTERM set ``flag``; a second one, or ``grace`` seconds passing, stops now.
+
+    Stopping "now" raises KeyboardInterrupt wherever the run is: like a crash, but with
+    the lock released on the way out, and as safe as a crash (posts are written
+    atomically, the index is rebuilt from ``_posts/``). The grace period bounds how long
+    a stop can take when a download is in flight (a service manager waits ~10 s before
+    SIGKILL).
+    """
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
@@ -128,11 +142,19 @@ def stop_on_signals(flag: StopFlag, notify: Callable[[str], None] = lambda _m: N
         flag.set(name)
         notify(f"{name}: finishing the current article, then stopping "
                "(send it again to stop at once)")
+        if grace > 0:
+            signal.setitimer(signal.ITIMER_REAL, grace)
+
+    def timeout(_signum: int, _frame: FrameType | None) -> None:
+        if flag.interruptible:
+            raise StopTimeout(f"still busy {grace:g} s after the stop request: stopped at once")
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, timeout)
     try:
         yield flag
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, old in previous.items():
             signal.signal(sig, old)
 
@@ -154,8 +176,12 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
             built = stages.build(vault, config, progress=progress)
         except BuildError as exc:
             build_error = str(exc)
-        published = (publish_vault(vault, config, now=now, site_built=build_error is None)
-                     if publish else None)
+        stop.interruptible = False
+        try:
+            published = (publish_vault(vault, config, now=now, site_built=build_error is None)
+                         if publish else None)
+        finally:
+            stop.interruptible = True
         return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
                          publish=published, stale_lock=lock.stale, swept=swept)
 

@@ -12,12 +12,13 @@ import click
 
 from newsvault.cli import cli
 from newsvault.cli.common import Options, vault_options
-from newsvault.config import load_config
+from newsvault.config import Config, load_config
 from newsvault.errors import NewsvaultError
 from newsvault.runner import (
     Loop,
     RunReport,
     StopFlag,
+    StopTimeout,
     fixed_clock,
     parse_duration,
     run_once,
@@ -41,23 +42,40 @@ def run_command(opts: Options, every: str | None, no_publish: bool) -> None:
     """
     vault = Vault(opts.vault)
     config = load_config(vault.root)  # a broken config is an error before anything runs
+    interval = parse_duration(every) if every is not None else None
     stop = StopFlag()
+    try:
+        _run(opts, vault, config, stop, interval, not no_publish)
+    except StopTimeout as exc:
+        opts.warn(f"newsvault: {exc} (the lock is released; the next run completes the work)")
+    sys.exit(0)
+
+
+def _run(opts: Options, vault: Vault, config: Config, stop: StopFlag, interval: float | None,
+         publish: bool) -> None:
     with stop_on_signals(stop, notify=opts.warn):
-        if every is None:
+        if interval is None:
             with _progress(opts) as progress:
-                report = run_once(vault, config, now=opts.now, publish=not no_publish,
+                report = run_once(vault, config, now=opts.now, publish=publish,
                                   stop=stop, progress=progress)
             _show(opts, report)
             sys.exit(report.exit_code)
-        interval = parse_duration(every)
         loop = Loop(vault=vault, load_config=lambda: load_config(vault.root), interval=interval,
                     on_report=lambda r: _show(opts, r), on_error=lambda e: _error(opts, e),
-                    clock=fixed_clock(opts.now), publish=not no_publish, stop=stop)
-        opts.say(f"running every {every} (Ctrl-C to stop)")
+                    clock=fixed_clock(opts.now), publish=publish, stop=stop)
+        opts.say(f"running every {_duration_text(interval)} (Ctrl-C to stop)")
         loop.run()
         opts.say(f"stopped after {loop.runs} run{'s' if loop.runs != 1 else ''}"
                  + (f" ({stop.signal_name})" if stop.signal_name else ""))
-    sys.exit(0)
+
+
+def _duration_text(seconds: float) -> str:
+    whole = int(seconds)
+    if whole != seconds or whole < 60:
+        return f"{seconds:g}s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return "".join(f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
 
 
 @contextmanager
