@@ -14,6 +14,7 @@ from newsvault.errors import ConfigError, PublishError
 from newsvault.publish.git import (
     commit_archive,
     deploy_site_branch,
+    git_session,
     push_archive,
     rebase_in_progress,
     recover_interrupted_rebase,
@@ -242,3 +243,20 @@ def test_rebase_keeps_the_users_uncommitted_edits(tmp_path: Path) -> None:
     assert push_archive(vault, remote="origin", backoff=0).rebased
     assert (vault / "README.md").read_text() == "an edit in progress\n"
     assert sh(vault, "status", "--porcelain") == "M README.md"
+
+
+def test_git_locks_left_by_a_killed_session_are_removed_a_persons_are_not(
+        tmp_path: Path) -> None:
+    _, vault = make_remote_and_clone(tmp_path)
+    marker = vault / ".newsvault" / "git-session"
+    index_lock = vault / ".git" / "index.lock"
+    index_lock.write_text("")  # a person's git at work: no marker
+    with git_session(vault, marker) as removed:
+        assert removed == [] and marker.exists()
+    assert index_lock.exists() and not marker.exists()
+    marker.write_text("12345\n")  # a session that never ended: it was killed
+    (vault / ".git" / "refs" / "heads" / "main.lock").write_text("")
+    with git_session(vault, marker) as removed:
+        assert sorted(removed) == ["index.lock", "refs/heads/main.lock"]
+        _post(vault, "2021-01-27-a.md", "CNA")
+        assert commit_archive(vault, now=NOW, count_sites=_sites) is not None

@@ -20,7 +20,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -109,6 +110,38 @@ def commit_archive(root: Path, *, now: datetime,
         "--", *spec, input=message.encode("utf-8"))
     return CommitResult(sha=out(root, "rev-parse", "HEAD"), message=message,
                         added=tuple(added), changed=len(changed))
+
+
+@contextmanager
+def git_session(root: Path, marker: Path) -> Iterator[list[str]]:
+    """Mark that newsvault is running git in ``root``; yields the stale lock files removed.
+
+    A run killed together with its git (power loss, a killed process group) leaves
+    ``.git/index.lock`` and friends behind, and every later git command refuses to run.
+    The marker tells such leftovers from a person's git at work: when it is still there
+    at the start of a session, the previous session died (the vault lock guarantees it is
+    not running), so its lock files are removed.
+    """
+    removed = _remove_git_locks(root) if marker.exists() else []
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    try:
+        yield removed
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _remove_git_locks(root: Path) -> list[str]:
+    git_dir = Path(out(root, "rev-parse", "--absolute-git-dir"))
+    found = [git_dir / n for n in ("index.lock", "HEAD.lock", "ORIG_HEAD.lock",
+                                   "packed-refs.lock", "config.lock")]
+    found += list((git_dir / "refs").rglob("*.lock"))
+    removed = []
+    for path in found:
+        if path.is_file():
+            path.unlink()
+            removed.append(path.relative_to(git_dir).as_posix())
+    return removed
 
 
 def rebase_in_progress(root: Path) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from newsvault.config import Config
 from newsvault.errors import NewsvaultError
@@ -25,6 +25,7 @@ from newsvault.publish.git import (
     SiteDeployResult,
     commit_archive,
     deploy_site_branch,
+    git_session,
     push_archive,
     recover_interrupted_rebase,
 )
@@ -85,23 +86,44 @@ def publish_vault(vault: Vault, config: Config, *, now: datetime, site_built: bo
     remote = pub.remote if repo and pub.push and has_remote(root, pub.remote) else None
     if repo and pub.push and remote is None:
         notes.append(f"no git remote {pub.remote!r}: committed locally, not pushed")
-    marker = vault.state_dir / "rebasing"
-    clean = repo and attempt("git", lambda: recover_interrupted_rebase(root, marker)) is not None
-    if clean and pub.git:
-        commit = attempt("commit", lambda: commit_archive(root, now=now, count_sites=count))
-        if remote:
-            push = attempt("push", lambda: push_archive(
-                root, remote=remote, branch=pub.branch, attempts=max(1, pub.push_attempts),
-                marker=marker))
+    if repo:
+        try:
+            with git_session(root, vault.state_dir / "git-session") as cleaned:
+                if cleaned:
+                    notes.append("removed git lock files a killed run left: "
+                                 + ", ".join(cleaned))
+                commit, push, branch_result = _git_targets(vault, config, now, site_built,
+                                                           remote, count, attempt)
+        except NewsvaultError as exc:
+            errors.append(f"git: {exc}")
     if not site_built and (pub.site_branch or pub.site_folder):
         notes.append("the site was not built: site not deployed")
-    elif clean and pub.site_branch:
-        message = f"site {now.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}"
-        branch_result = attempt("site branch", lambda: deploy_site_branch(
-            root, vault.site_dir, branch=pub.site_branch, message=message,
-            history=pub.site_history, remote=remote))
     if site_built and pub.site_folder:
         folder_result = attempt("site folder", lambda: deploy_folder(
             vault.site_dir, resolve_folder(root, pub.site_folder)))
     return PublishReport(commit=commit, push=push, site_branch=branch_result,
                          folder=folder_result, notes=tuple(notes), errors=tuple(errors))
+
+
+def _git_targets(vault: Vault, config: Config, now: datetime, site_built: bool,
+                 remote: str | None, count: Callable[[list[Path]], Mapping[str, int]],
+                 attempt: Callable[[str, Callable[[], Any]], Any]
+                 ) -> tuple[CommitResult | None, PushResult | None, SiteDeployResult | None]:
+    """Commit, push and deploy the site branch, after rolling back a half-done rebase."""
+    pub, root = config.publish, vault.root
+    commit = push = branch_result = None
+    marker = vault.state_dir / "rebasing"
+    if attempt("git", lambda: recover_interrupted_rebase(root, marker)) is None:
+        return None, None, None
+    if pub.git:
+        commit = attempt("commit", lambda: commit_archive(root, now=now, count_sites=count))
+        if remote:
+            push = attempt("push", lambda: push_archive(
+                root, remote=remote, branch=pub.branch, attempts=max(1, pub.push_attempts),
+                marker=marker))
+    if site_built and pub.site_branch:
+        message = f"site {now.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        branch_result = attempt("site branch", lambda: deploy_site_branch(
+            root, vault.site_dir, branch=pub.site_branch, message=message,
+            history=pub.site_history, remote=remote))
+    return commit, push, branch_result
