@@ -79,3 +79,12 @@ def test_garbage_in_lock_file_does_not_block(tmp_path: Path) -> None:
     vault.lock_file.write_bytes(b"\xff\xfe not json")
     with VaultLock(vault) as lock:
         assert lock.held and lock.stale is None
+
+
+def test_fetch_command_refuses_a_locked_vault(tmp_path: Path) -> None:
+    (tmp_path / "subs.json").write_text("[]")
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    with VaultLock(Vault(tmp_path), command="newsvault run"):
+        proc = subprocess.run([sys.executable, "-m", "newsvault", "fetch", "--vault",
+                               str(tmp_path)], env=env, capture_output=True, text=True)
+    assert proc.returncode == 3 and "newsvault run" in proc.stderr and "locked" in proc.stderr
