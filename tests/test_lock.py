@@ -88,3 +88,11 @@ def test_fetch_command_refuses_a_locked_vault(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-m", "newsvault", "fetch", "--vault",
                                str(tmp_path)], env=env, capture_output=True, text=True)
     assert proc.returncode == 3 and "newsvault run" in proc.stderr and "locked" in proc.stderr
+
+
+def test_unwritable_vault_is_a_clear_error(tmp_path: Path) -> None:
+    from newsvault.errors import ArchiveError
+
+    (tmp_path / ".newsvault").write_text("a file where the state folder should be")
+    with pytest.raises(ArchiveError, match="cannot open the vault lock"):
+        VaultLock(Vault(tmp_path)).acquire()

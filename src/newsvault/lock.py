@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import TracebackType
 
-from newsvault.errors import LockedError
+from newsvault.errors import ArchiveError, LockedError
 from newsvault.vault import Vault
 
 
@@ -71,8 +71,11 @@ class VaultLock:
         if self._fd is not None:
             return
         path = self.vault.lock_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise ArchiveError(f"cannot open the vault lock {path}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
