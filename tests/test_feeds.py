@@ -133,6 +133,16 @@ def test_broken_xml_is_repaired() -> None:
     assert feed.entries[1].link == "https://example.com/entry2"
 
 
+def test_feedparser_rescues_tag_soup_lxml_cannot_root() -> None:
+    soup = b"garbage before any element <item><title>x</title><link>/a/1</link><pubDate>" \
+           b"Wed, 27 Jan 2021 23:57:20 GMT</pubDate></item>"
+    feed = parse_feed(soup, url=URL)
+    assert feed.kind.startswith("loose:")
+    entry = feed.entries[0]
+    assert (entry.title, entry.link) == ("x", "http://example.org/a/1")
+    assert entry.published == datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
+
+
 def test_content_priority_and_author_chain() -> None:
     body = rss(
         {"title": "a", "link": "/a/1", "description": "desc", "content:encoded": "<![CDATA[<p>full</p>]]>",

@@ -148,6 +148,12 @@ def test_redirects_are_followed_up_to_the_limit(server: FeedServer) -> None:
     assert len(server.hits("/loop")) == FAST.max_redirects + 1
 
 
+def test_a_redirect_cannot_reach_local_files(server: FeedServer) -> None:
+    url = server.route("/sneaky", Reply(302, headers={"Location": "file:///etc/passwd"}))
+    with pytest.raises(FetchError, match="unsupported URL scheme"):
+        fetch(url)
+
+
 def test_per_host_limit_is_respected(server: FeedServer) -> None:
     active, peak = 0, 0
     import threading
@@ -259,6 +265,15 @@ def test_bounded_body_counts_raw_and_decoded_bytes() -> None:
         BoundedBody("zstd", 10)
     with pytest.raises(FetchError, match="broken compressed body"):
         BoundedBody("gzip", 100).feed(b"not gzip at all")
+    for coding, data in (("gzip", gzip.compress(b"x" * 500)), ("br", brotli.compress(b"x" * 500))):
+        cut = BoundedBody(coding, 1000)
+        cut.feed(data[:-6])
+        with pytest.raises(FetchError, match="ends before its end marker"):
+            cut.result()
+        whole = BoundedBody(coding, 1000)
+        whole.feed(data)
+        assert whole.result() == b"x" * 500
+    assert BoundedBody("gzip", 10).result() == b""  # an empty body (e.g. a 204) is fine
 
 
 def test_status_table() -> None:

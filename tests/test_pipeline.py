@@ -80,6 +80,19 @@ def test_same_article_in_two_feeds_is_archived_once(server: FeedServer, tmp_path
     assert report.new_by_site == {"One": 2, "Two": 1}
 
 
+def test_bare_guids_of_two_feeds_never_hide_each_other(server: FeedServer, tmp_path: Path) -> None:
+    # Both feeds number their items "1"; the articles differ. Fetched in separate runs, the
+    # second feed's article must not be taken for the first one's (a guid "1" is per feed).
+    one = server.route("/one", Reply(body=rss(item("x", guid="1"))))
+    vault = make_vault(tmp_path, [{"site": "One", "url": one}])
+    assert run(vault).feeds[0].new == 1
+    two = server.route("/two", Reply(body=rss(item("y", guid="1"))))
+    vault.subs_file.write_text(json.dumps([{"site": "One", "url": one}, {"site": "Two", "url": two}]))
+    report = run(vault)
+    assert [(f.site, f.new) for f in report.feeds] == [("One", 0), ("Two", 1)]
+    assert len(posts(vault)) == 2
+
+
 def test_link_prefix_gives_two_articles(server: FeedServer, tmp_path: Path) -> None:
     url = server.route("/feed", Reply(body=rss(item(1), item(12))))
     vault = make_vault(tmp_path, [{"site": "S", "url": url}])

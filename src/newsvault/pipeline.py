@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from newsvault.archive.identity import normalize_link
+from newsvault.archive.identity import guid_key, normalize_link
 from newsvault.archive.index import Index
 from newsvault.archive.store import write_post
 from newsvault.config import Config
@@ -163,7 +163,7 @@ async def _prepare(feed: _Feed, entries: tuple[Entry, ...], client: HttpClient, 
     for position, entry in enumerate(entries):
         if not entry.link:
             skipped += 1
-        elif index.knows(entry.link, entry.guid):
+        elif index.knows(entry.link, guid_key(entry.guid, feed.sub.url)):
             seen += 1
         else:
             fresh.append((position, entry))
@@ -205,11 +205,11 @@ def _write_all(vault: Vault, index: Index, feeds: list[_Feed], should_stop: Call
 def _write_queue(vault: Vault, index: Index, queue: list[tuple[Article, int, int, _Feed]],
                  should_stop: Callable[[], bool], progress: Progress | None, fsync: bool) -> bool:
     links: set[str] = set()
-    guids: set[tuple[str, str]] = set()
+    guids: set[str] = set()
     for done, (article, _order, _position, feed) in enumerate(queue):
         if should_stop():
             return True
-        link, guid = normalize_link(article.link), _guid_key(article, feed.sub)
+        link, guid = normalize_link(article.link), article.guid
         if link in links or (guid and guid in guids):
             feed.result = replace(feed.result, seen=feed.result.seen + 1)
         else:
@@ -222,14 +222,6 @@ def _write_queue(vault: Vault, index: Index, queue: list[tuple[Article, int, int
         if progress:
             progress("write", done + 1, len(queue))
     return False
-
-
-def _guid_key(article: Article, sub: Subscription) -> tuple[str, str] | None:
-    """URI-like guids (``http…``, ``tag:``, ``urn:``) are global; bare ones ("123") only
-    identify an item within its own feed, so they are scoped by the feed URL."""
-    if not article.guid:
-        return None
-    return ("", article.guid) if ":" in article.guid else (sub.url, article.guid)
 
 
 def _dedupe(notes: list[str], keep: int = 5) -> list[str]:

@@ -20,10 +20,15 @@ from newsvault.errors import FetchError, LimitExceeded
 class _Decoder(Protocol):
     def decode(self, data: bytes, limit: int) -> bytes: ...
 
+    def complete(self) -> bool: ...
+
 
 class _Identity:
     def decode(self, data: bytes, limit: int) -> bytes:
         return data
+
+    def complete(self) -> bool:
+        return True
 
 
 class _Zlib:
@@ -45,6 +50,9 @@ class _Zlib:
         self._first = False
         return out
 
+    def complete(self) -> bool:
+        return self._first or self._obj.eof
+
 
 class _Brotli:
     def __init__(self) -> None:
@@ -52,6 +60,9 @@ class _Brotli:
 
     def decode(self, data: bytes, limit: int) -> bytes:
         return self._obj.process(data, output_buffer_limit=limit)
+
+    def complete(self) -> bool:
+        return self._obj.is_finished()
 
 
 _DECODERS = {"identity": _Identity, "gzip": lambda: _Zlib(True), "x-gzip": lambda: _Zlib(True),
@@ -92,4 +103,7 @@ class BoundedBody:
         self._parts.append(data)
 
     def result(self) -> bytes:
+        """The decoded body; a compressed stream cut short is an error, not a short feed."""
+        if self._raw and not all(d.complete() for d in self._decoders):
+            raise FetchError("broken compressed body: the stream ends before its end marker")
         return b"".join(self._parts)

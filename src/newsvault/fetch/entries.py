@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from newsvault.archive.identity import guid_key
 from newsvault.archive.posts import normalize_title
 from newsvault.models import Article, Entry, Subscription
 
@@ -77,7 +78,7 @@ def to_article(entry: Entry, sub: Subscription, *, now: datetime, content: str) 
         ms=article_ms(entry, date),
         tags=extras(sub.site, sub.tags),
         categories=extras(sub.site, sub.categories),
-        guid=entry.guid,
+        guid=guid_key(entry.guid, sub.url),
     )
 
 

@@ -39,8 +39,8 @@ def _entry(item: Any, base: str) -> Entry:
         link=link,
         guid=guid,
         author=(item.get("author") or "").strip() or None,
-        published=_date(item.get("published_parsed")),
-        updated=_date(item.get("updated_parsed")),
+        published=_date(dict.get(item, "published_parsed")),  # raw keys: no feedparser aliasing
+        updated=_date(dict.get(item, "updated_parsed")),
         content=_content(item),
     )
 

@@ -2,6 +2,10 @@
 
     fetch_http_cache  url → ETag / Last-Modified of the last fully archived response
     fetch_log         one row per feed per run: status, HTTP status, error, new, seen, time
+                      (the newest ``KEEP_RUNS`` per feed; older ones are folded into…)
+    fetch_totals      per feed: runs, articles, last success and trailing failures of the
+                      pruned rows, so years of hourly runs keep the table small and the
+                      health numbers exact
 
 Like the rest of the index these are a cache: deleting ``.newsvault/`` only costs one
 unconditional fetch per feed and the health history. The tables carry their own schema
@@ -21,7 +25,8 @@ from pathlib import Path
 from newsvault.fetch.http import Validators
 from newsvault.fetch.report import FeedResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+KEEP_RUNS = 500  # log rows kept per feed (three weeks of hourly runs)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fetch_http_cache (
@@ -31,6 +36,9 @@ CREATE TABLE IF NOT EXISTS fetch_log (
     status TEXT NOT NULL, http_status INTEGER, error TEXT, new INTEGER NOT NULL,
     seen INTEGER NOT NULL, duration REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS fetch_log_by_url ON fetch_log (url, id);
+CREATE TABLE IF NOT EXISTS fetch_totals (
+    url TEXT PRIMARY KEY, site TEXT NOT NULL, runs INTEGER NOT NULL, archived INTEGER NOT NULL,
+    last_success TEXT, trailing_failures INTEGER NOT NULL);
 """
 
 
@@ -50,7 +58,7 @@ class FeedHealth:
 
 def ensure_schema(db: sqlite3.Connection) -> None:
     db.executescript(SCHEMA)
-    db.execute("INSERT OR IGNORE INTO fetch_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    db.execute("INSERT OR REPLACE INTO fetch_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     db.commit()
 
 
@@ -69,34 +77,67 @@ def store_validators(db: sqlite3.Connection, url: str, validators: Validators, n
 
 
 def record_results(db: sqlite3.Connection, run_at: datetime, results: Iterable[FeedResult]) -> None:
+    results = list(results)
     db.executemany(
         "INSERT INTO fetch_log (run_at, site, url, status, http_status, error, new, seen, duration)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(run_at.isoformat(), r.site, r.url, r.status, r.http_status, r.error, r.new, r.seen,
           round(r.duration, 3)) for r in results])
+    for result in results:
+        _prune(db, result.url, result.site)
     db.commit()
 
 
+def _prune(db: sqlite3.Connection, url: str, site: str) -> None:
+    """Fold the log rows of ``url`` beyond the newest ``KEEP_RUNS`` into fetch_totals."""
+    old = db.execute("SELECT run_at, status, new FROM fetch_log WHERE url = ? ORDER BY id DESC"
+                     " LIMIT -1 OFFSET ?", (url, KEEP_RUNS)).fetchall()
+    if not old:
+        return
+    runs, archived, last, trailing = _totals(db, url)
+    successes = [at for at, status, _ in old if status != "error"]
+    if successes:
+        trailing = next(i for i, (_, status, _) in enumerate(old) if status != "error")
+        last = max(filter(None, (last, successes[0])))
+    else:
+        trailing += len(old)
+    db.execute("INSERT OR REPLACE INTO fetch_totals VALUES (?, ?, ?, ?, ?, ?)",
+               (url, site, runs + len(old), archived + sum(n for *_, n in old), last, trailing))
+    db.execute("DELETE FROM fetch_log WHERE url = ? AND id NOT IN (SELECT id FROM fetch_log"
+               " WHERE url = ? ORDER BY id DESC LIMIT ?)", (url, url, KEEP_RUNS))
+
+
+def _totals(db: sqlite3.Connection, url: str) -> tuple[int, int, str | None, int]:
+    row = db.execute("SELECT runs, archived, last_success, trailing_failures FROM fetch_totals"
+                     " WHERE url = ?", (url,)).fetchone()
+    return tuple(row) if row else (0, 0, None, 0)  # type: ignore[return-value]
+
+
 def feed_health(db: sqlite3.Connection, url: str, site: str) -> FeedHealth:
-    """Health of one feed from its log rows (newest first)."""
+    """Health of one feed from its log rows (newest first) and the totals of pruned ones
+    (the last error's text is only known while its row is kept)."""
     rows = db.execute("SELECT run_at, status, error, new FROM fetch_log WHERE url = ? ORDER BY id DESC",
                       (url,)).fetchall()
-    last_success = next((r[0] for r in rows if r[1] != "error"), None)
+    runs, archived, pruned_success, trailing = _totals(db, url)
+    last_success = next((r[0] for r in rows if r[1] != "error"), pruned_success)
     last_error = next((r for r in rows if r[1] == "error"), None)
-    failures = next((i for i, r in enumerate(rows) if r[1] != "error"), len(rows))
+    failures = next((i for i, r in enumerate(rows) if r[1] != "error"), len(rows) + trailing)
     return FeedHealth(
         site=site, url=url,
         last_success=_time(last_success),
         last_error=last_error[2] if last_error else None,
         last_error_at=_time(last_error[0]) if last_error else None,
         consecutive_failures=failures,
-        archived=sum(r[3] for r in rows),
-        runs=len(rows),
+        archived=archived + sum(r[3] for r in rows),
+        runs=runs + len(rows),
     )
 
 
 def last_success_by_site(db: sqlite3.Connection) -> dict[str, datetime]:
-    rows = db.execute("SELECT site, MAX(run_at) FROM fetch_log WHERE status != 'error' GROUP BY site")
+    rows = db.execute(
+        "SELECT site, MAX(at) FROM (SELECT site, run_at AS at FROM fetch_log WHERE status != 'error'"
+        " UNION ALL SELECT site, last_success FROM fetch_totals WHERE last_success IS NOT NULL)"
+        " GROUP BY site")
     return {site: _time(at) for site, at in rows if at}  # type: ignore[misc]
 
 
