@@ -217,3 +217,33 @@ def test_sweep_removes_temp_files_of_dead_writers_only(tmp_path: Path) -> None:
     finally:
         alive.kill()
         alive.wait()
+
+
+def _busy(seconds: float) -> None:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_stop_grace_period_interrupts_a_stuck_fetch_but_never_git() -> None:
+    import os
+    import signal
+
+    from newsvault.runner import StopTimeout, stop_on_signals
+
+    before = signal.getsignal(signal.SIGTERM)
+    stop = StopFlag()
+    with pytest.raises(StopTimeout):
+        with stop_on_signals(stop, grace=0.2):
+            os.kill(os.getpid(), signal.SIGTERM)
+            _busy(5)  # a download that does not look at should_stop
+    assert stop.signal_name == "SIGTERM"
+    stop = StopFlag()
+    with stop_on_signals(stop, grace=0.2):
+        stop.interruptible = False  # git at work: let it finish
+        os.kill(os.getpid(), signal.SIGTERM)
+        _busy(0.6)
+    assert stop.is_set()
+    assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
