@@ -29,6 +29,9 @@ class SiteConfig:
     timezone: str = "+08:00"  # how dates are shown on pages
     per_page: int = 50
     language: str = "zh"
+    permalink_timezone: str = "UTC"  # the zone Jekyll's permalink dates were computed in
+    search: bool = True  # build the Pagefind index after the pages
+    feed_entries: int = 100  # entries in each Atom feed
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,78 @@
+"""Writing the site: only changed bytes reach the disk, stale files are removed.
+
+The manifest (``.newsvault/site/manifest.json``) maps each output path to the digest of
+its inputs at the last build; it is a cache like the rest of ``.newsvault/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from newsvault.errors import BuildError
+
+MANIFEST_VERSION = 1
+
+
+def load_manifest(file: Path) -> dict[str, str]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def save_manifest(file: Path, files: dict[str, str]) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": files}, ensure_ascii=False,
+                              sort_keys=True), encoding="utf-8")
+    os.replace(tmp, file)
+
+
+def target(root: Path, rel: str) -> Path:
+    """``root/rel``, refusing anything that would land outside ``root``."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise BuildError(f"refusing to write {rel!r} outside the site folder {root}")
+    return root.joinpath(*parts)
+
+
+def write_if_changed(root: Path, rel: str, data: bytes) -> bool:
+    """Write ``data`` unless the file already holds exactly these bytes; True if written."""
+    path = target(root, rel)
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except NotADirectoryError as exc:
+        raise BuildError(f"cannot write {rel!r}: a parent is a file ({exc})") from None
+    tmp = path.with_name(f".nvtmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def remove_stale(root: Path, stale: list[str]) -> int:
+    """Delete files the site no longer has, and folders left empty by that."""
+    removed = 0
+    for rel in stale:
+        path = target(root, rel)
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue
+        parent = path.parent
+        while parent != root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+    return removed

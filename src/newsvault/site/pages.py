@@ -1,0 +1,89 @@
+"""Which pages the site has, each with the digest of what it shows.
+
+A :class:`Page` is an output path, a digest of everything that decides its bytes and a
+function that renders it. The builder renders a page only when its digest differs from
+the last build's (or on ``--full``), which is what makes incremental builds both fast
+and identical to full ones: anything a page shows must be part of its digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from newsvault.site.permalink import output_path, slugify_pretty
+from newsvault.site.posts import SitePost
+
+
+@dataclass(frozen=True)
+class Page:
+    out: str  # path relative to the site root
+    key: str  # digest of the page's inputs
+    render: Callable[[], bytes]
+
+
+def digest(*parts: object) -> str:
+    return hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def list_key(posts: list[SitePost]) -> tuple[tuple[str, str, str, str], ...]:
+    """What a post list shows of each post (title, date, site, URL)."""
+    return tuple((p.url, p.title, p.date.isoformat(), p.site) for p in posts)
+
+
+@dataclass(frozen=True)
+class Pager:
+    number: int
+    total: int
+    prev_url: str | None
+    next_url: str | None
+
+
+def paginate(posts: list[SitePost], per_page: int, first: str) -> Iterator[tuple[str, list[SitePost], Pager]]:
+    """``(url, posts, pager)`` per page: ``first`` then ``first + "page/N/"``."""
+    per_page = max(1, per_page)
+    chunks = [posts[i:i + per_page] for i in range(0, len(posts), per_page)] or [[]]
+    urls = [first] + [f"{first}page/{n}/" for n in range(2, len(chunks) + 1)]
+    for i, chunk in enumerate(chunks):
+        yield urls[i], chunk, Pager(i + 1, len(chunks), urls[i - 1] if i else None,
+                                    urls[i + 1] if i + 1 < len(chunks) else None)
+
+
+class Names:
+    """Stable URL slugs for source, tag and category names (distinct names, distinct slugs)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.slugs: dict[str, str] = {}
+        used: set[str] = set()
+        for name in sorted(set(names)):
+            slug = slugify_pretty(name) or "x"
+            if slug.lower() in used:
+                slug = f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+            used.add(slug.lower())
+            self.slugs[name] = slug
+
+    def __getitem__(self, name: str) -> str:
+        return self.slugs[name]
+
+
+def group(posts: list[SitePost], keys: Callable[[SitePost], tuple[str, ...]]) -> dict[str, list[SitePost]]:
+    """Posts per key, newest first (the input order), keys in first-seen order."""
+    out: dict[str, list[SitePost]] = defaultdict(list)
+    for p in posts:
+        for k in dict.fromkeys(keys(p)):
+            out[k].append(p)
+    return out
+
+
+def by_month(posts: list[SitePost], tz_date: Callable[[datetime], str]) -> dict[str, list[SitePost]]:
+    out: dict[str, list[SitePost]] = defaultdict(list)
+    for p in posts:
+        out[tz_date(p.date)[:7]].append(p)
+    return out
+
+
+def out_of(url: str) -> str:
+    return output_path(url)

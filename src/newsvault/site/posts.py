@@ -1,0 +1,158 @@
+"""The archive as the site sees it: one small record per post, cached between builds.
+
+Reading and parsing thousands of posts is most of a build's cost, so the record of each
+post file is kept in ``.newsvault/site/posts.pickle`` keyed by its size and mtime; a
+rebuild parses only new or changed files. The records hold no body text (50,000 bodies
+would not fit comfortably in memory); pages that need a body read it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone, tzinfo
+from pathlib import Path
+
+from newsvault.models import Post
+from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
+
+CACHE_VERSION = 1
+Reader = Callable[[Path], Post]
+
+
+@dataclass(frozen=True)
+class SitePost:
+    """What list pages, feeds and neighbours need to know about a post."""
+
+    name: str  # path relative to _posts/ (usually just the file name)
+    url: str  # unescaped permalink path, e.g. "/2021-01-27/Title/"
+    title: str
+    date: datetime  # aware UTC
+    site: str
+    author: str
+    link: str
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    digest: str  # sha1 of the file's bytes
+
+    @property
+    def out(self) -> str:
+        return output_path(self.url)
+
+
+@dataclass(frozen=True)
+class _Meta:
+    """A parsed post without its URL (the URL depends on settings, the record does not)."""
+
+    name: str
+    title: str
+    date: datetime
+    url_date: datetime | date  # the front-matter date as Jekyll reads it (dates stay dates)
+    site: str
+    author: str
+    link: str
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    slug: str
+    digest: str
+
+
+def default_reader() -> Reader:
+    """The archive stage's reader (imported late: the site stage only consumes it)."""
+    from newsvault.archive.posts import read_post
+
+    return read_post
+
+
+def _meta(name: str, path: Path, data: bytes, post: Post) -> _Meta:
+    art = post.article
+    raw_date = post.front_matter.get("date")
+    url_date: datetime | date = art.date
+    if isinstance(raw_date, date) and not isinstance(raw_date, datetime):
+        url_date = raw_date
+    slug = post.front_matter.get("slug")
+    date_utc = art.date if art.date.tzinfo else art.date.replace(tzinfo=timezone.utc)
+    return _Meta(
+        name=name, title=art.title, date=date_utc.astimezone(timezone.utc), url_date=url_date,
+        site=art.site or (art.tags[0] if art.tags else ""), author=art.author, link=art.link,
+        tags=tuple(str(t) for t in art.tags), categories=tuple(str(c) for c in art.categories),
+        slug=str(slug) if isinstance(slug, str) and slug else filename_slug(path.name),
+        digest=hashlib.sha1(data).hexdigest(),
+    )
+
+
+class PostCache:
+    """``name → (size, mtime_ns, _Meta)`` persisted with pickle (a cache: safe to delete)."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.entries: dict[str, tuple[int, int, _Meta]] = {}
+        try:
+            version, entries = pickle.loads(file.read_bytes())
+            if version == CACHE_VERSION:
+                self.entries = entries
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            self.entries = {}
+
+    def save(self) -> None:
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps((CACHE_VERSION, self.entries), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, self.file)
+
+
+def post_files(posts_dir: Path) -> list[Path]:
+    """Post files as Jekyll takes them: ``*.md``/``*.markdown``/``*.html`` under ``_posts/``."""
+    if not posts_dir.is_dir():
+        return []
+    found = [p for p in posts_dir.rglob("*") if p.is_file()
+             and p.suffix.lower() in (".md", ".markdown", ".html") and not p.name.startswith(".")]
+    return sorted(found)
+
+
+def scan(root: Path, paths: Iterable[Path], cache: PostCache, reader: Reader,
+         progress: Callable[[int], None] | None = None) -> tuple[list[_Meta], int]:
+    """Records for all ``paths``, parsing only those the cache does not know; returns
+    the records and how many files were parsed."""
+    keep: dict[str, tuple[int, int, _Meta]] = {}
+    metas: list[_Meta] = []
+    parsed = 0
+    for path in paths:
+        st = path.stat()
+        name = path.relative_to(root).as_posix()
+        hit = cache.entries.get(name)
+        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            meta = hit[2]
+        else:
+            data = path.read_bytes()
+            meta = _meta(name, path, data, reader(path))
+            parsed += 1
+        keep[name] = (st.st_size, st.st_mtime_ns, meta)
+        metas.append(meta)
+        if progress:
+            progress(1)
+    cache.entries = keep
+    return metas, parsed
+
+
+def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo) -> list[SitePost]:
+    """Newest first, each with its permalink; a URL taken by an earlier post gets ``-2``…
+    (Jekyll silently overwrites one with the other; an archive must show both)."""
+    ordered = sorted(metas, key=lambda m: (m.date, m.name))
+    taken: set[str] = set()
+    out: list[SitePost] = []
+    for m in ordered:
+        url = permalink(pattern, local_date(m.url_date, tz), m.slug, m.categories)
+        base, n = url, 2
+        while url in taken:
+            url = (base.rstrip("/") + f"-{n}" + ("/" if base.endswith("/") else ""))
+            n += 1
+        taken.add(url)
+        out.append(SitePost(name=m.name, url=url, title=m.title, date=m.date, site=m.site,
+                            author=m.author, link=m.link, tags=m.tags, categories=m.categories,
+                            digest=m.digest))
+    out.reverse()
+    return out
