@@ -64,9 +64,12 @@ def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Pr
     cache = PostCache(state / "posts.pickle")
     if full:
         cache.entries = {}
+    known = len(cache.entries)
     paths = post_files(vault.posts_dir)
     metas, parsed = scan(vault.posts_dir, paths, cache, reader, _ticker(progress, "read", len(paths)))
     plan = Plan(vault, config.site, reader)
+    if not full:
+        plan.load_articles(state / "feed-articles.pickle")
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz)
     pages = plan.pages(posts)
     manifest_file = state / "manifest.json"
@@ -86,7 +89,8 @@ def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Pr
     stale = sorted(set(old) - set(new)) if old else _unlisted(site_dir, set(new))
     removed = output.remove_stale(site_dir, stale)
     output.save_manifest(manifest_file, new)
-    cache.save()
+    plan.save_articles(state / "feed-articles.pickle", posts)
+    cache.save(changed=full or parsed > 0 or len(cache.entries) != known)
     seconds = time.perf_counter() - start
     report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
                          written=written, removed=removed, seconds=seconds, site_dir=str(site_dir))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from urllib.parse import quote
 
@@ -49,6 +50,7 @@ def _slugify(text: str, extra: frozenset[str], cased: bool) -> str:
     return slug if cased else slug.lower()
 
 
+@lru_cache(maxsize=65536)
 def slugify_pretty(text: str, *, cased: bool = True) -> str:
     """Jekyll's ``slugify(text, mode: "pretty", cased: true)`` (what ``:title`` uses)."""
     return _slugify(text, _PRETTY_KEEP, cased)

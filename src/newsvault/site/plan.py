@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +18,7 @@ from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
 from newsvault.site.permalink import href, output_path, parse_tz
-from newsvault.site.posts import Reader, SitePost
+from newsvault.site.posts import Reader, SitePost, post_key
 from newsvault.site.theme import STATIC, make_env, theme_digest
 from newsvault.vault import Vault
 
@@ -59,6 +61,7 @@ class Plan:
         self.base_key = digest(theme_digest(vault.templates_dir), asdict(config))
         self._html: dict[str, str] = {}
         self._in_feeds: set[str] = set()
+        self._loaded: set[str] = set()
 
     # URLs -------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -75,14 +78,35 @@ class Plan:
         return self.env.get_template(name).render(**ctx).encode("utf-8")
 
     def article(self, post: SitePost) -> str:
-        """The post's article HTML (kept for this build: feeds reuse it)."""
-        html = self._html.get(post.name)
+        """The post's article HTML; that of posts shown in feeds is kept (and saved between
+        builds, see :meth:`load_articles`) because every feed change needs 100 of them."""
+        key = post.digest
+        html = self._html.get(key)
         if html is None:
             parsed = self.reader(self.vault.posts_dir / post.name)
             html = article_html(parsed.body, parsed.layout, post.link, self.base_path + "assets/")
             if post.name in self._in_feeds:
-                self._html[post.name] = html
+                self._html[key] = html
         return html
+
+    def load_articles(self, file: Path) -> None:
+        try:
+            base_key, html = pickle.loads(file.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            return
+        if base_key == self.base_key and isinstance(html, dict):
+            self._html = html
+            self._loaded = set(html)
+
+    def save_articles(self, file: Path, posts: list[SitePost]) -> None:
+        keep = {p.digest for p in posts if p.name in self._in_feeds}
+        html = {k: v for k, v in self._html.items() if k in keep}
+        if html.keys() == self._loaded and file.exists():
+            return
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps((self.base_key, html), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, file)
 
     # the plan ---------------------------------------------------------------------
     def pages(self, posts: list[SitePost]) -> list[Page]:
@@ -107,7 +131,7 @@ class Plan:
         for i, post in enumerate(posts):
             newer = posts[i - 1] if i > 0 else None
             older = posts[i + 1] if i + 1 < len(posts) else None
-            parts = (asdict(post), newer and (newer.url, newer.title), older and (older.url, older.title))
+            parts = (post_key(post), newer and (newer.url, newer.title), older and (older.url, older.title))
 
             def render(post=post, newer=newer, older=older) -> bytes:
                 content = Markup(self.article(post))
@@ -177,7 +201,7 @@ class Plan:
 
     def _feed(self, out: str, title: str, home: str, posts: list[SitePost]) -> Page:
         latest = posts[: self.config.feed_entries]
-        parts = tuple((asdict(p)) for p in latest)
+        parts = tuple(post_key(p) for p in latest)
 
         def render() -> bytes:
             feed_id = self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out)

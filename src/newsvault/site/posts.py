@@ -43,6 +43,12 @@ class SitePost:
         return output_path(self.url)
 
 
+def post_key(p: SitePost) -> tuple:
+    """Everything a page may show of a post, as a plain tuple (cheap to digest)."""
+    return (p.name, p.url, p.title, p.date.isoformat(), p.site, p.author, p.link, p.tags,
+            p.categories, p.digest)
+
+
 @dataclass(frozen=True)
 class _Meta:
     """A parsed post without its URL (the URL depends on settings, the record does not)."""
@@ -97,7 +103,9 @@ class PostCache:
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
             self.entries = {}
 
-    def save(self) -> None:
+    def save(self, changed: bool = True) -> None:
+        if not changed and self.file.exists():
+            return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_suffix(".tmp")
         tmp.write_bytes(pickle.dumps((CACHE_VERSION, self.entries), protocol=pickle.HIGHEST_PROTOCOL))

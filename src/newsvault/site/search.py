@@ -1,11 +1,12 @@
 """The search index: Pagefind, run over the built pages.
 
 Pagefind 1.6 (npm ``pagefind``, binary in ``@pagefind/linux-x64``) segments Chinese
-well; the PyPI ``pagefind[bin]`` release may lag behind. The binary is looked for, in
-order: ``$NEWSVAULT_PAGEFIND``, ``.tools/node_modules`` of the vault and of the
-project checkout (``make`` installs the pinned npm release there), then PyPI's
-``pagefind_bin``. Only post pages are indexed (their body carries
-``data-pagefind-body``).
+well. PyPI's ``pagefind[bin]`` (1.5.2 here) ships the plain binary, which does not
+segment Chinese at all: in our test, 國務卿 and 蓝灯 found nothing. So the extended
+binary is required and looked for, in order: ``$NEWSVAULT_PAGEFIND``,
+``.tools/node_modules`` of the vault, of the project checkout and of the current folder
+(``make`` installs the pinned npm release there), then PyPI's ``pagefind[extended]``.
+Only post pages are indexed (their body carries ``data-pagefind-body``).
 """
 
 from __future__ import annotations
@@ -46,11 +47,11 @@ def candidates(vault_root: Path | None = None) -> list[Path]:
     rel = Path(".tools/node_modules/@pagefind") / _npm_platform() / "bin"
     for root in ([vault_root] if vault_root else []) + [PROJECT_ROOT, Path.cwd()]:
         found += [root / rel / "pagefind_extended", root / rel / "pagefind"]
-    try:
-        import pagefind_bin
+    try:  # PyPI's pagefind[extended]; plain pagefind[bin] cannot segment Chinese, so not that
+        import pagefind_bin_extended  # type: ignore[import-not-found]
 
-        found.append(pagefind_bin.get_executable())
-    except (ImportError, FileNotFoundError):
+        found.append(pagefind_bin_extended.get_executable())
+    except (ImportError, FileNotFoundError, AttributeError):
         pass
     return found
 
@@ -61,9 +62,9 @@ def find_pagefind(vault_root: Path | None = None) -> Path:
         if path.is_file() and os.access(path, os.X_OK):
             return path
     raise BuildError(
-        "Pagefind not found: run `npm install --prefix .tools pagefind@" + PINNED + "` in the "
-        "project or vault folder (or `pip install 'pagefind[bin]'`), or set NEWSVAULT_PAGEFIND "
-        "to the binary; `newsvault build --no-search` builds without a search index")
+        "Pagefind (extended) not found: run `npm install --prefix .tools pagefind@" + PINNED
+        + "` in the project or vault folder, or set NEWSVAULT_PAGEFIND to a pagefind_extended "
+        "binary; `newsvault build --no-search` builds without a search index")
 
 
 def pagefind_version(binary: Path) -> str:
