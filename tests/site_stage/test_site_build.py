@@ -111,8 +111,10 @@ def test_sitemap_robots_404_and_lists(built_sample):
     assert "Sitemap: https://example.org/sitemap.xml" in (site / "robots.txt").read_text()
     assert (site / "404.html").is_file()
     home = (site / "index.html").read_text(encoding="utf-8")
-    assert home.count('<li><a href="') == 50 and 'href="/page/2/"' in home
-    assert (site / "page" / "12" / "index.html").is_file() and not (site / "page" / "13").exists()
+    # 600 posts: the front page holds the newest 50, page/1/ … page/11/ the older ones
+    assert home.count('<li><a href="') == 50 and 'href="/page/11/"' in home
+    assert (site / "page" / "1" / "index.html").is_file() and not (site / "page" / "12").exists()
+    assert (site / "page" / "1" / "index.html").read_text(encoding="utf-8").count('<li><a href="') == 50
     sources = (site / "sources" / "index.html").read_text(encoding="utf-8")
     assert "iYouPort" in sources and "(臺)中央社CNA" in sources
     assert (site / "archive" / "2021" / "01" / "index.html").is_file()

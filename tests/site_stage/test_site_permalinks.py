@@ -82,6 +82,6 @@ def test_slug_only_has_safe_characters(text):
     slug = slugify_pretty(text)
     assert "/" not in slug and "?" not in slug and "#" not in slug and "%" not in slug
     assert not slug.startswith("-") and not slug.endswith("-") and "--" not in slug
-    url = permalink("/:year-:month-:day/:title/", date(2020, 1, 2), text)
+    url = permalink("/:year-:month-:day/:title/", date(2020, 1, 2), filename_slug(f"2020-01-02-{text}.md"))
     assert ".." not in url and url.startswith("/2020-01-02/") and url.endswith("/")
     assert "//" not in url

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from newsvault.config import Config
 from newsvault.site import output
+from newsvault.site.entrystore import EntryStore
 from newsvault.site.plan import Plan
 from newsvault.site.posts import PostCache, Reader, default_reader, post_files, scan, site_posts
 from newsvault.site.search import build_index
@@ -66,30 +67,38 @@ def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Pr
         cache.entries = {}
     known = len(cache.entries)
     paths = post_files(vault.posts_dir)
-    metas, parsed = scan(vault.posts_dir, paths, cache, reader, _ticker(progress, "read", len(paths)))
+    fresh: dict = {}
+    metas, parsed = scan(vault.posts_dir, paths, cache, reader, _ticker(progress, "read", len(paths)), fresh)
     plan = Plan(vault, config.site, reader)
-    if not full:
-        plan.load_articles(state / "feed-articles.pickle")
-    posts = site_posts(metas, config.site.permalink, plan.permalink_tz)
+    plan.fresh = fresh
+    if full:
+        (state / "entries.sqlite").unlink(missing_ok=True)
+    plan.store = EntryStore(state / "entries.sqlite")
+    posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache)
     pages = plan.pages(posts)
     manifest_file = state / "manifest.json"
     old = {} if full else output.load_manifest(manifest_file)
-    new: dict[str, str] = {}
+    new: output.Manifest = {}
     rendered = written = 0
     site_dir = vault.site_dir
     site_dir.mkdir(parents=True, exist_ok=True)
     tick = _ticker(progress, "write", len(pages))
     for page in pages:
-        new[page.out] = page.key
-        if old.get(page.out) != page.key or not (site_dir / page.out).is_file():
+        before = old.get(page.out)
+        if before and before[0] == page.key and (site_dir / page.out).is_file():
+            new[page.out] = before
+        else:
+            data = page.render()
             rendered += 1
-            written += output.write_if_changed(site_dir, page.out, page.render())
+            written += output.write_if_changed(site_dir, page.out, data, before[1] if before else None)
+            new[page.out] = [page.key, output.bytes_digest(data)]
         if tick:
             tick(1)
     stale = sorted(set(old) - set(new)) if old else _unlisted(site_dir, set(new))
     removed = output.remove_stale(site_dir, stale)
     output.save_manifest(manifest_file, new)
-    plan.save_articles(state / "feed-articles.pickle", posts)
+    plan.save_entries(posts)
+    plan.store.close()
     cache.save(changed=full or parsed > 0 or len(cache.entries) != known)
     seconds = time.perf_counter() - start
     report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,

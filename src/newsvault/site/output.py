@@ -6,16 +6,18 @@ its inputs at the last build; it is a cache like the rest of ``.newsvault/``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 
 from newsvault.errors import BuildError
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+Manifest = dict[str, list[str]]  # output path → [input digest, output bytes digest]
 
 
-def load_manifest(file: Path) -> dict[str, str]:
+def load_manifest(file: Path) -> Manifest:
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -26,7 +28,7 @@ def load_manifest(file: Path) -> dict[str, str]:
     return files if isinstance(files, dict) else {}
 
 
-def save_manifest(file: Path, files: dict[str, str]) -> None:
+def save_manifest(file: Path, files: Manifest) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     tmp = file.with_suffix(".tmp")
     tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": files}, ensure_ascii=False,
@@ -42,19 +44,27 @@ def target(root: Path, rel: str) -> Path:
     return root.joinpath(*parts)
 
 
-def write_if_changed(root: Path, rel: str, data: bytes) -> bool:
-    """Write ``data`` unless the file already holds exactly these bytes; True if written."""
+def bytes_digest(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def write_if_changed(root: Path, rel: str, data: bytes, known: str | None = None) -> bool:
+    """Write ``data`` unless the file already holds exactly these bytes; True if written.
+
+    ``known`` is the digest of what the last build wrote there: when it matches and the
+    file has the right size, the file is not even read (the manifest is saved only after
+    a complete build, so an interrupted one cannot leave a wrong digest behind)."""
     path = target(root, rel)
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        size = path.stat().st_size
+        if size == len(data) and (known == bytes_digest(data) or path.read_bytes() == data):
             return False
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
     except NotADirectoryError as exc:
         raise BuildError(f"cannot write {rel!r}: a parent is a file ({exc})") from None
-    tmp = path.with_name(f".nvtmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    with open(path, "wb") as fh:
+        fh.write(data)
     return True
 
 

@@ -29,27 +29,38 @@ def digest(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def list_key(posts: list[SitePost]) -> tuple[tuple[str, str, str, str], ...]:
-    """What a post list shows of each post (title, date, site, URL)."""
-    return tuple((p.url, p.title, p.date.isoformat(), p.site) for p in posts)
+def list_key(posts: list[SitePost]) -> str:
+    """What a post list shows of each post (title, date, site, URL), as one string."""
+    return "\x1e".join(f"{p.url}\x1f{p.title}\x1f{p.date.isoformat()}\x1f{p.site}" for p in posts)
 
 
 @dataclass(frozen=True)
 class Pager:
-    number: int
-    total: int
-    prev_url: str | None
-    next_url: str | None
+    number: int | None  # None on the front page
+    newer_url: str | None
+    older_url: str | None
 
 
 def paginate(posts: list[SitePost], per_page: int, first: str) -> Iterator[tuple[str, list[SitePost], Pager]]:
-    """``(url, posts, pager)`` per page: ``first`` then ``first + "page/N/"``."""
+    """``(url, posts, pager)`` per page, numbered from the OLDEST posts: ``page/1/`` holds
+    the first ``per_page`` posts ever and keeps them. New posts only change the front page
+    (``first``), which shows the newest chunk — merged with the one before it while the
+    newest is not yet full. Stable pages are better for readers' bookmarks and caches, and
+    an hourly build re-renders a handful of list pages instead of all of them."""
     per_page = max(1, per_page)
-    chunks = [posts[i:i + per_page] for i in range(0, len(posts), per_page)] or [[]]
-    urls = [first] + [f"{first}page/{n}/" for n in range(2, len(chunks) + 1)]
-    for i, chunk in enumerate(chunks):
-        yield urls[i], chunk, Pager(i + 1, len(chunks), urls[i - 1] if i else None,
-                                    urls[i + 1] if i + 1 < len(chunks) else None)
+    oldest = posts[::-1]
+    chunks = [oldest[i:i + per_page] for i in range(0, len(oldest), per_page)] or [[]]
+    top = len(chunks)
+    front = [top] if top == 1 or len(chunks[-1]) >= per_page else [top, top - 1]
+    lowest_front = min(front)
+
+    def url(k: int) -> str:
+        return first if k >= lowest_front else f"{first}page/{k}/"
+
+    front_posts = [p for k in sorted(front, reverse=True) for p in chunks[k - 1][::-1]]
+    yield first, front_posts, Pager(None, None, url(lowest_front - 1) if lowest_front > 1 else None)
+    for k in range(lowest_front - 1, 0, -1):
+        yield url(k), chunks[k - 1][::-1], Pager(k, url(k + 1), url(k - 1) if k > 1 else None)
 
 
 class Names:

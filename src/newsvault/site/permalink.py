@@ -141,6 +141,7 @@ def output_path(url: str) -> str:
     return rel if rel.endswith(".html") else rel + ".html"
 
 
+@lru_cache(maxsize=262144)
 def href(base_path: str, url: str) -> str:
     """An href for a site-relative URL under the base path, percent-encoded where needed."""
     return quote(base_path.rstrip("/") + "/" + url.lstrip("/"), safe=_HREF_SAFE)

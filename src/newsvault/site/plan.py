@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import pickle
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from newsvault.config import SiteConfig
 from newsvault.errors import NewsvaultError
+from newsvault.models import Post
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
+from newsvault.site.entrystore import EntryStore
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
 from newsvault.site.permalink import href, output_path, parse_tz
 from newsvault.site.posts import Reader, SitePost, post_key
@@ -43,6 +43,11 @@ def subscribed_sites(vault: Vault) -> list[str]:
     return [s["site"] for s in subs if isinstance(s, dict) and isinstance(s.get("site"), str)]
 
 
+# One entry of a post list; a vault's templates/list.html may use ``posts`` instead.
+ITEM = ('<li><a href="{url}">{title}</a>\n    <span class="meta"><time datetime="{iso}">{day}</time>'
+        ' · <a class="src" href="{site_url}">{site}</a></span></li>\n')
+
+
 class Plan:
     """Knows the settings, the theme and the URL scheme; turns posts into pages."""
 
@@ -57,11 +62,17 @@ class Plan:
         self.cats = Names([])
         self.env = make_env(vault.templates_dir, config, self.tz, self.url,
                             lambda s: self.url(f"sources/{self.sources[s]}/"),
-                            lambda t: self.url(f"tags/{self.tags[t]}/"))
+                            lambda t: self.url(f"tags/{self.tags[t]}/"),
+                            vault.state_dir / "site" / "jinja")
         self.base_key = digest(theme_digest(vault.templates_dir), asdict(config))
-        self._html: dict[str, str] = {}
+        self._entries: dict[str, str] = {}
+        self._articles: dict[str, str] = {}
+        self._items: dict[str, str] = {}
+        self.fresh: dict[str, Post] = {}  # posts the scan just parsed (used once, then dropped)
+        self.t = self.env.globals["t"]
+        self.names_key = ""
+        self.store = EntryStore(None)  # the builder sets the real one
         self._in_feeds: set[str] = set()
-        self._loaded: set[str] = set()
 
     # URLs -------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -72,47 +83,67 @@ class Plan:
 
     # rendering helpers ------------------------------------------------------------
     def _page(self, out: str, parts: tuple, render) -> Page:
-        return Page(out, digest(self.base_key, out, parts), render)
+        return Page(out, digest(self.base_key, self.names_key, out, parts), render)
 
     def _template(self, name: str, **ctx) -> bytes:
         return self.env.get_template(name).render(**ctx).encode("utf-8")
 
     def article(self, post: SitePost) -> str:
-        """The post's article HTML; that of posts shown in feeds is kept (and saved between
-        builds, see :meth:`load_articles`) because every feed change needs 100 of them."""
-        key = post.digest
-        html = self._html.get(key)
+        """The post's article HTML, read from its file (kept for this build when a feed
+        shows the post too)."""
+        html = self._articles.get(post.name)
         if html is None:
-            parsed = self.reader(self.vault.posts_dir / post.name)
+            parsed = self.fresh.pop(post.name, None) or self.reader(self.vault.posts_dir / post.name)
             html = article_html(parsed.body, parsed.layout, post.link, self.base_path + "assets/")
             if post.name in self._in_feeds:
-                self._html[key] = html
+                self._articles[post.name] = html
         return html
 
-    def load_articles(self, file: Path) -> None:
-        try:
-            base_key, html = pickle.loads(file.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
-            return
-        if base_key == self.base_key and isinstance(html, dict):
-            self._html = html
-            self._loaded = set(html)
+    def item(self, post: SitePost) -> str:
+        """A post's ``<li>`` in the lists (made once per build: a post is in ~5 lists)."""
+        html = self._items.get(post.name)
+        if html is None:
+            html = ITEM.format(url=escape(self.url(post.url)), title=escape(post.title or self.t["untitled"]),
+                               iso=post.date.astimezone(self.tz).isoformat(),
+                               day=post.date.astimezone(self.tz).strftime("%Y-%m-%d"),
+                               site_url=escape(self.url(f"sources/{self.sources[post.site]}/")),
+                               site=escape(post.site))
+            self._items[post.name] = html
+        return html
 
-    def save_articles(self, file: Path, posts: list[SitePost]) -> None:
-        keep = {p.digest for p in posts if p.name in self._in_feeds}
-        html = {k: v for k, v in self._html.items() if k in keep}
-        if html.keys() == self._loaded and file.exists():
-            return
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps((self.base_key, html), protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, file)
+    def _entry_key(self, post: SitePost) -> str:
+        return f"{self.base_key} {post.digest} {post.url}"
+
+    def entry(self, post: SitePost) -> str:
+        """The post's Atom ``<entry>`` (from :attr:`store` when an earlier build made it)."""
+        key = self._entry_key(post)
+        xml = self._entries.get(key)
+        if xml is None:
+            xml = syn.entry_xml(syn.FeedEntry(
+                title=post.title, url=self.absolute(post.url),
+                id=self.absolute(post.url) if self.base_url else "urn:newsvault:" + self.url(post.url),
+                date=post.date, author=post.author or post.site, categories=post.categories,
+                html=self.article(post)))
+            self._entries[key] = xml
+        return xml
+
+    def entries(self, posts: list[SitePost]) -> list[str]:
+        missing = [self._entry_key(p) for p in posts if self._entry_key(p) not in self._entries]
+        self._entries.update(self.store.get_many(missing))
+        return [self.entry(p) for p in posts]
+
+    def save_entries(self, posts: list[SitePost]) -> None:
+        """Keep the entries of the posts now in feeds, and only those."""
+        by_key = {self._entry_key(p): p for p in posts if p.name in self._in_feeds}
+        self.store.keep_only({k: self._entries.get(k) for k in by_key}, lambda k: self.entry(by_key[k]))
 
     # the plan ---------------------------------------------------------------------
     def pages(self, posts: list[SitePost]) -> list[Page]:
         self.sources = Names([p.site for p in posts] + subscribed_sites(self.vault))
         self.tags = Names([t for p in posts for t in p.tags])
         self.cats = Names([c for p in posts for c in p.categories])
+        # slugs of sources/tags show on most pages; a new name can move another's slug
+        self.names_key = digest(self.sources.slugs, self.tags.slugs, self.cats.slugs)
         n = self.config.feed_entries
         self._in_feeds = {p.name for p in posts[:n]}
         self._in_feeds |= {p.name for items in group(posts, lambda p: (p.site,)).values() for p in items[:n]}
@@ -131,7 +162,8 @@ class Plan:
         for i, post in enumerate(posts):
             newer = posts[i - 1] if i > 0 else None
             older = posts[i + 1] if i + 1 < len(posts) else None
-            parts = (post_key(post), newer and (newer.url, newer.title), older and (older.url, older.title))
+            parts = (post.digest, post.url, post.title, newer and newer.url, newer and newer.title,
+                     older and older.url, older and older.title)
 
             def render(post=post, newer=newer, older=older) -> bytes:
                 content = Markup(self.article(post))
@@ -144,10 +176,11 @@ class Plan:
                    feed: str | None) -> list[Page]:
         pages = []
         for url, chunk, pager in paginate(posts, self.config.per_page, first):
-            title = heading if pager.number == 1 else f"{heading} ({pager.number})"
+            title = heading if pager.number is None else f"{heading} ({pager.number})"
 
             def render(chunk=chunk, pager=pager, title=title) -> bytes:
-                return self._template("list.html", heading=title, intro=intro, posts=chunk,
+                items = Markup("".join(self.item(p) for p in chunk))
+                return self._template("list.html", heading=title, intro=intro, posts=chunk, items=items,
                                       pager_info=pager, feed_url=feed, page_title=title if first else "")
 
             pages.append(self._page(output_path(url), (heading, intro, feed, list_key(chunk),
@@ -193,12 +226,6 @@ class Plan:
             "terms.html", heading=heading, terms=terms, page_title=heading)))
         return pages
 
-    def _entries(self, posts: list[SitePost]) -> list[syn.FeedEntry]:
-        return [syn.FeedEntry(title=p.title, url=self.absolute(p.url), id=self.absolute(p.url)
-                              if self.base_url else "urn:newsvault:" + self.url(p.url),
-                              date=p.date, author=p.author, categories=p.categories,
-                              html=self.article(p)) for p in posts]
-
     def _feed(self, out: str, title: str, home: str, posts: list[SitePost]) -> Page:
         latest = posts[: self.config.feed_entries]
         parts = tuple(post_key(p) for p in latest)
@@ -207,7 +234,8 @@ class Plan:
             feed_id = self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out)
             return syn.atom_feed(title=title, feed_url=self.absolute(out), home_url=self.absolute(home),
                                  feed_id=feed_id, language=self.config.language,
-                                 entries=self._entries(latest))
+                                 entries=self.entries(latest),
+                                 updated_at=max((p.date for p in latest), default=None))
 
         return self._page(out, (title, home, parts), render)
 
@@ -222,16 +250,28 @@ class Plan:
 
     def fixed_pages(self, posts: list[SitePost]) -> list[Page]:
         t = self.env.globals["t"]
-        urls = [(self.absolute(""), posts[0].date if posts else None)]
-        urls += [(self.absolute(p.url), p.date) for p in posts]
-        maps = syn.sitemaps(urls, self.absolute(""))
-        pages = [self._page(name, (hashlib.sha1(data).hexdigest(),), lambda data=data: data)
-                 for name, data in maps.items()]
+        pages = self.sitemap_pages(posts)
         pages.append(self._page("robots.txt", (), lambda: syn.robots_txt(self.absolute("sitemap.xml"))))
         pages.append(self._page("404.html", (), lambda: self._template("404.html", page_title=t["not_found"])))
         pages.append(self._page("search/index.html", (), lambda: self._template(
             "search.html", page_title=t["search"])))
         return pages
+
+    def sitemap_pages(self, posts: list[SitePost]) -> list[Page]:
+        """``sitemap.xml`` (split past 50,000 URLs); rendered only when a URL or date changed."""
+        key = digest(*(f"{p.url}\x1f{p.date.isoformat()}" for p in posts))
+        count = max(1, -(-(len(posts) + 1) // syn.SITEMAP_LIMIT))
+        names = ["sitemap.xml"] + ([f"sitemap-{n}.xml" for n in range(1, count + 1)] if count > 1 else [])
+        made: dict[str, bytes] = {}
+
+        def render(name: str) -> bytes:
+            if not made:
+                urls = [(self.absolute(""), posts[0].date if posts else None)]
+                urls += [(self.absolute(p.url), p.date) for p in posts]
+                made.update(syn.sitemaps(urls, self.absolute("")))
+            return made[name]
+
+        return [self._page(name, (key,), lambda name=name: render(name)) for name in names]
 
     def static_pages(self) -> list[Page]:
         pages = []

@@ -19,7 +19,7 @@ from pathlib import Path
 from newsvault.models import Post
 from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 Reader = Callable[[Path], Post]
 
 
@@ -96,10 +96,11 @@ class PostCache:
     def __init__(self, file: Path) -> None:
         self.file = file
         self.entries: dict[str, tuple[int, int, _Meta]] = {}
+        self.urls: dict[tuple, str] = {}  # (pattern, zone, meta) → permalink
         try:
-            version, entries = pickle.loads(file.read_bytes())
+            version, entries, urls = pickle.loads(file.read_bytes())
             if version == CACHE_VERSION:
-                self.entries = entries
+                self.entries, self.urls = entries, urls
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
             self.entries = {}
 
@@ -108,36 +109,56 @@ class PostCache:
             return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps((CACHE_VERSION, self.entries), protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(pickle.dumps((CACHE_VERSION, self.entries, self.urls), protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, self.file)
 
 
 def post_files(posts_dir: Path) -> list[Path]:
-    """Post files as Jekyll takes them: ``*.md``/``*.markdown``/``*.html`` under ``_posts/``."""
-    if not posts_dir.is_dir():
-        return []
-    found = [p for p in posts_dir.rglob("*") if p.is_file()
-             and p.suffix.lower() in (".md", ".markdown", ".html") and not p.name.startswith(".")]
-    return sorted(found)
+    """Post files as Jekyll takes them: ``*.md``/``*.markdown``/``*.html`` under ``_posts/``
+    (os.scandir: this runs on every build and must stay cheap for 50,000 files)."""
+    found: list[str] = []
+    stack = [str(posts_dir)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append(entry.path)
+            elif entry.name.lower().endswith((".md", ".markdown", ".html")) and entry.is_file():
+                found.append(entry.path)
+    return [Path(p) for p in sorted(found)]
+
+
+KEEP_PARSED = 1000  # parsed posts kept for rendering (an hourly build's new posts, not 50,000)
 
 
 def scan(root: Path, paths: Iterable[Path], cache: PostCache, reader: Reader,
-         progress: Callable[[int], None] | None = None) -> tuple[list[_Meta], int]:
+         progress: Callable[[int], None] | None = None,
+         keep: dict[str, Post] | None = None) -> tuple[list[_Meta], int]:
     """Records for all ``paths``, parsing only those the cache does not know; returns
-    the records and how many files were parsed."""
+    the records and how many files were parsed. Up to :data:`KEEP_PARSED` parsed posts
+    go into ``keep`` so that their pages need not parse them again."""
     keep: dict[str, tuple[int, int, _Meta]] = {}
     metas: list[_Meta] = []
     parsed = 0
+    prefix = len(str(root)) + 1
     for path in paths:
         st = path.stat()
-        name = path.relative_to(root).as_posix()
+        name = str(path)[prefix:].replace(os.sep, "/")
         hit = cache.entries.get(name)
         if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
             meta = hit[2]
         else:
             data = path.read_bytes()
-            meta = _meta(name, path, data, reader(path))
+            post = reader(path)
+            meta = _meta(name, path, data, post)
             parsed += 1
+            if keep is not None and len(keep) < KEEP_PARSED:
+                keep[name] = post
         keep[name] = (st.st_size, st.st_mtime_ns, meta)
         metas.append(meta)
         if progress:
@@ -146,14 +167,20 @@ def scan(root: Path, paths: Iterable[Path], cache: PostCache, reader: Reader,
     return metas, parsed
 
 
-def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo) -> list[SitePost]:
+def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
+               cache: PostCache | None = None) -> list[SitePost]:
     """Newest first, each with its permalink; a URL taken by an earlier post gets ``-2``…
     (Jekyll silently overwrites one with the other; an archive must show both)."""
     ordered = sorted(metas, key=lambda m: (m.date, m.name))
     taken: set[str] = set()
     out: list[SitePost] = []
+    known = cache.urls if cache is not None else {}
+    urls: dict[tuple, str] = {}
+    zone = str(datetime(2000, 1, 1, tzinfo=tz).utcoffset())
     for m in ordered:
-        url = permalink(pattern, local_date(m.url_date, tz), m.slug, m.categories)
+        key = (pattern, zone, m)
+        url = known.get(key) or permalink(pattern, local_date(m.url_date, tz), m.slug, m.categories)
+        urls[key] = url
         base, n = url, 2
         while url in taken:
             url = (base.rstrip("/") + f"-{n}" + ("/" if base.endswith("/") else ""))
@@ -162,5 +189,7 @@ def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo) -> list[SitePost]:
         out.append(SitePost(name=m.name, url=url, title=m.title, date=m.date, site=m.site,
                             author=m.author, link=m.link, tags=m.tags, categories=m.categories,
                             digest=m.digest))
+    if cache is not None:
+        cache.urls = urls
     out.reverse()
     return out

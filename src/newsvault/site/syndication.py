@@ -40,10 +40,25 @@ class FeedEntry:
     html: str
 
 
+def entry_xml(e: FeedEntry) -> str:
+    """One ``<entry>`` (kept between builds by the caller: escaping 100 articles is costly)."""
+    stamp = rfc3339(e.date)
+    out = ["<entry>\n"
+           f"<title>{xml_text(e.title)}</title>\n"
+           f'<link rel="alternate" type="text/html" href={xml_attr(e.url)}/>\n'
+           f"<id>{xml_text(e.id)}</id>\n"
+           f"<published>{stamp}</published>\n<updated>{stamp}</updated>\n"
+           f"<author><name>{xml_text(e.author or '-')}</name></author>\n"]
+    out.extend(f"<category term={xml_attr(c)}/>\n" for c in e.categories)
+    out.append(f'<content type="html">{xml_text(e.html)}</content>\n</entry>\n')
+    return "".join(out)
+
+
 def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, language: str,
-              entries: list[FeedEntry]) -> bytes:
-    """An Atom 1.0 document; ``updated`` is the newest entry's date, so it is reproducible."""
-    updated = rfc3339(max(e.date for e in entries)) if entries else EPOCH
+              entries: list[str], updated_at: datetime | None) -> bytes:
+    """An Atom 1.0 document from ready ``entries``; ``updated`` is the newest entry's date
+    (``updated_at``), so the bytes are reproducible."""
+    updated = rfc3339(updated_at) if updated_at else EPOCH
     out = ['<?xml version="1.0" encoding="utf-8"?>\n',
            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={xml_attr(language)}>\n',
            f"<title>{xml_text(title)}</title>\n",
@@ -52,16 +67,7 @@ def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, languag
            f'<link rel="alternate" type="text/html" href={xml_attr(home_url)}/>\n',
            f"<updated>{updated}</updated>\n",
            "<generator>newsvault</generator>\n"]
-    for e in entries:
-        stamp = rfc3339(e.date)
-        out.append("<entry>\n"
-                   f"<title>{xml_text(e.title)}</title>\n"
-                   f'<link rel="alternate" type="text/html" href={xml_attr(e.url)}/>\n'
-                   f"<id>{xml_text(e.id)}</id>\n"
-                   f"<published>{stamp}</published>\n<updated>{stamp}</updated>\n"
-                   f"<author><name>{xml_text(e.author or title)}</name></author>\n")
-        out.extend(f"<category term={xml_attr(c)}/>\n" for c in e.categories)
-        out.append(f'<content type="html">{xml_text(e.html)}</content>\n</entry>\n')
+    out.extend(entries)
     out.append("</feed>\n")
     return "".join(out).encode("utf-8")
 

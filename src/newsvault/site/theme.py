@@ -17,7 +17,7 @@ STATIC = PACKAGE_DIR / "static"
 
 STRINGS = {
     "zh": dict(skip="跳到內容", site_nav="網站導覽", sources="來源", archive="按月歸檔", tags="標籤",
-               categories="分類", search="搜尋", pages="分頁", newer="較新", older="較舊", page="第",
+               categories="分類", search="搜尋", pages="分頁", newer="較新", older="較舊", page="頁",
                original="閱讀原文", neighbours="上一篇與下一篇", source="來源", articles="文章數",
                latest="最新文章", updated="最後成功更新", unknown="未知", untitled="（無標題）",
                not_found="找不到這一頁", not_found_text="這個網址沒有內容。", home="首頁",
@@ -56,15 +56,23 @@ def theme_digest(vault_templates: Path) -> str:
     return h.hexdigest()
 
 
+def _bytecode_cache(cache_dir: Path | None) -> jinja2.BytecodeCache | None:
+    if cache_dir is None:
+        return None
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(cache_dir))
+
+
 def make_env(vault_templates: Path, config: SiteConfig, tz: tzinfo,
              url: Callable[[str], str], source_url: Callable[[str], str],
-             tag_url: Callable[[str], str]) -> jinja2.Environment:
-    """Templates from the vault's ``templates/`` first, then the package's."""
+             tag_url: Callable[[str], str], cache_dir: Path | None = None) -> jinja2.Environment:
+    """Templates from the vault's ``templates/`` first, then the package's; compiled
+    templates are kept in ``cache_dir`` (Jinja checks them against the source)."""
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(vault_templates)),
                                   jinja2.FileSystemLoader(str(TEMPLATES))])
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined, auto_reload=False,
-                             cache_size=-1)
+                             cache_size=-1, bytecode_cache=_bytecode_cache(cache_dir))
     offset = datetime(2000, 1, 1, tzinfo=tz).strftime("%z")
     label = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
     env.filters.update(
