@@ -1,3 +1,81 @@
-"""Commands of the archive stage (registered on newsvault.cli.cli)."""
+"""Commands of the archive stage: check, init, import (registered on newsvault.cli.cli)."""
 
-from newsvault.cli import cli  # noqa: F401
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newsvault.archive.checker import check_archive
+from newsvault.archive.importer import import_archive
+from newsvault.archive.vaultinit import init_vault
+from newsvault.cli import cli
+from newsvault.cli.common import Options, vault_options
+from newsvault.vault import Vault
+
+
+@cli.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@vault_options
+def check_cmd(opts: Options, path: Path | None) -> None:
+    """Validate an archive: every post parses; say what is wrong with each.
+
+    PATH is a vault, a _posts folder or one post (default: the vault's _posts/).
+    Exit status 1 when any post is broken.
+    """
+    report = check_archive(path if path is not None else opts.vault)
+    if opts.json:
+        opts.emit_json(report.to_dict())
+    else:
+        for item in report.reports:
+            kind = "BROKEN " if item.broken else "warning"
+            text = "; ".join(p.message for p in item.problems)
+            opts.say(f"{kind} {item.path.name}: {text}")
+        opts.say(f"{report.posts} posts: {report.ok} ok, {report.warnings} with warnings, "
+                 f"{report.broken} broken ({report.folder})")
+    sys.exit(1 if report.broken else 0)
+
+
+@cli.command("init")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@vault_options
+def init_cmd(opts: Options, directory: Path | None) -> None:
+    """Create a vault in DIRECTORY (default: --vault), or adopt an existing _posts/ archive.
+
+    Existing files are never overwritten.
+    """
+    report = init_vault(directory if directory is not None else opts.vault)
+    if opts.json:
+        opts.emit_json(report.to_dict())
+        return
+    for name in report.created:
+        opts.say(f"created {name}")
+    for name in report.kept:
+        opts.say(f"kept    {name} (already there)")
+    what = "adopted the existing archive" if report.adopted else "new vault"
+    opts.say(f"{what} {report.root}: {report.posts} posts indexed")
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@vault_options
+def import_cmd(opts: Options, source: Path) -> None:
+    """Copy the posts of another archive (a vault or a _posts folder) into this vault.
+
+    Articles already archived (same link) are skipped; nothing is overwritten; posts that
+    cannot be read are listed and left out.
+    """
+    report = import_archive(Vault(opts.vault), source)
+    if opts.json:
+        opts.emit_json(report.to_dict())
+        return
+    if opts.verbosity > 0:
+        for name in report.copied:
+            opts.say(f"copied  {name}")
+        for name in report.skipped:
+            opts.say(f"skipped {name} (already archived)")
+    for name, why in report.broken:
+        opts.warn(f"not imported {name}: {why}")
+    opts.say(f"{len(report.copied)} copied, {len(report.skipped)} skipped (already archived), "
+             f"{len(report.broken)} broken (not imported)")

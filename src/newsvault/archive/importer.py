@@ -1,0 +1,61 @@
+"""``newsvault import SRC``: copy the posts of another archive into this vault.
+
+Posts are copied byte for byte (never rewritten). An article the vault already has (same
+normalized link) is skipped; a name taken by a different article gets ``-2``…; posts that
+cannot be read as posts (broken) are listed and left out, so the site keeps building.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsvault.archive.checker import list_posts, posts_folder
+from newsvault.archive.identity import normalize_link
+from newsvault.archive.index import Index
+from newsvault.archive.posts import read_post
+from newsvault.archive.store import save_bytes
+from newsvault.errors import UsageError
+from newsvault.vault import Vault
+
+__all__ = ["ImportReport", "import_archive"]
+
+
+@dataclass
+class ImportReport:
+    source: Path
+    copied: list[str] = field(default_factory=list)  # names as written in this vault
+    skipped: list[str] = field(default_factory=list)  # source names already archived
+    broken: list[tuple[str, str]] = field(default_factory=list)  # (source name, why)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"source": str(self.source), "copied": len(self.copied),
+                "skipped": len(self.skipped), "broken": len(self.broken),
+                "copied_files": self.copied, "skipped_files": self.skipped,
+                "broken_files": [{"file": f, "why": w} for f, w in self.broken]}
+
+
+def import_archive(vault: Vault, source: Path) -> ImportReport:
+    """Copy every post of ``source`` (a vault or a bare posts folder) not yet in ``vault``."""
+    folder = posts_folder(source)
+    if folder.resolve() == vault.posts_dir.resolve():
+        raise UsageError(f"{source} is this vault's own archive")
+    report = ImportReport(source=source)
+    with Index.open(vault) as index:
+        for path in list_posts(folder):
+            post = read_post(path)
+            if post.broken:
+                why = "; ".join(p.message for p in post.problems if p.broken)
+                report.broken.append((path.name, why))
+                continue
+            key = normalize_link(post.article.link)
+            if key and index.knows(key):
+                report.skipped.append(path.name)
+                continue
+            saved = save_bytes(vault.posts_dir, path.name, path.read_bytes(), key)
+            if saved.written:
+                index.add_file(saved.path)
+                report.copied.append(saved.path.name)
+            else:
+                report.skipped.append(path.name)
+    return report

@@ -1,0 +1,266 @@
+"""The archive index, ``.newsvault/index.sqlite``: a cache of the dedup keys of ``_posts/``.
+
+One row per post file (file, normalized link, guid, title, date, site, content hash, and
+the size and mtime it had when read). It is only a cache: opening it syncs it with the
+folder — a missing or outdated database is rebuilt, otherwise only files whose name, size
+or mtime changed are read again. A crash between writing a post and indexing it is
+therefore healed on the next open, and a fresh clone (no index) still knows every link.
+
+The same database file holds other stages' tables (the fetch stage's HTTP cache and log);
+they use ``Index.db`` directly. This module only ever creates, changes or drops its own
+``posts`` table. Its schema version is ``PRAGMA user_version`` (other stages: keep your
+own version in your own table).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from newsvault.archive.frontmatter import read_front_matter, split_front_matter
+from newsvault.archive.identity import normalize_link
+from newsvault.archive.posts import format_date, normalize_title
+from newsvault.errors import ArchiveError
+from newsvault.models import Article
+from newsvault.vault import Vault
+
+__all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION", "post_files"]
+
+SCHEMA_VERSION = 1
+POST_SUFFIXES = (".md", ".markdown")
+PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    file TEXT PRIMARY KEY,       -- name inside _posts/
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    link TEXT NOT NULL,          -- normalized link ('' when the post has none)
+    guid TEXT,
+    title TEXT NOT NULL,
+    date TEXT,                   -- UTC, POST_FORMAT DATE format
+    site TEXT NOT NULL,
+    hash TEXT NOT NULL           -- blake2b-128 of the file bytes
+);
+CREATE INDEX IF NOT EXISTS posts_link ON posts(link);
+CREATE INDEX IF NOT EXISTS posts_guid ON posts(guid) WHERE guid IS NOT NULL;
+"""
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    file: str
+    size: int
+    mtime_ns: int
+    link: str
+    guid: str | None
+    title: str
+    date: str | None
+    site: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What opening the index had to do to catch up with ``_posts/``."""
+
+    rebuilt: bool
+    added: int
+    changed: int
+    removed: int
+    total: int
+
+
+def post_files(posts_dir: Path) -> Iterator[os.DirEntry[str]]:
+    """The post files of a folder (Jekyll skips hidden files; so do we)."""
+    try:
+        entries = list(os.scandir(posts_dir))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if entry.name.endswith(POST_SUFFIXES) and entry.name[0] not in "._" and entry.is_file():
+            yield entry
+
+
+def read_row(path: str, size: int, mtime_ns: int) -> IndexRow:
+    """Read one post file into a row (front matter only; never raises on bad content)."""
+    name = os.path.basename(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return IndexRow(name, size, mtime_ns, "", None, "", None, "", "")
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    text = data.decode("utf-8", errors="replace")
+    split = split_front_matter(text)
+    if split is None:
+        return IndexRow(name, size, mtime_ns, "", None, "", None, "", digest)
+    fm = read_front_matter(split[0], [])
+    site = fm.tags[0] if fm.tags else (fm.categories[0] if fm.categories else "")
+    guid = fm.values.get("guid")
+    return IndexRow(name, size, mtime_ns, normalize_link(fm.link), None if guid is None else
+                    str(guid), fm.title or "", format_date(fm.date) if fm.date else None,
+                    site, digest)
+
+
+def _read_many(jobs: list[tuple[str, int, int]]) -> list[IndexRow]:
+    if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return [read_row(*job) for job in jobs]
+    workers = min(os.cpu_count() or 2, 8)
+    with ProcessPoolExecutor(workers) as pool:
+        return [row for rows in pool.map(_read_chunk, _chunks(jobs, 500)) for row in rows]
+
+
+def _read_chunk(jobs: list[tuple[str, int, int]]) -> list[IndexRow]:
+    return [read_row(*job) for job in jobs]
+
+
+def _chunks(items: list[tuple[str, int, int]], size: int) -> Iterable[list[tuple[str, int, int]]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class Index:
+    """The open index of one vault; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, db: sqlite3.Connection, posts_dir: Path) -> None:
+        self.db = db
+        self.posts_dir = posts_dir
+        self.last_sync: SyncReport | None = None
+
+    @classmethod
+    def open(cls, vault: Vault, *, sync: bool = True) -> Index:
+        """Open (creating if needed) and bring up to date with ``vault``'s ``_posts/``.
+
+        A damaged database file is moved aside (``index.sqlite.damaged``) and rebuilt:
+        everything in it can be recovered from ``_posts/`` or refetched.
+        """
+        try:
+            return cls._open(vault, sync)
+        except sqlite3.DatabaseError:
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(f"{vault.index_file}{suffix}")
+                if part.exists():
+                    os.replace(part, f"{part}.damaged")
+        try:
+            return cls._open(vault, sync)
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}") from exc
+
+    @classmethod
+    def _open(cls, vault: Vault, sync: bool) -> Index:
+        try:
+            vault.state_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"cannot create {vault.state_dir}: {exc.strerror}") from exc
+        db = sqlite3.connect(vault.index_file, timeout=30, isolation_level=None)
+        index = cls(db, vault.posts_dir)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            rebuilt = index._ensure_schema()
+            if sync:
+                index.last_sync = index.sync(rebuilt=rebuilt)
+        except BaseException:
+            db.close()
+            raise
+        return index
+
+    def _ensure_schema(self) -> bool:
+        """Create or migrate the posts table; True when it had to be (re)created."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        exists = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
+        if version == SCHEMA_VERSION and exists:
+            return False
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DROP TABLE IF EXISTS posts")  # only ever our own table
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        return True
+
+    def sync(self, *, rebuilt: bool = False) -> SyncReport:
+        """Re-read the post files added, changed or removed since the index last saw them."""
+        known = {f: (s, m) for f, s, m in self.db.execute("SELECT file, size, mtime_ns FROM posts")}
+        jobs: list[tuple[str, int, int]] = []
+        seen: set[str] = set()
+        added = changed = 0
+        for entry in post_files(self.posts_dir):
+            st = entry.stat()
+            seen.add(entry.name)
+            old = known.get(entry.name)
+            if old == (st.st_size, st.st_mtime_ns):
+                continue
+            added += old is None
+            changed += old is not None
+            jobs.append((entry.path, st.st_size, st.st_mtime_ns))
+        removed = [f for f in known if f not in seen]
+        rows = _read_many(jobs)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM posts WHERE file=?", ((f,) for f in removed))
+            self._upsert(rows, keep_guid=True)
+        return SyncReport(rebuilt, added, changed, len(removed), len(seen))
+
+    def _upsert(self, rows: Iterable[IndexRow], *, keep_guid: bool) -> None:
+        guid_sql = "COALESCE(excluded.guid, posts.guid)" if keep_guid else "excluded.guid"
+        self.db.executemany(
+            "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(file) DO UPDATE SET "
+            "size=excluded.size, mtime_ns=excluded.mtime_ns, link=excluded.link, "
+            f"guid={guid_sql}, title=excluded.title, date=excluded.date, "
+            "site=excluded.site, hash=excluded.hash",
+            ((r.file, r.size, r.mtime_ns, r.link, r.guid, r.title, r.date, r.site, r.hash)
+             for r in rows))
+
+    def knows(self, link: str | None, guid: str | None = None) -> bool:
+        """Is this article (by normalized link, or by guid when given) already archived?"""
+        key = normalize_link(link)
+        if key and self.db.execute("SELECT 1 FROM posts WHERE link=? LIMIT 1", (key,)).fetchone():
+            return True
+        return bool(guid) and self.db.execute(
+            "SELECT 1 FROM posts WHERE guid=? LIMIT 1", (guid,)).fetchone() is not None
+
+    def add(self, path: Path, article: Article) -> None:
+        """Record a post just written (keeps the guid, which the file itself does not hold)."""
+        st = path.stat()
+        data = path.read_bytes()
+        row = IndexRow(path.name, st.st_size, st.st_mtime_ns, normalize_link(article.link),
+                       article.guid, normalize_title(article.title), format_date(article.date),
+                       article.site, hashlib.blake2b(data, digest_size=16).hexdigest())
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._upsert([row], keep_guid=False)
+
+    def add_file(self, path: Path) -> None:
+        """Record a post file as it is on disk (imported or adopted posts)."""
+        st = path.stat()
+        row = read_row(str(path), st.st_size, st.st_mtime_ns)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._upsert([row], keep_guid=True)
+
+    def rows(self) -> list[IndexRow]:
+        return [IndexRow(*r) for r in self.db.execute(
+            "SELECT file, size, mtime_ns, link, guid, title, date, site, hash FROM posts "
+            "ORDER BY file")]
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0])
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,87 @@
+"""``newsvault init``: create a vault, or adopt a folder the older system left behind.
+
+Never overwrites a file. The automation stage extends :func:`init_vault` with more files
+(.gitignore, README, CI workflow) by adding entries to :data:`EXTRA_FILES`-style steps.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from newsvault.archive.index import Index, SyncReport
+from newsvault.config import Config
+from newsvault.errors import ArchiveError
+from newsvault.vault import Vault
+
+__all__ = ["InitReport", "init_vault", "default_config_text"]
+
+
+@dataclass
+class InitReport:
+    root: Path
+    created: list[str] = field(default_factory=list)  # relative paths written
+    kept: list[str] = field(default_factory=list)  # existing files left alone
+    adopted: bool = False  # the folder already had _posts/ (and maybe subs.json)
+    posts: int = 0
+    index: SyncReport | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"vault": str(self.root), "created": self.created, "kept": self.kept,
+                "adopted": self.adopted, "posts": self.posts}
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a valid TOML basic string
+
+
+def default_config_text() -> str:
+    """A ``newsvault.toml`` with every setting of ``config.py`` commented out at its default."""
+    lines = ["# newsvault settings. Every key is optional; the values shown are the defaults.",
+             "# Remove the leading '#' of a line (and of its [section]) to change it.", ""]
+    config = Config()
+    for section in fields(Config):
+        values = getattr(config, section.name)
+        lines.append(f"# [{section.name}]")
+        for item in fields(values):
+            lines.append(f"# {item.name} = {_toml_value(getattr(values, item.name))}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _create(path: Path, text: str, report: InitReport) -> None:
+    rel = path.relative_to(report.root).as_posix()
+    try:
+        with path.open("x", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    except FileExistsError:
+        report.kept.append(rel)
+        return
+    except OSError as exc:
+        raise ArchiveError(f"cannot create {path}: {exc.strerror}") from exc
+    report.created.append(rel)
+
+
+def init_vault(root: Path) -> InitReport:
+    """Create ``root`` as a vault (missing files only), then index its ``_posts/``."""
+    vault = Vault(root)
+    report = InitReport(root=root)
+    report.adopted = vault.posts_dir.is_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if not report.adopted:
+            vault.posts_dir.mkdir()
+            report.created.append("_posts/")
+    except OSError as exc:
+        raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}") from exc
+    _create(vault.config_file, default_config_text(), report)
+    _create(vault.subs_file, "[]\n", report)
+    with Index.open(vault) as index:
+        report.index = index.last_sync
+        report.posts = index.count()
+    return report

@@ -1,0 +1,79 @@
+"""`check` on the real archive sample: all posts parse, exactly the flagged hazards are
+reported, and nothing on disk changes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import REAL_MANIFEST, REAL_POSTS
+from newsvault.archive.checker import check_archive
+from newsvault.archive.posts import read_post
+
+# MANIFEST flag → the start of the warning it must produce (one per flagged post).
+FLAG_WARNINGS = {
+    "epoch_comment_NaN": "the <!--NaN--> marker",
+    "epoch_comment_differs_from_date": "the <!--1",
+    "date_only_no_time": "date 20",
+    "control_char_in_content": "body contains control character",
+    "unicode_replacement_char": "contains U+FFFD",
+    "liquid_delimiters_in_body": "body contains '{{'",
+    "empty_title": "the title is empty",
+    "filename_control_char": "file name contains control characters",
+}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return json.loads(REAL_MANIFEST.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def report():  # noqa: ANN201
+    return check_archive(REAL_POSTS)
+
+
+def test_every_real_post_parses_and_none_is_broken(manifest: dict, report) -> None:  # noqa: ANN001
+    records = manifest["files"]
+    assert report.posts == len(records) == 599
+    # The fixture states that PyYAML loads all front matter and every post has the keys.
+    assert manifest["summary"]["pyyaml"]["failures"] == 0
+    assert report.broken == 0
+    layouts = Counter(read_post(REAL_POSTS / r["file"]).layout for r in records)
+    expected = Counter("link" if r["body_layout"].startswith("epoch") else "html" for r in records)
+    assert layouts == expected
+
+
+def test_warnings_are_exactly_the_flagged_hazards(manifest: dict, report) -> None:  # noqa: ANN001
+    flagged = {r["file"]: {f for f in r["flags"] if f in FLAG_WARNINGS} for r in manifest["files"]}
+    warned = {item.path.name: [p.message for p in item.problems] for item in report.reports}
+    assert set(warned) == {name for name, flags in flagged.items() if flags}
+    assert report.warnings == len(warned)
+    for name, flags in flagged.items():
+        messages = warned.get(name, [])
+        for flag in flags:
+            assert sum(m.startswith(FLAG_WARNINGS[flag]) for m in messages) == 1, (name, flag)
+        assert len(messages) == len(flags), (name, messages)
+    counts = Counter(f for flags in flagged.values() for f in flags)
+    assert counts["epoch_comment_NaN"] == 23 and counts["date_only_no_time"] == 5
+
+
+def test_nothing_is_modified(manifest: dict, report) -> None:  # noqa: ANN001
+    for record in manifest["files"]:
+        data = (REAL_POSTS / record["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == record["sha256"]
+
+
+def test_broken_posts_are_counted(tmp_path: Path) -> None:
+    (tmp_path / "2021-01-01-a.md").write_text('---\ntitle: "a"\n---\nno date\n', encoding="utf-8")
+    (tmp_path / "2021-01-01-b.md").write_text(
+        '---\ntitle: "b"\ndate: 2021-01-01T00:00:00Z\nfrom: https://x.org/b\ntags: [ X ]\n'
+        "categories: [ X ]\n---\n<p>fine</p>\n", encoding="utf-8")
+    (tmp_path / ".2021-01-01-c.md.1.tmp").write_text("junk", encoding="utf-8")
+    result = check_archive(tmp_path)
+    assert (result.posts, result.ok, result.warnings, result.broken) == (2, 1, 0, 1)
+    assert result.reports[0].problems[0].message == "no date in the front matter"

@@ -1,0 +1,99 @@
+"""The index is a self-healing cache of _posts/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from conftest import REAL_POSTS, SEED_DIR, make_article
+from newsvault.archive.index import SCHEMA_VERSION, Index
+from newsvault.archive.store import write_post
+from newsvault.vault import Vault
+
+
+def _vault(tmp_path: Path) -> Vault:
+    vault = Vault(tmp_path / "v")
+    vault.posts_dir.mkdir(parents=True)
+    return vault
+
+
+def test_fresh_clone_knows_every_link(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    for f in list(REAL_POSTS.iterdir())[:40] + list(SEED_DIR.glob("*.md")):
+        shutil.copyfile(f, vault.posts_dir / f.name)
+    with Index.open(vault) as index:
+        assert index.last_sync is not None and index.last_sync.rebuilt
+        assert index.count() == 41
+        assert index.knows("https://www.cna.com.tw/news/firstnews/202101280007.aspx#x")
+        assert index.knows("HTTPS://WWW.CNA.COM.TW/news/firstnews/202101280007.aspx?utm_source=t")
+        assert not index.knows("https://www.cna.com.tw/news/firstnews/20210128")  # no prefix match
+        assert index.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert index.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_crash_between_write_and_add_is_healed(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    Index.open(vault).close()
+    write_post(vault.posts_dir, make_article(link="https://x.org/new"))  # never add()ed
+    with Index.open(vault) as index:
+        assert index.last_sync is not None and index.last_sync.added == 1
+        assert index.knows("https://x.org/new")
+
+
+def test_add_keeps_guid_and_sync_tracks_changes(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    with Index.open(vault) as index:
+        art = make_article(link="https://x.org/1", guid="tag:x.org,1")
+        path = write_post(vault.posts_dir, art)
+        index.add(path, art)
+        assert index.knows(None, "tag:x.org,1")
+        assert index.knows("https://x.org/1")
+    # edit the file (new link), remove nothing yet: only that file is re-read
+    text = path.read_text(encoding="utf-8").replace("https://x.org/1", "https://x.org/2")
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(1, 1))
+    with Index.open(vault) as index:
+        assert index.last_sync is not None and index.last_sync.changed == 1
+        assert index.knows("https://x.org/2") and not index.knows("https://x.org/1")
+        assert index.knows(None, "tag:x.org,1")  # guid survives a re-read of the file
+    path.unlink()
+    with Index.open(vault) as index:
+        assert index.last_sync is not None and index.last_sync.removed == 1
+        assert index.count() == 0
+
+
+def test_rebuild_keeps_other_stages_tables(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    write_post(vault.posts_dir, make_article())
+    with Index.open(vault) as index:
+        index.db.execute("CREATE TABLE feed_cache (url TEXT PRIMARY KEY, etag TEXT)")
+        index.db.execute("INSERT INTO feed_cache VALUES ('u', 'e')")
+        index.db.execute("PRAGMA user_version=0")  # pretend an older schema
+    with Index.open(vault) as index:
+        assert index.last_sync is not None and index.last_sync.rebuilt
+        assert index.count() == 1
+        assert index.db.execute("SELECT etag FROM feed_cache").fetchone() == ("e",)
+
+
+def test_missing_database_is_rebuilt(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    write_post(vault.posts_dir, make_article())
+    Index.open(vault).close()
+    shutil.rmtree(vault.state_dir)
+    with Index.open(vault) as index:
+        assert index.knows("https://example.com/a/1")
+        row = index.rows()[0]
+        assert (row.title, row.site, row.date) == (
+            "Hello world", "Example News", "2021-01-27T23:57:20.000Z")
+        assert len(row.hash) == 32
+
+
+def test_damaged_database_is_set_aside_and_rebuilt(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    write_post(vault.posts_dir, make_article())
+    vault.state_dir.mkdir()
+    vault.index_file.write_bytes(b"not a database" * 100)
+    with Index.open(vault) as index:
+        assert index.knows("https://example.com/a/1")
+    assert (vault.state_dir / "index.sqlite.damaged").read_bytes().startswith(b"not a database")
