@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_helpers import JEKYLL, SAMPLE_POSTS, SEED_DIR, jekyll_build, jekyll_urls, make_vault
+from .site_helpers import JEKYLL, SAMPLE_POSTS, SEED_DIR, jekyll_build, jekyll_urls, make_vault
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-from site_helpers import REPO, make_vault
+from .site_helpers import REPO, make_vault
 
 from newsvault.config import load_config
 from newsvault.models import Article

@@ -11,7 +11,7 @@ import feedparser
 import lxml.html
 import pytest
 from lxml import etree
-from site_helpers import SAMPLE_POSTS, SEED_DIR
+from .site_helpers import SAMPLE_POSTS, SEED_DIR
 
 from newsvault.site.permalink import output_path
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from site_helpers import SAMPLE_POSTS, make_vault
+from .site_helpers import SAMPLE_POSTS, make_vault
 
 from newsvault.config import load_config
 from newsvault.site.build import build_site

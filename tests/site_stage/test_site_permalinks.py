@@ -12,7 +12,7 @@ from newsvault.site.permalink import (filename_slug, href, output_path, parse_tz
                                       slugify_pretty)
 from newsvault.site.posts import site_posts
 
-from site_helpers import SAMPLE_POSTS
+from .site_helpers import SAMPLE_POSTS
 
 @pytest.mark.jekyll
 @pytest.mark.slow
