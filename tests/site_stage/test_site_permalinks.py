@@ -123,3 +123,17 @@ def test_bodies_display_as_kramdown_renders_them(jekyll_sample):
         total += 1
         same += _text(ours) == _text(theirs)
     assert total == 599 and same / total >= 0.85, (same, total)
+
+
+def test_safe_html_rules():
+    from newsvault.site.content import safe_html
+
+    html = ('<p><a href="/a/b">x</a> <img src=\'img.png\'> <a href="#top">t</a> <a href="https://o/">o</a>'
+            '<video poster="//cdn/p.jpg"></video><img data-src="/keep"><img src="/assets/img/h.png">'
+            '<script>alert(1)</script><META http-equiv="refresh" content="0"><b>\x08</b></p>')
+    out = safe_html(html, "https://news.example/dir/page.html")
+    assert '<a href="https://news.example/a/b">' in out
+    assert "src='https://news.example/dir/img.png'" in out
+    assert 'href="#top"' in out and 'href="https://o/"' in out and 'poster="https://cdn/p.jpg"' in out
+    assert 'data-src="/keep"' in out and 'src="/assets/img/h.png"' in out
+    assert "<script" not in out and "alert" not in out and "META" not in out and "\x08" not in out

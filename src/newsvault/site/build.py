@@ -9,13 +9,15 @@ full ones.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsvault.config import Config
-from newsvault.site import output
+from newsvault.site import output, parallel
+from newsvault.site.pages import Page
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.plan import Plan
 from newsvault.site.posts import PostCache, Reader, default_reader, post_files, scan, site_posts
@@ -58,51 +60,52 @@ def _ticker(progress: Progress | None, stage: str, total: int) -> Callable[[int]
 
 def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Progress | None = None,
                search: bool | None = None, reader: Reader | None = None) -> BuildReport:
-    """Build (or update) ``vault/_site``; ``full`` ignores every cache and re-renders all."""
+    """Build (or update) ``vault/_site``; ``full`` ignores every cache and re-renders all.
+
+    The cyclic garbage collector is paused meanwhile: a build makes millions of
+    short-lived objects and no cycles worth collecting, and full collections over a big
+    process (50,000 post records) cost more than they free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(vault, config, full, progress, search, reader or default_reader())
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(vault: Vault, config: Config, full: bool, progress: Progress | None, search: bool | None,
+           reader: Reader) -> BuildReport:
     start = time.perf_counter()
-    reader = reader or default_reader()
+    n = parallel.workers(config.site.workers)
     state = vault.state_dir / "site"
     cache = PostCache(state / "posts.pickle")
     if full:
         cache.entries = {}
+        (state / "entries.sqlite").unlink(missing_ok=True)
     known = len(cache.entries)
     paths = post_files(vault.posts_dir)
     fresh: dict = {}
-    metas, parsed = scan(vault.posts_dir, paths, cache, reader, _ticker(progress, "read", len(paths)), fresh)
+    metas, parsed = scan(vault.posts_dir, paths, cache, reader, _ticker(progress, "read", len(paths)),
+                         fresh, n)
     plan = Plan(vault, config.site, reader)
     plan.fresh = fresh
-    if full:
-        (state / "entries.sqlite").unlink(missing_ok=True)
-    plan.store = EntryStore(state / "entries.sqlite")
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache)
     pages = plan.pages(posts)
     manifest_file = state / "manifest.json"
     old = {} if full else output.load_manifest(manifest_file)
-    new: output.Manifest = {}
-    rendered = written = 0
     site_dir = vault.site_dir
     site_dir.mkdir(parents=True, exist_ok=True)
-    tick = _ticker(progress, "write", len(pages))
-    for page in pages:
-        before = old.get(page.out)
-        if before and before[0] == page.key and (site_dir / page.out).is_file():
-            new[page.out] = before
-        else:
-            data = page.render()
-            rendered += 1
-            written += output.write_if_changed(site_dir, page.out, data, before[1] if before else None)
-            new[page.out] = [page.key, output.bytes_digest(data)]
-        if tick:
-            tick(1)
+    new, rendered, written = _write_pages(plan, pages, old, site_dir, n, _ticker(progress, "write", len(pages)))
     stale = sorted(set(old) - set(new)) if old else _unlisted(site_dir, set(new))
     removed = output.remove_stale(site_dir, stale)
     output.save_manifest(manifest_file, new)
     plan.save_entries(posts)
     plan.store.close()
     cache.save(changed=full or parsed > 0 or len(cache.entries) != known)
-    seconds = time.perf_counter() - start
     report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
-                         written=written, removed=removed, seconds=seconds, site_dir=str(site_dir))
+                         written=written, removed=removed, seconds=time.perf_counter() - start,
+                         site_dir=str(site_dir))
     if search if search is not None else config.site.search:
         if written or removed or not (site_dir / "pagefind" / "pagefind.js").is_file():
             if progress:
@@ -111,6 +114,56 @@ def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Pr
             return _with_search(report, result.seconds, f"pagefind {result.version}")
         return _with_search(report, 0.0, "pagefind (unchanged)")
     return report
+
+
+def _needs(page: Page, old: output.Manifest, site_dir: Path) -> bool:
+    before = old.get(page.out)
+    return not (before and before[0] == page.key and (site_dir / page.out).is_file())
+
+
+def _render_posts(state: tuple, chunk: list[int]) -> list[tuple[int, str, bool, str | None]]:
+    """Worker: render and write post pages; return digests (and feed entries to keep)."""
+    plan, pages, old, site_dir = state
+    out = []
+    for i in chunk:
+        page = pages[i]
+        data = page.render()
+        before = old.get(page.out)
+        wrote = output.write_if_changed(site_dir, page.out, data, before[1] if before else None)
+        entry = plan.entry(page.post) if page.post is not None and plan.in_feeds(page.post) else None
+        out.append((i, output.bytes_digest(data), wrote, entry))
+    return out
+
+
+def _write_pages(plan: Plan, pages: list[Page], old: output.Manifest, site_dir: Path, n: int,
+                 tick: Callable[[int], None] | None) -> tuple[output.Manifest, int, int]:
+    """Render what changed: post pages first (in parallel when many), then the rest,
+    whose feeds reuse the entries the post pages produced."""
+    new: output.Manifest = {}
+    rendered = written = 0
+    todo_posts = [i for i, p in enumerate(pages) if p.post is not None and _needs(p, old, site_dir)]
+    for i, digest_, wrote, entry in parallel.run(_render_posts, (plan, pages, old, site_dir),
+                                                  todo_posts, n, tick):
+        new[pages[i].out] = [pages[i].key, digest_]
+        rendered += 1
+        written += wrote
+        if entry is not None:
+            plan.add_entry(plan.entry_key(pages[i].post), entry)
+    plan.store = EntryStore(plan.vault.state_dir / "site" / "entries.sqlite")
+    for page in pages:
+        if page.out in new:
+            continue
+        before = old.get(page.out)
+        if not _needs(page, old, site_dir):
+            new[page.out] = before
+        else:
+            data = page.render()
+            rendered += 1
+            written += output.write_if_changed(site_dir, page.out, data, before[1] if before else None)
+            new[page.out] = [page.key, output.bytes_digest(data)]
+        if tick:
+            tick(1)
+    return new, rendered, written
 
 
 def _with_search(report: BuildReport, seconds: float, engine: str) -> BuildReport:

@@ -26,7 +26,12 @@ XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 _DANGEROUS = re.compile(
     r"<(script|style|iframe|object|embed|noscript)\b.*?</\1\s*>|<(?:meta|base|link)\b[^>]*>",
     re.S | re.I)
-_URL_ATTR = re.compile(r"""(\s(?:href|src|poster)\s*=\s*)(["'])([^"'<>]*)\2""", re.I)
+# Quoted attribute values that are not absolute already (no scheme, not a fragment): most
+# links are absolute, so matching on "=" and checking the attribute name only for the few
+# relative ones is about twice as fast as matching the names first.
+_REL_VALUE = re.compile(r"""=\s*(["'])(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)([^"'<>]*)\1""")
+_URL_NAME = re.compile(r"(?<=\s)(?:href|src|poster)\s*$", re.I)
+_DANGEROUS_HINT = re.compile(r"<(?:script|style|iframe|object|embed|noscript|meta|base|link)\b", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -58,12 +63,21 @@ def safe_html(html: str, origin_link: str, keep_prefix: str = "/assets/") -> str
     relative links pointing at the original site (they meant the source's pages, not ours),
     except the vault's own archived images under ``keep_prefix`` (``<base_path>assets/``)."""
     html = XML_ILLEGAL.sub("", html)
-    html = _DANGEROUS.sub("", html)
+    if _DANGEROUS_HINT.search(html):
+        html = _DANGEROUS.sub("", html)
     base = origin_link if urlsplit(origin_link).scheme in ("http", "https") else ""
-    if base:
-        html = _URL_ATTR.sub(lambda m: m.group(1) + m.group(2) + _absolute(base, m.group(3), keep_prefix)
-                             + m.group(2), html)
-    return html
+    if not base:
+        return html
+    text = html
+
+    def fix(m: re.Match[str]) -> str:
+        start = m.start()
+        if not _URL_NAME.search(text, max(0, start - 24), start):
+            return m.group(0)
+        q = m.group(1)
+        return m.group(0)[: m.start(1) - start] + q + _absolute(base, m.group(2), keep_prefix) + q
+
+    return _REL_VALUE.sub(fix, html)
 
 
 def article_html(body: str, layout: str, origin_link: str, keep_prefix: str = "/assets/") -> str:

@@ -23,6 +23,7 @@ class Page:
     out: str  # path relative to the site root
     key: str  # digest of the page's inputs
     render: Callable[[], bytes]
+    post: SitePost | None = None  # set on post pages (rendered in parallel)
 
 
 def digest(*parts: object) -> str:

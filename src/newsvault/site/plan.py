@@ -132,6 +132,15 @@ class Plan:
         self._entries.update(self.store.get_many(missing))
         return [self.entry(p) for p in posts]
 
+    def in_feeds(self, post: SitePost) -> bool:
+        return post.name in self._in_feeds
+
+    def entry_key(self, post: SitePost) -> str:
+        return self._entry_key(post)
+
+    def add_entry(self, key: str, xml: str) -> None:
+        self._entries[key] = xml
+
     def save_entries(self, posts: list[SitePost]) -> None:
         """Keep the entries of the posts now in feeds, and only those."""
         by_key = {self._entry_key(p): p for p in posts if p.name in self._in_feeds}
@@ -170,7 +179,8 @@ class Plan:
                 return self._template("post.html", post=post, content=content, newer=newer,
                                       older=older, page_title=post.title)
 
-            yield self._page(post.out, parts, render)
+            page = self._page(post.out, parts, render)
+            yield Page(page.out, page.key, page.render, post)
 
     def list_pages(self, posts: list[SitePost], first: str, heading: str, intro: str,
                    feed: str | None) -> list[Page]:

@@ -138,33 +138,39 @@ KEEP_PARSED = 1000  # parsed posts kept for rendering (an hourly build's new pos
 
 def scan(root: Path, paths: Iterable[Path], cache: PostCache, reader: Reader,
          progress: Callable[[int], None] | None = None,
-         keep: dict[str, Post] | None = None) -> tuple[list[_Meta], int]:
+         keep: dict[str, Post] | None = None, workers: int = 1) -> tuple[list[_Meta], int]:
     """Records for all ``paths``, parsing only those the cache does not know; returns
-    the records and how many files were parsed. Up to :data:`KEEP_PARSED` parsed posts
-    go into ``keep`` so that their pages need not parse them again."""
-    keep: dict[str, tuple[int, int, _Meta]] = {}
-    metas: list[_Meta] = []
-    parsed = 0
+    the records and how many files were parsed. In-process, up to :data:`KEEP_PARSED`
+    parsed posts go into ``keep`` so that their pages need not parse them again; many
+    files are parsed in ``workers`` processes instead."""
+    from newsvault.site import parallel
+
     prefix = len(str(root)) + 1
+    keep_meta: dict[str, tuple[int, int, _Meta]] = {}
+    todo: list[tuple[str, Path, int, int]] = []
     for path in paths:
         st = path.stat()
         name = str(path)[prefix:].replace(os.sep, "/")
         hit = cache.entries.get(name)
         if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-            meta = hit[2]
+            keep_meta[name] = hit
+            if progress:
+                progress(1)
         else:
-            data = path.read_bytes()
+            todo.append((name, path, st.st_size, st.st_mtime_ns))
+    if len(todo) > KEEP_PARSED and workers > 1:  # else parse here and keep the posts
+        for name, size, mtime, meta in parallel.run(parallel.parse_chunk, reader, todo, workers, progress):
+            keep_meta[name] = (size, mtime, meta)
+    else:
+        for name, path, size, mtime in todo:
             post = reader(path)
-            meta = _meta(name, path, data, post)
-            parsed += 1
+            keep_meta[name] = (size, mtime, _meta(name, path, path.read_bytes(), post))
             if keep is not None and len(keep) < KEEP_PARSED:
                 keep[name] = post
-        keep[name] = (st.st_size, st.st_mtime_ns, meta)
-        metas.append(meta)
-        if progress:
-            progress(1)
-    cache.entries = keep
-    return metas, parsed
+            if progress:
+                progress(1)
+    cache.entries = keep_meta
+    return [v[2] for v in keep_meta.values()], len(todo)
 
 
 def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,

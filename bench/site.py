@@ -1,0 +1,124 @@
+"""Site build benchmark: newsvault vs Jekyll on the real sample and on synthetic archives.
+
+Every build runs in its own process, so its peak RSS (``wait4`` rusage) and wall time are
+its own. Synthetic archives are made from the real sample: post *i* is sample post
+``i % 599`` under a new file name (its title part gets `` #i``), so every post has its own
+permalink and the bodies are real. Jekyll builds the same posts with a trivial layout
+(``{{ content }}``): pages only, so the comparison flatters Jekyll, which builds
+nothing else. Run: ``python -m bench site`` (``NV_BENCH_SIZES=599,5000`` to skip 50,000).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO.parent / "shared" / "fixtures" / "posts" / "real-sample" / "_posts"
+JEKYLL = shutil.which("jekyll") or "/usr/bin/jekyll"
+
+RUNNER = """
+import json, sys, time
+from pathlib import Path
+from newsvault.config import load_config
+from newsvault.site.build import build_site
+from newsvault.vault import Vault
+root = Path(sys.argv[1]); search = sys.argv[2] == "search"; full = sys.argv[3] == "full"
+t = time.perf_counter()
+r = build_site(Vault(root), load_config(root), full=full, search=search)
+print(json.dumps({"seconds": r.seconds, "search_seconds": r.search_seconds, "posts": r.posts,
+                  "files": r.files, "rendered": r.rendered, "engine": r.search_engine}))
+"""
+
+
+def _popen_rss(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one child, reaped with wait4 for its rusage."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {err.decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, out.decode()
+
+
+def make_archive(root: Path, size: int) -> Path:
+    posts = sorted(SAMPLE.iterdir())
+    (root / "_posts").mkdir(parents=True)
+    for i in range(size):
+        src = posts[i % len(posts)]
+        if size == len(posts):
+            name = src.name
+        else:
+            stem, ext = src.name.rsplit(".", 1)
+            name = f"{stem[:150]} #{i}.{ext}"
+        os.link(src, root / "_posts" / name) if i < len(posts) else shutil.copyfile(src, root / "_posts" / name)
+    (root / "newsvault.toml").write_text('[site]\nbase_url = "https://example.org"\n', encoding="utf-8")
+    return root
+
+
+def newsvault_build(root: Path, search: bool) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    wall, rss, out = _popen_rss([sys.executable, "-c", RUNNER, str(root), "search" if search else "pages",
+                                 "full"], env)
+    data = json.loads(out.strip().splitlines()[-1])
+    data.update(wall_seconds=round(wall, 2), peak_rss_mb=round(rss, 1))
+    return data
+
+
+def incremental(root: Path) -> dict:
+    """Add 10 posts (copies of sample posts with new names) and rebuild without --full."""
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    posts = sorted(SAMPLE.iterdir())[-10:]
+    for n, src in enumerate(posts):
+        stem, ext = src.name.rsplit(".", 1)
+        shutil.copyfile(src, root / "_posts" / f"2030-01-0{1 + n % 9}-new {n}.{ext}")
+    wall, rss, out = _popen_rss([sys.executable, "-c", RUNNER, str(root), "pages", "incremental"], env)
+    data = json.loads(out.strip().splitlines()[-1])
+    data.update(wall_seconds=round(wall, 2), peak_rss_mb=round(rss, 1))
+    return data
+
+
+def jekyll_build(root: Path) -> dict:
+    src = root / "jekyll"
+    (src / "_layouts").mkdir(parents=True)
+    os.symlink(root / "_posts", src / "_posts")
+    (src / "_layouts" / "post.html").write_text("{{ content }}", encoding="utf-8")
+    (src / "_config.yml").write_text("permalink: /:year-:month-:day/:title/\n", encoding="utf-8")
+    env = dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    wall, rss, _ = _popen_rss([JEKYLL, "build", "-q", "-s", str(src), "-d", str(root / "_jekyll_site")], env)
+    return {"wall_seconds": round(wall, 2), "peak_rss_mb": round(rss, 1)}
+
+
+def main() -> dict:
+    sizes = [int(s) for s in os.environ.get("NV_BENCH_SIZES", "599,5000,50000").split(",")]
+    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "cases": {}}
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"nv-bench-{size}-") as tmp:
+            root = make_archive(Path(tmp), size)
+            case: dict[str, object] = {}
+            search = size <= 5000
+            case["newsvault_full"] = newsvault_build(root, search=search)
+            if size <= 5000:
+                case["newsvault_incremental_10"] = incremental(root)
+                case["jekyll_full_pages_only"] = jekyll_build(root)
+                nv = case["newsvault_full"]["seconds"]
+                case["jekyll_over_newsvault_pages"] = round(case["jekyll_full_pages_only"]["wall_seconds"] / nv, 1)
+                case["jekyll_over_newsvault_wall"] = round(
+                    case["jekyll_full_pages_only"]["wall_seconds"] / case["newsvault_full"]["wall_seconds"], 1)
+            results["cases"][str(size)] = case
+            print(size, json.dumps(case), flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2))
