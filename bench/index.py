@@ -1,6 +1,8 @@
 """Index rebuild: 100,000 synthetic posts (and the 5,685-post size of a real archive).
 
-Each run happens in a fresh subprocess so its peak RSS (``ru_maxrss``) is its own.
+Each run happens in a fresh subprocess so its peak RSS (``ru_maxrss``) is its own; the
+default rebuild (parallel parsing from 20,000 changed files) is compared with a forced
+serial one.
 Posts are rendered by newsvault itself with realistic sizes (titles 10-60 characters of
 CJK and Latin, 3-30 KB of content), plus render/write throughput for the fetch stage.
 """
@@ -49,10 +51,14 @@ def make_vault(root: Path, n: int) -> dict[str, float]:
     return {"write_posts_per_s": round(n / took)}
 
 
-def _child(root: str) -> None:
+def _child(root: str, serial: bool) -> None:
     import resource
 
+    from newsvault.archive import index as index_module
     from newsvault.archive.index import Index
+
+    if serial:
+        index_module.PARALLEL_FROM = 10**12
     from newsvault.vault import Vault
 
     start = time.perf_counter()
@@ -65,12 +71,13 @@ def _child(root: str) -> None:
                       "worker_peak_rss_mb": children}))
 
 
-def _rebuild(root: Path) -> dict[str, float]:
+def _rebuild(root: Path, serial: bool = False) -> dict[str, float]:
     index_dir = root / ".newsvault"
     for f in index_dir.glob("*"):
         f.unlink()
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    out = subprocess.run([sys.executable, "-m", "bench.index", "--child", str(root)],
+    mode = "--serial" if serial else "--child"
+    out = subprocess.run([sys.executable, "-m", "bench.index", mode, str(root)],
                          cwd=REPO, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
@@ -84,11 +91,14 @@ def main() -> dict[str, object]:
             made = make_vault(root, n)
             size_mb = sum(f.stat().st_size for f in (root / "_posts").iterdir()) / 2**20
             runs = [_rebuild(root) for _ in range(RUNS)]
+            serial = [_rebuild(root, serial=True) for _ in range(RUNS)]
             results[str(n)] = {
                 "posts_mb": round(size_mb, 1),
                 "rebuild_median_s": round(statistics.median(r["seconds"] for r in runs), 2),
                 "rebuild_runs_s": [round(r["seconds"], 2) for r in runs],
+                "rebuild_serial_median_s": round(statistics.median(r["seconds"] for r in serial), 2),
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                "serial_peak_rss_mb": max(r["peak_rss_mb"] for r in serial),
                 "worker_peak_rss_mb": max(r["worker_peak_rss_mb"] for r in runs),
                 **made,
             }
@@ -97,7 +107,7 @@ def main() -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        _child(sys.argv[2])
+    if len(sys.argv) == 3 and sys.argv[1] in ("--child", "--serial"):
+        _child(sys.argv[2], sys.argv[1] == "--serial")
     else:
         print(json.dumps(main(), indent=2))

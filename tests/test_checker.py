@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import REAL_MANIFEST, REAL_POSTS
 from newsvault.archive.checker import check_archive
@@ -24,6 +25,7 @@ FLAG_WARNINGS = {
     "liquid_delimiters_in_body": "body contains '{{'",
     "empty_title": "the title is empty",
     "filename_control_char": "file name contains control characters",
+    "duplicate": "same link as ",  # not a MANIFEST flag: derived from the files below
 }
 
 
@@ -48,8 +50,22 @@ def test_every_real_post_parses_and_none_is_broken(manifest: dict, report) -> No
     assert layouts == expected
 
 
+def _duplicate_links(manifest: dict) -> dict[str, int]:
+    """Files whose ``from:`` (as YAML reads it) is also another file's, with the group size."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for record in manifest["files"]:
+        text = (REAL_POSTS / record["file"]).read_text(encoding="utf-8")
+        head = text[4:text.index("\n---\n", 3)]
+        groups[yaml.safe_load(head)["from"]].append(record["file"])
+    return {f: len(g) for g in groups.values() if len(g) > 1 for f in g}
+
+
 def test_warnings_are_exactly_the_flagged_hazards(manifest: dict, report) -> None:  # noqa: ANN001
+    dups = _duplicate_links(manifest)
+    assert len(dups) == 12  # six articles the reference archived twice (ChinaFile re-posts)
     flagged = {r["file"]: {f for f in r["flags"] if f in FLAG_WARNINGS} for r in manifest["files"]}
+    for name in dups:
+        flagged[name].add("duplicate")
     warned = {item.path.name: [p.message for p in item.problems] for item in report.reports}
     assert set(warned) == {name for name, flags in flagged.items() if flags}
     assert report.warnings == len(warned)

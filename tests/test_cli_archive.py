@@ -93,3 +93,23 @@ def test_import_copies_skips_and_reports(tmp_path: Path) -> None:
         assert (vault / "_posts" / name).read_bytes() == (REAL_POSTS / name).read_bytes()
     again = json.loads(run("import", str(src), "--vault", str(vault), "--json").stdout)
     assert (again["copied"], again["skipped"]) == (0, 13)
+
+
+def test_check_outside_a_vault_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# not a post\n", encoding="utf-8")
+    out = run("check", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "has no _posts/ folder" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_other_stages_can_register_init_files(tmp_path: Path) -> None:
+    from newsvault.archive import vaultinit
+
+    saved = list(vaultinit.VAULT_FILES)
+    try:
+        vaultinit.register_vault_file(".github/workflows/x.yml", lambda v: f"# {v.root.name}\n")
+        report = vaultinit.init_vault(tmp_path / "v")
+    finally:
+        vaultinit.VAULT_FILES[:] = saved
+    assert ".github/workflows/x.yml" in report.created
+    assert (tmp_path / "v" / ".github" / "workflows" / "x.yml").read_text() == "# v\n"

@@ -97,3 +97,29 @@ def test_damaged_database_is_set_aside_and_rebuilt(tmp_path: Path) -> None:
     with Index.open(vault) as index:
         assert index.knows("https://example.com/a/1")
     assert (vault.state_dir / "index.sqlite.damaged").read_bytes().startswith(b"not a database")
+
+
+def test_bom_and_crlf_posts_are_indexed(tmp_path: Path) -> None:
+    vault = _vault(tmp_path)
+    seed = next(SEED_DIR.glob("*.md"))
+    data = seed.read_bytes().replace(b"\n", b"\r\n")
+    (vault.posts_dir / seed.name).write_bytes(b"\xef\xbb\xbf" + data)
+    with Index.open(vault) as index:
+        assert index.knows("https://www.cna.com.tw/news/firstnews/202101280007.aspx")
+        assert index.rows()[0].title == "美國務卿與英德外長通話 同意就中國議題緊密合作"
+
+
+def test_parallel_rebuild_gives_the_same_rows(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from newsvault.archive import index as index_module
+
+    vault = _vault(tmp_path)
+    for f in list(REAL_POSTS.iterdir())[:30]:
+        shutil.copyfile(f, vault.posts_dir / f.name)
+    with Index.open(vault) as index:
+        serial = index.rows()
+    shutil.rmtree(vault.state_dir)
+    monkeypatch.setattr(index_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(index_module, "CHUNK", 7)
+    monkeypatch.setattr(index_module.os, "cpu_count", lambda: 2)
+    with Index.open(vault) as index:
+        assert index.rows() == serial and len(serial) == 30

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import make_article
@@ -13,6 +14,7 @@ from newsvault.archive.naming import post_filename
 from newsvault.archive.posts import (
     link_text, normalize_title, parse_post, read_post, render_post, title_from_link_text,
 )
+from newsvault.models import Problem
 
 
 def test_seed_round_trips_byte_for_byte(seed_path: Path) -> None:
@@ -142,3 +144,34 @@ def test_warns_when_name_does_not_follow_title() -> None:
     assert [p.message for p in post.problems] == ["file name does not follow the title"]
     ok = parse_post(text, Path("2021-01-27-Something else entirely-2.md"))
     assert ok.problems == ()
+
+
+def test_bom_and_crlf_are_tolerated_and_reported(seed_path: Path) -> None:
+    text = seed_path.read_text(encoding="utf-8")
+    clean = parse_post(text, seed_path)
+    odd = parse_post("\ufeff" + text.replace("\n", "\r\n"), seed_path)
+    assert odd.article == clean.article and odd.layout == "link" and not odd.broken
+    assert [p.message for p in odd.problems] == [
+        "file starts with a byte-order mark (U+FEFF)", "file has Windows (CRLF) line endings"]
+
+
+BAD_YAML = ("---\nlayout: post\ntitle: TITLE\ndate: 2021-01-01T00:00:00.000Z\nauthor: AUTHOR\n"
+            "from: https://x.org/1\ntags: [ A ]\ncategories: [ A ]\n---\n<p>x</p>\n")
+
+
+@pytest.mark.parametrize(("title", "author", "message", "value"), [
+    ('"a "b" c"', "A", "unescaped double quote in title", 'a "b" c'),
+    ('"C:\\dir"', "A", "unescaped backslash in title", "C:\\dir"),
+    ('"unclosed', "A", "unclosed quote in title", '"unclosed'),
+    ('"x"', "a: b", "': ' inside the unquoted author (it needs quotes)", "a: b"),
+    ('"x"', "- a", "the unquoted author starts with '- ' (it needs quotes)", "- a"),
+    ('"x"', "[a, b", "unclosed [ or { in author", "[a, b"),
+    ('"x"', "@at", "the unquoted author starts with a YAML special character (it needs quotes)",
+     "@at"),
+])
+def test_invalid_yaml_is_explained(title: str, author: str, message: str, value: str) -> None:
+    post = parse_post(BAD_YAML.replace("TITLE", title).replace("AUTHOR", author),
+                      Path("2021-01-01-x.md"))
+    assert post.problems[0] == Problem("front matter is not valid YAML: " + message, True)
+    assert value in (post.article.title, post.article.author)
+    assert post.article.link == "https://x.org/1" and post.article.tags == ("A",)

@@ -110,3 +110,17 @@ def test_markdown_shows_the_title_as_link_text(title: str) -> None:
     assert tokens and tokens[0].type == "link_open" and tokens[-1].type == "link_close"
     shown = "".join(t.content for t in tokens[1:-1])
     assert shown == normalize_title(title).strip()
+
+
+FRAGMENTS = ["---\n", "--- \n", "...\n", "title: ", "date: ", "from: ", "tags: [ ", " ]\n",
+             '"', "\\", ": ", "- ", "\n", "<!--NaN-->\n", "<!--123-->\n", "[t](u)\n", "------\n",
+             "<div>\n", "</div>\n", "2021-01-01", "T00:00:00Z", "{{", "\r\n", "\ufeff", "&", "#"]
+
+
+@SETTINGS
+@given(text=st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(ANY_CHAR, max_size=6)),
+                     max_size=40).map("".join))
+def test_reading_never_raises(text: str) -> None:
+    post = parse_post(text, Path("2021-01-01-x.md"))
+    assert all(p.message for p in post.problems)
+    assert post.broken == any(p.broken for p in post.problems)

@@ -1,10 +1,16 @@
-"""``newsvault check``: validate an archive folder without touching it."""
+"""``newsvault check``: validate an archive folder without touching it.
+
+Per post: the problems :func:`read_post` finds. Across posts: the same link archived in
+two files (a warning on each; ``import`` and ``fetch`` never create such pairs).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsvault.archive.identity import normalize_link
 from newsvault.archive.index import POST_SUFFIXES
 from newsvault.archive.posts import read_post
 from newsvault.errors import UsageError
@@ -73,9 +79,17 @@ def check_archive(path: Path) -> CheckReport:
     else:
         folder = posts_folder(path)
         files = list_posts(folder)
-    reports = []
+    problems: dict[Path, tuple[Problem, ...]] = {}
+    by_link: dict[str, list[Path]] = defaultdict(list)
     for file in files:
         post = read_post(file)
-        if post.problems:
-            reports.append(PostReport(file, post.problems))
-    return CheckReport(folder, len(files), tuple(reports))
+        problems[file] = post.problems
+        key = normalize_link(post.article.link)
+        if key:
+            by_link[key].append(file)
+    for same in by_link.values():
+        for file in same if len(same) > 1 else ():
+            others = ", ".join(o.name for o in same if o != file)
+            problems[file] += (Problem(f"same link as {others}: the article is archived twice"),)
+    reports = tuple(PostReport(f, p) for f, p in problems.items() if p)
+    return CheckReport(folder, len(files), reports)

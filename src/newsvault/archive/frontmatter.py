@@ -142,21 +142,43 @@ def _fill(fm: FrontMatter) -> None:
         fm.date, fm.date_only = _date_from(v["date"], fm.date_raw)
 
 
+def _key_at(lines: list[str], line: int) -> str:
+    if 0 <= line < len(lines):
+        m = _LINE.match(lines[line])
+        if m:
+            return m.group(1)
+    return ""
+
+
 def _explain(exc: yaml.YAMLError, text: str) -> str:
     """A YAML error in words, naming the field it is in."""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None) or ""
     mark = getattr(exc, "problem_mark", None)
-    key = ""
-    if mark is not None:
-        lines = text.splitlines()
-        if 0 <= mark.line < len(lines):
-            m = _LINE.match(lines[mark.line])
-            key = m.group(1) if m else ""
-    where = f" in {key}" if key else (f" (line {mark.line + 2})" if mark is not None else "")
+    start = getattr(exc, "context_mark", None)
+    lines = text.splitlines()
+    key = _key_at(lines, mark.line) if mark is not None else ""
+    opener = _key_at(lines, start.line) if start is not None else ""
+    raw = lines[mark.line] if mark is not None and 0 <= mark.line < len(lines) else ""
+    value = raw.partition(":")[2].strip()
     if "unknown escape character" in problem:
-        return f"unescaped backslash{where}"
+        return f"unescaped backslash in {key or 'a value'}"
+    if "quoted scalar" in context:
+        return f"unclosed quote in {opener or key or 'a value'}"
+    if "flow sequence" in context or "flow mapping" in context:
+        return f"unclosed [ or {{ in {opener or key or 'a value'}"
+    if value.startswith('"') and len(re.findall(r'(?<!\\)"', value)) > 2:
+        return f"unescaped double quote in {key}"
+    if "mapping values are not allowed" in problem:
+        return f"': ' inside the unquoted {key or 'value'} (it needs quotes)"
+    if "block sequence entries" in problem:
+        return f"the unquoted {key or 'value'} starts with '- ' (it needs quotes)"
+    if "cannot start any token" in problem or "undefined alias" in problem:
+        return f"the unquoted {key or 'value'} starts with a YAML special character " \
+               "(it needs quotes)"
     if "found character '\\t'" in problem:
-        return f"tab character{where}"
+        return f"tab character in {key or 'a value'}"
+    where = f" in {key}" if key else (f" (line {mark.line + 2})" if mark is not None else "")
     return f"{problem}{where}"
 
 

@@ -34,6 +34,7 @@ __all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION", "post_files"]
 
 SCHEMA_VERSION = 1
 POST_SUFFIXES = (".md", ".markdown")
+CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
@@ -97,6 +98,8 @@ def read_row(path: str, size: int, mtime_ns: int) -> IndexRow:
         return IndexRow(name, size, mtime_ns, "", None, "", None, "", "")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     text = data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
     split = split_front_matter(text)
     if split is None:
         return IndexRow(name, size, mtime_ns, "", None, "", None, "", digest)
@@ -108,12 +111,15 @@ def read_row(path: str, size: int, mtime_ns: int) -> IndexRow:
                     site, digest)
 
 
-def _read_many(jobs: list[tuple[str, int, int]]) -> list[IndexRow]:
+def _read_many(jobs: list[tuple[str, int, int]]) -> Iterator[list[IndexRow]]:
+    """Rows for ``jobs`` in chunks, so memory stays flat however large the archive."""
+    chunks = _chunks(jobs, CHUNK)
     if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        return [read_row(*job) for job in jobs]
+        yield from map(_read_chunk, chunks)
+        return
     workers = min(os.cpu_count() or 2, 8)
     with ProcessPoolExecutor(workers) as pool:
-        return [row for rows in pool.map(_read_chunk, _chunks(jobs, 500)) for row in rows]
+        yield from pool.map(_read_chunk, chunks)
 
 
 def _read_chunk(jobs: list[tuple[str, int, int]]) -> list[IndexRow]:
@@ -203,11 +209,11 @@ class Index:
             changed += old is not None
             jobs.append((entry.path, st.st_size, st.st_mtime_ns))
         removed = [f for f in known if f not in seen]
-        rows = _read_many(jobs)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("DELETE FROM posts WHERE file=?", ((f,) for f in removed))
-            self._upsert(rows, keep_guid=True)
+            for rows in _read_many(jobs):
+                self._upsert(rows, keep_guid=True)
         return SyncReport(rebuilt, added, changed, len(removed), len(seen))
 
     def _upsert(self, rows: Iterable[IndexRow], *, keep_guid: bool) -> None:

@@ -125,8 +125,18 @@ def _split_link_body(body: str, link: str | None) -> tuple[str, int | None, str 
 
 
 def parse_post(text: str, path: Path) -> Post:
-    """Post text → :class:`Post` (values as the file states them, plus its problems)."""
+    """Post text → :class:`Post` (values as the file states them, plus its problems).
+
+    A leading BOM and CRLF line endings are tolerated (and reported); ``Post.body`` is
+    then the body with LF endings.
+    """
     problems: list[Problem] = []
+    if text.startswith("\ufeff"):  # Jekyll skips a byte-order mark; so do we, and say so
+        text = text[1:]
+        problems.append(Problem("file starts with a byte-order mark (U+FEFF)"))
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+        problems.append(Problem("file has Windows (CRLF) line endings"))
     split = split_front_matter(text)
     if split is None:
         problems.append(Problem("no front matter (the file does not start with a '---' line "

@@ -46,7 +46,7 @@ def link_of_file(path: Path) -> str | None:
     m = _FROM.search(head, 0, end if end > 0 else len(head))
     if not m:
         return None
-    raw = m.group(1).decode("utf-8", "replace")
+    raw = m.group(1).decode("utf-8", "replace").strip()
     if len(raw) >= 2 and raw[0] == raw[-1] == '"':
         from newsvault.archive.yaml_scalars import load_yaml
 

@@ -1,12 +1,15 @@
 """``newsvault init``: create a vault, or adopt a folder the older system left behind.
 
-Never overwrites a file. The automation stage extends :func:`init_vault` with more files
-(.gitignore, README, CI workflow) by adding entries to :data:`EXTRA_FILES`-style steps.
+Never overwrites a file. The files a new vault gets are the :data:`VAULT_FILES` table:
+(path relative to the vault, function of the vault giving the text). Other stages add
+theirs (``.gitignore``, a README, a CI workflow) with :func:`register_vault_file`;
+parent folders are created as needed.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -15,7 +18,8 @@ from newsvault.config import Config
 from newsvault.errors import ArchiveError
 from newsvault.vault import Vault
 
-__all__ = ["InitReport", "init_vault", "default_config_text"]
+__all__ = ["InitReport", "init_vault", "default_config_text", "VAULT_FILES",
+           "register_vault_file"]
 
 
 @dataclass
@@ -54,9 +58,21 @@ def default_config_text() -> str:
     return "\n".join(lines)
 
 
+VAULT_FILES: list[tuple[str, Callable[[Vault], str]]] = [
+    ("newsvault.toml", lambda vault: default_config_text()),
+    ("subs.json", lambda vault: "[]\n"),
+]
+
+
+def register_vault_file(relpath: str, text: Callable[[Vault], str]) -> None:
+    """Have ``init`` create ``relpath`` (when missing) with ``text(vault)``."""
+    VAULT_FILES[:] = [(p, t) for p, t in VAULT_FILES if p != relpath] + [(relpath, text)]
+
+
 def _create(path: Path, text: str, report: InitReport) -> None:
     rel = path.relative_to(report.root).as_posix()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8", newline="\n") as f:
             f.write(text)
     except FileExistsError:
@@ -79,8 +95,8 @@ def init_vault(root: Path) -> InitReport:
             report.created.append("_posts/")
     except OSError as exc:
         raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}") from exc
-    _create(vault.config_file, default_config_text(), report)
-    _create(vault.subs_file, "[]\n", report)
+    for relpath, text in VAULT_FILES:
+        _create(root / relpath, text(vault), report)
     with Index.open(vault) as index:
         report.index = index.last_sync
         report.posts = index.count()

@@ -12,7 +12,14 @@ from newsvault.archive.importer import import_archive
 from newsvault.archive.vaultinit import init_vault
 from newsvault.cli import cli
 from newsvault.cli.common import Options, vault_options
+from newsvault.errors import UsageError
 from newsvault.vault import Vault
+
+
+def _shown(name: str) -> str:
+    """A file name safe to print on a terminal (control characters as \\xNN)."""
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c
+                   for c in name)
 
 
 @cli.command("check")
@@ -24,14 +31,19 @@ def check_cmd(opts: Options, path: Path | None) -> None:
     PATH is a vault, a _posts folder or one post (default: the vault's _posts/).
     Exit status 1 when any post is broken.
     """
-    report = check_archive(path if path is not None else opts.vault)
+    if path is None:
+        path = Vault(opts.vault).posts_dir
+        if not path.is_dir():
+            raise UsageError(f"{opts.vault.resolve()} has no _posts/ folder: not a vault "
+                             "(give a PATH, or run `newsvault init`)")
+    report = check_archive(path)
     if opts.json:
         opts.emit_json(report.to_dict())
     else:
         for item in report.reports:
             kind = "BROKEN " if item.broken else "warning"
             text = "; ".join(p.message for p in item.problems)
-            opts.say(f"{kind} {item.path.name}: {text}")
+            opts.say(f"{kind} {_shown(item.path.name)}: {text}")
         opts.say(f"{report.posts} posts: {report.ok} ok, {report.warnings} with warnings, "
                  f"{report.broken} broken ({report.folder})")
     sys.exit(1 if report.broken else 0)
