@@ -149,3 +149,9 @@ def test_source_feed_limits_to_latest_entries(small):
     for feed in [vault.site_dir / "feed.xml", *(vault.site_dir / "sources").glob("*/feed.xml")]:
         parsed = feedparser.parse(feed.read_bytes())
         assert parsed.bozo == 0 and 1 <= len(parsed.entries) <= 3
+
+
+def test_files_without_front_matter_are_not_pages(small):
+    (small / "_posts" / "2021-03-01-notes.md").write_text("just text, no front matter\n", encoding="utf-8")
+    report = build_site(Vault(small), load_config(small), search=False)
+    assert report.posts == 31 and not (small / "_site" / "2021-03-01").exists()

@@ -19,7 +19,7 @@ from pathlib import Path
 from newsvault.models import Post
 from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 Reader = Callable[[Path], Post]
 
 
@@ -64,6 +64,7 @@ class _Meta:
     categories: tuple[str, ...]
     slug: str
     digest: str
+    usable: bool = True  # False for files Jekyll would not take as posts (no front matter)
 
 
 def default_reader() -> Reader:
@@ -86,7 +87,7 @@ def _meta(name: str, path: Path, data: bytes, post: Post) -> _Meta:
         site=art.site or (art.tags[0] if art.tags else ""), author=art.author, link=art.link,
         tags=tuple(str(t) for t in art.tags), categories=tuple(str(c) for c in art.categories),
         slug=str(slug) if isinstance(slug, str) and slug else filename_slug(path.name),
-        digest=hashlib.sha1(data).hexdigest(),
+        digest=hashlib.sha1(data).hexdigest(), usable=post.layout != "none",
     )
 
 
@@ -177,7 +178,7 @@ def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
                cache: PostCache | None = None) -> list[SitePost]:
     """Newest first, each with its permalink; a URL taken by an earlier post gets ``-2``…
     (Jekyll silently overwrites one with the other; an archive must show both)."""
-    ordered = sorted(metas, key=lambda m: (m.date, m.name))
+    ordered = sorted((m for m in metas if m.usable), key=lambda m: (m.date, m.name))
     taken: set[str] = set()
     out: list[SitePost] = []
     known = cache.urls if cache is not None else {}
