@@ -89,10 +89,12 @@ def test_home_renders_offline_without_errors(browser, served):
     page.goto(base, wait_until="networkidle")
     assert page.locator("ol.posts li").count() == 50
     assert page.title().endswith("Sample")
+    page.screenshot(path=str(OUT / "site-home.png"), full_page=False)
     # keyboard: the first Tab reaches the skip link, which leads to <main>
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
-    page.screenshot(path=str(OUT / "site-home.png"), full_page=False)
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
     assert log["errors"] == [] and log["outside"] == []
     # a post page (its remote images are blocked here, the page itself is ours)
     page.click("ol.posts li:first-child > a")
