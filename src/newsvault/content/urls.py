@@ -1,0 +1,116 @@
+"""URL attributes: scheme checks, ``srcset`` lists, and absolutizing against the article.
+
+Feeds often use links relative to the article page (``/img/a.jpg``, ``../b.html``); an
+archived post lives on another site, so they must be made absolute or they break. The
+scheme check follows what browsers do before they look at a scheme (WHATWG URL parsing:
+leading/trailing C0 controls and spaces dropped, tabs and newlines removed anywhere), so
+``" jav&#x09;ascript:"`` is recognized as ``javascript:``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
+
+_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+_TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_HTML_SPACE = " \t\n\f\r"
+
+
+def browser_view(value: str) -> str:
+    """The string a browser's URL parser actually reads (entity decoding already done)."""
+    return _TAB_NEWLINE.sub("", value.strip(_C0_AND_SPACE))
+
+
+def url_scheme(value: str) -> str | None:
+    """The lower-cased scheme of ``value`` as a browser sees it, or None when relative."""
+    match = _SCHEME.match(browser_view(value))
+    return match.group(1).lower() if match else None
+
+
+def parse_srcset(value: str) -> list[tuple[str, str]]:
+    """Split a ``srcset`` into (url, descriptors) following the HTML spec's algorithm.
+
+    URLs may contain commas (``w_100,h_100`` image CDNs), so a naive split on "," is wrong:
+    a candidate URL is a run of non-whitespace, and only trailing commas end it.
+    """
+    out: list[tuple[str, str]] = []
+    pos, n = 0, len(value)
+    while True:
+        while pos < n and (value[pos] in _HTML_SPACE or value[pos] == ","):
+            pos += 1
+        if pos >= n:
+            return out
+        start = pos
+        while pos < n and value[pos] not in _HTML_SPACE:
+            pos += 1
+        url = value[start:pos]
+        if url.endswith(","):
+            out.append((url.rstrip(","), ""))
+            continue
+        start, depth = pos, 0
+        while pos < n and not (value[pos] == "," and depth == 0):
+            depth += {"(": 1, ")": -1}.get(value[pos], 0)
+            pos += 1
+        out.append((url, value[start:pos].strip(_HTML_SPACE)))
+
+
+def format_srcset(candidates: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{url} {desc}" if desc else url for url, desc in candidates)
+
+
+def map_srcset(value: str, fn: Callable[[str], str]) -> str:
+    """Apply ``fn`` to every URL of a srcset; the value is returned untouched when
+    nothing changed, so an unchanged attribute keeps its original spelling."""
+    candidates = parse_srcset(value)
+    mapped = [(fn(url), desc) for url, desc in candidates]
+    return value if mapped == candidates else format_srcset(mapped)
+
+
+def is_absolute_http(url: str) -> bool:
+    return url_scheme(url) in ("http", "https") and bool(urlsplit(browser_view(url)).netloc)
+
+
+def absolutize(value: str, base: str) -> str:
+    """``value`` resolved against ``base`` (the article link).
+
+    Left as written: absolute URLs (any scheme), in-page fragments (``#note-1`` must keep
+    pointing into the post), empty values, and everything when ``base`` is not an
+    absolute http(s) URL.
+    """
+    view = browser_view(value)
+    if not view or view.startswith("#") or url_scheme(view) or not is_absolute_http(base):
+        return value
+    # WHATWG: in http(s) URLs a backslash is a slash; urljoin does not know that.
+    return urljoin(base, view.replace("\\", "/"))
+
+
+__all__ = [
+    "absolutize",
+    "browser_view",
+    "format_srcset",
+    "is_absolute_http",
+    "map_srcset",
+    "parse_srcset",
+    "url_scheme",
+]
+
+
+def absolutizer(base: str) -> Callable[[str, str, str], str | None]:
+    """An attribute rewriter making ``href``/``src``/``srcset``/``poster`` (and the
+    ``cite``/``longdesc`` references) absolute against ``base``."""
+
+    def rewrite(tag: str, attr: str, value: str) -> str | None:
+        if attr == "srcset":
+            return map_srcset(value, lambda url: absolutize(url, base))
+        if attr in ABSOLUTIZED:
+            return absolutize(value, base)
+        return value
+
+    return rewrite
+
+
+ABSOLUTIZED = frozenset({"cite", "href", "longdesc", "poster", "src"})
+__all__ += ["ABSOLUTIZED", "absolutizer"]
