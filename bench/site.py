@@ -43,7 +43,7 @@ print(json.dumps({"seconds": r.seconds, "posts": r.posts, "files": r.files, "ren
 def _popen_rss(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) and stdout of one child, reaped with wait4 for its rusage."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
     out = proc.stdout.read()
     err = proc.stderr.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -69,8 +69,11 @@ def make_archive(root: Path, size: int) -> Path:
     return root
 
 
+CODE = REPO / "src"  # replaced by a snapshot in main(): editing the tree must not move the digests
+
+
 def newsvault_build(root: Path, search: bool) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    env = dict(os.environ, PYTHONPATH=str(CODE))
     wall, rss, out = _popen_rss([sys.executable, "-c", RUNNER, str(root), "search-only" if search else "pages",
                                  "full"], env)
     data = json.loads(out.strip().splitlines()[-1])
@@ -80,7 +83,7 @@ def newsvault_build(root: Path, search: bool) -> dict:
 
 def incremental(root: Path) -> dict:
     """Add 10 posts (copies of sample posts with new names) and rebuild without --full."""
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    env = dict(os.environ, PYTHONPATH=str(CODE))
     posts = sorted(SAMPLE.iterdir())[-10:]
     for n, src in enumerate(posts):
         stem, ext = src.name.rsplit(".", 1)
@@ -103,6 +106,17 @@ def jekyll_build(root: Path) -> dict:
 
 
 def main() -> dict:
+    global CODE
+    snapshot = tempfile.TemporaryDirectory(prefix="nv-bench-code-")
+    CODE = Path(snapshot.name) / "src"
+    shutil.copytree(REPO / "src", CODE, ignore=shutil.ignore_patterns("__pycache__"))
+    try:
+        return _main()
+    finally:
+        snapshot.cleanup()
+
+
+def _main() -> dict:
     sizes = [int(s) for s in os.environ.get("NV_BENCH_SIZES", "599,5000,50000").split(",")]
     results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "cases": {}}
     for size in sizes:

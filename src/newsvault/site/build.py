@@ -10,6 +10,7 @@ full ones.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -173,9 +174,10 @@ def _with_search(report: BuildReport, seconds: float, engine: str) -> BuildRepor
 
 
 def _walk(root: Path) -> Iterator[str]:
-    for path in root.rglob("*"):
-        if path.is_file():
-            yield path.relative_to(root).as_posix()
+    prefix = len(str(root)) + 1
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            yield os.path.join(folder, name)[prefix:].replace(os.sep, "/")
 
 
 def _unlisted(site_dir: Path, keep: set[str]) -> list[str]:
