@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
@@ -28,7 +26,7 @@ OWN_VECTORS = [
     f"<script>alert('{MARKER}')</script>",
     f"<img src=x onerror=\"console.log('{MARKER}');window.nvxss=1\">",
     f"<svg onload=\"alert('{MARKER}')\"></svg>",
-    f"<body onload=\"window.nvxss=1\">",
+    "<body onload=\"window.nvxss=1\">",
     f"<iframe srcdoc=\"<script>parent.alert('{MARKER}')</script>\"></iframe>",
     f"<object data=\"data:text/html,<script>alert('{MARKER}')</script>\"></object>",
     f"<embed src=\"data:text/html,<script>alert('{MARKER}')</script>\">",
@@ -36,7 +34,7 @@ OWN_VECTORS = [
     f"<base href=\"javascript:alert('{MARKER}')//\">",
     f"<details open ontoggle=\"alert('{MARKER}')\">x</details>",
     f"<input autofocus onfocus=\"alert('{MARKER}')\">",
-    f"<style>@import 'javascript:alert(1)';</style>",
+    "<style>@import 'javascript:alert(1)';</style>",
     f"<a id=nvlink href=\"javascript:alert('{MARKER}')\">click</a>",
     f"<math><mtext><table><mglyph><style><img src=x onerror=alert('{MARKER}')>",
 ]

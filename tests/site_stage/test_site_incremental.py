@@ -5,7 +5,6 @@ from __future__ import annotations
 import resource
 import shutil
 import statistics
-import time
 from pathlib import Path
 
 import pytest

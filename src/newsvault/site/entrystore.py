@@ -8,7 +8,7 @@ update cost a single query. A cache: deleting the file only costs time.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -35,7 +35,7 @@ class EntryStore:
             out.update(self.db.execute(f"SELECT key, xml FROM entries WHERE key IN ({marks})", chunk))
         return out
 
-    def keep_only(self, wanted: dict[str, str | None], make: "callable") -> None:
+    def keep_only(self, wanted: dict[str, str | None], make: Callable[[str], str]) -> None:
         """Store exactly the keys of ``wanted``: given XML, else ``make(key)`` for missing ones."""
         if self.db is None:
             return
@@ -50,6 +50,3 @@ class EntryStore:
         if self.db is not None:
             self.db.close()
 
-
-def keys_of(items: Iterable[tuple[str, str]]) -> list[str]:
-    return [f"{a} {b}" for a, b in items]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsvault.site.permalink import output_path, slugify_pretty
+from newsvault.site.permalink import slugify_pretty
 from newsvault.site.posts import SitePost
 
 
@@ -95,7 +95,3 @@ def by_month(posts: list[SitePost], tz_date: Callable[[datetime], str]) -> dict[
     for p in posts:
         out[tz_date(p.date)[:7]].append(p)
     return out
-
-
-def out_of(url: str) -> str:
-    return output_path(url)
