@@ -94,14 +94,40 @@ def incremental(root: Path) -> dict:
     return data
 
 
-def jekyll_build(root: Path) -> dict:
-    src = root / "jekyll"
+# A Jekyll site comparable to newsvault's (what the reference's theme does, minus its
+# styling): post pages with a layout and neighbours, a front page, tag and category
+# indexes and a 100-entry Atom feed (jekyll-feed).
+SITE_LIKE = {
+    "_config.yml": "permalink: /:year-:month-:day/:title/\nplugins: [jekyll-feed]\nfeed:\n  posts_limit: 100\n",
+    "_layouts/default.html": "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>{{ page.title }}"
+                             "</title></head><body><nav><a href=\"/\">home</a> <a href=\"/tags/\">tags</a></nav>"
+                             "<main>{{ content }}</main></body></html>",
+    "_layouts/post.html": "---\nlayout: default\n---\n<article><h1>{{ page.title }}</h1><p>{{ page.date | date: "
+                          "'%Y-%m-%d %H:%M' }} · {{ page.tags | first }} · {{ page.author }} · <a href=\"{{ page.from }}\">"
+                          "original</a></p>{{ content }}</article>{% if page.previous %}<a href=\"{{ page.previous.url }}\">"
+                          "{{ page.previous.title }}</a>{% endif %}{% if page.next %}<a href=\"{{ page.next.url }}\">"
+                          "{{ page.next.title }}</a>{% endif %}",
+    "index.html": "---\nlayout: default\n---\n<ol>{% for post in site.posts limit:50 %}<li><a href=\"{{ post.url }}\">"
+                  "{{ post.title }}</a> {{ post.date | date: '%Y-%m-%d' }}</li>{% endfor %}</ol>",
+    "tags.html": "---\nlayout: default\npermalink: /tags/\n---\n{% for tag in site.tags %}<h2>{{ tag[0] }}</h2><ol>"
+                 "{% for post in tag[1] %}<li><a href=\"{{ post.url }}\">{{ post.title }}</a></li>{% endfor %}</ol>{% endfor %}",
+    "categories.html": "---\nlayout: default\npermalink: /categories/\n---\n{% for c in site.categories %}<h2>{{ c[0] }}</h2>"
+                       "<ol>{% for post in c[1] %}<li><a href=\"{{ post.url }}\">{{ post.title }}</a></li>{% endfor %}</ol>{% endfor %}",
+}
+
+
+def jekyll_build(root: Path, site_like: bool = False) -> dict:
+    """Jekyll over the same posts: a trivial ``{{ content }}`` layout, or :data:`SITE_LIKE`."""
+    src = root / ("jekyll-site" if site_like else "jekyll")
     (src / "_layouts").mkdir(parents=True)
     os.symlink(root / "_posts", src / "_posts")
-    (src / "_layouts" / "post.html").write_text("{{ content }}", encoding="utf-8")
-    (src / "_config.yml").write_text("permalink: /:year-:month-:day/:title/\n", encoding="utf-8")
+    files = SITE_LIKE if site_like else {"_config.yml": "permalink: /:year-:month-:day/:title/\n",
+                                         "_layouts/post.html": "{{ content }}"}
+    for name, text in files.items():
+        (src / name).write_text(text, encoding="utf-8")
     env = dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    wall, rss, _ = _popen_rss([JEKYLL, "build", "-q", "-s", str(src), "-d", str(root / "_jekyll_site")], env)
+    out = root / ("_jekyll_site2" if site_like else "_jekyll_site")
+    wall, rss, _ = _popen_rss([JEKYLL, "build", "-q", "-s", str(src), "-d", str(out)], env)
     return {"wall_seconds": round(wall, 2), "peak_rss_mb": round(rss, 1)}
 
 
@@ -129,10 +155,13 @@ def _main() -> dict:
             if size <= 5000:
                 case["newsvault_incremental_10"] = incremental(root)
                 case["jekyll_full_pages_only"] = jekyll_build(root)
-                nv = case["newsvault_full"]["seconds"]
-                case["jekyll_over_newsvault_pages"] = round(case["jekyll_full_pages_only"]["wall_seconds"] / nv, 1)
-                case["jekyll_over_newsvault_wall"] = round(
-                    case["jekyll_full_pages_only"]["wall_seconds"] / case["newsvault_full"]["wall_seconds"], 1)
+                case["jekyll_full_site_like"] = jekyll_build(root, site_like=True)
+                nv = case["newsvault_full"]
+                for kind in ("pages_only", "site_like"):
+                    jk = case[f"jekyll_full_{kind}"]["wall_seconds"]
+                    # newsvault's in-process build time, and its whole process (startup included)
+                    case[f"jekyll_{kind}_over_newsvault"] = round(jk / nv["seconds"], 1)
+                    case[f"jekyll_{kind}_over_newsvault_process"] = round(jk / nv["wall_seconds"], 1)
             results["cases"][str(size)] = case
             print(size, json.dumps(case), flush=True)
     return results
