@@ -17,7 +17,7 @@ from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
 from newsvault.site.permalink import href, output_path, parse_tz
-from newsvault.site.posts import Reader, SitePost, post_key
+from newsvault.site.posts import Reader, SitePost, post_key, read_body
 from newsvault.site.theme import STATIC, make_env, theme_digest
 from newsvault.vault import Vault
 
@@ -92,8 +92,9 @@ class Plan:
         shows the post too)."""
         html = self._articles.get(post.name)
         if html is None:
-            parsed = self.fresh.pop(post.name, None) or self.reader(self.vault.posts_dir / post.name)
-            html = article_html(parsed.body, parsed.layout, post.link, self.base_path + "assets/")
+            parsed = self.fresh.pop(post.name, None)
+            body = parsed.body if parsed is not None else read_body(self.vault.posts_dir / post.name)
+            html = article_html(body, post.layout, post.link, self.base_path + "assets/")
             if post.name in self._in_feeds:
                 self._articles[post.name] = html
         return html

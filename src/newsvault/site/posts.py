@@ -19,7 +19,7 @@ from pathlib import Path
 from newsvault.models import Post
 from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 Reader = Callable[[Path], Post]
 
 
@@ -37,6 +37,7 @@ class SitePost:
     tags: tuple[str, ...]
     categories: tuple[str, ...]
     digest: str  # sha1 of the file's bytes
+    layout: str = "link"  # the archive reader's body layout: "link", "html" (or "none")
 
     @property
     def out(self) -> str:
@@ -65,6 +66,17 @@ class _Meta:
     slug: str
     digest: str
     usable: bool = True  # False for files Jekyll would not take as posts (no front matter)
+    layout: str = "link"
+
+
+def read_body(path: Path) -> str:
+    """The body of a post already scanned (its values are in the record): the archive
+    stage's front-matter split, without parsing and checking the front matter again."""
+    from newsvault.archive.frontmatter import split_front_matter
+
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    split = split_front_matter(text)
+    return split[1] if split else text
 
 
 def default_reader() -> Reader:
@@ -87,7 +99,7 @@ def _meta(name: str, path: Path, data: bytes, post: Post) -> _Meta:
         site=art.site or (art.tags[0] if art.tags else ""), author=art.author, link=art.link,
         tags=tuple(str(t) for t in art.tags), categories=tuple(str(c) for c in art.categories),
         slug=str(slug) if isinstance(slug, str) and slug else filename_slug(path.name),
-        digest=hashlib.sha1(data).hexdigest(), usable=post.layout != "none",
+        digest=hashlib.sha1(data).hexdigest(), usable=post.layout != "none", layout=post.layout,
     )
 
 
@@ -195,7 +207,7 @@ def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
         taken.add(url)
         out.append(SitePost(name=m.name, url=url, title=m.title, date=m.date, site=m.site,
                             author=m.author, link=m.link, tags=m.tags, categories=m.categories,
-                            digest=m.digest))
+                            digest=m.digest, layout=m.layout))
     if cache is not None:
         cache.urls = urls
     out.reverse()
