@@ -93,7 +93,7 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None, 
     plan.fresh = fresh
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache)
     pages = plan.pages(posts)
-    manifest_file = state / "manifest.json"
+    manifest_file = state / "manifest.pickle"
     old = {} if full else output.load_manifest(manifest_file)
     site_dir = vault.site_dir
     site_dir.mkdir(parents=True, exist_ok=True)
@@ -118,8 +118,9 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None, 
 
 
 def _needs(page: Page, old: output.Manifest, site_dir: Path) -> bool:
+    """True unless the last build made this very page and its file is still there."""
     before = old.get(page.out)
-    return not (before and before[0] == page.key and (site_dir / page.out).is_file())
+    return not (before and before[0] == page.key and os.path.isfile(f"{site_dir}/{page.out}"))
 
 
 def _render_posts(state: tuple, chunk: list[int]) -> list[tuple[int, str, bool, str | None]]:

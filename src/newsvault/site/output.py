@@ -1,26 +1,26 @@
 """Writing the site: only changed bytes reach the disk, stale files are removed.
 
-The manifest (``.newsvault/site/manifest.json``) maps each output path to the digest of
+The manifest (``.newsvault/site/manifest.pickle``) maps each output path to the digest of
 its inputs at the last build; it is a cache like the rest of ``.newsvault/``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import pickle
 from pathlib import Path
 
 from newsvault.errors import BuildError
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 Manifest = dict[str, list[str]]  # output path → [input digest, output bytes digest]
 
 
 def load_manifest(file: Path) -> Manifest:
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = pickle.loads(file.read_bytes())
+    except (OSError, ValueError, pickle.UnpicklingError, EOFError, TypeError):
         return {}
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
         return {}
@@ -31,8 +31,8 @@ def load_manifest(file: Path) -> Manifest:
 def save_manifest(file: Path, files: Manifest) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     tmp = file.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": files}, ensure_ascii=False,
-                              sort_keys=True), encoding="utf-8")
+    tmp.write_bytes(pickle.dumps({"version": MANIFEST_VERSION, "files": files},
+                                 protocol=pickle.HIGHEST_PROTOCOL))
     os.replace(tmp, file)
 
 

@@ -32,7 +32,7 @@ def digest(*parts: object) -> str:
 
 def list_key(posts: list[SitePost]) -> str:
     """What a post list shows of each post (title, date, site, URL), as one string."""
-    return "\x1e".join(f"{p.url}\x1f{p.title}\x1f{p.date.isoformat()}\x1f{p.site}" for p in posts)
+    return "\x1e".join(p.list_token for p in posts)
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
                 yield from results
                 if tick:
                     tick(len(results))
+            pool.close()
+            pool.join()  # reap the workers now: their CPU time belongs to this build
     finally:
         _STATE = None
 

@@ -13,6 +13,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 
@@ -42,6 +43,11 @@ class SitePost:
     @property
     def out(self) -> str:
         return output_path(self.url)
+
+    @cached_property
+    def list_token(self) -> str:
+        """What a list shows of the post (URL, title, date, source), for list page keys."""
+        return f"{self.url}\x1f{self.title}\x1f{self.date.isoformat()}\x1f{self.site}"
 
 
 def post_key(p: SitePost) -> tuple:
