@@ -40,6 +40,7 @@ def test_cli_build_json_and_no_search(small):
 
     report = json.loads(proc.stdout)
     assert report["posts"] == 31 and report["search_seconds"] is None
+    assert (small / "_site" / "robots.txt").read_text() == "User-agent: *\nAllow: /\n"  # no base_url
     assert (small / "_site" / "index.html").is_file()
     again = json.loads(_cli("build", "--vault", str(small), "--json", "--no-search").stdout)
     assert again["rendered"] == 0 and again["written"] == 0
@@ -155,3 +156,18 @@ def test_files_without_front_matter_are_not_pages(small):
     (small / "_posts" / "2021-03-01-notes.md").write_text("just text, no front matter\n", encoding="utf-8")
     report = build_site(Vault(small), load_config(small), search=False)
     assert report.posts == 31 and not (small / "_site" / "2021-03-01").exists()
+
+
+def test_parallel_build_equals_serial(tmp_path, monkeypatch):
+    import newsvault.site.posts as site_posts_module
+
+    monkeypatch.setattr(site_posts_module, "KEEP_PARSED", 100)  # so that the scan forks too
+    posts = sorted(SAMPLE_POSTS.iterdir())[:260]
+    trees = []
+    for workers in (1, 2):
+        root = make_vault(tmp_path / f"w{workers}", posts, f"[site]\nworkers = {workers}\n")
+        report = build_site(Vault(root), load_config(root), search=False)
+        assert report.rendered == report.files
+        trees.append({p.relative_to(root / "_site").as_posix(): p.read_bytes()
+                      for p in (root / "_site").rglob("*") if p.is_file()})
+    assert trees[0] == trees[1]

@@ -98,4 +98,7 @@ def sitemaps(urls: Iterable[tuple[str, datetime | None]], index_url: str) -> dic
 
 
 def robots_txt(sitemap_url: str) -> bytes:
-    return f"User-agent: *\nAllow: /\nSitemap: {sitemap_url}\n".encode()
+    """Everything may be crawled; the sitemap is named only when its URL is absolute
+    (that is, when ``base_url`` is set), as the robots.txt convention requires."""
+    line = f"Sitemap: {sitemap_url}\n" if sitemap_url.startswith(("http://", "https://")) else ""
+    return f"User-agent: *\nAllow: /\n{line}".encode()
