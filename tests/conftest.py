@@ -1,19 +1,23 @@
-"""Shared test helpers: where the real fixtures are, and a small article factory."""
+"""Shared test helpers: where the real fixtures are, a small article factory, a local
+feed server, and a clean proxy environment."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from newsvault.models import Article
+from servers import FeedServer
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures"
 SEED_DIR = FIXTURES / "posts" / "seed"
 REAL_POSTS = FIXTURES / "posts" / "real-sample" / "_posts"
 REAL_MANIFEST = FIXTURES / "posts" / "real-sample" / "MANIFEST.json"
+FEEDS = FIXTURES / "feeds"
 
 
 def make_article(title: str = "Hello world", *, link: str = "https://example.com/a/1",
@@ -29,3 +33,17 @@ def make_article(title: str = "Hello world", *, link: str = "https://example.com
 @pytest.fixture
 def seed_path() -> Path:
     return next(SEED_DIR.glob("*.md"))
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to 127.0.0.1 directly unless a test sets a proxy itself."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+                 "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as srv:
+        yield srv

@@ -48,6 +48,7 @@ class FetchConfig:
     max_retry_after: float = 60.0
     user_agent: str = "newsvault/0.1 (+https://github.com/newsvault)"
     proxy: str = ""  # http://… or socks5://…; empty = from the environment (HTTP(S)_PROXY, ALL_PROXY)
+    backoff: float = 1.0  # seconds before the first retry; doubled for each further retry
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["normalize_link", "TRACKING_PARAMS"]
+__all__ = ["guid_key", "normalize_link", "TRACKING_PARAMS"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ws": 80, "wss": 443}
 TRACKING_PARAMS = frozenset({
@@ -50,3 +50,12 @@ def normalize_link(url: str | None) -> str:
     if query:
         query = "&".join(p for p in query.split("&") if p and not _tracking(p))
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def guid_key(guid: str | None, feed_url: str) -> str | None:
+    """The dedup key of a guid. URI-like guids (``http…``, ``tag:``, ``urn:``) are global;
+    a bare one ("123") names an item only within its own feed, so it is scoped by the
+    feed URL: two feeds that both number their items never hide each other's articles."""
+    if not guid:
+        return None
+    return guid if ":" in guid else f"{feed_url} {guid}"

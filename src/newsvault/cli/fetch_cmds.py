@@ -1,3 +1,172 @@
-"""Commands of the fetch stage (registered on newsvault.cli.cli)."""
+"""Commands of the fetch stage: add, remove, list, fetch, status (a thin shell over the library)."""
 
-from newsvault.cli import cli  # noqa: F401
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsvault.cli import cli
+from newsvault.cli.common import Options, vault_options
+from newsvault.config import load_config
+from newsvault.fetch import state
+from newsvault.fetch.report import ERROR, FetchReport
+from newsvault.subscriptions import (IMAGE_MODES, add_subscription, read_subs_file,
+                                     remove_subscription, save_subs_file)
+from newsvault.vault import Vault
+
+
+@cli.command("add")
+@click.argument("url")
+@click.option("--site", required=True, help="The source's name (tag and category of its posts).")
+@click.option("--author", default=None, help="Author for every post of this feed (overrides the feed's).")
+@click.option("--tag", "tags", multiple=True, help="Extra tag after the site name (repeatable).")
+@click.option("--category", "categories", multiple=True, help="Extra category (repeatable).")
+@click.option("--images", type=click.Choice(IMAGE_MODES), default=None, help="Image mode for this feed.")
+@click.option("--fulltext", default=None, metavar="auto|SELECTOR", help="Fetch each article's page.")
+@vault_options
+def add_cmd(opts: Options, url: str, site: str, author: str | None, tags: tuple[str, ...],
+            categories: tuple[str, ...], images: str | None, fulltext: str | None) -> None:
+    """Subscribe to the feed at URL (http(s), file:// or a path inside the vault)."""
+    entry: dict[str, Any] = {"site": site, "url": url}
+    optional = {"author": author, "tags": list(tags), "categories": list(categories),
+                "images": images, "fulltext": fulltext}
+    entry.update({k: v for k, v in optional.items() if v})
+    vault = Vault(opts.vault)
+    subs = add_subscription(read_subs_file(vault.subs_file), entry)
+    save_subs_file(subs)
+    if opts.json:
+        opts.emit_json(entry)
+    else:
+        opts.say(f"Subscribed to {url} as {site!r} ({len(subs.raw)} feeds).")
+
+
+@cli.command("remove")
+@click.argument("url_or_site")
+@vault_options
+def remove_cmd(opts: Options, url_or_site: str) -> None:
+    """Unsubscribe the feed with this URL, or every feed of this site."""
+    vault = Vault(opts.vault)
+    subs, gone = remove_subscription(read_subs_file(vault.subs_file), url_or_site)
+    save_subs_file(subs)
+    if opts.json:
+        opts.emit_json([{"site": s.site, "url": s.url} for s in gone])
+    for sub in gone:
+        opts.say(f"Removed {sub.url} ({sub.site}).")
+
+
+@cli.command("list")
+@vault_options
+def list_cmd(opts: Options) -> None:
+    """List the subscriptions."""
+    subs = read_subs_file(Vault(opts.vault).subs_file)
+    if opts.json:
+        opts.emit_json(list(subs.raw))
+        return
+    table = Table("site", "url", "options", box=None)
+    for raw, sub in zip(subs.raw, subs.subscriptions):
+        extra = {k: v for k, v in raw.items() if k not in ("site", "url")}
+        table.add_row(sub.site, sub.url, " ".join(f"{k}={v}" for k, v in extra.items()),
+                      style=None if sub.enabled else "dim")
+    _print(opts, table)
+    opts.say(f"{len(subs.raw)} feeds.")
+
+
+@cli.command("fetch")
+@vault_options
+def fetch_cmd(opts: Options) -> None:
+    """Read every enabled feed and archive each new article once.
+
+    Exit status: 0 when the run worked (even if some feeds failed), 1 when every feed
+    failed, 2 for usage or configuration errors.
+    """
+    from newsvault.pipeline import fetch_vault  # imports the archive and content stages
+
+    vault = Vault(opts.vault)
+    config = load_config(vault.root)
+    with _progress(opts) as progress:
+        report = fetch_vault(vault, config, now=opts.now, progress=progress)
+    if opts.json:
+        opts.emit_json(report.to_json())
+    elif not report.feeds:
+        opts.say("No feeds to fetch: add one with `newsvault add URL --site NAME`.")
+    elif opts.verbosity >= 0:
+        _print(opts, _summary(report))
+        opts.say(f"{report.new} new articles from {len(report.feeds)} feeds, "
+                 f"{len(report.failed)} failed, in {report.duration:.1f} s.")
+    for feed in report.failed if opts.verbosity < 0 else ():
+        opts.warn(f"{feed.site} ({feed.url}): {feed.error}")
+    sys.exit(report.exit_code)
+
+
+@cli.command("status")
+@vault_options
+def status_cmd(opts: Options) -> None:
+    """Per feed: last success, last error, consecutive failures, articles archived."""
+    vault = Vault(opts.vault)
+    subs = read_subs_file(vault.subs_file).subscriptions
+    db = state.open_readonly(vault.index_file)
+    try:
+        health = [state.feed_health(db, s.url, s.site) if db else
+                  state.FeedHealth(s.site, s.url, None, None, None, 0, 0, 0) for s in subs]
+    finally:
+        if db is not None:
+            db.close()
+    if opts.json:
+        opts.emit_json([{**h.__dict__, "last_success": _iso(h.last_success),
+                         "last_error_at": _iso(h.last_error_at)} for h in health])
+        return
+    table = Table("site", "last success", "failures", "archived", "last error", box=None)
+    for h in health:
+        table.add_row(h.site, _iso(h.last_success) or "never", str(h.consecutive_failures),
+                      str(h.archived), _short(h.last_error, 70) if h.last_error else "",
+                      style="red" if h.consecutive_failures else None)
+    _print(opts, table)
+
+
+def _summary(report: FetchReport) -> Table:
+    table = Table("site", "status", "http", "new", "seen", "time", "message", box=None)
+    for f in report.feeds:
+        table.add_row(f.site, f.status, str(f.http_status or ""), str(f.new), str(f.seen),
+                      f"{f.duration:.1f}s", _short(f.error or "", 70),
+                      style="red" if f.status == ERROR else None)
+    return table
+
+
+@contextmanager
+def _progress(opts: Options) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar on a terminal (stderr), nothing otherwise."""
+    if not opts.interactive:
+        yield None
+        return
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
+
+    def update(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task({"fetch": "feeds", "write": "posts"}.get(phase, phase), total=total)
+        bar.update(tasks[phase], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _print(opts: Options, table: Table) -> None:
+    if opts.verbosity >= 0 and not opts.json:
+        Console(soft_wrap=True).print(table)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -1,0 +1,157 @@
+"""The fetch stage's tables in the vault index (``.newsvault/index.sqlite``).
+
+    fetch_http_cache  url → ETag / Last-Modified of the last fully archived response
+    fetch_log         one row per feed per run: status, HTTP status, error, new, seen, time
+                      (the newest ``KEEP_RUNS`` per feed; older ones are folded into…)
+    fetch_totals      per feed: runs, articles, last success and trailing failures of the
+                      pruned rows, so years of hourly runs keep the table small and the
+                      health numbers exact
+
+Like the rest of the index these are a cache: deleting ``.newsvault/`` only costs one
+unconditional fetch per feed and the health history. The tables carry their own schema
+version (``fetch_meta``) so they never fight the archive stage over ``user_version``.
+Validators are stored only after a feed's articles are safely written: a run killed
+half-way must not leave a 304 hiding articles that were never archived.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from newsvault.fetch.http import Validators
+from newsvault.fetch.report import FeedResult
+
+SCHEMA_VERSION = 2
+KEEP_RUNS = 500  # log rows kept per feed (three weeks of hourly runs)
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS fetch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fetch_http_cache (
+    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, stored_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fetch_log (
+    id INTEGER PRIMARY KEY, run_at TEXT NOT NULL, site TEXT NOT NULL, url TEXT NOT NULL,
+    status TEXT NOT NULL, http_status INTEGER, error TEXT, new INTEGER NOT NULL,
+    seen INTEGER NOT NULL, duration REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS fetch_log_by_url ON fetch_log (url, id);
+CREATE TABLE IF NOT EXISTS fetch_totals (
+    url TEXT PRIMARY KEY, site TEXT NOT NULL, runs INTEGER NOT NULL, archived INTEGER NOT NULL,
+    last_success TEXT, trailing_failures INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """What ``newsvault status`` shows for one feed."""
+
+    site: str
+    url: str
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    archived: int
+    runs: int
+
+
+def ensure_schema(db: sqlite3.Connection) -> None:
+    db.executescript(SCHEMA)
+    db.execute("INSERT OR REPLACE INTO fetch_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    db.commit()
+
+
+def load_validators(db: sqlite3.Connection) -> dict[str, Validators]:
+    rows = db.execute("SELECT url, etag, last_modified FROM fetch_http_cache")
+    return {url: Validators(etag, modified) for url, etag, modified in rows}
+
+
+def store_validators(db: sqlite3.Connection, url: str, validators: Validators, now: datetime) -> None:
+    if not validators.etag and not validators.last_modified:
+        db.execute("DELETE FROM fetch_http_cache WHERE url = ?", (url,))
+    else:
+        db.execute("INSERT OR REPLACE INTO fetch_http_cache VALUES (?, ?, ?, ?)",
+                   (url, validators.etag, validators.last_modified, now.isoformat()))
+    db.commit()
+
+
+def record_results(db: sqlite3.Connection, run_at: datetime, results: Iterable[FeedResult]) -> None:
+    results = list(results)
+    db.executemany(
+        "INSERT INTO fetch_log (run_at, site, url, status, http_status, error, new, seen, duration)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(run_at.isoformat(), r.site, r.url, r.status, r.http_status, r.error, r.new, r.seen,
+          round(r.duration, 3)) for r in results])
+    for result in results:
+        _prune(db, result.url, result.site)
+    db.commit()
+
+
+def _prune(db: sqlite3.Connection, url: str, site: str) -> None:
+    """Fold the log rows of ``url`` beyond the newest ``KEEP_RUNS`` into fetch_totals."""
+    old = db.execute("SELECT run_at, status, new FROM fetch_log WHERE url = ? ORDER BY id DESC"
+                     " LIMIT -1 OFFSET ?", (url, KEEP_RUNS)).fetchall()
+    if not old:
+        return
+    runs, archived, last, trailing = _totals(db, url)
+    successes = [at for at, status, _ in old if status != "error"]
+    if successes:
+        trailing = next(i for i, (_, status, _) in enumerate(old) if status != "error")
+        last = max(filter(None, (last, successes[0])))
+    else:
+        trailing += len(old)
+    db.execute("INSERT OR REPLACE INTO fetch_totals VALUES (?, ?, ?, ?, ?, ?)",
+               (url, site, runs + len(old), archived + sum(n for *_, n in old), last, trailing))
+    db.execute("DELETE FROM fetch_log WHERE url = ? AND id NOT IN (SELECT id FROM fetch_log"
+               " WHERE url = ? ORDER BY id DESC LIMIT ?)", (url, url, KEEP_RUNS))
+
+
+def _totals(db: sqlite3.Connection, url: str) -> tuple[int, int, str | None, int]:
+    row = db.execute("SELECT runs, archived, last_success, trailing_failures FROM fetch_totals"
+                     " WHERE url = ?", (url,)).fetchone()
+    return tuple(row) if row else (0, 0, None, 0)  # type: ignore[return-value]
+
+
+def feed_health(db: sqlite3.Connection, url: str, site: str) -> FeedHealth:
+    """Health of one feed from its log rows (newest first) and the totals of pruned ones
+    (the last error's text is only known while its row is kept)."""
+    rows = db.execute("SELECT run_at, status, error, new FROM fetch_log WHERE url = ? ORDER BY id DESC",
+                      (url,)).fetchall()
+    runs, archived, pruned_success, trailing = _totals(db, url)
+    last_success = next((r[0] for r in rows if r[1] != "error"), pruned_success)
+    last_error = next((r for r in rows if r[1] == "error"), None)
+    failures = next((i for i, r in enumerate(rows) if r[1] != "error"), len(rows) + trailing)
+    return FeedHealth(
+        site=site, url=url,
+        last_success=_time(last_success),
+        last_error=last_error[2] if last_error else None,
+        last_error_at=_time(last_error[0]) if last_error else None,
+        consecutive_failures=failures,
+        archived=archived + sum(r[3] for r in rows),
+        runs=runs + len(rows),
+    )
+
+
+def last_success_by_site(db: sqlite3.Connection) -> dict[str, datetime]:
+    rows = db.execute(
+        "SELECT site, MAX(at) FROM (SELECT site, run_at AS at FROM fetch_log WHERE status != 'error'"
+        " UNION ALL SELECT site, last_success FROM fetch_totals WHERE last_success IS NOT NULL)"
+        " GROUP BY site")
+    return {site: _time(at) for site, at in rows if at}  # type: ignore[misc]
+
+
+def open_readonly(index_file: Path) -> sqlite3.Connection | None:
+    """The index for reading health, without creating or rebuilding anything."""
+    if not index_file.exists():
+        return None
+    db = sqlite3.connect(f"{index_file.resolve().as_uri()}?mode=ro", uri=True)
+    has_log = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_log'").fetchone()
+    if not has_log:
+        db.close()
+        return None
+    return db
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
