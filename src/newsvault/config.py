@@ -32,7 +32,7 @@ class SiteConfig:
     permalink_timezone: str = "UTC"  # the zone Jekyll's permalink dates were computed in
     search: bool = True  # build the Pagefind index after the pages
     feed_entries: int = 100  # entries in each Atom feed
-    workers: int = 1  # processes for big builds (>= 200 pages to render); 0 = one per CPU core
+    workers: int = 0  # processes for big builds (>= 200 pages to render); 0 = one per CPU core
 
 
 @dataclass(frozen=True)
