@@ -96,3 +96,13 @@ def test_unwritable_vault_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / ".newsvault").write_text("a file where the state folder should be")
     with pytest.raises(ArchiveError, match="cannot open the vault lock"):
         VaultLock(Vault(tmp_path)).acquire()
+
+
+def test_build_command_refuses_a_locked_vault(tmp_path: Path) -> None:
+    (tmp_path / "_posts").mkdir()
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    with VaultLock(Vault(tmp_path), command="newsvault run"):
+        proc = subprocess.run([sys.executable, "-m", "newsvault", "build", "--no-search",
+                               "--vault", str(tmp_path)], env=env, capture_output=True, text=True)
+    assert proc.returncode == 3 and "newsvault run" in proc.stderr
+    assert not (tmp_path / "_site").exists()
