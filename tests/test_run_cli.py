@@ -279,3 +279,14 @@ def test_sigterm_while_a_download_hangs_stops_within_5s(tmp_path: Path,
     assert "running every 1h30m" in out
     assert "SIGTERM" in err and "Traceback" not in err
     assert (vault / ".newsvault" / "lock").read_text() == ""
+
+
+def test_run_outside_a_vault_is_a_usage_error(tmp_path: Path) -> None:
+    folder = tmp_path / "not a vault"
+    folder.mkdir()
+    result = run(folder)
+    assert result.returncode == 2 and "is not a vault" in result.stderr
+    assert list(folder.iterdir()) == []  # nothing created in the wrong folder
+    (folder / "subs.json").write_text("[]")
+    empty = run(folder)
+    assert empty.returncode == 0 and "no feeds to fetch" in empty.stdout

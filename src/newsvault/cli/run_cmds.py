@@ -13,7 +13,7 @@ import click
 from newsvault.cli import cli
 from newsvault.cli.common import Options, vault_options
 from newsvault.config import Config, load_config
-from newsvault.errors import NewsvaultError
+from newsvault.errors import NewsvaultError, UsageError
 from newsvault.runner import (
     Loop,
     RunReport,
@@ -41,6 +41,9 @@ def run_command(opts: Options, every: str | None, no_publish: bool) -> None:
     SIGINT/SIGTERM it finishes the article being written, releases the lock and exits.
     """
     vault = Vault(opts.vault)
+    if not (vault.config_file.exists() or vault.subs_file.exists() or vault.posts_dir.is_dir()):
+        raise UsageError(f"{vault.root.resolve()} is not a vault (no newsvault.toml, subs.json "
+                         "or _posts/); create one with `newsvault init`, or pass --vault DIR")
     config = load_config(vault.root)  # a broken config is an error before anything runs
     interval = parse_duration(every) if every is not None else None
     stop = StopFlag()
@@ -127,6 +130,8 @@ def summary_lines(report: RunReport) -> list[str]:
         head += f" from {len(feeds)} feed{'s' if len(feeds) != 1 else ''}"
         head += f" ({len(failed)} failed)" if failed else ""
     lines = [head]
+    if report.fetch is not None and not feeds:
+        lines.append("  no feeds to fetch: add one with `newsvault add URL --site NAME`")
     if report.stale_lock:
         lines.append(f"  took over a stale lock ({report.stale_lock.describe()})")
     if report.swept:
