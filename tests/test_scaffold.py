@@ -14,6 +14,7 @@ import yaml
 from automation_helpers import isolate_git
 from newsvault import __version__
 from newsvault.cli import cli
+from newsvault.site.search import PINNED as PAGEFIND_PINNED
 from newsvault.scaffold import WORKFLOW_PATH, scaffold_vault, template_text
 
 
@@ -60,6 +61,10 @@ def test_workflow_is_valid_yaml_runs_hourly_and_names_real_commands(tmp_path: Pa
                   if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "_site"
     assert workflow["env"]["NEWSVAULT_PACKAGE"] == f"newsvault=={__version__}"  # pinned
+    # the site build needs Pagefind's extended binary where newsvault looks for it
+    assert workflow["env"]["PAGEFIND_VERSION"] == PAGEFIND_PINNED
+    install = "\n".join(s.get("run", "") for j in workflow["jobs"].values() for s in j["steps"])
+    assert "npm install --prefix .tools" in install and "pagefind@$PAGEFIND_VERSION" in install
 
 
 def test_the_command_checker_catches_what_does_not_exist() -> None:
@@ -109,7 +114,7 @@ def test_existing_reference_archive_is_adopted_as_it_is(tmp_path: Path) -> None:
     assert post.read_text() == "---\ntitle: x\n---\n"
     assert set(report.kept) == {"README.md", "subs.json"}
     assert (vault / ".gitignore").read_text() == (
-        "node_modules/\n_site/\n# added by newsvault\n.newsvault/\n.*.tmp\n")
+        "node_modules/\n_site/\n# added by newsvault\n.newsvault/\n.tools/\n.*.tmp\n")
     assert (vault / WORKFLOW_PATH).exists()
     assert report.notes and "main.yml" in report.notes[0]
 
