@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+PAGEFIND_VERSION := 1.6.0
+PAGEFIND := .tools/node_modules/pagefind/package.json
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean test-reliability
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,14 +14,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Site search: Pagefind's extended binary (CJK segmentation), pinned, from npm into .tools/.
+$(PAGEFIND):
+	npm install --prefix .tools --no-save --no-audit --no-fund pagefind@$(PAGEFIND_VERSION)
+
+demo: $(STAMP) $(PAGEFIND)
 	$(PY) examples/demo.py
 
-test: $(STAMP)
+test: $(STAMP) $(PAGEFIND)
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+# SIGKILL `newsvault run` at 25 random moments while it fetches; every article exactly once.
+test-reliability: $(STAMP)
+	$(PY) tests/reliability/crash_run.py --rounds 25 -v
+
+bench: $(STAMP) $(PAGEFIND)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) demo test-output
+	rm -rf $(VENV) demo test-output .tools

@@ -29,6 +29,10 @@ class SiteConfig:
     timezone: str = "+08:00"  # how dates are shown on pages
     per_page: int = 50
     language: str = "zh"
+    permalink_timezone: str = "UTC"  # the zone Jekyll's permalink dates were computed in
+    search: bool = True  # build the Pagefind index after the pages
+    feed_entries: int = 100  # entries in each Atom feed
+    workers: int = 0  # processes for big builds (>= 200 pages to render); 0 = one per CPU core
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class PublishConfig:
     site_branch: str = ""  # e.g. "gh-pages"; empty = no branch deploy
     site_history: bool = False  # False: the site branch is one orphan commit
     site_folder: str = ""  # copy the built site into this folder
+    push_attempts: int = 5  # push races lost (remote moved) before giving up until the next run
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,78 @@
-"""Commands of the site stage (registered on newsvault.cli.cli)."""
+"""Commands of the site stage (registered on newsvault.cli.cli): ``build`` and ``serve``."""
 
-from newsvault.cli import cli  # noqa: F401
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+
+from newsvault.cli import cli
+from newsvault.cli.common import Options, vault_options
+from newsvault.config import load_config
+from newsvault.vault import Vault
+
+
+def _progress_bar(opts: Options):
+    """A rich progress bar on a terminal, nothing otherwise."""
+    if not opts.interactive:
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description:>6}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), transient=True)
+    tasks: dict[str, object] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done)
+
+    return bar, update
+
+
+@cli.command()
+@vault_options
+@click.option("--full", is_flag=True, help="Ignore the caches: re-read every post, re-render every page.")
+@click.option("--no-search", "no_search", is_flag=True, help="Skip the Pagefind search index.")
+def build(opts: Options, full: bool, no_search: bool) -> None:
+    """Build the website into _site/ (only what changed, unless --full)."""
+    from newsvault.site.build import build_site
+
+    from newsvault.lock import VaultLock  # one writer of _site/ at a time (a `run` builds too)
+
+    config = load_config(opts.vault)
+    bar, update = _progress_bar(opts)
+    with VaultLock(Vault(opts.vault), command="newsvault build"):
+        if bar is not None:
+            with bar:
+                report = build_site(Vault(opts.vault), config, full=full, progress=update,
+                                    search=False if no_search else None)
+        else:
+            report = build_site(Vault(opts.vault), config, full=full,
+                                search=False if no_search else None)
+    if opts.json:
+        opts.emit_json(asdict(report))
+        return
+    opts.say(f"Built {report.posts} posts into {report.site_dir}: {report.rendered} pages rendered, "
+             f"{report.written} files written, {report.removed} removed in {report.seconds:.2f}s")
+    if report.search_seconds is not None:
+        opts.say(f"Search index ({report.search_engine}): {report.search_seconds:.2f}s")
+
+
+@cli.command()
+@vault_options
+@click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+def serve(opts: Options, port: int, host: str) -> None:
+    """Serve _site/ on localhost for offline reading (search included)."""
+    from newsvault.serve import make_server
+
+    server = make_server(Vault(opts.vault).site_dir, host, port, verbose=opts.verbosity > 0)
+    actual = server.server_address[1]
+    opts.say(f"Serving {Vault(opts.vault).site_dir} at http://{host}:{actual}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        opts.say("Stopped.")
+    finally:
+        server.server_close()

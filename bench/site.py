@@ -1,0 +1,171 @@
+"""Site build benchmark: newsvault vs Jekyll on the real sample and on synthetic archives.
+
+Every build runs in its own process, so its peak RSS (``wait4`` rusage) and wall time are
+its own. Synthetic archives are made from the real sample: post *i* is sample post
+``i % 599`` under a new file name (its title part gets `` #i``), so every post has its own
+permalink and the bodies are real. Jekyll builds the same posts with a trivial layout
+(``{{ content }}``): pages only, so the comparison flatters Jekyll, which builds
+nothing else. Run: ``python -m bench site`` (``NV_BENCH_SIZES=599,5000`` to skip 50,000).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO.parent / "shared" / "fixtures" / "posts" / "real-sample" / "_posts"
+JEKYLL = shutil.which("jekyll") or "/usr/bin/jekyll"
+
+RUNNER = """
+import json, sys, time
+from pathlib import Path
+from newsvault.config import load_config
+from newsvault.site.build import build_site
+from newsvault.vault import Vault
+root = Path(sys.argv[1]); full = sys.argv[3] == "full"
+if sys.argv[2] == "search-only":
+    from newsvault.site.search import build_index
+    s = build_index(root / "_site", root)
+    print(json.dumps({"search_seconds": s.seconds, "pages_indexed": s.pages, "engine": "pagefind " + s.version}))
+    sys.exit(0)
+r = build_site(Vault(root), load_config(root), full=full, search=False)
+print(json.dumps({"seconds": r.seconds, "posts": r.posts, "files": r.files, "rendered": r.rendered}))
+"""
+
+
+def _popen_rss(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one child, reaped with wait4 for its rusage."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {err.decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, out.decode()
+
+
+def make_archive(root: Path, size: int) -> Path:
+    posts = sorted(SAMPLE.iterdir())
+    (root / "_posts").mkdir(parents=True)
+    for i in range(size):
+        src = posts[i % len(posts)]
+        if size == len(posts):
+            name = src.name
+        else:
+            stem, ext = src.name.rsplit(".", 1)
+            name = f"{stem[:150]} #{i}.{ext}"
+        os.link(src, root / "_posts" / name) if i < len(posts) else shutil.copyfile(src, root / "_posts" / name)
+    (root / "newsvault.toml").write_text('[site]\nbase_url = "https://example.org"\n', encoding="utf-8")
+    return root
+
+
+CODE = REPO / "src"  # replaced by a snapshot in main(): editing the tree must not move the digests
+
+
+def newsvault_build(root: Path, search: bool) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(CODE))
+    wall, rss, out = _popen_rss([sys.executable, "-c", RUNNER, str(root), "search-only" if search else "pages",
+                                 "full"], env)
+    data = json.loads(out.strip().splitlines()[-1])
+    data.update(wall_seconds=round(wall, 2), peak_rss_mb=round(rss, 1))
+    return data
+
+
+def incremental(root: Path) -> dict:
+    """Add 10 posts (copies of sample posts with new names) and rebuild without --full."""
+    env = dict(os.environ, PYTHONPATH=str(CODE))
+    posts = sorted(SAMPLE.iterdir())[-10:]
+    for n, src in enumerate(posts):
+        stem, ext = src.name.rsplit(".", 1)
+        shutil.copyfile(src, root / "_posts" / f"2030-01-0{1 + n % 9}-new {n}.{ext}")
+    wall, rss, out = _popen_rss([sys.executable, "-c", RUNNER, str(root), "pages", "incremental"], env)
+    data = json.loads(out.strip().splitlines()[-1])
+    data.update(wall_seconds=round(wall, 2), peak_rss_mb=round(rss, 1))
+    return data
+
+
+# A Jekyll site comparable to newsvault's (what the reference's theme does, minus its
+# styling): post pages with a layout and neighbours, a front page, tag and category
+# indexes and a 100-entry Atom feed (jekyll-feed).
+SITE_LIKE = {
+    "_config.yml": "permalink: /:year-:month-:day/:title/\nplugins: [jekyll-feed]\nfeed:\n  posts_limit: 100\n",
+    "_layouts/default.html": "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>{{ page.title }}"
+                             "</title></head><body><nav><a href=\"/\">home</a> <a href=\"/tags/\">tags</a></nav>"
+                             "<main>{{ content }}</main></body></html>",
+    "_layouts/post.html": "---\nlayout: default\n---\n<article><h1>{{ page.title }}</h1><p>{{ page.date | date: "
+                          "'%Y-%m-%d %H:%M' }} · {{ page.tags | first }} · {{ page.author }} · <a href=\"{{ page.from }}\">"
+                          "original</a></p>{{ content }}</article>{% if page.previous %}<a href=\"{{ page.previous.url }}\">"
+                          "{{ page.previous.title }}</a>{% endif %}{% if page.next %}<a href=\"{{ page.next.url }}\">"
+                          "{{ page.next.title }}</a>{% endif %}",
+    "index.html": "---\nlayout: default\n---\n<ol>{% for post in site.posts limit:50 %}<li><a href=\"{{ post.url }}\">"
+                  "{{ post.title }}</a> {{ post.date | date: '%Y-%m-%d' }}</li>{% endfor %}</ol>",
+    "tags.html": "---\nlayout: default\npermalink: /tags/\n---\n{% for tag in site.tags %}<h2>{{ tag[0] }}</h2><ol>"
+                 "{% for post in tag[1] %}<li><a href=\"{{ post.url }}\">{{ post.title }}</a></li>{% endfor %}</ol>{% endfor %}",
+    "categories.html": "---\nlayout: default\npermalink: /categories/\n---\n{% for c in site.categories %}<h2>{{ c[0] }}</h2>"
+                       "<ol>{% for post in c[1] %}<li><a href=\"{{ post.url }}\">{{ post.title }}</a></li>{% endfor %}</ol>{% endfor %}",
+}
+
+
+def jekyll_build(root: Path, site_like: bool = False) -> dict:
+    """Jekyll over the same posts: a trivial ``{{ content }}`` layout, or :data:`SITE_LIKE`."""
+    src = root / ("jekyll-site" if site_like else "jekyll")
+    (src / "_layouts").mkdir(parents=True)
+    os.symlink(root / "_posts", src / "_posts")
+    files = SITE_LIKE if site_like else {"_config.yml": "permalink: /:year-:month-:day/:title/\n",
+                                         "_layouts/post.html": "{{ content }}"}
+    for name, text in files.items():
+        (src / name).write_text(text, encoding="utf-8")
+    env = dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    out = root / ("_jekyll_site2" if site_like else "_jekyll_site")
+    wall, rss, _ = _popen_rss([JEKYLL, "build", "-q", "-s", str(src), "-d", str(out)], env)
+    return {"wall_seconds": round(wall, 2), "peak_rss_mb": round(rss, 1)}
+
+
+def main() -> dict:
+    global CODE
+    snapshot = tempfile.TemporaryDirectory(prefix="nv-bench-code-")
+    CODE = Path(snapshot.name) / "src"
+    shutil.copytree(REPO / "src", CODE, ignore=shutil.ignore_patterns("__pycache__"))
+    try:
+        return _main()
+    finally:
+        snapshot.cleanup()
+
+
+def _main() -> dict:
+    sizes = [int(s) for s in os.environ.get("NV_BENCH_SIZES", "599,5000,50000").split(",")]
+    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "cases": {}}
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"nv-bench-{size}-") as tmp:
+            root = make_archive(Path(tmp), size)
+            case: dict[str, object] = {}
+            case["newsvault_full"] = newsvault_build(root, search=False)
+            if size <= 5000:  # Pagefind over 50,000 pages takes many minutes: not in this run
+                case["search_index"] = newsvault_build(root, search=True)
+            if size <= 5000:
+                case["newsvault_incremental_10"] = incremental(root)
+                case["jekyll_full_pages_only"] = jekyll_build(root)
+                case["jekyll_full_site_like"] = jekyll_build(root, site_like=True)
+                nv = case["newsvault_full"]
+                for kind in ("pages_only", "site_like"):
+                    jk = case[f"jekyll_full_{kind}"]["wall_seconds"]
+                    # newsvault's in-process build time, and its whole process (startup included)
+                    case[f"jekyll_{kind}_over_newsvault"] = round(jk / nv["seconds"], 1)
+                    case[f"jekyll_{kind}_over_newsvault_process"] = round(jk / nv["wall_seconds"], 1)
+            results["cases"][str(size)] = case
+            print(size, json.dumps(case), flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2))

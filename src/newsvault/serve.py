@@ -1,0 +1,74 @@
+"""``newsvault serve``: the built site on localhost, for offline reading (search included).
+
+The standard library's threaded HTTP server with the right MIME types for Pagefind
+(``.pf_*`` fragments, WebAssembly), the site's ``404.html`` for missing pages and no
+directory listings. It binds to 127.0.0.1 by default: this is a reader's tool, not a
+public web server.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+from newsvault.errors import UsageError
+
+EXTRA_TYPES = {".wasm": "application/wasm", ".pf_meta": "application/octet-stream",
+               ".pf_index": "application/octet-stream", ".pf_fragment": "application/octet-stream",
+               ".pagefind": "application/octet-stream", ".xml": "application/xml",
+               ".js": "text/javascript", ".css": "text/css", ".json": "application/json"}
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves one folder; unknown paths get the site's own 404 page."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
+
+    def list_directory(self, path):  # type: ignore[override]
+        self.send_error(404)
+        return None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code == 404 and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        if getattr(self.server, "verbose", False):
+            super().log_message(format, *args)
+
+
+def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
+                verbose: bool = False) -> http.server.ThreadingHTTPServer:
+    """A server for ``site_dir`` (port 0 picks a free port; see ``server_address``)."""
+    if not (site_dir / "index.html").is_file():
+        raise UsageError(f"{site_dir} has no index.html: run `newsvault build` first")
+    handler = functools.partial(SiteHandler, directory=str(site_dir))
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    server.daemon_threads = True
+    server.verbose = verbose  # type: ignore[attr-defined]
+    return server
+
+
+def serve_in_thread(site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Start serving in a background thread; returns the server and its base URL (for tests)."""
+    server = make_server(site_dir, host, port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://{host}:{server.server_address[1]}/"

@@ -1,0 +1,186 @@
+"""``build_site``: the archive in ``_posts/`` → the website in ``_site/``.
+
+    scan posts (cached) → permalinks → page plan (digests) → render what changed
+    → write changed bytes → drop stale files → Pagefind index
+
+See :mod:`newsvault.site.pages` for why digests make incremental builds identical to
+full ones.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsvault.config import Config
+from newsvault.site import output, parallel
+from newsvault.site.pages import Page
+from newsvault.site.entrystore import EntryStore
+from newsvault.site.plan import Plan
+from newsvault.site.posts import PostCache, Reader, default_reader, post_files, scan, site_posts
+from newsvault.site.search import build_index
+from newsvault.vault import Vault
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did; ``seconds`` covers the pages, ``search_seconds`` the index."""
+
+    posts: int
+    files: int  # files the site consists of (not counting the search index)
+    parsed: int  # post files read and parsed this time
+    rendered: int  # pages rendered this time
+    written: int  # files whose bytes changed on disk
+    removed: int
+    seconds: float
+    search_seconds: float | None = None
+    search_engine: str = ""
+    site_dir: str = ""
+
+
+def _ticker(progress: Progress | None, stage: str, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    done = 0
+    step = max(1, total // 200)
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if done % step == 0 or done == total:
+            progress(stage, done, total)
+
+    return tick
+
+
+def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Progress | None = None,
+               search: bool | None = None, reader: Reader | None = None) -> BuildReport:
+    """Build (or update) ``vault/_site``; ``full`` ignores every cache and re-renders all.
+
+    The cyclic garbage collector is paused meanwhile: a build makes millions of
+    short-lived objects and no cycles worth collecting, and full collections over a big
+    process (50,000 post records) cost more than they free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(vault, config, full, progress, search, reader or default_reader())
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(vault: Vault, config: Config, full: bool, progress: Progress | None, search: bool | None,
+           reader: Reader) -> BuildReport:
+    start = time.perf_counter()
+    n = parallel.workers(config.site.workers)
+    state = vault.state_dir / "site"
+    cache = PostCache(state / "posts.pickle")
+    if full:
+        cache.entries = {}
+        (state / "entries.sqlite").unlink(missing_ok=True)
+    known = len(cache.entries)
+    paths = post_files(vault.posts_dir)
+    fresh: dict = {}
+    metas, parsed = scan(vault.posts_dir, paths, cache, reader, _ticker(progress, "read", len(paths)),
+                         fresh, n)
+    plan = Plan(vault, config.site, reader)
+    plan.fresh = fresh
+    posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache)
+    pages = plan.pages(posts)
+    manifest_file = state / "manifest.pickle"
+    old = {} if full else output.load_manifest(manifest_file)
+    site_dir = vault.site_dir
+    site_dir.mkdir(parents=True, exist_ok=True)
+    new, rendered, written = _write_pages(plan, pages, old, site_dir, n, _ticker(progress, "write", len(pages)))
+    stale = sorted(set(old) - set(new)) if old else _unlisted(site_dir, set(new))
+    removed = output.remove_stale(site_dir, stale)
+    output.save_manifest(manifest_file, new)
+    plan.save_entries(posts)
+    plan.store.close()
+    cache.save(changed=full or parsed > 0 or len(cache.entries) != known)
+    report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
+                         written=written, removed=removed, seconds=time.perf_counter() - start,
+                         site_dir=str(site_dir))
+    if search if search is not None else config.site.search:
+        if written or removed or not (site_dir / "pagefind" / "pagefind.js").is_file():
+            if progress:
+                progress("search", 0, 1)
+            result = build_index(site_dir, vault.root)
+            return _with_search(report, result.seconds, f"pagefind {result.version}")
+        return _with_search(report, 0.0, "pagefind (unchanged)")
+    return report
+
+
+def _needs(page: Page, old: output.Manifest, site_dir: Path) -> bool:
+    """True unless the last build made this very page and its file is still there."""
+    before = old.get(page.out)
+    return not (before and before[0] == page.key and os.path.isfile(f"{site_dir}/{page.out}"))
+
+
+def _render_posts(state: tuple, chunk: list[int]) -> list[tuple[int, str, bool, str | None]]:
+    """Worker: render and write post pages; return digests (and feed entries to keep)."""
+    plan, pages, old, site_dir = state
+    out = []
+    for i in chunk:
+        page = pages[i]
+        data = page.render()
+        before = old.get(page.out)
+        wrote = output.write_if_changed(site_dir, page.out, data, before[1] if before else None)
+        entry = plan.entry(page.post) if page.post is not None and plan.in_feeds(page.post) else None
+        out.append((i, output.bytes_digest(data), wrote, entry))
+    return out
+
+
+def _write_pages(plan: Plan, pages: list[Page], old: output.Manifest, site_dir: Path, n: int,
+                 tick: Callable[[int], None] | None) -> tuple[output.Manifest, int, int]:
+    """Render what changed: post pages first (in parallel when many), then the rest,
+    whose feeds reuse the entries the post pages produced."""
+    new: output.Manifest = {}
+    rendered = written = 0
+    todo_posts = [i for i, p in enumerate(pages) if p.post is not None and _needs(p, old, site_dir)]
+    for i, digest_, wrote, entry in parallel.run(_render_posts, (plan, pages, old, site_dir),
+                                                  todo_posts, n, tick):
+        new[pages[i].out] = [pages[i].key, digest_]
+        rendered += 1
+        written += wrote
+        if entry is not None:
+            plan.add_entry(plan.entry_key(pages[i].post), entry)
+    plan.store = EntryStore(plan.vault.state_dir / "site" / "entries.sqlite")
+    for page in pages:
+        if page.out in new:
+            continue
+        before = old.get(page.out)
+        if not _needs(page, old, site_dir):
+            new[page.out] = before
+        else:
+            data = page.render()
+            rendered += 1
+            written += output.write_if_changed(site_dir, page.out, data, before[1] if before else None)
+            new[page.out] = [page.key, output.bytes_digest(data)]
+        if tick:
+            tick(1)
+    return new, rendered, written
+
+
+def _with_search(report: BuildReport, seconds: float, engine: str) -> BuildReport:
+    from dataclasses import replace
+
+    return replace(report, search_seconds=seconds, search_engine=engine)
+
+
+def _walk(root: Path) -> Iterator[str]:
+    prefix = len(str(root)) + 1
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            yield os.path.join(folder, name)[prefix:].replace(os.sep, "/")
+
+
+def _unlisted(site_dir: Path, keep: set[str]) -> list[str]:
+    """On a full build (or with no manifest): every file not produced now, except the index."""
+    return sorted(rel for rel in _walk(site_dir) if rel not in keep and not rel.startswith("pagefind/"))

@@ -1,0 +1,88 @@
+"""Writing the site: only changed bytes reach the disk, stale files are removed.
+
+The manifest (``.newsvault/site/manifest.pickle``) maps each output path to the digest of
+its inputs at the last build; it is a cache like the rest of ``.newsvault/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from newsvault.errors import BuildError
+
+MANIFEST_VERSION = 3
+Manifest = dict[str, list[str]]  # output path → [input digest, output bytes digest]
+
+
+def load_manifest(file: Path) -> Manifest:
+    try:
+        data = pickle.loads(file.read_bytes())
+    except (OSError, ValueError, pickle.UnpicklingError, EOFError, TypeError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def save_manifest(file: Path, files: Manifest) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps({"version": MANIFEST_VERSION, "files": files},
+                                 protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, file)
+
+
+def target(root: Path, rel: str) -> Path:
+    """``root/rel``, refusing anything that would land outside ``root``."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise BuildError(f"refusing to write {rel!r} outside the site folder {root}")
+    return root.joinpath(*parts)
+
+
+def bytes_digest(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def write_if_changed(root: Path, rel: str, data: bytes, known: str | None = None) -> bool:
+    """Write ``data`` unless the file already holds exactly these bytes; True if written.
+
+    ``known`` is the digest of what the last build wrote there: when it matches and the
+    file has the right size, the file is not even read (the manifest is saved only after
+    a complete build, so an interrupted one cannot leave a wrong digest behind)."""
+    path = target(root, rel)
+    try:
+        size = path.stat().st_size
+        if size == len(data) and (known == bytes_digest(data) or path.read_bytes() == data):
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except NotADirectoryError as exc:
+        raise BuildError(f"cannot write {rel!r}: a parent is a file ({exc})") from None
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return True
+
+
+def remove_stale(root: Path, stale: list[str]) -> int:
+    """Delete files the site no longer has, and folders left empty by that."""
+    removed = 0
+    for rel in stale:
+        path = target(root, rel)
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue
+        parent = path.parent
+        while parent != root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+    return removed

@@ -1,0 +1,74 @@
+"""Spreading the heavy work of a big build over the CPU cores (fork-based processes).
+
+Two phases are worth it: parsing post files (the scan) and rendering post pages. Both
+run in forked workers that inherit the build's state, so nothing but small results
+crosses process boundaries. Small jobs (an hourly incremental build) stay in-process:
+starting workers would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+MIN_JOBS = 200  # below this, one process is faster
+CHUNK = 64
+
+_STATE: Any = None  # what the forked workers work on (set just before forking)
+
+
+def workers(configured: int) -> int:
+    """``configured`` workers, or one per core when 0."""
+    return configured if configured > 0 else (os.cpu_count() or 1)
+
+
+def _context():
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: stay sequential
+        return None
+
+
+def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Sequence[Any], n: int,
+        tick: Callable[[int], None] | None = None) -> Iterator[Any]:
+    """``func(state, chunk)`` over ``jobs`` in chunks, in ``n`` processes when worth it;
+    yields the results (in no particular order)."""
+    global _STATE
+    ctx = _context()
+    chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    if n <= 1 or len(jobs) < MIN_JOBS or ctx is None:
+        for chunk in chunks:
+            yield from func(state, chunk)
+            if tick:
+                tick(len(chunk))
+        return
+    _STATE = (func, state)
+    try:
+        with ctx.Pool(n) as pool:
+            for results in pool.imap_unordered(_call, chunks):
+                yield from results
+                if tick:
+                    tick(len(results))
+            pool.close()
+            pool.join()  # reap the workers now: their CPU time belongs to this build
+    finally:
+        _STATE = None
+
+
+def _call(chunk: Sequence[Any]) -> list[Any]:
+    func, state = _STATE
+    return func(state, chunk)
+
+
+def parse_chunk(reader: Callable[[Path], Any], chunk: Sequence[tuple[str, Path, int, int]]) -> list[Any]:
+    """Scan phase: parse files into records (``posts._meta``) in a worker."""
+    from newsvault.site.posts import _meta
+
+    out = []
+    for name, path, size, mtime in chunk:
+        data = path.read_bytes()
+        out.append((name, size, mtime, _meta(name, path, data, reader(path))))
+    return out

@@ -1,0 +1,147 @@
+"""Permalinks that match Jekyll 4's, so links people already shared keep working.
+
+Jekyll builds a post's URL from the permalink pattern (``/:year-:month-:day/:title/`` in
+the reference), the date in the site's time zone and the "pretty" slug of the file
+name's title part. The functions below follow Jekyll 4.3's ``Utils.slugify``,
+``Drops::UrlDrop`` and ``URL#sanitize_url`` step by step; the tests compare them with
+real Jekyll on the 599 real sample posts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from urllib.parse import quote
+
+from newsvault.errors import ConfigError
+
+# Jekyll: SLUGIFY_PRETTY_REGEXP = /[^\p{M}\p{L}\p{Nd}._~!$&'()+,;=@]+/
+_PRETTY_KEEP = frozenset("._~!$&'()+,;=@")
+_FILENAME_RE = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$", re.DOTALL)
+_PLACEHOLDER_RE = re.compile(r":([a-z_]+)")
+# Characters left as they are in an href (Jekyll's path escaping keeps these too).
+_HREF_SAFE = "/-._~!$&'()+,;=@:"
+_TZ_RE = re.compile(r"^(?:UTC|Z|([+-])(\d{2}):?(\d{2}))$")
+
+
+def _keep(ch: str, extra: frozenset[str]) -> bool:
+    cat = unicodedata.category(ch)
+    return cat[0] in "LM" or cat == "Nd" or ch in extra
+
+
+def _slugify(text: str, extra: frozenset[str], cased: bool) -> str:
+    out: list[str] = []
+    hyphen = False
+    for ch in text:
+        if _keep(ch, extra):
+            out.append(ch)
+            hyphen = False
+        elif not hyphen:
+            out.append("-")
+            hyphen = True
+    slug = "".join(out)
+    # Ruby's gsub!(/^-|-$/, "") drops one hyphen at each end (runs are already one).
+    if slug.startswith("-"):
+        slug = slug[1:]
+    if slug.endswith("-"):
+        slug = slug[:-1]
+    return slug if cased else slug.lower()
+
+
+@lru_cache(maxsize=65536)
+def slugify_pretty(text: str, *, cased: bool = True) -> str:
+    """Jekyll's ``slugify(text, mode: "pretty", cased: true)`` (what ``:title`` uses)."""
+    return _slugify(text, _PRETTY_KEEP, cased)
+
+
+def slugify_default(text: str) -> str:
+    """Jekyll's default-mode slugify (what ``:slug`` uses): letters and digits, lower case."""
+    return _slugify(text, frozenset(), cased=False)
+
+
+def filename_slug(filename: str) -> str:
+    """The title part of a post file name (``2021-01-27-Title.md`` → ``Title``), trailing
+    dots dropped as Jekyll's ``populate_title`` does."""
+    match = _FILENAME_RE.match(filename)
+    if match:
+        slug = match.group(2)
+    else:
+        stem, dot, _ext = filename.rpartition(".")
+        slug = stem if dot else filename
+    return slug.rstrip(".")
+
+
+def parse_tz(text: str) -> tzinfo:
+    """``"+08:00"``, ``"-0500"``, ``"UTC"``/``"Z"`` → a fixed-offset time zone."""
+    match = _TZ_RE.match(text.strip())
+    if not match:
+        raise ConfigError(f"[site] time zone {text!r}: use an offset such as '+08:00' or 'UTC'")
+    if match.group(1) is None:
+        return timezone.utc
+    minutes = int(match.group(2)) * 60 + int(match.group(3))
+    sign = -1 if match.group(1) == "-" else 1
+    return timezone(timedelta(minutes=sign * minutes))
+
+
+def local_date(value: datetime | date, tz: tzinfo) -> datetime | date:
+    """The post date as Jekyll sees it: aware times converted to the site zone, dates kept."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(tz)
+    return value
+
+
+def _placeholders(when: datetime | date, slug: str, categories: tuple[str, ...]) -> dict[str, str]:
+    t = when if isinstance(when, datetime) else datetime(when.year, when.month, when.day)
+    seen: list[str] = []
+    for cat in categories:
+        low = str(cat).lower()
+        if low not in seen:
+            seen.append(low)
+    return {
+        "year": f"{t.year:04d}", "month": f"{t.month:02d}", "day": f"{t.day:02d}",
+        "i_month": str(t.month), "i_day": str(t.day), "short_year": f"{t.year % 100:02d}",
+        "hour": f"{t.hour:02d}", "minute": f"{t.minute:02d}", "second": f"{t.second:02d}",
+        "y_day": f"{t.timetuple().tm_yday:03d}",
+        "title": slugify_pretty(slug), "slug": slugify_default(slug),
+        "categories": "/".join(seen), "output_ext": ".html",
+    }
+
+
+def _squeeze_slashes(text: str) -> str:
+    return re.sub(r"/{2,}", "/", text)
+
+
+def permalink(pattern: str, when: datetime | date, slug: str,
+              categories: tuple[str, ...] = ()) -> str:
+    """The post's URL path, unescaped (``/2021-01-27/美國務卿…/``), as Jekyll computes it."""
+    values = _placeholders(when, slug, categories)
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        for key in (name, name.rstrip("_")):
+            if key in values:
+                return values[key] + match.group(0)[len(key) + 1:]
+        raise ConfigError(f"[site] permalink {pattern!r}: unknown placeholder :{name}")
+
+    url = _squeeze_slashes(_PLACEHOLDER_RE.sub(fill, pattern))
+    # Jekyll's URL#sanitize_url.
+    url = ("/" + url).replace("..", "/").replace("./", "")
+    return _squeeze_slashes(url)
+
+
+def output_path(url: str) -> str:
+    """The file (relative to the site root) that serves ``url``: ``a/b/`` → ``a/b/index.html``."""
+    rel = url.lstrip("/")
+    if not rel or rel.endswith("/"):
+        return rel + "index.html"
+    return rel if rel.endswith(".html") else rel + ".html"
+
+
+@lru_cache(maxsize=262144)
+def href(base_path: str, url: str) -> str:
+    """An href for a site-relative URL under the base path, percent-encoded where needed."""
+    return quote(base_path.rstrip("/") + "/" + url.lstrip("/"), safe=_HREF_SAFE)

@@ -1,0 +1,301 @@
+"""The page plan: every file of the site as a :class:`~newsvault.site.pages.Page`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from newsvault.config import SiteConfig
+from newsvault.errors import NewsvaultError
+from newsvault.models import Post
+from newsvault.site import syndication as syn
+from newsvault.site.content import article_html
+from newsvault.site.entrystore import EntryStore
+from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
+from newsvault.site.permalink import href, output_path, parse_tz
+from newsvault.site.posts import Reader, SitePost, post_key, read_body
+from newsvault.site.theme import STATIC, make_env, theme_digest
+from newsvault.vault import Vault
+
+
+def last_updates(vault: Vault) -> dict[str, datetime]:
+    """Last successful fetch per site from the fetch stage; unknown ({}) without fetch state."""
+    try:
+        from newsvault.pipeline import last_success_by_site
+    except ImportError:
+        return {}
+    try:
+        return dict(last_success_by_site(vault))
+    except NewsvaultError:
+        return {}
+
+
+def subscribed_sites(vault: Vault) -> list[str]:
+    try:
+        subs = json.loads(vault.subs_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [s["site"] for s in subs if isinstance(s, dict) and isinstance(s.get("site"), str)]
+
+
+# One entry of a post list; a vault's templates/list.html may use ``posts`` instead.
+ITEM = ('<li><a href="{url}">{title}</a>\n    <span class="meta"><time datetime="{iso}">{day}</time>'
+        ' · <a class="src" href="{site_url}">{site}</a></span></li>\n')
+
+
+class Plan:
+    """Knows the settings, the theme and the URL scheme; turns posts into pages."""
+
+    def __init__(self, vault: Vault, config: SiteConfig, reader: Reader) -> None:
+        self.vault, self.config, self.reader = vault, config, reader
+        self.tz = parse_tz(config.timezone)
+        self.permalink_tz = parse_tz(config.permalink_timezone)
+        self.base_path = "/" + config.base_path.strip("/") + "/" if config.base_path.strip("/") else "/"
+        self.base_url = config.base_url.rstrip("/")
+        self.sources = Names([])
+        self.tags = Names([])
+        self.cats = Names([])
+        self.env = make_env(vault.templates_dir, config, self.tz, self.url,
+                            lambda s: self.url(f"sources/{self.sources[s]}/"),
+                            lambda t: self.url(f"tags/{self.tags[t]}/"),
+                            vault.state_dir / "site" / "jinja")
+        self.base_key = digest(theme_digest(vault.templates_dir), asdict(config))
+        self._entries: dict[str, str] = {}
+        self._articles: dict[str, str] = {}
+        self._items: dict[str, str] = {}
+        self.fresh: dict[str, Post] = {}  # posts the scan just parsed (used once, then dropped)
+        self.t = self.env.globals["t"]
+        self.names_key = ""
+        self.store = EntryStore(None)  # the builder sets the real one
+        self._in_feeds: set[str] = set()
+
+    # URLs -------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return href(self.base_path, path)
+
+    def absolute(self, path: str) -> str:
+        return self.base_url + self.url(path)
+
+    # rendering helpers ------------------------------------------------------------
+    def _page(self, out: str, parts: tuple, render) -> Page:
+        return Page(out, digest(self.base_key, self.names_key, out, parts), render)
+
+    def _template(self, name: str, **ctx) -> bytes:
+        return self.env.get_template(name).render(**ctx).encode("utf-8")
+
+    def article(self, post: SitePost) -> str:
+        """The post's article HTML, read from its file (kept for this build when a feed
+        shows the post too)."""
+        html = self._articles.get(post.name)
+        if html is None:
+            parsed = self.fresh.pop(post.name, None)
+            body = parsed.body if parsed is not None else read_body(self.vault.posts_dir / post.name)
+            html = article_html(body, post.layout, post.link, self.base_path + "assets/")
+            if post.name in self._in_feeds:
+                self._articles[post.name] = html
+        return html
+
+    def item(self, post: SitePost) -> str:
+        """A post's ``<li>`` in the lists (made once per build: a post is in ~5 lists)."""
+        html = self._items.get(post.name)
+        if html is None:
+            html = ITEM.format(url=escape(self.url(post.url)), title=escape(post.title or self.t["untitled"]),
+                               iso=post.date.astimezone(self.tz).isoformat(),
+                               day=post.date.astimezone(self.tz).strftime("%Y-%m-%d"),
+                               site_url=escape(self.url(f"sources/{self.sources[post.site]}/")),
+                               site=escape(post.site))
+            self._items[post.name] = html
+        return html
+
+    def _entry_key(self, post: SitePost) -> str:
+        return f"{self.base_key} {post.digest} {post.url}"
+
+    def entry(self, post: SitePost) -> str:
+        """The post's Atom ``<entry>`` (from :attr:`store` when an earlier build made it)."""
+        key = self._entry_key(post)
+        xml = self._entries.get(key)
+        if xml is None:
+            xml = syn.entry_xml(syn.FeedEntry(
+                title=post.title, url=self.absolute(post.url),
+                id=self.absolute(post.url) if self.base_url else "urn:newsvault:" + self.url(post.url),
+                date=post.date, author=post.author or post.site, categories=post.categories,
+                html=self.article(post)))
+            self._entries[key] = xml
+        return xml
+
+    def entries(self, posts: list[SitePost]) -> list[str]:
+        missing = [self._entry_key(p) for p in posts if self._entry_key(p) not in self._entries]
+        self._entries.update(self.store.get_many(missing))
+        return [self.entry(p) for p in posts]
+
+    def in_feeds(self, post: SitePost) -> bool:
+        return post.name in self._in_feeds
+
+    def entry_key(self, post: SitePost) -> str:
+        return self._entry_key(post)
+
+    def add_entry(self, key: str, xml: str) -> None:
+        self._entries[key] = xml
+
+    def save_entries(self, posts: list[SitePost]) -> None:
+        """Keep the entries of the posts now in feeds, and only those."""
+        by_key = {self._entry_key(p): p for p in posts if p.name in self._in_feeds}
+        self.store.keep_only({k: self._entries.get(k) for k in by_key}, lambda k: self.entry(by_key[k]))
+
+    # the plan ---------------------------------------------------------------------
+    def pages(self, posts: list[SitePost]) -> list[Page]:
+        self.sources = Names([p.site for p in posts] + subscribed_sites(self.vault))
+        self.tags = Names([t for p in posts for t in p.tags])
+        self.cats = Names([c for p in posts for c in p.categories])
+        # slugs of sources/tags show on most pages; a new name can move another's slug
+        self.names_key = digest(self.sources.slugs, self.tags.slugs, self.cats.slugs)
+        n = self.config.feed_entries
+        self._in_feeds = {p.name for p in posts[:n]}
+        self._in_feeds |= {p.name for items in group(posts, lambda p: (p.site,)).values() for p in items[:n]}
+        out = list(self.post_pages(posts))
+        out += self.list_pages(posts, "", self.env.globals["t"]["home_heading"], "", "feed.xml")
+        out += self.source_pages(posts)
+        out += self.term_pages(posts, "tags", self.tags, lambda p: p.tags)
+        out += self.term_pages(posts, "categories", self.cats, lambda p: p.categories)
+        out += self.month_pages(posts)
+        out += self.feed_pages(posts)
+        out += self.fixed_pages(posts)
+        out += self.static_pages()
+        return out
+
+    def post_pages(self, posts: list[SitePost]):
+        for i, post in enumerate(posts):
+            newer = posts[i - 1] if i > 0 else None
+            older = posts[i + 1] if i + 1 < len(posts) else None
+            parts = (post.digest, post.url, post.title, newer and newer.url, newer and newer.title,
+                     older and older.url, older and older.title)
+
+            def render(post=post, newer=newer, older=older) -> bytes:
+                content = Markup(self.article(post))
+                return self._template("post.html", post=post, content=content, newer=newer,
+                                      older=older, page_title=post.title)
+
+            page = self._page(post.out, parts, render)
+            yield Page(page.out, page.key, page.render, post)
+
+    def list_pages(self, posts: list[SitePost], first: str, heading: str, intro: str,
+                   feed: str | None) -> list[Page]:
+        pages = []
+        for url, chunk, pager in paginate(posts, self.config.per_page, first):
+            title = heading if pager.number is None else f"{heading} ({pager.number})"
+
+            def render(chunk=chunk, pager=pager, title=title) -> bytes:
+                items = Markup("".join(self.item(p) for p in chunk))
+                return self._template("list.html", heading=title, intro=intro, posts=chunk, items=items,
+                                      pager_info=pager, feed_url=feed, page_title=title if first else "")
+
+            pages.append(self._page(output_path(url), (heading, intro, feed, list_key(chunk),
+                                                       asdict(pager)), render))
+        return pages
+
+    def source_pages(self, posts: list[SitePost]) -> list[Page]:
+        per_site = group(posts, lambda p: (p.site,))
+        updates = last_updates(self.vault)
+        rows = []
+        pages: list[Page] = []
+        for name in sorted(self.sources.slugs, key=lambda n: (-len(per_site.get(n, [])), n)):
+            items = per_site.get(name, [])
+            base = f"sources/{self.sources[name]}/"
+            rows.append(dict(name=name, url=base, feed=base + "feed.xml", count=len(items),
+                             latest=items[0].date if items else None, updated=updates.get(name)))
+            pages += self.list_pages(items, base, name, f"{len(items)}", base + "feed.xml")
+        t = self.env.globals["t"]
+        pages.append(self._page("sources/index.html", (repr(rows),), lambda: self._template(
+            "sources.html", heading=t["sources"], sources=rows, page_title=t["sources"])))
+        return pages
+
+    def term_pages(self, posts: list[SitePost], kind: str, names: Names, keys) -> list[Page]:
+        groups = group(posts, keys)
+        terms = [dict(name=n, url=f"{kind}/{names[n]}/", count=len(groups[n])) for n in sorted(groups)]
+        pages: list[Page] = []
+        for term in terms:
+            pages += self.list_pages(groups[term["name"]], term["url"], term["name"], "", None)
+        heading = self.env.globals["t"][kind]
+        pages.append(self._page(f"{kind}/index.html", (repr(terms),), lambda: self._template(
+            "terms.html", heading=heading, terms=terms, page_title=heading)))
+        return pages
+
+    def month_pages(self, posts: list[SitePost]) -> list[Page]:
+        months = by_month(posts, lambda d: d.astimezone(self.tz).strftime("%Y-%m"))
+        terms = [dict(name=m, url=f"archive/{m.replace('-', '/')}/", count=len(months[m]))
+                 for m in sorted(months, reverse=True)]
+        pages: list[Page] = []
+        for term in terms:
+            pages += self.list_pages(months[term["name"]], term["url"], term["name"], "", None)
+        heading = self.env.globals["t"]["archive"]
+        pages.append(self._page("archive/index.html", (repr(terms),), lambda: self._template(
+            "terms.html", heading=heading, terms=terms, page_title=heading)))
+        return pages
+
+    def _feed(self, out: str, title: str, home: str, posts: list[SitePost]) -> Page:
+        latest = posts[: self.config.feed_entries]
+        parts = tuple(post_key(p) for p in latest)
+
+        def render() -> bytes:
+            feed_id = self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out)
+            return syn.atom_feed(title=title, feed_url=self.absolute(out), home_url=self.absolute(home),
+                                 feed_id=feed_id, language=self.config.language,
+                                 entries=self.entries(latest),
+                                 updated_at=max((p.date for p in latest), default=None))
+
+        return self._page(out, (title, home, parts), render)
+
+    def feed_pages(self, posts: list[SitePost]) -> list[Page]:
+        pages = [self._feed("feed.xml", self.config.title, "", posts)]
+        per_site = group(posts, lambda p: (p.site,))
+        for name in sorted(self.sources.slugs):
+            base = f"sources/{self.sources[name]}/"
+            pages.append(self._feed(base + "feed.xml", f"{name} · {self.config.title}", base,
+                                    per_site.get(name, [])))
+        return pages
+
+    def fixed_pages(self, posts: list[SitePost]) -> list[Page]:
+        t = self.env.globals["t"]
+        pages = self.sitemap_pages(posts)
+        pages.append(self._page("robots.txt", (), lambda: syn.robots_txt(self.absolute("sitemap.xml"))))
+        pages.append(self._page("404.html", (), lambda: self._template("404.html", page_title=t["not_found"])))
+        pages.append(self._page("search/index.html", (), lambda: self._template(
+            "search.html", page_title=t["search"])))
+        return pages
+
+    def sitemap_pages(self, posts: list[SitePost]) -> list[Page]:
+        """``sitemap.xml`` (split past 50,000 URLs); rendered only when a URL or date changed."""
+        key = digest(*(f"{p.url}\x1f{p.date.isoformat()}" for p in posts))
+        count = max(1, -(-(len(posts) + 1) // syn.SITEMAP_LIMIT))
+        names = ["sitemap.xml"] + ([f"sitemap-{n}.xml" for n in range(1, count + 1)] if count > 1 else [])
+        made: dict[str, bytes] = {}
+
+        def render(name: str) -> bytes:
+            if not made:
+                urls = [(self.absolute(""), posts[0].date if posts else None)]
+                urls += [(self.absolute(p.url), p.date) for p in posts]
+                made.update(syn.sitemaps(urls, self.absolute("")))
+            return made[name]
+
+        return [self._page(name, (key,), lambda name=name: render(name)) for name in names]
+
+    def static_pages(self) -> list[Page]:
+        pages = []
+        for path in sorted(STATIC.rglob("*")):
+            if path.is_file():
+                rel = "theme/" + path.relative_to(STATIC).as_posix()
+                pages.append(self._file_page(rel, path))
+        assets = self.vault.assets_dir
+        if assets.is_dir():
+            for path in sorted(assets.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    pages.append(self._file_page("assets/" + path.relative_to(assets).as_posix(), path))
+        return pages
+
+    def _file_page(self, rel: str, path: Path) -> Page:
+        st = path.stat()
+        return Page(rel, digest("file", str(path), st.st_size, st.st_mtime_ns), path.read_bytes)

@@ -1,0 +1,220 @@
+"""The archive as the site sees it: one small record per post, cached between builds.
+
+Reading and parsing thousands of posts is most of a build's cost, so the record of each
+post file is kept in ``.newsvault/site/posts.pickle`` keyed by its size and mtime; a
+rebuild parses only new or changed files. The records hold no body text (50,000 bodies
+would not fit comfortably in memory); pages that need a body read it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from datetime import date, datetime, timezone, tzinfo
+from pathlib import Path
+
+from newsvault.models import Post
+from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
+
+CACHE_VERSION = 4
+Reader = Callable[[Path], Post]
+
+
+@dataclass(frozen=True)
+class SitePost:
+    """What list pages, feeds and neighbours need to know about a post."""
+
+    name: str  # path relative to _posts/ (usually just the file name)
+    url: str  # unescaped permalink path, e.g. "/2021-01-27/Title/"
+    title: str
+    date: datetime  # aware UTC
+    site: str
+    author: str
+    link: str
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    digest: str  # sha1 of the file's bytes
+    layout: str = "link"  # the archive reader's body layout: "link", "html" (or "none")
+
+    @property
+    def out(self) -> str:
+        return output_path(self.url)
+
+    @cached_property
+    def list_token(self) -> str:
+        """What a list shows of the post (URL, title, date, source), for list page keys."""
+        return f"{self.url}\x1f{self.title}\x1f{self.date.isoformat()}\x1f{self.site}"
+
+
+def post_key(p: SitePost) -> tuple:
+    """Everything a page may show of a post, as a plain tuple (cheap to digest)."""
+    return (p.name, p.url, p.title, p.date.isoformat(), p.site, p.author, p.link, p.tags,
+            p.categories, p.digest)
+
+
+@dataclass(frozen=True)
+class _Meta:
+    """A parsed post without its URL (the URL depends on settings, the record does not)."""
+
+    name: str
+    title: str
+    date: datetime
+    url_date: datetime | date  # the front-matter date as Jekyll reads it (dates stay dates)
+    site: str
+    author: str
+    link: str
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    slug: str
+    digest: str
+    usable: bool = True  # False for files Jekyll would not take as posts (no front matter)
+    layout: str = "link"
+
+
+def read_body(path: Path) -> str:
+    """The body of a post already scanned (its values are in the record): the archive
+    stage's front-matter split, without parsing and checking the front matter again."""
+    from newsvault.archive.frontmatter import split_front_matter
+
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    split = split_front_matter(text)
+    return split[1] if split else text
+
+
+def default_reader() -> Reader:
+    """The archive stage's reader (imported late: the site stage only consumes it)."""
+    from newsvault.archive.posts import read_post
+
+    return read_post
+
+
+def _meta(name: str, path: Path, data: bytes, post: Post) -> _Meta:
+    art = post.article
+    raw_date = post.front_matter.get("date")
+    url_date: datetime | date = art.date
+    if isinstance(raw_date, date) and not isinstance(raw_date, datetime):
+        url_date = raw_date
+    slug = post.front_matter.get("slug")
+    date_utc = art.date if art.date.tzinfo else art.date.replace(tzinfo=timezone.utc)
+    return _Meta(
+        name=name, title=art.title, date=date_utc.astimezone(timezone.utc), url_date=url_date,
+        site=art.site or (art.tags[0] if art.tags else ""), author=art.author, link=art.link,
+        tags=tuple(str(t) for t in art.tags), categories=tuple(str(c) for c in art.categories),
+        slug=str(slug) if isinstance(slug, str) and slug else filename_slug(path.name),
+        digest=hashlib.sha1(data).hexdigest(), usable=post.layout != "none", layout=post.layout,
+    )
+
+
+class PostCache:
+    """``name → (size, mtime_ns, _Meta)`` persisted with pickle (a cache: safe to delete)."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.entries: dict[str, tuple[int, int, _Meta]] = {}
+        self.urls: dict[tuple, str] = {}  # (pattern, zone, meta) → permalink
+        try:
+            version, entries, urls = pickle.loads(file.read_bytes())
+            if version == CACHE_VERSION:
+                self.entries, self.urls = entries, urls
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            self.entries = {}
+
+    def save(self, changed: bool = True) -> None:
+        if not changed and self.file.exists():
+            return
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps((CACHE_VERSION, self.entries, self.urls), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, self.file)
+
+
+def post_files(posts_dir: Path) -> list[Path]:
+    """Post files as Jekyll takes them: ``*.md``/``*.markdown``/``*.html`` under ``_posts/``
+    (os.scandir: this runs on every build and must stay cheap for 50,000 files)."""
+    found: list[str] = []
+    stack = [str(posts_dir)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append(entry.path)
+            elif entry.name.lower().endswith((".md", ".markdown", ".html")) and entry.is_file():
+                found.append(entry.path)
+    return [Path(p) for p in sorted(found)]
+
+
+KEEP_PARSED = 1000  # parsed posts kept for rendering (an hourly build's new posts, not 50,000)
+
+
+def scan(root: Path, paths: Iterable[Path], cache: PostCache, reader: Reader,
+         progress: Callable[[int], None] | None = None,
+         keep: dict[str, Post] | None = None, workers: int = 1) -> tuple[list[_Meta], int]:
+    """Records for all ``paths``, parsing only those the cache does not know; returns
+    the records and how many files were parsed. In-process, up to :data:`KEEP_PARSED`
+    parsed posts go into ``keep`` so that their pages need not parse them again; many
+    files are parsed in ``workers`` processes instead."""
+    from newsvault.site import parallel
+
+    prefix = len(str(root)) + 1
+    keep_meta: dict[str, tuple[int, int, _Meta]] = {}
+    todo: list[tuple[str, Path, int, int]] = []
+    for path in paths:
+        st = path.stat()
+        name = str(path)[prefix:].replace(os.sep, "/")
+        hit = cache.entries.get(name)
+        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            keep_meta[name] = hit
+            if progress:
+                progress(1)
+        else:
+            todo.append((name, path, st.st_size, st.st_mtime_ns))
+    if len(todo) > KEEP_PARSED and workers > 1:  # else parse here and keep the posts
+        for name, size, mtime, meta in parallel.run(parallel.parse_chunk, reader, todo, workers, progress):
+            keep_meta[name] = (size, mtime, meta)
+    else:
+        for name, path, size, mtime in todo:
+            post = reader(path)
+            keep_meta[name] = (size, mtime, _meta(name, path, path.read_bytes(), post))
+            if keep is not None and len(keep) < KEEP_PARSED:
+                keep[name] = post
+            if progress:
+                progress(1)
+    cache.entries = keep_meta
+    return [v[2] for v in keep_meta.values()], len(todo)
+
+
+def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
+               cache: PostCache | None = None) -> list[SitePost]:
+    """Newest first, each with its permalink; a URL taken by an earlier post gets ``-2``…
+    (Jekyll silently overwrites one with the other; an archive must show both)."""
+    ordered = sorted((m for m in metas if m.usable), key=lambda m: (m.date, m.name))
+    taken: set[str] = set()
+    out: list[SitePost] = []
+    known = cache.urls if cache is not None else {}
+    urls: dict[tuple, str] = {}
+    zone = str(datetime(2000, 1, 1, tzinfo=tz).utcoffset())
+    for m in ordered:
+        key = (pattern, zone, m)
+        url = known.get(key) or permalink(pattern, local_date(m.url_date, tz), m.slug, m.categories)
+        urls[key] = url
+        base, n = url, 2
+        while url in taken:
+            url = (base.rstrip("/") + f"-{n}" + ("/" if base.endswith("/") else ""))
+            n += 1
+        taken.add(url)
+        out.append(SitePost(name=m.name, url=url, title=m.title, date=m.date, site=m.site,
+                            author=m.author, link=m.link, tags=m.tags, categories=m.categories,
+                            digest=m.digest, layout=m.layout))
+    if cache is not None:
+        cache.urls = urls
+    out.reverse()
+    return out

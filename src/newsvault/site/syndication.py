@@ -1,0 +1,104 @@
+"""Atom feeds, sitemap.xml and robots.txt — plain string building with XML escaping.
+
+Feeds must parse without errors, so every text is stripped of characters XML 1.0
+forbids (real posts carry U+0008) before it is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import escape, quoteattr
+
+from newsvault.site.content import XML_ILLEGAL
+
+EPOCH = "1970-01-01T00:00:00Z"
+SITEMAP_LIMIT = 50_000
+
+
+def xml_text(text: str) -> str:
+    return escape(XML_ILLEGAL.sub("", text))
+
+
+def xml_attr(text: str) -> str:
+    return quoteattr(XML_ILLEGAL.sub("", text))
+
+
+def rfc3339(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    title: str
+    url: str  # absolute (or site-absolute when no base_url is set)
+    id: str
+    date: datetime  # aware UTC
+    author: str
+    categories: tuple[str, ...]
+    html: str
+
+
+def entry_xml(e: FeedEntry) -> str:
+    """One ``<entry>`` (kept between builds by the caller: escaping 100 articles is costly)."""
+    stamp = rfc3339(e.date)
+    out = ["<entry>\n"
+           f"<title>{xml_text(e.title)}</title>\n"
+           f'<link rel="alternate" type="text/html" href={xml_attr(e.url)}/>\n'
+           f"<id>{xml_text(e.id)}</id>\n"
+           f"<published>{stamp}</published>\n<updated>{stamp}</updated>\n"
+           f"<author><name>{xml_text(e.author or '-')}</name></author>\n"]
+    out.extend(f"<category term={xml_attr(c)}/>\n" for c in e.categories)
+    out.append(f'<content type="html">{xml_text(e.html)}</content>\n</entry>\n')
+    return "".join(out)
+
+
+def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, language: str,
+              entries: list[str], updated_at: datetime | None) -> bytes:
+    """An Atom 1.0 document from ready ``entries``; ``updated`` is the newest entry's date
+    (``updated_at``), so the bytes are reproducible."""
+    updated = rfc3339(updated_at) if updated_at else EPOCH
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n',
+           f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={xml_attr(language)}>\n',
+           f"<title>{xml_text(title)}</title>\n",
+           f"<id>{xml_text(feed_id)}</id>\n",
+           f'<link rel="self" type="application/atom+xml" href={xml_attr(feed_url)}/>\n',
+           f'<link rel="alternate" type="text/html" href={xml_attr(home_url)}/>\n',
+           f"<updated>{updated}</updated>\n",
+           "<generator>newsvault</generator>\n"]
+    out.extend(entries)
+    out.append("</feed>\n")
+    return "".join(out).encode("utf-8")
+
+
+def sitemaps(urls: Iterable[tuple[str, datetime | None]], index_url: str) -> dict[str, bytes]:
+    """``{"sitemap.xml": …}``, split into ``sitemap-N.xml`` under an index past 50,000 URLs."""
+    items = list(urls)
+    chunks = [items[i:i + SITEMAP_LIMIT] for i in range(0, len(items), SITEMAP_LIMIT)] or [[]]
+
+    def urlset(chunk: list[tuple[str, datetime | None]]) -> bytes:
+        rows = ['<?xml version="1.0" encoding="utf-8"?>\n',
+                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
+        for loc, mod in chunk:
+            lastmod = f"<lastmod>{rfc3339(mod)}</lastmod>" if mod else ""
+            rows.append(f"<url><loc>{xml_text(loc)}</loc>{lastmod}</url>\n")
+        rows.append("</urlset>\n")
+        return "".join(rows).encode("utf-8")
+
+    if len(chunks) == 1:
+        return {"sitemap.xml": urlset(chunks[0])}
+    files = {f"sitemap-{n}.xml": urlset(c) for n, c in enumerate(chunks, 1)}
+    rows = ['<?xml version="1.0" encoding="utf-8"?>\n',
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
+    rows += [f"<sitemap><loc>{xml_text(index_url + name)}</loc></sitemap>\n" for name in files]
+    rows.append("</sitemapindex>\n")
+    files["sitemap.xml"] = "".join(rows).encode("utf-8")
+    return files
+
+
+def robots_txt(sitemap_url: str) -> bytes:
+    """Everything may be crawled; the sitemap is named only when its URL is absolute
+    (that is, when ``base_url`` is set), as the robots.txt convention requires."""
+    line = f"Sitemap: {sitemap_url}\n" if sitemap_url.startswith(("http://", "https://")) else ""
+    return f"User-agent: *\nAllow: /\n{line}".encode()

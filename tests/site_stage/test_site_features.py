@@ -1,0 +1,173 @@
+"""Site features on a small vault: CLI, serve, theme overrides, base path, assets, sources."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+
+import feedparser
+import pytest
+
+from newsvault.config import load_config
+from newsvault.serve import serve_in_thread
+from newsvault.site.build import build_site
+from newsvault.vault import Vault
+
+from .site_helpers import REPO, SAMPLE_POSTS, SEED_DIR, make_vault
+
+
+@pytest.fixture()
+def small(tmp_path):
+    posts = sorted(SAMPLE_POSTS.iterdir())[::20] + sorted(SEED_DIR.glob("*.md"))
+    return make_vault(tmp_path / "vault", posts)
+
+
+def _cli(*args, cwd=None):
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    return subprocess.run([sys.executable, "-m", "newsvault", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def test_cli_build_json_and_no_search(small):
+    proc = _cli("build", "--vault", str(small), "--json", "--no-search")
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    report = json.loads(proc.stdout)
+    assert report["posts"] == 31 and report["search_seconds"] is None
+    assert (small / "_site" / "robots.txt").read_text() == "User-agent: *\nAllow: /\n"  # no base_url
+    assert (small / "_site" / "index.html").is_file()
+    again = json.loads(_cli("build", "--vault", str(small), "--json", "--no-search").stdout)
+    assert again["rendered"] == 0 and again["written"] == 0
+    full = json.loads(_cli("build", "--vault", str(small), "--json", "--no-search", "--full").stdout)
+    assert full["rendered"] == full["files"] and full["written"] == 0
+
+
+def test_cli_build_reports_search_time(small):
+    proc = _cli("build", "--vault", str(small))
+    assert proc.returncode == 0, proc.stderr
+    assert "Search index (pagefind 1.6" in proc.stdout
+    assert (small / "_site" / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    (tmp_path / "newsvault.toml").write_text("[site]\nper_pgae = 3\n", encoding="utf-8")
+    proc = _cli("build", "--vault", str(tmp_path))
+    assert proc.returncode == 2 and "per_page" in proc.stderr and "Traceback" not in proc.stderr
+    proc = _cli("serve", "--vault", str(tmp_path / "nothing"), "--port", "0")
+    assert proc.returncode == 2 and "newsvault build" in proc.stderr
+
+
+def test_serve_serves_pages_404_and_wasm(small):
+    vault = Vault(small)
+    build_site(vault, load_config(small))
+    server, base = serve_in_thread(vault.site_dir)
+    try:
+        with urllib.request.urlopen(base) as resp:
+            assert resp.status == 200 and "text/html" in resp.headers["Content-Type"]
+        wasm = next((vault.site_dir / "pagefind").glob("*.wasm*"), None) or next(
+            (vault.site_dir / "pagefind").rglob("*.pagefind"))
+        with urllib.request.urlopen(base + "pagefind/" + wasm.name) as resp:
+            assert resp.status == 200
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + "no/such/page/")
+        assert err.value.code == 404 and "找不到" in err.value.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + "theme/")
+        assert err.value.code == 404  # no directory listings
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_vault_templates_override_and_base_path(small):
+    (small / "templates").mkdir()
+    (small / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p>MY OWN 404</p>{% endblock %}', encoding="utf-8")
+    (small / "newsvault.toml").write_text(
+        '[site]\nbase_path = "/repo/"\nbase_url = "https://u.github.io"\ntitle = "Mirror"\n'
+        'timezone = "UTC"\nper_page = 10\n', encoding="utf-8")
+    vault = Vault(small)
+    build_site(vault, load_config(small), search=False)
+    site = vault.site_dir
+    assert "MY OWN 404" in (site / "404.html").read_text(encoding="utf-8")
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="/repo/theme/style.css"' in home and 'href="/repo/page/' in home
+    assert home.count('<li><a href="/repo/20') >= 10
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert feed.bozo == 0 and feed.entries[0].link.startswith("https://u.github.io/repo/20")
+    seed = next(site.glob("2021-01-27/美國務卿*/index.html")).read_text(encoding="utf-8")
+    assert "2021-01-27 23:57 (UTC)" in seed
+    # a template change re-renders everything that uses it
+    (small / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p>CHANGED</p>{% endblock %}', encoding="utf-8")
+    report = build_site(vault, load_config(small), search=False)
+    assert "CHANGED" in (site / "404.html").read_text(encoding="utf-8") and report.rendered == report.files - 2
+
+
+def test_local_images_are_copied_and_kept_local(small):
+    img = small / "assets" / "img" / "ab12.png"
+    img.parent.mkdir(parents=True)
+    img.write_bytes(b"\x89PNG fake")
+    post = small / "_posts" / "2021-02-01-local image.md"
+    post.write_text('---\nlayout: post\ntitle: "local image"\ndate: 2021-02-01T00:00:00.000Z\n'
+                    'author: a\nfrom: https://news.example/x\ntags: [ S ]\ncategories: [ S ]\n---\n'
+                    '<!--1612137600000-->\n[local image](https://news.example/x)\n------\n\n<div>\n'
+                    '<p><img src="/assets/img/ab12.png"><a href="/about">about</a></p>\n</div>\n',
+                    encoding="utf-8")
+    vault = Vault(small)
+    build_site(vault, load_config(small), search=False)
+    assert (vault.site_dir / "assets" / "img" / "ab12.png").read_bytes() == b"\x89PNG fake"
+    page = (vault.site_dir / "2021-02-01" / "local-image" / "index.html").read_text(encoding="utf-8")
+    assert 'src="/assets/img/ab12.png"' in page and 'href="https://news.example/about"' in page
+    img.unlink()
+    build_site(vault, load_config(small), search=False)
+    assert not (vault.site_dir / "assets" / "img" / "ab12.png").exists()
+
+
+def test_sources_page_shows_last_successful_update(small, monkeypatch):
+    vault = Vault(small)
+    build_site(vault, load_config(small), search=False)
+    page = (vault.site_dir / "sources" / "index.html").read_text(encoding="utf-8")
+    assert "未知" in page  # no fetch state: unknown
+    fake = types.ModuleType("newsvault.pipeline")
+    fake.last_success_by_site = lambda v: {"(臺)中央社CNA": datetime(2021, 1, 28, 1, 0, tzinfo=timezone.utc)}
+    monkeypatch.setitem(sys.modules, "newsvault.pipeline", fake)
+    build_site(vault, load_config(small), search=False)
+    page = (vault.site_dir / "sources" / "index.html").read_text(encoding="utf-8")
+    assert "2021-01-28 09:00 (UTC+08:00)" in page
+
+
+def test_source_feed_limits_to_latest_entries(small):
+    (small / "newsvault.toml").write_text("[site]\nfeed_entries = 3\n", encoding="utf-8")
+    vault = Vault(small)
+    build_site(vault, load_config(small), search=False)
+    for feed in [vault.site_dir / "feed.xml", *(vault.site_dir / "sources").glob("*/feed.xml")]:
+        parsed = feedparser.parse(feed.read_bytes())
+        assert parsed.bozo == 0 and 1 <= len(parsed.entries) <= 3
+
+
+def test_files_without_front_matter_are_not_pages(small):
+    (small / "_posts" / "2021-03-01-notes.md").write_text("just text, no front matter\n", encoding="utf-8")
+    report = build_site(Vault(small), load_config(small), search=False)
+    assert report.posts == 31 and not (small / "_site" / "2021-03-01").exists()
+
+
+def test_parallel_build_equals_serial(tmp_path, monkeypatch):
+    import newsvault.site.posts as site_posts_module
+
+    monkeypatch.setattr(site_posts_module, "KEEP_PARSED", 100)  # so that the scan forks too
+    posts = sorted(SAMPLE_POSTS.iterdir())[:260]
+    trees = []
+    for workers in (1, 2):
+        root = make_vault(tmp_path / f"w{workers}", posts, f"[site]\nworkers = {workers}\n")
+        report = build_site(Vault(root), load_config(root), search=False)
+        assert report.rendered == report.files
+        trees.append({p.relative_to(root / "_site").as_posix(): p.read_bytes()
+                      for p in (root / "_site").rglob("*") if p.is_file()})
+    assert trees[0] == trees[1]

@@ -1,0 +1,84 @@
+"""Acceptance: adding 10 posts rebuilds quickly and exactly like a full build."""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import statistics
+from pathlib import Path
+
+import pytest
+from .site_helpers import SAMPLE_POSTS, make_vault
+
+from newsvault.config import load_config
+from newsvault.site.build import build_site
+from newsvault.vault import Vault
+
+pytestmark = pytest.mark.slow
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the build's worker
+    processes): unlike wall time, it does not depend on what else the machine runs."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_adding_ten_posts_is_fast_and_equals_a_full_build(tmp_path):
+    posts = sorted(SAMPLE_POSTS.iterdir())
+    added = sorted(posts, key=lambda p: p.name)[-10:]  # the newest: what an hourly fetch adds
+    assert len(added) == 10
+    a = Vault(make_vault(tmp_path / "a", [p for p in posts if p not in added]))
+    config = load_config(a.root)
+    build_site(a, config, full=True, search=False)
+    # Interleaved rounds (incremental, then full) so that load from other processes
+    # hits both alike; the ratio of each round, median of five.
+    ratios, incs, fulls = [], [], []
+    for _ in range(5):
+        for p in added:
+            (a.posts_dir / p.name).unlink(missing_ok=True)
+        build_site(a, config, search=False)
+        for p in added:
+            shutil.copy2(p, a.posts_dir / p.name)
+        start = cpu_seconds()
+        report = build_site(a, config, search=False)
+        incs.append(cpu_seconds() - start)
+        assert report.parsed == 10 and report.posts == 599
+        assert report.rendered < report.files / 10
+        start = cpu_seconds()
+        build_site(a, config, full=True, search=False)
+        fulls.append(cpu_seconds() - start)
+        ratios.append(incs[-1] / fulls[-1])
+    ratio = statistics.median(ratios)
+    print(f"incremental {statistics.median(incs):.3f}s CPU vs full {statistics.median(fulls):.3f}s CPU: {ratio:.1%}")
+    assert ratio < 0.15, (incs, fulls)
+
+    b = Vault(make_vault(tmp_path / "b", posts))
+    build_site(b, config, full=True, search=False)
+    incremental, full = tree(a.site_dir), tree(b.site_dir)
+    assert incremental.keys() == full.keys()
+    assert [k for k in full if incremental[k] != full[k]] == []
+    # and --full over the incremental result changes nothing
+    assert build_site(a, config, full=True, search=False).written == 0
+
+
+def test_removed_and_changed_posts_follow(tmp_path):
+    posts = sorted(SAMPLE_POSTS.iterdir())[:30]
+    a = Vault(make_vault(tmp_path / "a", posts))
+    config = load_config(a.root)
+    build_site(a, config, search=False)
+    gone, changed = posts[3], posts[7]
+    (a.posts_dir / gone.name).unlink()
+    text = changed.read_text(encoding="utf-8").replace("\ntitle: \"", "\ntitle: \"EDITED ", 1)
+    (a.posts_dir / changed.name).write_text(text, encoding="utf-8")
+    report = build_site(a, config, search=False)
+    assert report.parsed == 1 and report.removed >= 1
+    b = Vault(make_vault(tmp_path / "b", [p for p in posts if p != gone]))
+    (b.posts_dir / changed.name).write_text(text, encoding="utf-8")
+    build_site(b, config, search=False)
+    assert tree(a.site_dir) == tree(b.site_dir)
+    assert "EDITED" in (a.site_dir / "index.html").read_text(encoding="utf-8")
