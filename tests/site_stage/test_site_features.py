@@ -55,6 +55,26 @@ def test_cli_build_reports_search_time(small):
     assert (small / "_site" / "pagefind" / "pagefind-entry.json").is_file()
 
 
+def test_search_index_of_an_archive_without_posts(tmp_path):
+    """No post page to index yet: the index covers the pages there are instead of failing."""
+    root = make_vault(tmp_path / "empty", [])
+    build_site(Vault(root), load_config(root), full=True)
+    assert (root / "_site" / "pagefind" / "pagefind-entry.json").is_file()
+    assert (root / "_site" / "pagefind" / "shards.json").read_text(encoding="utf-8") == "[]"
+
+
+def test_search_index_rebuild_replaces_the_shards(small):
+    """A second index with fewer shards leaves no stale shard behind."""
+    from newsvault.site.search import build_index
+
+    build_site(Vault(small), load_config(small), search=False)
+    site = small / "_site"
+    build_index(site, small, shard_pages=10)
+    assert (site / "pagefind" / "shard-3").is_dir()
+    result = build_index(site, small, shard_pages=100)
+    assert not (site / "pagefind" / "shard-1").exists() and result.pages == 31
+
+
 def test_cli_errors_are_one_line(tmp_path):
     (tmp_path / "newsvault.toml").write_text("[site]\nper_pgae = 3\n", encoding="utf-8")
     proc = _cli("build", "--vault", str(tmp_path))
