@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import platform
+import hashlib
 import json
 import re
 import shutil
@@ -45,6 +46,7 @@ class SearchResult:
     version: str
     seconds: float
     pages: int
+    reused: int = 0  # shards kept from the last run (their pages had not changed)
 
 
 def _npm_platform() -> str:
@@ -89,6 +91,11 @@ def pagefind_version(binary: Path) -> str:
 
 def searchable_pages(site_dir: Path) -> list[str]:
     """Site-relative paths of the pages Pagefind would index (those with ``data-pagefind-body``)."""
+    return [rel for rel, _digest in _searchable(site_dir)]
+
+
+def _searchable(site_dir: Path) -> list[tuple[str, str]]:
+    """(path, sha1 of the bytes) of each page to index, by path."""
     found = []
     for dirpath, dirnames, filenames in os.walk(site_dir):
         rel_dir = os.path.relpath(dirpath, site_dir)
@@ -99,9 +106,22 @@ def searchable_pages(site_dir: Path) -> list[str]:
             if name.endswith(".html"):
                 path = os.path.join(dirpath, name)
                 with open(path, "rb") as fh:
-                    if MARKER in fh.read():
-                        found.append(os.path.normpath(os.path.join(rel_dir, name)))
+                    data = fh.read()
+                if MARKER in data:
+                    found.append((os.path.normpath(os.path.join(rel_dir, name)), hashlib.sha1(data).hexdigest()))
     return sorted(found)
+
+
+def _fingerprint(version: str, shard: list[tuple[str, str]]) -> str:
+    return hashlib.sha1("\n".join([version] + [f"{rel}\0{d}" for rel, d in shard]).encode()).hexdigest()
+
+
+def _load_state(file: Path | None) -> list[list]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8")) if file else []
+    except (OSError, ValueError):
+        return []
+    return data if isinstance(data, list) else []
 
 
 def _all_pages(site_dir: Path) -> list[str]:
@@ -138,37 +158,61 @@ def _prune(shard: Path) -> None:
             entry.unlink()
 
 
-def build_index(site_dir: Path, vault_root: Path | None = None,
-                shard_pages: int = SHARD_PAGES) -> SearchResult:
-    """Index the post pages of ``site_dir`` into ``site_dir/pagefind/`` (sharded, see above)."""
+def build_index(site_dir: Path, vault_root: Path | None = None, shard_pages: int = SHARD_PAGES,
+                state_file: Path | None = None, reuse: bool = True) -> SearchResult:
+    """Index the post pages of ``site_dir`` into ``site_dir/pagefind/`` (sharded, see above).
+
+    With ``state_file`` (the build's cache), a shard whose pages are byte for byte those
+    the last run indexed is kept instead of indexed again: new posts sort last, so an
+    hourly build re-indexes only the newest shard. ``reuse=False`` indexes everything
+    (and still records the shards for the next run)."""
     binary = find_pagefind(vault_root)
+    version = pagefind_version(binary)
     start = time.perf_counter()
-    rels = searchable_pages(site_dir)
+    pages = _searchable(site_dir)
     size = max(1, shard_pages)
-    shards = [rels[i:i + size] for i in range(0, len(rels), size)] or [[]]
+    shards = [pages[i:i + size] for i in range(0, len(pages), size)] or [[]]
+    prints = [_fingerprint(version, shard) for shard in shards]
+    before = _load_state(state_file) if reuse else []
+    target = site_dir / "pagefind"
     work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir.parent))
     try:
-        indexed = 0
+        if target.exists():
+            os.replace(target, work / "old")
+        indexed, reused, state = 0, 0, []
         for k, shard in enumerate(shards):
+            out = work / "out" / (f"shard-{k}" if k else "main")
+            old = work / "old" / (f"shard-{k}" if k else "")
+            hit = next((e for e in before[k:k + 1] if e[0] == prints[k]), None) if shard else None
+            if hit is not None and (old / "pagefind-entry.json").is_file():
+                if k == 0:  # the main bundle, without the old shards inside it
+                    shutil.copytree(old, out, ignore=lambda d, names: [n for n in names if n.startswith(
+                        "shard-") or n == "shards.json"] if Path(d) == old else [], copy_function=os.link)
+                else:
+                    os.replace(old, out)
+                indexed += hit[1]
+                reused += 1
+                state.append(hit)
+                continue
             stage = work / f"site-{k}"
             stage.mkdir()
             # no post yet: index the pages there are (Pagefind fails on an empty folder)
-            _stage(site_dir, stage, shard or _all_pages(site_dir))
-            out = work / "out" / (f"shard-{k}" if k else "main")
-            indexed += _run(binary, stage, out)
+            _stage(site_dir, stage, [rel for rel, _d in shard] or _all_pages(site_dir))
+            count = _run(binary, stage, out)
+            indexed += count
+            state.append([prints[k], count])
             shutil.rmtree(stage)
             if k:
                 _prune(out)
         main = work / "out" / "main"
-        main.mkdir(parents=True, exist_ok=True)
         names = [f"shard-{k}/" for k in range(1, len(shards))]
         for name in names:
             os.replace(work / "out" / name.rstrip("/"), main / name.rstrip("/"))
         (main / "shards.json").write_text(json.dumps(names), encoding="utf-8")
-        target = site_dir / "pagefind"
-        if target.exists():
-            os.replace(target, work / "old")
         os.replace(main, target)
+        if state_file is not None:
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+            state_file.write_text(json.dumps(state), encoding="utf-8")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return SearchResult(str(binary), pagefind_version(binary), time.perf_counter() - start, indexed)
+    return SearchResult(str(binary), version, time.perf_counter() - start, indexed, reused)
