@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PAGEFIND_VERSION := 1.6.0
 PAGEFIND := .tools/node_modules/pagefind/package.json
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean test-reliability
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: $(STAMP) $(PAGEFIND)
 
 test: $(STAMP) $(PAGEFIND)
 	$(PY) -m pytest -q
+
+# SIGKILL `newsvault run` at 25 random moments while it fetches; every article exactly once.
+test-reliability: $(STAMP)
+	$(PY) tests/reliability/crash_run.py --rounds 25 -v
 
 bench: $(STAMP) $(PAGEFIND)
 	$(PY) -m bench

@@ -47,10 +47,13 @@ def test_init_new_vault_and_never_overwrite(tmp_path: Path) -> None:
     vault = tmp_path / "v"
     out = run("init", str(vault))
     assert out.returncode == 0, out.stderr
-    assert json.loads((vault / "subs.json").read_text()) == []
+    examples = json.loads((vault / "subs.json").read_text())  # the automation stage's examples
+    assert examples and all(set(s) >= {"site", "url"} for s in examples)
     assert (vault / "_posts").is_dir() and (vault / ".newsvault" / "index.sqlite").exists()
     text = (vault / "newsvault.toml").read_text(encoding="utf-8")
-    assert tomllib.loads(text) == {}  # everything commented: defaults
+    # everything commented (defaults), except committing posts in the new git repository
+    assert tomllib.loads(text) == {"publish": {"git": True}} and (vault / ".git").is_dir()
+    text = text.replace("[publish]\ngit = true", "# [publish]\n# git = false")
     uncommented = "\n".join(line[2:] if line.startswith("# ") and "=" in line or
                             line.startswith("# [") else "" for line in text.splitlines())
     assert config_from_dict(tomllib.loads(uncommented)) == Config()
@@ -70,7 +73,8 @@ def test_init_adopts_an_old_archive(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["adopted"] and data["posts"] == 25
-    assert data["created"] == ["newsvault.toml"] and data["kept"] == ["subs.json"]
+    assert data["created"] == [".gitignore", "README.md", ".github/workflows/newsvault.yml",
+                               "newsvault.toml"] and data["kept"] == ["subs.json"]
 
 
 def test_import_copies_skips_and_reports(tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ class PublishConfig:
     site_branch: str = ""  # e.g. "gh-pages"; empty = no branch deploy
     site_history: bool = False  # False: the site branch is one orphan commit
     site_folder: str = ""  # copy the built site into this folder
+    push_attempts: int = 5  # push races lost (remote moved) before giving up until the next run
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from pathlib import Path
 from newsvault.archive.index import Index, SyncReport
 from newsvault.config import Config
 from newsvault.errors import ArchiveError
+from newsvault.publish.gitcli import is_repository_root
+from newsvault.scaffold import scaffold_vault, template_text
 from newsvault.vault import Vault
 
 __all__ = ["InitReport", "init_vault", "default_config_text", "VAULT_FILES",
@@ -30,10 +32,13 @@ class InitReport:
     adopted: bool = False  # the folder already had _posts/ (and maybe subs.json)
     posts: int = 0
     index: SyncReport | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. an old workflow that also commits
+    git_initialized: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {"vault": str(self.root), "created": self.created, "kept": self.kept,
-                "adopted": self.adopted, "posts": self.posts}
+                "adopted": self.adopted, "posts": self.posts, "notes": self.notes,
+                "git_initialized": self.git_initialized}
 
 
 def _toml_value(value: object) -> str:
@@ -58,9 +63,30 @@ def default_config_text() -> str:
     return "\n".join(lines)
 
 
+def config_text(*, commit: bool) -> str:
+    """The commented defaults; in a git repository, committing new posts is switched on
+    (the hourly workflow relies on it)."""
+    text = default_config_text()
+    if commit:
+        text = text.replace("# [publish]\n# git = false\n",
+                            "[publish]\ngit = true  # commit new posts (and push when there is a "
+                            "remote); the hourly workflow relies on it\n")
+    return text
+
+
+def subs_text(vault: Vault) -> str:
+    """A new vault gets the example subscriptions; an adopted archive (it has posts)
+    starts with none: it must not mirror sources its owner never chose."""
+    if any(vault.posts_dir.glob("*.md")):
+        return "[]\n"
+    return template_text("subs.json")
+
+
 VAULT_FILES: list[tuple[str, Callable[[Vault], str]]] = [
-    ("newsvault.toml", lambda vault: default_config_text()),
-    ("subs.json", lambda vault: "[]\n"),
+    # After scaffold_vault's `git init`: committing is on when the vault is a repository
+    # of its own (never when it is a folder inside some other project's repository).
+    ("newsvault.toml", lambda vault: config_text(commit=is_repository_root(vault.root))),
+    ("subs.json", subs_text),
 ]
 
 
@@ -95,6 +121,13 @@ def init_vault(root: Path) -> InitReport:
             report.created.append("_posts/")
     except OSError as exc:
         raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}") from exc
+    # The automation files (.gitignore, README, workflow) and `git init`: see
+    # newsvault.scaffold. Existing files are kept; a .gitignore gains missing lines.
+    scaffold = scaffold_vault(root, examples=False)
+    report.created += [p for p in scaffold.written if p not in report.created]
+    report.kept += list(scaffold.kept)
+    report.notes += list(scaffold.notes)
+    report.git_initialized = scaffold.git_initialized
     for relpath, text in VAULT_FILES:
         _create(root / relpath, text(vault), report)
     with Index.open(vault) as index:

@@ -65,6 +65,10 @@ def init_cmd(opts: Options, directory: Path | None) -> None:
         opts.say(f"created {name}")
     for name in report.kept:
         opts.say(f"kept    {name} (already there)")
+    if report.git_initialized:
+        opts.say("initialized a git repository (the archive's history)")
+    for note in report.notes:
+        opts.warn(f"note: {note}")
     what = "adopted the existing archive" if report.adopted else "new vault"
     opts.say(f"{what} {report.root}: {report.posts} posts indexed")
 

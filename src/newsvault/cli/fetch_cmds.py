@@ -91,7 +91,9 @@ def fetch_cmd(opts: Options) -> None:
 
     vault = Vault(opts.vault)
     config = load_config(vault.root)
-    with _progress(opts) as progress:
+    from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
+
+    with VaultLock(vault, command="newsvault fetch"), _progress(opts) as progress:
         report = fetch_vault(vault, config, now=opts.now, progress=progress)
     if opts.json:
         opts.emit_json(report.to_json())

@@ -1,3 +1,201 @@
-"""Commands of the run stage (registered on newsvault.cli.cli)."""
+"""``newsvault run``: fetch, build and publish in one locked step (registered on the CLI)."""
 
-from newsvault.cli import cli  # noqa: F401
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import click
+
+from newsvault.cli import cli
+from newsvault.cli.common import Options, vault_options
+from newsvault.config import Config, load_config
+from newsvault.errors import NewsvaultError, UsageError
+from newsvault.runner import (
+    Loop,
+    RunReport,
+    StopFlag,
+    StopTimeout,
+    fixed_clock,
+    parse_duration,
+    run_once,
+    stop_on_signals,
+)
+from newsvault.vault import Vault
+
+
+@cli.command("run")
+@vault_options
+@click.option("--every", "every", metavar="DURATION", default=None,
+              help="Run again and again, this long apart (90s, 15m, 1h, 1h30m), "
+                   "with a little random delay added; stop with Ctrl-C or SIGTERM.")
+@click.option("--no-publish", "no_publish", is_flag=True,
+              help="Fetch and build only; skip [publish] (no commit, push or deploy).")
+def run_command(opts: Options, every: str | None, no_publish: bool) -> None:
+    """Fetch all feeds, build the site, publish: the hourly job in one command.
+
+    Holds the vault lock while it works (a second run exits with status 3). On
+    SIGINT/SIGTERM it finishes the article being written, releases the lock and exits.
+    """
+    vault = Vault(opts.vault)
+    if not (vault.config_file.exists() or vault.subs_file.exists() or vault.posts_dir.is_dir()):
+        raise UsageError(f"{vault.root.resolve()} is not a vault (no newsvault.toml, subs.json "
+                         "or _posts/); create one with `newsvault init`, or pass --vault DIR")
+    config = load_config(vault.root)  # a broken config is an error before anything runs
+    interval = parse_duration(every) if every is not None else None
+    stop = StopFlag()
+    try:
+        _run(opts, vault, config, stop, interval, not no_publish)
+    except StopTimeout as exc:
+        opts.warn(f"newsvault: {exc} (the lock is released; the next run completes the work)")
+    sys.exit(0)
+
+
+def _run(opts: Options, vault: Vault, config: Config, stop: StopFlag, interval: float | None,
+         publish: bool) -> None:
+    with stop_on_signals(stop, notify=opts.warn):
+        if interval is None:
+            with _progress(opts) as progress:
+                report = run_once(vault, config, now=opts.now, publish=publish,
+                                  stop=stop, progress=progress)
+            _show(opts, report)
+            sys.exit(report.exit_code)
+        loop = Loop(vault=vault, load_config=lambda: load_config(vault.root), interval=interval,
+                    on_report=lambda r: _show(opts, r), on_error=lambda e: _error(opts, e),
+                    clock=fixed_clock(opts.now), publish=publish, stop=stop)
+        opts.say(f"running every {_duration_text(interval)} (Ctrl-C to stop)")
+        loop.run()
+        opts.say(f"stopped after {loop.runs} run{'s' if loop.runs != 1 else ''}"
+                 + (f" ({stop.signal_name})" if stop.signal_name else ""))
+
+
+def _duration_text(seconds: float) -> str:
+    whole = int(seconds)
+    if whole != seconds or whole < 60:
+        return f"{seconds:g}s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return "".join(f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
+
+
+@contextmanager
+def _progress(opts: Options) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Progress bars (one per stage: fetch, write, read, …) on a terminal, else nothing."""
+    if not opts.interactive:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _error(opts: Options, exc: NewsvaultError) -> None:
+    opts.warn(f"newsvault: {exc}")
+
+
+def _show(opts: Options, report: RunReport) -> None:
+    if opts.json:
+        opts.emit_json(report_dict(report))
+        return
+    for line in summary_lines(report):
+        opts.say(line)
+    for error in report.publish.errors if report.publish else ():
+        opts.warn(f"newsvault: publish {error}")
+    if report.build_error:
+        opts.warn(f"newsvault: build failed: {report.build_error}")
+
+
+def summary_lines(report: RunReport) -> list[str]:
+    """A short human summary of a run."""
+    stamp = report.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    feeds = tuple(getattr(report.fetch, "feeds", ()) or ())
+    failed = [f for f in feeds if getattr(f, "status", "") == "error"]
+    head = (f"run {stamp}: {report.new_articles} new article"
+            f"{'s' if report.new_articles != 1 else ''}")
+    if feeds:
+        head += f" from {len(feeds)} feed{'s' if len(feeds) != 1 else ''}"
+        head += f" ({len(failed)} failed)" if failed else ""
+    lines = [head]
+    if report.fetch is not None and not feeds:
+        lines.append("  no feeds to fetch: add one with `newsvault add URL --site NAME`")
+    if report.stale_lock:
+        lines.append(f"  took over a stale lock ({report.stale_lock.describe()})")
+    if report.swept:
+        lines.append(f"  removed {len(report.swept)} temporary file(s) a killed run left behind")
+    by_site = getattr(report.fetch, "new_by_site", {}) or {}
+    for site, n in sorted(by_site.items(), key=lambda kv: (-kv[1], kv[0])):
+        if n:
+            lines.append(f"  {site}: {n}")
+    lines += [f"  failed: {f.site} ({f.url}): {f.error}" for f in failed]
+    if report.stopped:
+        lines.append("  stopped early: the site was not built or published (the next run will)")
+        return lines
+    if report.build is not None:
+        posts = getattr(report.build, "posts", None)
+        what = f"{posts} posts" if posts is not None else "site"
+        lines.append(f"  site built: {what} in {_site_dir(report)}")
+    lines += _publish_lines(report)
+    return lines
+
+
+def _site_dir(report: RunReport) -> str:
+    return str(getattr(report.build, "site_dir", "_site/"))
+
+
+def _publish_lines(report: RunReport) -> list[str]:
+    pub = report.publish
+    if pub is None:
+        return []
+    lines = []
+    if pub.commit:
+        lines.append(f"  committed {pub.commit.sha[:10]} ({pub.commit.changed} files)")
+    if pub.push:
+        rebased = " after rebasing on the remote" if pub.push.rebased else ""
+        lines.append(f"  pushed{rebased}")
+        lines += [f"  kept both posts named {old}: ours is now {new}" for old, new in pub.push.renamed]
+    if pub.site_branch:
+        what = "deployed" if pub.site_branch.sha else "unchanged on"
+        lines.append(f"  site {what} branch {pub.site_branch.branch}"
+                     + (" (pushed)" if pub.site_branch.pushed else ""))
+    if pub.folder:
+        lines.append(f"  site copied to {pub.folder.folder} ({pub.folder.files} files)")
+    lines += [f"  {note}" for note in pub.notes]
+    return lines
+
+
+def report_dict(report: RunReport) -> dict[str, Any]:
+    """The report as JSON-ready data."""
+    return {
+        "now": report.now.isoformat(),
+        "new_articles": report.new_articles,
+        "exit_code": report.exit_code,
+        "stopped": report.stopped,
+        "stale_lock": _plain(report.stale_lock),
+        "swept": list(report.swept),
+        "fetch": _plain(report.fetch),
+        "build": _plain(report.build),
+        "build_error": report.build_error,
+        "publish": _plain(report.publish),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value

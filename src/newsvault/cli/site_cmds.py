@@ -38,14 +38,18 @@ def build(opts: Options, full: bool, no_search: bool) -> None:
     """Build the website into _site/ (only what changed, unless --full)."""
     from newsvault.site.build import build_site
 
+    from newsvault.lock import VaultLock  # one writer of _site/ at a time (a `run` builds too)
+
     config = load_config(opts.vault)
     bar, update = _progress_bar(opts)
-    if bar is not None:
-        with bar:
-            report = build_site(Vault(opts.vault), config, full=full, progress=update,
+    with VaultLock(Vault(opts.vault), command="newsvault build"):
+        if bar is not None:
+            with bar:
+                report = build_site(Vault(opts.vault), config, full=full, progress=update,
+                                    search=False if no_search else None)
+        else:
+            report = build_site(Vault(opts.vault), config, full=full,
                                 search=False if no_search else None)
-    else:
-        report = build_site(Vault(opts.vault), config, full=full, search=False if no_search else None)
     if opts.json:
         opts.emit_json(asdict(report))
         return

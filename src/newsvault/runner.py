@@ -1,0 +1,299 @@
+"""``newsvault run``: lock → fetch → build → publish, once or every so often.
+
+The order is the order of importance. New articles are written to ``_posts/`` first
+(each post atomically, by the archive stage), so whatever happens afterwards they are
+safe on disk; a site that fails to build still lets the archive be committed and
+pushed; publishing failures leave the commits in the local repository for the next
+run, which commits and pushes everything the remote lacks, not just its own work.
+
+Stopping (SIGINT/SIGTERM) is cooperative: the fetch stage asks ``should_stop`` between
+articles, so the article being written is finished, then the run skips building and
+publishing (quick exit for a shutting-down machine; the next run does both) and the
+lock is released. A second signal interrupts at once. A run killed outright (SIGKILL,
+power loss) leaves complete posts only; the kernel drops its lock.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
+
+from newsvault.config import Config
+from newsvault.errors import BuildError, LockedError, NewsvaultError, UsageError
+from newsvault.lock import LockHolder, VaultLock
+from newsvault.publish.publisher import PublishReport, publish_vault
+from newsvault.vault import Vault
+
+
+class FetchStage(Protocol):
+    def __call__(self, vault: Vault, config: Config, *, now: datetime, progress: Any = None,
+                 should_stop: Callable[[], bool] = ...) -> Any: ...
+
+
+class BuildStage(Protocol):
+    def __call__(self, vault: Vault, config: Config, *, full: bool = False,
+                 progress: Any = None) -> Any: ...
+
+
+def _fetch(vault: Vault, config: Config, **kwargs: Any) -> Any:
+    from newsvault.pipeline import fetch_vault
+
+    return fetch_vault(vault, config, **kwargs)
+
+
+def _build(vault: Vault, config: Config, **kwargs: Any) -> Any:
+    from newsvault.site.build import build_site
+
+    return build_site(vault, config, **kwargs)
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The stage functions a run calls (the real ones unless a caller swaps them)."""
+
+    fetch: FetchStage = _fetch
+    build: BuildStage = _build
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one run did; ``exit_code`` follows DESIGN.md (1 when every feed failed)."""
+
+    now: datetime
+    fetch: Any = None  # newsvault.pipeline.FetchReport
+    build: Any = None  # newsvault.site.build.BuildReport
+    build_error: str | None = None
+    publish: PublishReport | None = None
+    stopped: bool = False
+    stale_lock: LockHolder | None = None
+    swept: tuple[str, ...] = ()  # temporary files a killed run left behind, removed
+
+    @property
+    def new_articles(self) -> int:
+        return sum(getattr(self.fetch, "new_by_site", {}).values()) if self.fetch else 0
+
+    @property
+    def exit_code(self) -> int:
+        code = int(getattr(self.fetch, "exit_code", 0) or 0)
+        if self.build_error or (self.publish and not self.publish.ok):
+            code = max(code, 1)
+        return code
+
+
+class StopFlag:
+    """Set by SIGINT/SIGTERM (or by hand); the run checks it, sleeps wake on it."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.signal_name: str | None = None
+        # True while the run may be interrupted at any point (fetching: as safe as a
+        # crash). Never while git runs: a killed git leaves .git/index.lock behind.
+        self.interruptible = True
+
+    def set(self, reason: str = "stop") -> None:
+        self.signal_name = self.signal_name or reason
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True at once when stopped (short slices keep signals prompt)."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        while not self._event.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self._event.wait(min(left, 0.25))
+        return self._event.is_set()
+
+
+class StopTimeout(KeyboardInterrupt):
+    """The grace period after a stop request ran out (a feed still downloading)."""
+
+
+@contextmanager
+def stop_on_signals(flag: StopFlag, notify: Callable[[str], None] = lambda _m: None,
+                    grace: float = 4.0) -> Iterator[StopFlag]:
+    """SIGINT/SIGTERM set ``flag``; a second one, or ``grace`` seconds passing, stops now.
+
+    Stopping "now" raises KeyboardInterrupt wherever the run is: like a crash, but with
+    the lock released on the way out, and as safe as a crash (posts are written
+    atomically, the index is rebuilt from ``_posts/``). The grace period bounds how long
+    a stop can take when a download is in flight (a service manager waits ~10 s before
+    SIGKILL).
+    """
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set(name)
+        notify(f"{name}: finishing the current article, then stopping "
+               "(send it again to stop at once)")
+        if grace > 0:
+            signal.setitimer(signal.ITIMER_REAL, grace)
+
+    def timeout(_signum: int, _frame: FrameType | None) -> None:
+        if flag.interruptible:
+            raise StopTimeout(f"still busy {grace:g} s after the stop request: stopped at once")
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, timeout)
+    try:
+        yield flag
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = True,
+             stop: StopFlag | None = None, progress: Any = None,
+             stages: Stages = Stages()) -> RunReport:
+    """One locked run; raises LockedError (exit 3) when another run holds the vault."""
+    stop = stop or StopFlag()
+    with VaultLock(vault, command="newsvault run") as lock:
+        swept = sweep_temp_files(vault)
+        fetched = stages.fetch(vault, config, now=now, progress=progress,
+                               should_stop=stop.is_set)
+        if stop.is_set() or getattr(fetched, "stopped", False):
+            return RunReport(now=now, fetch=fetched, stopped=True, stale_lock=lock.stale,
+                             swept=swept)
+        built, build_error = None, None
+        try:
+            built = stages.build(vault, config, progress=progress)
+        except BuildError as exc:
+            build_error = str(exc)
+        stop.interruptible = False
+        try:
+            published = (publish_vault(vault, config, now=now, site_built=build_error is None)
+                         if publish else None)
+        finally:
+            stop.interruptible = True
+        return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
+                         publish=published, stale_lock=lock.stale, swept=swept)
+
+
+_TEMP = re.compile(r"^\..+\.(\d+)\.tmp$")
+
+
+def sweep_temp_files(vault: Vault, max_age: float = 3600.0) -> tuple[str, ...]:
+    """Remove the hidden ``.NAME.PID.tmp`` files of writers that died (SIGKILL, power loss).
+
+    Called under the vault lock. A file is stale when the PID in its name is not a live
+    process (or is this very process, which has written nothing yet), or when it has no
+    PID and is older than ``max_age``. They are never part of the archive (commits skip
+    hidden files, Jekyll ignores them); removing them keeps ``_posts/`` clean.
+    """
+    removed = []
+    folders = [vault.posts_dir] + ([vault.assets_dir] if vault.assets_dir.is_dir() else [])
+    for folder in folders:
+        candidates = folder.rglob(".*.tmp") if folder == vault.assets_dir else folder.glob(".*.tmp")
+        for path in candidates:
+            if path.is_file() and _stale(path, max_age):
+                path.unlink(missing_ok=True)
+                removed.append(path.relative_to(vault.root).as_posix())
+    return tuple(removed)
+
+
+def _stale(path: Path, max_age: float) -> bool:
+    match = _TEMP.match(path.name)
+    if match is None:
+        try:
+            return time.time() - path.stat().st_mtime > max_age
+        except OSError:
+            return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # no such process (or no such PID at all)
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+@dataclass
+class Loop:
+    """``run --every``: run, sleep ``interval`` ± jitter, until stopped."""
+
+    vault: Vault
+    load_config: Callable[[], Config]
+    interval: float
+    on_report: Callable[[RunReport], None]
+    on_error: Callable[[NewsvaultError], None]
+    clock: Callable[[], datetime]
+    publish: bool = True
+    jitter: float = 0.1
+    stop: StopFlag = field(default_factory=StopFlag)
+    stages: Stages = field(default_factory=Stages)
+    rng: random.Random = field(default_factory=random.Random)
+    runs: int = 0
+
+    def next_delay(self) -> float:
+        """Interval stretched by up to ``jitter`` (at most 5 minutes), never shortened."""
+        return self.interval + min(self.interval * self.jitter, 300.0) * self.rng.random()
+
+    def run(self, max_runs: int | None = None) -> int:
+        """Loop until stopped (or ``max_runs``); returns the last run's exit code."""
+        code = 0
+        while not self.stop.is_set():
+            code = self._one()
+            self.runs += 1
+            if max_runs is not None and self.runs >= max_runs:
+                break
+            self.stop.wait(self.next_delay())
+        return code
+
+    def _one(self) -> int:
+        try:
+            report = run_once(self.vault, self.load_config(), now=self.clock(),
+                              publish=self.publish, stop=self.stop, stages=self.stages)
+        except LockedError as exc:  # another run is busy: skip this round, try next time
+            self.on_error(exc)
+            return exc.exit_code
+        except NewsvaultError as exc:  # e.g. a config error: keep looping, it may be fixed
+            self.on_error(exc)
+            return exc.exit_code
+        self.on_report(report)
+        return report.exit_code
+
+
+def fixed_clock(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at ``start`` (``--now``) and then advances in real time."""
+    t0 = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - t0)
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
+_UNIT = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def parse_duration(text: str) -> float:
+    """``90s``, ``15m``, ``1h``, ``1h30m``, ``2d``, or plain seconds → seconds (> 0)."""
+    value = text.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        parts = _DURATION.findall(value)
+        if not parts or _DURATION.sub("", value).strip():
+            raise UsageError(f"--every: {text!r} is not a duration (examples: 90s, 15m, 1h, "
+                             "1h30m)") from None
+        seconds = sum(float(n) * _UNIT[u.lower()] for n, u in parts)
+    if not seconds > 0 or seconds != seconds or seconds == float("inf"):
+        raise UsageError(f"--every: {text!r} must be a positive duration")
+    return seconds
