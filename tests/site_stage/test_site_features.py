@@ -92,6 +92,8 @@ def test_search_index_reuses_unchanged_shards(small):
 
     assert report.search_seconds is not None and len(searchable_pages(small / "_site")) == 32
     assert (bundle / "shard-1" / "pagefind-entry.json").stat().st_ino == first  # kept as it was
+    # the staging folders (in .newsvault/, which git ignores) are gone
+    assert not list(small.glob(".pagefind-*")) and not list((small / ".newsvault").rglob(".pagefind-*"))
     again = build_index(small / "_site", small, 10, small / ".newsvault" / "site" / "search.json")
     assert again.reused == 4 and again.pages == 32  # nothing changed: every shard kept
     full = build_index(small / "_site", small, 10, small / ".newsvault" / "site" / "search.json", reuse=False)

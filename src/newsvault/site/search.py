@@ -158,6 +158,20 @@ def _prune(shard: Path) -> None:
             entry.unlink()
 
 
+def _work_parent(site_dir: Path, state_file: Path | None) -> Path:
+    """Where the staging folder goes: the build's state folder (ignored by git, so a killed
+    build leaves nothing a publish could commit) when it is on the site's file system
+    (hard links and renames), else beside the site."""
+    if state_file is not None:
+        try:
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+            if state_file.parent.stat().st_dev == site_dir.stat().st_dev:
+                return state_file.parent
+        except OSError:
+            pass
+    return site_dir.parent
+
+
 def build_index(site_dir: Path, vault_root: Path | None = None, shard_pages: int = SHARD_PAGES,
                 state_file: Path | None = None, reuse: bool = True) -> SearchResult:
     """Index the post pages of ``site_dir`` into ``site_dir/pagefind/`` (sharded, see above).
@@ -175,7 +189,7 @@ def build_index(site_dir: Path, vault_root: Path | None = None, shard_pages: int
     prints = [_fingerprint(version, shard) for shard in shards]
     before = _load_state(state_file) if reuse else []
     target = site_dir / "pagefind"
-    work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir.parent))
+    work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=_work_parent(site_dir, state_file)))
     try:
         if target.exists():
             os.replace(target, work / "old")
