@@ -31,9 +31,10 @@ from newsvault.site.build import build_site
 from newsvault.vault import Vault
 root = Path(sys.argv[1]); full = sys.argv[3] == "full"
 if sys.argv[2] == "search-only":
-    from newsvault.site.search import build_index
+    from newsvault.site.search import SHARD_PAGES, build_index
     s = build_index(root / "_site", root)
-    print(json.dumps({"search_seconds": s.seconds, "pages_indexed": s.pages, "engine": "pagefind " + s.version}))
+    print(json.dumps({"search_seconds": s.seconds, "pages_indexed": s.pages, "engine": "pagefind " + s.version,
+                      "shard_pages": SHARD_PAGES}))
     sys.exit(0)
 r = build_site(Vault(root), load_config(root), full=full, search=False)
 print(json.dumps({"seconds": r.seconds, "posts": r.posts, "files": r.files, "rendered": r.rendered}))

@@ -33,6 +33,7 @@ class SiteConfig:
     search: bool = True  # build the Pagefind index after the pages
     feed_entries: int = 100  # entries in each Atom feed
     workers: int = 0  # processes for big builds (>= 200 pages to render); 0 = one per CPU core
+    search_shard_pages: int = 500  # posts per Pagefind run (bounds its memory: ~1.5 MB per post)
 
 
 @dataclass(frozen=True)

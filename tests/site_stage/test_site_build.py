@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,12 +21,12 @@ pytestmark = pytest.mark.slow
 
 
 def _site_posts(vault):
-    from newsvault.archive.posts import read_post
     from newsvault.config import load_config
     from newsvault.site.permalink import parse_tz
-    from newsvault.site.posts import PostCache, post_files, scan, site_posts
+    from newsvault.site.posts import PostCache, default_reader, post_files, scan, site_posts
 
-    metas, _ = scan(vault.posts_dir, post_files(vault.posts_dir), PostCache(Path("/nonexistent/x")), read_post)
+    metas, _ = scan(vault.posts_dir, post_files(vault.posts_dir), PostCache(Path("/nonexistent/x")),
+                    default_reader())
     return site_posts(metas, load_config(vault.root).site.permalink, parse_tz("UTC"))
 
 
@@ -70,6 +71,24 @@ def test_internal_links_resolve(built_sample):
     # Pagefind's UI and index are part of the site
     search = (site / "search" / "index.html").read_text(encoding="utf-8")
     assert "pagefind/pagefind-ui.js" in search and (site / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_search_index_is_sharded_and_covers_every_post(built_sample):
+    """Shards of 150 posts (see conftest): one main bundle plus merged shards, no page twice."""
+    from newsvault.site.search import searchable_pages
+
+    vault, _ = built_sample
+    bundle = vault.site_dir / "pagefind"
+    shards = json.loads((bundle / "shards.json").read_text(encoding="utf-8"))
+    posts = searchable_pages(vault.site_dir)
+    assert len(posts) == 600 and shards == ["shard-1/", "shard-2/", "shard-3/"]
+    counts = []
+    for folder in [bundle] + [bundle / s for s in shards]:
+        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+        counts.append(sum(lang["page_count"] for lang in entry["languages"].values()))
+    assert all(c <= 150 for c in counts) and sum(counts) >= 598  # Pagefind merges 2 same-URL pages
+    # merged shards carry only their index: the UI and WebAssembly come from the main bundle
+    assert (bundle / "pagefind-ui.js").is_file() and not list((bundle / "shard-1").glob("*.js"))
 
 
 def test_no_third_party_references_in_theme(built_sample):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -53,6 +54,51 @@ def test_cli_build_reports_search_time(small):
     assert proc.returncode == 0, proc.stderr
     assert "Search index (pagefind 1.6" in proc.stdout
     assert (small / "_site" / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_search_index_of_an_archive_without_posts(tmp_path):
+    """No post page to index yet: the index covers the pages there are instead of failing."""
+    root = make_vault(tmp_path / "empty", [])
+    build_site(Vault(root), load_config(root), full=True)
+    assert (root / "_site" / "pagefind" / "pagefind-entry.json").is_file()
+    assert (root / "_site" / "pagefind" / "shards.json").read_text(encoding="utf-8") == "[]"
+
+
+def test_search_index_rebuild_replaces_the_shards(small):
+    """A second index with fewer shards leaves no stale shard behind."""
+    from newsvault.site.search import build_index
+
+    build_site(Vault(small), load_config(small), search=False)
+    site = small / "_site"
+    build_index(site, small, shard_pages=10)
+    assert (site / "pagefind" / "shard-3").is_dir()
+    result = build_index(site, small, shard_pages=100)
+    assert not (site / "pagefind" / "shard-1").exists() and result.pages == 31
+
+
+def test_search_index_reuses_unchanged_shards(small):
+    """An hourly build with a new post re-indexes only the shards whose pages changed."""
+    import shutil as sh
+
+    vault = Vault(small)
+    (small / "newsvault.toml").write_text("[site]\nsearch_shard_pages = 10\n", encoding="utf-8")
+    build_site(vault, load_config(small), full=True)
+    bundle = small / "_site" / "pagefind"
+    first = (bundle / "shard-1" / "pagefind-entry.json").stat().st_ino
+    newest = sorted(SAMPLE_POSTS.iterdir())[-1]
+    sh.copy2(newest, small / "_posts" / ("2031-01-01-" + newest.name[11:]))
+    report = build_site(vault, load_config(small))
+    from newsvault.site.search import build_index, searchable_pages
+
+    assert report.search_seconds is not None and len(searchable_pages(small / "_site")) == 32
+    assert (bundle / "shard-1" / "pagefind-entry.json").stat().st_ino == first  # kept as it was
+    # the staging folders (in .newsvault/, which git ignores) are gone
+    assert not list(small.glob(".pagefind-*")) and not list((small / ".newsvault").rglob(".pagefind-*"))
+    again = build_index(small / "_site", small, 10, small / ".newsvault" / "site" / "search.json")
+    assert again.reused == 4 and again.pages == 32  # nothing changed: every shard kept
+    full = build_index(small / "_site", small, 10, small / ".newsvault" / "site" / "search.json", reuse=False)
+    assert full.reused == 0 and full.pages == 32
+    assert json.loads((bundle / "shards.json").read_text(encoding="utf-8")) == ["shard-1/", "shard-2/", "shard-3/"]
 
 
 def test_cli_errors_are_one_line(tmp_path):

@@ -18,7 +18,7 @@ from newsvault.archive.yaml_scalars import double_quoted, flow_item, scalar
 from newsvault.models import Article, Post, Problem
 
 __all__ = ["normalize_title", "link_text", "title_from_link_text", "render_post",
-           "parse_post", "read_post", "format_date"]
+           "parse_post", "read_post", "format_date", "parse_bytes"]
 
 _WS = re.compile(r"[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _CTRL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
@@ -124,11 +124,14 @@ def _split_link_body(body: str, link: str | None) -> tuple[str, int | None, str 
     return "link", ms, text, content
 
 
-def parse_post(text: str, path: Path) -> Post:
+def parse_post(text: str, path: Path, *, diagnose: bool = True) -> Post:
     """Post text → :class:`Post` (values as the file states them, plus its problems).
 
     A leading BOM and CRLF line endings are tolerated (and reported); ``Post.body`` is
-    then the body with LF endings.
+    then the body with LF endings. ``diagnose=False`` skips the checks that only report
+    (file name, marker, control characters, Liquid…): the site generator reads every post
+    on a full build and needs the values, not the warnings; problems found while reading
+    (no front matter, invalid YAML) are still reported.
     """
     problems: list[Problem] = []
     if text.startswith("\ufeff"):  # Jekyll skips a byte-order mark; so do we, and say so
@@ -163,9 +166,10 @@ def parse_post(text: str, path: Path) -> Post:
         site=site, content=content, ms=ms, tags=tags, categories=categories,
         guid=_str_or_none(values.get("guid")),
     )
-    from newsvault.archive.diagnose import diagnose  # the checks live apart from parsing
+    if diagnose:
+        from newsvault.archive.diagnose import diagnose as checks  # they live apart from parsing
 
-    problems.extend(diagnose(path, fm, article, layout, body, text_in_link, link_body))
+        problems.extend(checks(path, fm, article, layout, body, text_in_link, link_body))
     return Post(path=path, article=article, body=body, front_matter=values, layout=layout,
                 problems=tuple(problems))
 
@@ -179,24 +183,30 @@ def _empty_article(content: str) -> Article:
                    ms=None, tags=(), categories=())
 
 
-def read_post(path: Path) -> Post:
+def read_post(path: Path, *, diagnose: bool = True) -> Post:
     """Read and parse one post file; unreadable or non-UTF-8 files become broken posts."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         return Post(path=path, article=_empty_article(""), body="", layout="none",
                     problems=(Problem(f"cannot read the file: {exc.strerror or exc}", True),))
+    return parse_bytes(data, path, diagnose=diagnose)
+
+
+def parse_bytes(data: bytes, path: Path, *, diagnose: bool = True) -> Post:
+    """A post file's bytes → :class:`Post` (for callers that need the bytes too, e.g. to
+    digest them, without reading the file twice); non-UTF-8 bytes make a broken post."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         text = data.decode("utf-8", errors="replace")
-        post = parse_post(text, path)
+        post = parse_post(text, path, diagnose=diagnose)
         where = f"byte {exc.start}"
         return Post(path=post.path, article=post.article, body=post.body,
                     front_matter=post.front_matter, layout=post.layout,
                     problems=(Problem(f"not valid UTF-8 text (at {where})", True),
                               *post.problems))
-    return parse_post(text, path)
+    return parse_post(text, path, diagnose=diagnose)
 
 
 def expected_filename(title: str, date: datetime) -> str:

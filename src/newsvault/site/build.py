@@ -111,7 +111,8 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None, 
         if written or removed or not (site_dir / "pagefind" / "pagefind.js").is_file():
             if progress:
                 progress("search", 0, 1)
-            result = build_index(site_dir, vault.root)
+            result = build_index(site_dir, vault.root, config.site.search_shard_pages,
+                                 state / "search.json", reuse=not full)
             return _with_search(report, result.seconds, f"pagefind {result.version}")
         return _with_search(report, 0.0, "pagefind (unchanged)")
     return report

@@ -63,12 +63,12 @@ def _call(chunk: Sequence[Any]) -> list[Any]:
     return func(state, chunk)
 
 
-def parse_chunk(reader: Callable[[Path], Any], chunk: Sequence[tuple[str, Path, int, int]]) -> list[Any]:
+def parse_chunk(reader: Callable[[Path, bytes], Any], chunk: Sequence[tuple[str, Path, int, int]]) -> list[Any]:
     """Scan phase: parse files into records (``posts._meta``) in a worker."""
     from newsvault.site.posts import _meta
 
     out = []
     for name, path, size, mtime in chunk:
         data = path.read_bytes()
-        out.append((name, size, mtime, _meta(name, path, data, reader(path))))
+        out.append((name, size, mtime, _meta(name, path, data, reader(path, data))))
     return out

@@ -21,7 +21,7 @@ from newsvault.models import Post
 from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
 
 CACHE_VERSION = 4
-Reader = Callable[[Path], Post]
+Reader = Callable[[Path, bytes], Post]  # (file, its bytes) → parsed post
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,12 @@ def read_body(path: Path) -> str:
 
 
 def default_reader() -> Reader:
-    """The archive stage's reader (imported late: the site stage only consumes it)."""
-    from newsvault.archive.posts import read_post
+    """The archive stage's parser (imported late: the site stage only consumes it), given
+    the bytes the scan read anyway (to digest them) and without the report-only checks
+    (``newsvault check`` shows those): a full build parses every post."""
+    from newsvault.archive.posts import parse_bytes
 
-    return read_post
+    return lambda path, data: parse_bytes(data, path, diagnose=False)
 
 
 def _meta(name: str, path: Path, data: bytes, post: Post) -> _Meta:
@@ -182,8 +184,9 @@ def scan(root: Path, paths: Iterable[Path], cache: PostCache, reader: Reader,
             keep_meta[name] = (size, mtime, meta)
     else:
         for name, path, size, mtime in todo:
-            post = reader(path)
-            keep_meta[name] = (size, mtime, _meta(name, path, path.read_bytes(), post))
+            data = path.read_bytes()
+            post = reader(path, data)
+            keep_meta[name] = (size, mtime, _meta(name, path, data, post))
             if keep is not None and len(keep) < KEEP_PARSED:
                 keep[name] = post
             if progress:
