@@ -91,3 +91,13 @@ def test_fetch_exit_1_when_every_feed_fails(tmp_path: Path) -> None:
     done = nv(vault, "fetch", "--now", NOW, "-q")
     assert done.returncode == 1
     assert "gone" in done.stderr and "cannot read" in done.stderr
+
+
+def test_commands_refuse_a_folder_that_is_not_a_vault(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-vault"
+    for command in (["fetch"], ["list"], ["status"], ["remove", "x"], ["build", "--no-search"],
+                    ["import", str(tmp_path)]):
+        done = nv(missing, *command)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "is not a vault" in done.stderr and "Traceback" not in done.stderr
+        assert not missing.exists(), command

@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from newsvault.clock import parse_now
+from newsvault.errors import UsageError
+from newsvault.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,18 @@ class Options:
 
     def emit_json(self, data: Any) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+    def existing_vault(self) -> Vault:
+        """The ``--vault`` folder, refused (exit 2) unless it already is a vault.
+
+        Commands that read or write a vault would otherwise create ``.newsvault/``,
+        ``_site/`` or ``subs.json`` in whatever folder they were pointed at by mistake.
+        """
+        vault = Vault(self.vault)
+        if not (vault.config_file.exists() or vault.subs_file.exists() or vault.posts_dir.is_dir()):
+            raise UsageError(f"{vault.root.resolve()} is not a vault (no newsvault.toml, subs.json "
+                             "or _posts/); create one with `newsvault init`, or pass --vault DIR")
+        return vault
 
     @property
     def interactive(self) -> bool:

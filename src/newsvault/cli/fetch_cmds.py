@@ -53,7 +53,7 @@ def add_cmd(opts: Options, url: str, site: str, author: str | None, tags: tuple[
 @vault_options
 def remove_cmd(opts: Options, url_or_site: str) -> None:
     """Unsubscribe the feed with this URL, or every feed of this site."""
-    vault = Vault(opts.vault)
+    vault = opts.existing_vault()
     subs, gone = remove_subscription(read_subs_file(vault.subs_file), url_or_site)
     save_subs_file(subs)
     if opts.json:
@@ -66,7 +66,7 @@ def remove_cmd(opts: Options, url_or_site: str) -> None:
 @vault_options
 def list_cmd(opts: Options) -> None:
     """List the subscriptions."""
-    subs = read_subs_file(Vault(opts.vault).subs_file)
+    subs = read_subs_file(opts.existing_vault().subs_file)
     if opts.json:
         opts.emit_json(list(subs.raw))
         return
@@ -89,7 +89,7 @@ def fetch_cmd(opts: Options) -> None:
     """
     from newsvault.pipeline import fetch_vault  # imports the archive and content stages
 
-    vault = Vault(opts.vault)
+    vault = opts.existing_vault()
     config = load_config(vault.root)
     from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
 
@@ -112,7 +112,7 @@ def fetch_cmd(opts: Options) -> None:
 @vault_options
 def status_cmd(opts: Options) -> None:
     """Per feed: last success, last error, consecutive failures, articles archived."""
-    vault = Vault(opts.vault)
+    vault = opts.existing_vault()
     subs = read_subs_file(vault.subs_file).subscriptions
     db = state.open_readonly(vault.index_file)
     try:

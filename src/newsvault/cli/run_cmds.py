@@ -13,7 +13,7 @@ import click
 from newsvault.cli import cli
 from newsvault.cli.common import Options, vault_options
 from newsvault.config import Config, load_config
-from newsvault.errors import NewsvaultError, UsageError
+from newsvault.errors import NewsvaultError
 from newsvault.runner import (
     Loop,
     RunReport,
@@ -40,10 +40,7 @@ def run_command(opts: Options, every: str | None, no_publish: bool) -> None:
     Holds the vault lock while it works (a second run exits with status 3). On
     SIGINT/SIGTERM it finishes the article being written, releases the lock and exits.
     """
-    vault = Vault(opts.vault)
-    if not (vault.config_file.exists() or vault.subs_file.exists() or vault.posts_dir.is_dir()):
-        raise UsageError(f"{vault.root.resolve()} is not a vault (no newsvault.toml, subs.json "
-                         "or _posts/); create one with `newsvault init`, or pass --vault DIR")
+    vault = opts.existing_vault()
     config = load_config(vault.root)  # a broken config is an error before anything runs
     interval = parse_duration(every) if every is not None else None
     stop = StopFlag()

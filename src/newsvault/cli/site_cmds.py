@@ -40,15 +40,16 @@ def build(opts: Options, full: bool, no_search: bool) -> None:
 
     from newsvault.lock import VaultLock  # one writer of _site/ at a time (a `run` builds too)
 
-    config = load_config(opts.vault)
+    vault = opts.existing_vault()
+    config = load_config(vault.root)
     bar, update = _progress_bar(opts)
-    with VaultLock(Vault(opts.vault), command="newsvault build"):
+    with VaultLock(vault, command="newsvault build"):
         if bar is not None:
             with bar:
-                report = build_site(Vault(opts.vault), config, full=full, progress=update,
+                report = build_site(vault, config, full=full, progress=update,
                                     search=False if no_search else None)
         else:
-            report = build_site(Vault(opts.vault), config, full=full,
+            report = build_site(vault, config, full=full,
                                 search=False if no_search else None)
     if opts.json:
         opts.emit_json(asdict(report))
