@@ -10,13 +10,12 @@ newsvault's settings survive an ``add`` made by an older one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from newsvault.errors import ConfigError, UsageError
+from newsvault.fsutil import write_atomic
 from newsvault.models import Subscription
 
 IMAGE_MODES = ("keep", "proxy", "local")
@@ -60,15 +59,7 @@ def load_subscriptions(path: Path) -> list[Subscription]:
 def save_subs_file(subs: SubsFile) -> None:
     """Write atomically (temp file + rename), pretty-printed, non-ASCII kept readable."""
     text = json.dumps(list(subs.raw), ensure_ascii=False, indent=2) + "\n"
-    subs.path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".subs.", suffix=".tmp", dir=subs.path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, subs.path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(subs.path, text.encode("utf-8"))
 
 
 def add_subscription(subs: SubsFile, entry: dict[str, Any]) -> SubsFile:
