@@ -39,6 +39,8 @@ def read_subs_file(path: Path) -> SubsFile:
         return SubsFile(path, ())
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:  # a folder, no permission…: the user's to fix, not a traceback
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
