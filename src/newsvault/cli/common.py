@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +55,33 @@ class Options:
     def interactive(self) -> bool:
         """True when progress bars make sense (a terminal, not JSON, not quiet)."""
         return sys.stderr.isatty() and not self.json and self.verbosity >= 0
+
+
+@contextmanager
+def progress_bars(opts: Options, labels: Mapping[str, str] | None = None,
+                  ) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Progress bars on a terminal (stderr), one per stage (fetch, write, read, …), else None.
+
+    Yields the ``progress(stage, done, total)`` callback the library functions take;
+    ``labels`` renames stages for display.
+    """
+    if not opts.interactive:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task((labels or {}).get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def vault_options(func: Callable[..., Any]) -> Callable[..., Any]:
