@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures"
+from paths import REPO
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Runner",

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from newsvault.models import Article
+from paths import FIXTURES, REAL_SAMPLE, REPO
 from servers import FeedServer
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures"
+__all__ = ["REPO", "FIXTURES", "SEED_DIR", "REAL_POSTS", "REAL_MANIFEST", "FEEDS", "make_article"]
+
 SEED_DIR = FIXTURES / "posts" / "seed"
-REAL_POSTS = FIXTURES / "posts" / "real-sample" / "_posts"
-REAL_MANIFEST = FIXTURES / "posts" / "real-sample" / "MANIFEST.json"
+REAL_POSTS = REAL_SAMPLE / "_posts"
+REAL_MANIFEST = REAL_SAMPLE / "MANIFEST.json"
 FEEDS = FIXTURES / "feeds"
 
 

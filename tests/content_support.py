@@ -17,8 +17,8 @@ from selectolax.lexbor import LexborHTMLParser
 from newsvault.errors import FetchError, LimitExceeded
 from newsvault.models import Fetched
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures"
+from paths import FIXTURES  # noqa: F401 - the content tests import it from here
+
 DATA = Path(__file__).resolve().parent / "data"
 
 

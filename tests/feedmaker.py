@@ -17,8 +17,9 @@ from xml.sax.saxutils import escape
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO.parent / "shared" / "fixtures" / "posts" / "real-sample" / "_posts"
+from paths import REAL_SAMPLE, REPO
+
+SAMPLE = REAL_SAMPLE / "_posts"
 
 
 @dataclass(frozen=True)

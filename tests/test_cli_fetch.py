@@ -91,3 +91,27 @@ def test_fetch_exit_1_when_every_feed_fails(tmp_path: Path) -> None:
     done = nv(vault, "fetch", "--now", NOW, "-q")
     assert done.returncode == 1
     assert "gone" in done.stderr and "cannot read" in done.stderr
+
+
+def test_commands_refuse_a_folder_that_is_not_a_vault(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-vault"
+    for command in (["fetch"], ["list"], ["status"], ["remove", "x"], ["build", "--no-search"],
+                    ["import", str(tmp_path)]):
+        done = nv(missing, *command)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "is not a vault" in done.stderr and "Traceback" not in done.stderr
+        assert not missing.exists(), command
+
+
+def test_unreadable_subs_json_or_config_is_exit_2_without_traceback(tmp_path: Path) -> None:
+    vault = tmp_path / "v"
+    (vault / "subs.json").mkdir(parents=True)  # unreadable for root too (a folder)
+    for command in (["list"], ["status"], ["add", "https://a.example/f.xml", "--site", "A"]):
+        done = nv(vault, *command)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (command, done.stderr)
+        assert "subs.json: cannot read it: Is a directory" in done.stderr
+    (vault / "subs.json").rmdir()
+    (vault / "newsvault.toml").mkdir()
+    done = nv(vault, "fetch")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "newsvault.toml: cannot read it: Is a directory" in done.stderr

@@ -247,3 +247,26 @@ def test_stop_grace_period_interrupts_a_stuck_fetch_but_never_git() -> None:
         _busy(0.6)
     assert stop.is_set()
     assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
+
+
+def test_sweep_finds_what_write_atomic_leaves_behind(tmp_path: Path, monkeypatch) -> None:
+    """A writer killed between write and rename leaves a temp file the sweep recognizes."""
+    import newsvault.fsutil as fsutil
+
+    vault = Vault(tmp_path)
+    vault.posts_dir.mkdir()
+    target = vault.assets_dir / "img" / "ab" / "cd.png"
+    left: list[Path] = []
+
+    def killed(src: str, _dst: object) -> None:
+        left.append(Path(src))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fsutil.os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        fsutil.write_atomic(target, b"png")
+    monkeypatch.undo()
+    assert not target.exists() and not left[0].exists()
+    left[0].write_bytes(b"png")  # what SIGKILL (no cleanup) would have left
+    assert sweep_temp_files(vault) == (left[0].relative_to(tmp_path).as_posix(),)
+    assert not left[0].exists()

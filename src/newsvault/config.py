@@ -88,6 +88,8 @@ def load_config(vault: Path) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:  # a folder, no permission…: the user's to fix, not a traceback
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     return config_from_dict(data, str(path))
 
 

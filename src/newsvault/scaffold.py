@@ -10,7 +10,6 @@ a ``.gitignore`` only gains the lines it lacks.
 
 from __future__ import annotations
 
-import os
 import string
 from dataclasses import dataclass
 from importlib import resources
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from newsvault import __version__
 from newsvault.errors import NewsvaultError
+from newsvault.fsutil import write_atomic
 from newsvault.publish.gitcli import git, is_repository
 from newsvault.site.search import PINNED as PAGEFIND_PINNED
 
@@ -67,7 +67,7 @@ def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = Tru
         elif target.exists():
             kept.append(rel)
         else:
-            _write_new(target, text)
+            write_atomic(target, text.encode("utf-8"))
             written.append(rel)
     initialized = git_init and _git_init(root)
     return ScaffoldReport(tuple(written), tuple(kept), initialized, tuple(_notes(root)))
@@ -84,13 +84,6 @@ def _extend_gitignore(path: Path, template: str) -> bool:
     path.write_text(have + sep + "# added by newsvault\n" + "\n".join(missing) + "\n",
                     encoding="utf-8")
     return True
-
-
-def _write_new(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _git_init(root: Path) -> bool:

@@ -10,13 +10,12 @@ newsvault's settings survive an ``add`` made by an older one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from newsvault.errors import ConfigError, UsageError
+from newsvault.fsutil import write_atomic
 from newsvault.models import Subscription
 
 IMAGE_MODES = ("keep", "proxy", "local")
@@ -40,6 +39,8 @@ def read_subs_file(path: Path) -> SubsFile:
         return SubsFile(path, ())
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:  # a folder, no permission…: the user's to fix, not a traceback
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -60,15 +61,7 @@ def load_subscriptions(path: Path) -> list[Subscription]:
 def save_subs_file(subs: SubsFile) -> None:
     """Write atomically (temp file + rename), pretty-printed, non-ASCII kept readable."""
     text = json.dumps(list(subs.raw), ensure_ascii=False, indent=2) + "\n"
-    subs.path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".subs.", suffix=".tmp", dir=subs.path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, subs.path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(subs.path, text.encode("utf-8"))
 
 
 def add_subscription(subs: SubsFile, entry: dict[str, Any]) -> SubsFile:

@@ -28,8 +28,8 @@ _CONTROL_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SUFFIX = re.compile(r"-\d+\Z")
 
 
-def diagnose(path: Path, fm: FrontMatter, article: Article, layout: str, body: str,
-             text_in_link: str | None, link_body: object) -> list[Problem]:
+def diagnose(path: Path, fm: FrontMatter, article: Article, layout: str,
+             body: str) -> list[Problem]:
     """All problems of one parsed post, besides the YAML ones found while reading it."""
     out: list[Problem] = []
     _check_fields(fm, out)

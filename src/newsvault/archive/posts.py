@@ -151,9 +151,9 @@ def parse_post(text: str, path: Path, *, diagnose: bool = True) -> Post:
     values = fm.values
     link_body = _split_link_body(body, fm.link)
     if link_body is not None:
-        layout, ms, text_in_link, content = link_body
+        layout, ms, _, content = link_body
     else:
-        layout, ms, text_in_link, content = "html", None, None, body
+        layout, ms, content = "html", None, body
     date = fm.date or _EPOCH
     if layout == "html":
         ms = int((date - _EPOCH).total_seconds() * 1000) if fm.date else None
@@ -169,7 +169,7 @@ def parse_post(text: str, path: Path, *, diagnose: bool = True) -> Post:
     if diagnose:
         from newsvault.archive.diagnose import diagnose as checks  # they live apart from parsing
 
-        problems.extend(checks(path, fm, article, layout, body, text_in_link, link_body))
+        problems.extend(checks(path, fm, article, layout, body))
     return Post(path=path, article=article, body=body, front_matter=values, layout=layout,
                 problems=tuple(problems))
 

@@ -82,7 +82,7 @@ def import_cmd(opts: Options, source: Path) -> None:
     Articles already archived (same link) are skipped; nothing is overwritten; posts that
     cannot be read are listed and left out.
     """
-    report = import_archive(Vault(opts.vault), source)
+    report = import_archive(opts.existing_vault(), source)
     if opts.json:
         opts.emit_json(report.to_dict())
         return

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 import click
 
 from newsvault.clock import parse_now
+from newsvault.errors import UsageError
+from newsvault.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,49 @@ class Options:
     def emit_json(self, data: Any) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
+    def existing_vault(self) -> Vault:
+        """The ``--vault`` folder, refused (exit 2) unless it already is a vault.
+
+        Commands that read or write a vault would otherwise create ``.newsvault/``,
+        ``_site/`` or ``subs.json`` in whatever folder they were pointed at by mistake.
+        """
+        vault = Vault(self.vault)
+        if not (vault.config_file.exists() or vault.subs_file.exists() or vault.posts_dir.is_dir()):
+            raise UsageError(f"{vault.root.resolve()} is not a vault (no newsvault.toml, subs.json "
+                             "or _posts/); create one with `newsvault init`, or pass --vault DIR")
+        return vault
+
     @property
     def interactive(self) -> bool:
         """True when progress bars make sense (a terminal, not JSON, not quiet)."""
         return sys.stderr.isatty() and not self.json and self.verbosity >= 0
+
+
+@contextmanager
+def progress_bars(opts: Options, labels: Mapping[str, str] | None = None,
+                  ) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Progress bars on a terminal (stderr), one per stage (fetch, write, read, …), else None.
+
+    Yields the ``progress(stage, done, total)`` callback the library functions take;
+    ``labels`` renames stages for display.
+    """
+    if not opts.interactive:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task((labels or {}).get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def vault_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from newsvault.cli import cli
-from newsvault.cli.common import Options, vault_options
+from newsvault.cli.common import Options, progress_bars, vault_options
 from newsvault.config import load_config
 from newsvault.fetch import state
 from newsvault.fetch.report import ERROR, FetchReport
@@ -53,7 +50,7 @@ def add_cmd(opts: Options, url: str, site: str, author: str | None, tags: tuple[
 @vault_options
 def remove_cmd(opts: Options, url_or_site: str) -> None:
     """Unsubscribe the feed with this URL, or every feed of this site."""
-    vault = Vault(opts.vault)
+    vault = opts.existing_vault()
     subs, gone = remove_subscription(read_subs_file(vault.subs_file), url_or_site)
     save_subs_file(subs)
     if opts.json:
@@ -66,7 +63,7 @@ def remove_cmd(opts: Options, url_or_site: str) -> None:
 @vault_options
 def list_cmd(opts: Options) -> None:
     """List the subscriptions."""
-    subs = read_subs_file(Vault(opts.vault).subs_file)
+    subs = read_subs_file(opts.existing_vault().subs_file)
     if opts.json:
         opts.emit_json(list(subs.raw))
         return
@@ -89,11 +86,11 @@ def fetch_cmd(opts: Options) -> None:
     """
     from newsvault.pipeline import fetch_vault  # imports the archive and content stages
 
-    vault = Vault(opts.vault)
+    vault = opts.existing_vault()
     config = load_config(vault.root)
     from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
 
-    with VaultLock(vault, command="newsvault fetch"), _progress(opts) as progress:
+    with VaultLock(vault, command="newsvault fetch"), progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:
         report = fetch_vault(vault, config, now=opts.now, progress=progress)
     if opts.json:
         opts.emit_json(report.to_json())
@@ -112,7 +109,7 @@ def fetch_cmd(opts: Options) -> None:
 @vault_options
 def status_cmd(opts: Options) -> None:
     """Per feed: last success, last error, consecutive failures, articles archived."""
-    vault = Vault(opts.vault)
+    vault = opts.existing_vault()
     subs = read_subs_file(vault.subs_file).subscriptions
     db = state.open_readonly(vault.index_file)
     try:
@@ -140,25 +137,6 @@ def _summary(report: FetchReport) -> Table:
                       f"{f.duration:.1f}s", _short(f.error or "", 70),
                       style="red" if f.status == ERROR else None)
     return table
-
-
-@contextmanager
-def _progress(opts: Options) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A progress bar on a terminal (stderr), nothing otherwise."""
-    if not opts.interactive:
-        yield None
-        return
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-    tasks: dict[str, Any] = {}
-
-    def update(phase: str, done: int, total: int) -> None:
-        if phase not in tasks:
-            tasks[phase] = bar.add_task({"fetch": "feeds", "write": "posts"}.get(phase, phase), total=total)
-        bar.update(tasks[phase], completed=done, total=total)
-
-    with bar:
-        yield update
 
 
 def _print(opts: Options, table: Table) -> None:

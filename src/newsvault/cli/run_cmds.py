@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
 import click
 
 from newsvault.cli import cli
-from newsvault.cli.common import Options, vault_options
+from newsvault.cli.common import Options, progress_bars, vault_options
 from newsvault.config import Config, load_config
-from newsvault.errors import NewsvaultError, UsageError
+from newsvault.errors import NewsvaultError
 from newsvault.runner import (
     Loop,
     RunReport,
@@ -40,10 +38,7 @@ def run_command(opts: Options, every: str | None, no_publish: bool) -> None:
     Holds the vault lock while it works (a second run exits with status 3). On
     SIGINT/SIGTERM it finishes the article being written, releases the lock and exits.
     """
-    vault = Vault(opts.vault)
-    if not (vault.config_file.exists() or vault.subs_file.exists() or vault.posts_dir.is_dir()):
-        raise UsageError(f"{vault.root.resolve()} is not a vault (no newsvault.toml, subs.json "
-                         "or _posts/); create one with `newsvault init`, or pass --vault DIR")
+    vault = opts.existing_vault()
     config = load_config(vault.root)  # a broken config is an error before anything runs
     interval = parse_duration(every) if every is not None else None
     stop = StopFlag()
@@ -58,7 +53,7 @@ def _run(opts: Options, vault: Vault, config: Config, stop: StopFlag, interval: 
          publish: bool) -> None:
     with stop_on_signals(stop, notify=opts.warn):
         if interval is None:
-            with _progress(opts) as progress:
+            with progress_bars(opts) as progress:
                 report = run_once(vault, config, now=opts.now, publish=publish,
                                   stop=stop, progress=progress)
             _show(opts, report)
@@ -79,28 +74,6 @@ def _duration_text(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return "".join(f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
-
-
-@contextmanager
-def _progress(opts: Options) -> Iterator[Callable[[str, int, int], None] | None]:
-    """Progress bars (one per stage: fetch, write, read, …) on a terminal, else nothing."""
-    if not opts.interactive:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
-        yield update
 
 
 def _error(opts: Options, exc: NewsvaultError) -> None:

@@ -7,27 +7,9 @@ from dataclasses import asdict
 import click
 
 from newsvault.cli import cli
-from newsvault.cli.common import Options, vault_options
+from newsvault.cli.common import Options, progress_bars, vault_options
 from newsvault.config import load_config
 from newsvault.vault import Vault
-
-
-def _progress_bar(opts: Options):
-    """A rich progress bar on a terminal, nothing otherwise."""
-    if not opts.interactive:
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(TextColumn("{task.description:>6}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), transient=True)
-    tasks: dict[str, object] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done)
-
-    return bar, update
 
 
 @cli.command()
@@ -40,16 +22,11 @@ def build(opts: Options, full: bool, no_search: bool) -> None:
 
     from newsvault.lock import VaultLock  # one writer of _site/ at a time (a `run` builds too)
 
-    config = load_config(opts.vault)
-    bar, update = _progress_bar(opts)
-    with VaultLock(Vault(opts.vault), command="newsvault build"):
-        if bar is not None:
-            with bar:
-                report = build_site(Vault(opts.vault), config, full=full, progress=update,
-                                    search=False if no_search else None)
-        else:
-            report = build_site(Vault(opts.vault), config, full=full,
-                                search=False if no_search else None)
+    vault = opts.existing_vault()
+    config = load_config(vault.root)
+    with VaultLock(vault, command="newsvault build"), progress_bars(opts) as progress:
+        report = build_site(vault, config, full=full, progress=progress,
+                            search=False if no_search else None)
     if opts.json:
         opts.emit_json(asdict(report))
         return

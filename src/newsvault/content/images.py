@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from newsvault.content.urls import is_absolute_http, map_srcset, parse_srcset
 from newsvault.errors import FetchError
+from newsvault.fsutil import write_atomic
 
 if TYPE_CHECKING:
     from newsvault.content import Fetcher
@@ -171,18 +170,8 @@ def site_path(name: str, base_path: str) -> str:
 
 def _write_once(path: Path, data: bytes) -> None:
     """Write atomically (temporary file, then rename); an existing file is the same bytes."""
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)  # served by web servers: readable like any site file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if not path.exists():
+        write_atomic(path, data)  # 0644: served by web servers like any site file
 
 
 __all__ = [

@@ -67,7 +67,7 @@ def parse_feed(data: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
             kind, entries = kind2, entries2
             notes += ("malformed XML repaired (stray XML declarations, unquoted attributes)",)
     if kind == "html":
-        raise FeedError(_html_message(text, url))
+        raise FeedError(_html_message(text))
     if not kind:
         rescued = loose.parse_loose(text, url)
         if rescued is None:
@@ -130,7 +130,7 @@ def _parse_xml(text: str, url: str, *, expand: bool) -> tuple[str, list[Entry]]:
     return kind, list(xmlfeed.iter_entries(items, url))
 
 
-def _html_message(text: str, url: str) -> str:
+def _html_message(text: str) -> str:
     """Say what we got, and where the page's own feed is when it links one."""
     link = _FEED_LINK.search(text)
     href = _HREF.search(link.group(0)) if link else None

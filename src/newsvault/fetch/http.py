@@ -116,7 +116,7 @@ class HttpClient:
         cap = max_bytes or self.config.max_bytes
         local = local_path(url, self.base_dir)
         if local is not None:
-            return await asyncio.to_thread(read_local, local, url, cap)
+            return await asyncio.to_thread(read_local, local, cap)
         deadline = self.config.feed_deadline
         host = urllib.parse.urlsplit(url).netloc.lower()
         # The slots are held across retries (a rate-limited host gets no other request
@@ -235,7 +235,7 @@ def local_url(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def read_local(path: Path, url: str, cap: int) -> Fetched:
+def read_local(path: Path, cap: int) -> Fetched:
     try:
         with path.open("rb") as fh:
             body = fh.read(cap + 1)

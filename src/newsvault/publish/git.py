@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from newsvault.errors import ConfigError, PublishError
+from newsvault.fsutil import write_atomic
 from newsvault.publish.gitcli import (
     current_branch,
     existing,
@@ -249,8 +250,8 @@ def _keep_both(root: Path, path: str) -> str:
     upstream_bytes = git(root, "show", f":2:{path}").stdout  # stage 2: the branch rebased onto
     ours_bytes = git(root, "show", f":3:{path}").stdout  # stage 3: our commit being replayed
     new = _free_name(root, path)
-    _write_bytes(root / path, upstream_bytes)
-    _write_bytes(root / new, ours_bytes)
+    write_atomic(root / path, upstream_bytes)
+    write_atomic(root / new, ours_bytes)
     git(root, "add", "--", path, new)
     return new
 
@@ -264,12 +265,6 @@ def _free_name(root: Path, path: str) -> str:
         if not (root / candidate).exists() and not tracked:
             return candidate
         n += 1
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:

@@ -1,0 +1,31 @@
+"""Replacing a file all at once, for every stage that writes one (subs.json, images,
+scaffold files, git conflict copies). Posts have their own no-clobber writer in
+``archive/store.py``; both name their temporary files ``.NAME….PID.tmp``, the shape
+``runner.sweep_temp_files`` recognizes when a writer died before its rename."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["write_atomic"]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: readers see the old file or the new one, never half.
+
+    The temporary file is hidden (Jekyll and commits skip it), lives beside ``path`` (same
+    file system, so the rename is atomic) and is removed if writing fails.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:200]}.",
+                               suffix=f".{os.getpid()}.tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would make a served or shared file private
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
