@@ -9,7 +9,8 @@ from content_support import HttpxFetcher, Route, Site, find_executable, serve
 from selectolax.lexbor import LexborHTMLParser
 
 from newsvault.content import STAGES, ContentOptions, ContentResult, prepare_content
-from newsvault.content.fulltext import extract_selected
+from newsvault.content.fulltext import decode_page, extract_selected
+from newsvault.models import Fetched
 
 ARTICLE = [
     "The city council voted on Tuesday to expand the night bus network to the eastern districts, "
@@ -189,3 +190,16 @@ def test_stage_order_is_enforced(site: Site) -> None:
 def test_without_a_client_full_text_is_noted_and_the_feed_kept() -> None:
     result = run("<p>feed</p>", "https://x.example/a", ContentOptions(fulltext="auto"), None)
     assert result.html == "<p>feed</p>" and "no HTTP client" in result.notes[0]
+
+
+@pytest.mark.parametrize(("body", "content_type", "text"), [
+    # <meta charset> alone names the legacy charset (read as its superset, cp950)
+    ('<meta charset="big5"><p>國務卿</p>'.encode("big5"), "text/html", "國務卿"),
+    # the HTTP header wins over nothing; GB2312 is read as GB18030
+    ("<p>萤火虫</p>".encode("gb2312"), "text/html; charset=gb2312", "萤火虫"),
+    # bytes that are valid UTF-8 are UTF-8, whatever the page claims (feeds' rule too)
+    ('<meta charset="iso-8859-1"><p>日本語</p>'.encode(), "text/html", "日本語"),
+])
+def test_pages_are_decoded_by_the_feeds_charset_rules(body: bytes, content_type: str, text: str) -> None:
+    page = Fetched(url="https://example.com/a", status=200, content_type=content_type, body=body)
+    assert text in decode_page(page)

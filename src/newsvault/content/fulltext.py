@@ -15,7 +15,6 @@ own base URL (its final URL after redirects, or its ``<base href>``).
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,13 +24,13 @@ from selectolax.lexbor import LexborHTMLParser
 
 from newsvault.content.urls import is_absolute_http
 from newsvault.errors import FetchError
+from newsvault.fetch.charset import decode_document
 
 if TYPE_CHECKING:
     from newsvault.content import Fetcher
     from newsvault.models import Fetched
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-_CHARSET_HEADER = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
 MIN_TEXT = 25  # characters of text below which an extraction counts as failed
 
@@ -47,28 +46,11 @@ class FullText:
 
 
 def decode_page(page: Fetched) -> str:
-    """Page bytes to text: BOM, then the HTTP charset, then ``<meta charset>``, then UTF-8."""
-    body = page.body
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if body.startswith(bom):
-            return body.decode(enc, errors="replace").lstrip("\ufeff")
-    candidates = []
-    if match := _CHARSET_HEADER.search(page.content_type):
-        candidates.append(match.group(1))
-    if match := _CHARSET_META.search(body[:4096]):
-        candidates.append(match.group(1).decode("ascii", "replace"))
-    for name in candidates:
-        try:
-            return body.decode(_normalize_charset(name), errors="replace")
-        except LookupError:
-            continue
-    return body.decode("utf-8", errors="replace")
-
-
-def _normalize_charset(name: str) -> str:
-    # WHATWG Encoding: these labels mean the wider encoding in every browser.
-    return {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "iso-8859-1": "cp1252",
-            "latin1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252"}.get(name.lower(), name)  # fmt: skip
+    """Page bytes to text, by the same evidence as feeds (``fetch.charset``), with the
+    page's ``<meta charset>`` in the place of an XML prolog."""
+    meta = _CHARSET_META.search(page.body[:4096])
+    declared = meta.group(1).decode("ascii", "replace").lower() if meta else None
+    return decode_document(page.body, page.content_type, in_document=declared).text
 
 
 def page_base(tree: LexborHTMLParser, final_url: str) -> str:

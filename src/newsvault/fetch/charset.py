@@ -53,15 +53,21 @@ class Decoded:
     notes: tuple[str, ...] = ()
 
 
-def decode_document(data: bytes, content_type: str = "") -> Decoded:
-    """Decode a feed body following the order of evidence in the module docstring."""
+def decode_document(data: bytes, content_type: str = "", *,
+                    in_document: str | None = None) -> Decoded:
+    """Decode a body following the order of evidence in the module docstring.
+
+    ``in_document`` is the charset the document declares itself when it is not XML (an
+    HTML page's ``<meta charset>``); by default it is read from the XML prolog.
+    """
     for bom, name in _BOMS:
         if data.startswith(bom):
             return _decode_known(data[len(bom):], name, "byte-order mark")
     for shape, name in _SHAPES:
         if data.startswith(shape):
             return _decode_known(data, name, "first bytes")
-    header, prolog = header_charset(content_type), prolog_charset(data)
+    header = header_charset(content_type)
+    prolog = in_document if in_document is not None else prolog_charset(data)
     declared = [c for c in (header, prolog) if c]
     try:
         text = data.decode("utf-8")
