@@ -50,6 +50,20 @@ def run(vault: Path, *args: str, now: str = NOW, timeout: float = 120
                           env=newsvault_env(), capture_output=True, text=True, timeout=timeout)
 
 
+def start_run(vault: Path, *args: str, output: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
+    """``newsvault run`` on ``vault`` in the background (for lock and signal tests)."""
+    return subprocess.Popen(newsvault_cmd("run", "--vault", str(vault), "--now", NOW, *args),
+                            env=newsvault_env(), stdout=output, stderr=output, text=True)
+
+
+def gated_vault(tmp_path: Path, gated_feed: type["_Gate"]) -> Path:
+    """A vault whose one feed answers only when the test opens the gate."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    subscribe(vault, urls=[gated_feed.url])  # type: ignore[attr-defined]
+    return vault
+
+
 def posts(vault: Path) -> list[str]:
     return sorted(p.name for p in (vault / "_posts").iterdir())
 
@@ -133,12 +147,8 @@ def gated_feed() -> Iterator[type[_Gate]]:
 
 def test_two_concurrent_runs_one_works_other_exits_3(tmp_path: Path,
                                                       gated_feed: type[_Gate]) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    subscribe(vault, urls=[gated_feed.url])  # type: ignore[attr-defined]
-    first = subprocess.Popen(newsvault_cmd("run", "--vault", str(vault), "--now", NOW),
-                             env=newsvault_env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    vault = gated_vault(tmp_path, gated_feed)
+    first = start_run(vault)
     try:
         assert gated_feed.asked.wait(60), "the first run never asked for its feed"
         second = run(vault)
@@ -157,12 +167,8 @@ def test_two_concurrent_runs_one_works_other_exits_3(tmp_path: Path,
 
 
 def test_lock_of_a_killed_run_is_taken_over(tmp_path: Path, gated_feed: type[_Gate]) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    subscribe(vault, urls=[gated_feed.url])  # type: ignore[attr-defined]
-    victim = subprocess.Popen(newsvault_cmd("run", "--vault", str(vault), "--now", NOW),
-                              env=newsvault_env(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    vault = gated_vault(tmp_path, gated_feed)
+    victim = start_run(vault, output=subprocess.DEVNULL)
     assert gated_feed.asked.wait(60)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
@@ -178,10 +184,7 @@ def test_sigterm_during_run_every_exits_within_5s(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     vault.mkdir()
     subscribe(vault, "medium.rss")
-    proc = subprocess.Popen(newsvault_cmd("run", "--vault", str(vault), "--now", NOW,
-                                          "--every", "1h", "--no-publish"),
-                            env=newsvault_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = start_run(vault, "--every", "1h", "--no-publish")
     try:
         assert proc.stdout is not None
         for line in proc.stdout:  # wait for the first run's summary: now it sleeps
@@ -202,13 +205,8 @@ def test_sigterm_during_run_every_exits_within_5s(tmp_path: Path) -> None:
 
 def test_sigterm_while_fetching_finishes_cleanly_and_next_run_completes(
         tmp_path: Path, gated_feed: type[_Gate]) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    subscribe(vault, urls=[gated_feed.url])  # type: ignore[attr-defined]
-    proc = subprocess.Popen(newsvault_cmd("run", "--vault", str(vault), "--now", NOW,
-                                          "--every", "1h"),
-                            env=newsvault_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    vault = gated_vault(tmp_path, gated_feed)
+    proc = start_run(vault, "--every", "1h")
     try:
         assert gated_feed.asked.wait(60)
         proc.send_signal(signal.SIGTERM)
@@ -259,13 +257,8 @@ def test_run_json_report(tmp_path: Path) -> None:
 
 def test_sigterm_while_a_download_hangs_stops_within_5s(tmp_path: Path,
                                                          gated_feed: type[_Gate]) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    subscribe(vault, urls=[gated_feed.url])  # type: ignore[attr-defined]
-    proc = subprocess.Popen(newsvault_cmd("run", "--vault", str(vault), "--now", NOW,
-                                          "--every", "1h30m"),
-                            env=newsvault_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    vault = gated_vault(tmp_path, gated_feed)
+    proc = start_run(vault, "--every", "1h30m")
     try:
         assert gated_feed.asked.wait(60)  # the gate never opens: the download hangs
         sent = time.monotonic()
