@@ -39,6 +39,15 @@ def _sites(paths: list[Path]) -> Counter[str]:
     return Counter(p.read_text().split("tags: [ ")[1].split(" ]")[0] for p in paths)
 
 
+def _push_from_elsewhere(tmp_path: Path, remote: Path, name: str, body: str = "text") -> Path:
+    """Another clone archives and pushes a post: the remote moves under our feet."""
+    other = clone(tmp_path, remote, "other")
+    _post(other, name, "BBC", body=body)
+    commit_archive(other, now=NOW, count_sites=_sites)
+    push_archive(other, remote="origin")
+    return other
+
+
 def test_commit_new_posts_message_counts_per_source(tmp_path: Path) -> None:
     _, vault = make_remote_and_clone(tmp_path)
     _post(vault, "2021-01-27-a.md", "CNA")
@@ -91,10 +100,7 @@ def test_push_plain(tmp_path: Path) -> None:
 
 def test_remote_moved_rebase_keeps_both_sides(tmp_path: Path) -> None:
     remote, vault = make_remote_and_clone(tmp_path)
-    other = clone(tmp_path, remote, "other")
-    _post(other, "2021-01-27-theirs.md", "BBC")
-    commit_archive(other, now=NOW, count_sites=_sites)
-    push_archive(other, remote="origin")
+    _push_from_elsewhere(tmp_path, remote, "2021-01-27-theirs.md")
     _post(vault, "2021-01-27-ours.md", "CNA")
     commit_archive(vault, now=NOW, count_sites=_sites)
     result = push_archive(vault, remote="origin", backoff=0)
@@ -108,10 +114,7 @@ def test_remote_moved_rebase_keeps_both_sides(tmp_path: Path) -> None:
 
 def test_same_name_added_on_both_sides_keeps_both(tmp_path: Path) -> None:
     remote, vault = make_remote_and_clone(tmp_path)
-    other = clone(tmp_path, remote, "other")
-    _post(other, "2021-01-27-same.md", "BBC", body="their article")
-    commit_archive(other, now=NOW, count_sites=_sites)
-    push_archive(other, remote="origin")
+    other = _push_from_elsewhere(tmp_path, remote, "2021-01-27-same.md", body="their article")
     _post(vault, "2021-01-27-same.md", "CNA", body="our article")
     _post(vault, "2021-01-27-same-2.md", "CNA", body="our earlier clash")  # -2 is taken
     commit_archive(vault, now=NOW, count_sites=_sites)
@@ -198,10 +201,7 @@ def test_site_branch_must_not_be_the_archive_branch(tmp_path: Path) -> None:
 def _start_conflicting_rebase(tmp_path: Path) -> tuple[Path, Path]:
     """A vault left in the middle of a rebase stopped on an add/add post conflict."""
     remote, vault = make_remote_and_clone(tmp_path)
-    other = clone(tmp_path, remote, "other")
-    _post(other, "2021-01-27-same.md", "BBC", body="their article")
-    commit_archive(other, now=NOW, count_sites=_sites)
-    push_archive(other, remote="origin")
+    _push_from_elsewhere(tmp_path, remote, "2021-01-27-same.md", body="their article")
     _post(vault, "2021-01-27-same.md", "CNA", body="our article")
     commit_archive(vault, now=NOW, count_sites=_sites)
     sh(vault, "fetch", "-q")
@@ -233,10 +233,7 @@ def test_a_persons_rebase_in_progress_is_never_aborted(tmp_path: Path) -> None:
 
 def test_rebase_keeps_the_users_uncommitted_edits(tmp_path: Path) -> None:
     remote, vault = make_remote_and_clone(tmp_path)
-    other = clone(tmp_path, remote, "other")
-    _post(other, "2021-01-27-theirs.md", "BBC")
-    commit_archive(other, now=NOW, count_sites=_sites)
-    push_archive(other, remote="origin")
+    _push_from_elsewhere(tmp_path, remote, "2021-01-27-theirs.md")
     (vault / "README.md").write_text("an edit in progress\n")  # tracked, not committed
     _post(vault, "2021-01-27-ours.md", "CNA")
     commit_archive(vault, now=NOW, count_sites=_sites)
