@@ -23,10 +23,9 @@ pytestmark = pytest.mark.slow
 def _site_posts(vault):
     from newsvault.config import load_config
     from newsvault.site.permalink import parse_tz
-    from newsvault.site.posts import PostCache, default_reader, post_files, scan, site_posts
+    from newsvault.site.posts import PostCache, post_files, scan, site_posts
 
-    metas, _ = scan(vault.posts_dir, post_files(vault.posts_dir), PostCache(Path("/nonexistent/x")),
-                    default_reader())
+    metas, _ = scan(vault.posts_dir, post_files(vault.posts_dir), PostCache(Path("/nonexistent/x")))
     return site_posts(metas, load_config(vault.root).site.permalink, parse_tz("UTC"))
 
 

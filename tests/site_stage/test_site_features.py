@@ -204,10 +204,7 @@ def test_files_without_front_matter_are_not_pages(small):
     assert report.posts == 31 and not (small / "_site" / "2021-03-01").exists()
 
 
-def test_parallel_build_equals_serial(tmp_path, monkeypatch):
-    import newsvault.site.posts as site_posts_module
-
-    monkeypatch.setattr(site_posts_module, "KEEP_PARSED", 100)  # so that the scan forks too
+def test_parallel_build_equals_serial(tmp_path):
     posts = sorted(SAMPLE_POSTS.iterdir())[:260]
     trees = []
     for workers in (1, 2):
@@ -217,3 +214,34 @@ def test_parallel_build_equals_serial(tmp_path, monkeypatch):
         trees.append({p.relative_to(root / "_site").as_posix(): p.read_bytes()
                       for p in (root / "_site").rglob("*") if p.is_file()})
     assert trees[0] == trees[1]
+
+
+def _head_fields(post) -> tuple:
+    a = post.article
+    return (post.layout, post.front_matter, a.title, a.date, a.author, a.link, a.site, a.tags,
+            a.categories)
+
+
+@pytest.mark.parametrize("shift", [-4000, -60, -30, -1, 0, 1, 30, 12_000])
+def test_scan_reads_the_head_and_agrees_with_the_whole_file(tmp_path, shift):
+    """The scan parses only the first 8 KB when they hold the front matter and a body line;
+    front matter (or the first body line) ending near or beyond that boundary makes it read
+    the whole file. ``shift``: where the front matter ends, relative to the head's end."""
+    from newsvault.archive.posts import read_post
+    from newsvault.site.posts import HEAD, read_head
+
+    def text(title: str) -> str:
+        return (f'---\nlayout: post\ntitle: "{title}"\ndate: 2021-01-27T05:00:00+08:00\n'
+                f"author: A\nfrom: https://example.org/a\ntags: [ X ]\ncategories: [ X ]\n---\n"
+                f"<!--1611694800000-->\n[{title}](https://example.org/a)\n------\n\n<div>\n"
+                + "<p>內容</p>" * 3000 + "\n</div>\n")
+
+    fixed = len(text("").encode()) - len(text("").split("---\n<!--")[1].encode()) - len("<!--")
+    title = "國務卿" + "a" * (HEAD + shift - fixed - len("國務卿".encode()))
+    data = text(title).encode()
+    assert data.index(b"---\n<!--") + 4 == HEAD + shift  # the front matter ends where intended
+    path = tmp_path / "2021-01-27-t.md"
+    path.write_bytes(data)
+    head = read_head(path, len(data))
+    assert _head_fields(head) == _head_fields(read_post(path, diagnose=False))
+    assert head.layout == "link" and head.article.title == title

@@ -21,7 +21,7 @@ from newsvault.site import output, parallel
 from newsvault.site.pages import Page
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.plan import Plan
-from newsvault.site.posts import PostCache, Reader, default_reader, post_files, scan, site_posts
+from newsvault.site.posts import PostCache, post_files, scan, site_posts
 from newsvault.site.search import build_index
 from newsvault.vault import Vault
 
@@ -60,7 +60,7 @@ def _ticker(progress: Progress | None, stage: str, total: int) -> Callable[[int]
 
 
 def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Progress | None = None,
-               search: bool | None = None, reader: Reader | None = None) -> BuildReport:
+               search: bool | None = None) -> BuildReport:
     """Build (or update) ``vault/_site``; ``full`` ignores every cache and re-renders all.
 
     The cyclic garbage collector is paused meanwhile: a build makes millions of
@@ -69,14 +69,14 @@ def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Pr
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(vault, config, full, progress, search, reader or default_reader())
+        return _build(vault, config, full, progress, search)
     finally:
         if enabled:
             gc.enable()
 
 
-def _build(vault: Vault, config: Config, full: bool, progress: Progress | None, search: bool | None,
-           reader: Reader) -> BuildReport:
+def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
+           search: bool | None) -> BuildReport:
     start = time.perf_counter()
     n = parallel.workers(config.site.workers)
     state = vault.state_dir / "site"
@@ -86,11 +86,8 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None, 
         (state / "entries.sqlite").unlink(missing_ok=True)
     known = len(cache.entries)
     paths = post_files(vault.posts_dir)
-    fresh: dict = {}
-    metas, parsed = scan(vault.posts_dir, paths, cache, reader, _ticker(progress, "read", len(paths)),
-                         fresh, n)
-    plan = Plan(vault, config.site, reader)
-    plan.fresh = fresh
+    metas, parsed = scan(vault.posts_dir, paths, cache, _ticker(progress, "read", len(paths)), n)
+    plan = Plan(vault, config.site)
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache)
     pages = plan.pages(posts)
     manifest_file = state / "manifest.pickle"
@@ -120,21 +117,19 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None, 
 
 def _needs(page: Page, old: output.Manifest, site_dir: Path) -> bool:
     """True unless the last build made this very page and its file is still there."""
-    before = old.get(page.out)
-    return not (before and before[0] == page.key and os.path.isfile(f"{site_dir}/{page.out}"))
+    return not (old.get(page.out) == page.key and os.path.isfile(f"{site_dir}/{page.out}"))
 
 
-def _render_posts(state: tuple, chunk: list[int]) -> list[tuple[int, str, bool, str | None]]:
-    """Worker: render and write post pages; return digests (and feed entries to keep)."""
-    plan, pages, old, site_dir = state
+def _render_posts(state: tuple, chunk: list[int]) -> list[tuple[int, bool, str | None]]:
+    """Worker: render and write post pages; return what was written (and the feed
+    entries the parent keeps)."""
+    plan, pages, site_dir = state
     out = []
     for i in chunk:
         page = pages[i]
-        data = page.render()
-        before = old.get(page.out)
-        wrote = output.write_if_changed(site_dir, page.out, data, before[1] if before else None)
-        entry = plan.entry(page.post) if page.post is not None and plan.in_feeds(page.post) else None
-        out.append((i, output.bytes_digest(data), wrote, entry))
+        wrote = output.write_if_changed(site_dir, page.out, page.render())
+        entry = plan.entry(page.post) if plan.in_feeds(page.post) else None
+        out.append((i, wrote, entry))
     return out
 
 
@@ -142,28 +137,22 @@ def _write_pages(plan: Plan, pages: list[Page], old: output.Manifest, site_dir: 
                  tick: Callable[[int], None] | None) -> tuple[output.Manifest, int, int]:
     """Render what changed: post pages first (in parallel when many), then the rest,
     whose feeds reuse the entries the post pages produced."""
-    new: output.Manifest = {}
-    rendered = written = 0
+    new: output.Manifest = {page.out: page.key for page in pages}
     todo_posts = [i for i, p in enumerate(pages) if p.post is not None and _needs(p, old, site_dir)]
-    for i, digest_, wrote, entry in parallel.run(_render_posts, (plan, pages, old, site_dir),
-                                                  todo_posts, n, tick):
-        new[pages[i].out] = [pages[i].key, digest_]
-        rendered += 1
+    rendered = len(todo_posts)
+    written = 0
+    for i, wrote, entry in parallel.run(_render_posts, (plan, pages, site_dir), todo_posts, n, tick):
         written += wrote
         if entry is not None:
             plan.add_entry(plan.entry_key(pages[i].post), entry)
     plan.store = EntryStore(plan.vault.state_dir / "site" / "entries.sqlite")
-    for page in pages:
-        if page.out in new:
+    done = set(todo_posts)
+    for i, page in enumerate(pages):
+        if i in done:
             continue
-        before = old.get(page.out)
-        if not _needs(page, old, site_dir):
-            new[page.out] = before
-        else:
-            data = page.render()
+        if page.post is None and _needs(page, old, site_dir):
             rendered += 1
-            written += output.write_if_changed(site_dir, page.out, data, before[1] if before else None)
-            new[page.out] = [page.key, output.bytes_digest(data)]
+            written += output.write_if_changed(site_dir, page.out, page.render())
         if tick:
             tick(1)
     return new, rendered, written

@@ -1,20 +1,22 @@
 """Writing the site: only changed bytes reach the disk, stale files are removed.
 
 The manifest (``.newsvault/site/manifest.pickle``) maps each output path to the digest of
-its inputs at the last build; it is a cache like the rest of ``.newsvault/``.
+its inputs at the last build; it is a cache like the rest of ``.newsvault/``. A page
+whose inputs changed is rendered and compared with the file on disk, which is rewritten
+only when its bytes differ (unchanged files keep their mtime, so Pagefind shards and
+rsync-style publishing skip them).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from pathlib import Path
 
 from newsvault.errors import BuildError
 
-MANIFEST_VERSION = 3
-Manifest = dict[str, list[str]]  # output path → [input digest, output bytes digest]
+MANIFEST_VERSION = 4
+Manifest = dict[str, str]  # output path → digest of the page's inputs
 
 
 def load_manifest(file: Path) -> Manifest:
@@ -44,20 +46,11 @@ def target(root: Path, rel: str) -> Path:
     return root.joinpath(*parts)
 
 
-def bytes_digest(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()
-
-
-def write_if_changed(root: Path, rel: str, data: bytes, known: str | None = None) -> bool:
-    """Write ``data`` unless the file already holds exactly these bytes; True if written.
-
-    ``known`` is the digest of what the last build wrote there: when it matches and the
-    file has the right size, the file is not even read (the manifest is saved only after
-    a complete build, so an interrupted one cannot leave a wrong digest behind)."""
+def write_if_changed(root: Path, rel: str, data: bytes) -> bool:
+    """Write ``data`` unless the file already holds exactly these bytes; True if written."""
     path = target(root, rel)
     try:
-        size = path.stat().st_size
-        if size == len(data) and (known == bytes_digest(data) or path.read_bytes() == data):
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 MIN_JOBS = 200  # below this, one process is faster
@@ -61,14 +60,3 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
 def _call(chunk: Sequence[Any]) -> list[Any]:
     func, state = _STATE
     return func(state, chunk)
-
-
-def parse_chunk(reader: Callable[[Path, bytes], Any], chunk: Sequence[tuple[str, Path, int, int]]) -> list[Any]:
-    """Scan phase: parse files into records (``posts._meta``) in a worker."""
-    from newsvault.site.posts import _meta
-
-    out = []
-    for name, path, size, mtime in chunk:
-        data = path.read_bytes()
-        out.append((name, size, mtime, _meta(name, path, data, reader(path, data))))
-    return out

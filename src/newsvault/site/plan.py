@@ -11,13 +11,12 @@ from markupsafe import Markup, escape
 
 from newsvault.config import SiteConfig
 from newsvault.errors import NewsvaultError
-from newsvault.models import Post
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
 from newsvault.site.permalink import href, output_path, parse_tz
-from newsvault.site.posts import Reader, SitePost, post_key, read_body
+from newsvault.site.posts import SitePost, post_key, read_body
 from newsvault.site.theme import STATIC, make_env, theme_digest
 from newsvault.vault import Vault
 
@@ -50,8 +49,8 @@ ITEM = ('<li><a href="{url}">{title}</a>\n    <span class="meta"><time datetime=
 class Plan:
     """Knows the settings, the theme and the URL scheme; turns posts into pages."""
 
-    def __init__(self, vault: Vault, config: SiteConfig, reader: Reader) -> None:
-        self.vault, self.config, self.reader = vault, config, reader
+    def __init__(self, vault: Vault, config: SiteConfig) -> None:
+        self.vault, self.config = vault, config
         self.tz = parse_tz(config.timezone)
         self.permalink_tz = parse_tz(config.permalink_timezone)
         self.base_path = "/" + config.base_path.strip("/") + "/" if config.base_path.strip("/") else "/"
@@ -67,7 +66,6 @@ class Plan:
         self._entries: dict[str, str] = {}
         self._articles: dict[str, str] = {}
         self._items: dict[str, str] = {}
-        self.fresh: dict[str, Post] = {}  # posts the scan just parsed (used once, then dropped)
         self.t = self.env.globals["t"]
         self.names_key = ""
         self.store = EntryStore(None)  # the builder sets the real one
@@ -92,8 +90,7 @@ class Plan:
         shows the post too)."""
         html = self._articles.get(post.name)
         if html is None:
-            parsed = self.fresh.pop(post.name, None)
-            body = parsed.body if parsed is not None else read_body(self.vault.posts_dir / post.name)
+            body = read_body(self.vault.posts_dir / post.name)
             html = article_html(body, post.layout, post.link, self.base_path + "assets/")
             if post.name in self._in_feeds:
                 self._articles[post.name] = html

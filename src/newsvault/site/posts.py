@@ -2,13 +2,14 @@
 
 Reading and parsing thousands of posts is most of a build's cost, so the record of each
 post file is kept in ``.newsvault/site/posts.pickle`` keyed by its size and mtime; a
-rebuild parses only new or changed files. The records hold no body text (50,000 bodies
-would not fit comfortably in memory); pages that need a body read it again.
+rebuild parses only new or changed files. The scan reads only the head of each file (the
+front matter and the first body line: a few hundred bytes of files that average 28 KB),
+and the records hold no body text (50,000 bodies would not fit comfortably in memory);
+pages that need a body read it then.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from collections.abc import Callable, Iterable
@@ -20,8 +21,8 @@ from pathlib import Path
 from newsvault.models import Post
 from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
 
-CACHE_VERSION = 4
-Reader = Callable[[Path, bytes], Post]  # (file, its bytes) → parsed post
+CACHE_VERSION = 5
+HEAD = 8192  # bytes read first; the whole file only when its front matter is longer
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class SitePost:
     link: str
     tags: tuple[str, ...]
     categories: tuple[str, ...]
-    digest: str  # sha1 of the file's bytes
+    digest: str  # the file's size and mtime: a changed post file is a new version
     layout: str = "link"  # the archive reader's body layout: "link", "html" (or "none")
 
     @property
@@ -85,16 +86,25 @@ def read_body(path: Path) -> str:
     return split[1] if split else text
 
 
-def default_reader() -> Reader:
-    """The archive stage's parser (imported late: the site stage only consumes it), given
-    the bytes the scan read anyway (to digest them) and without the report-only checks
-    (``newsvault check`` shows those): a full build parses every post."""
+def read_head(path: Path, size: int) -> Post:
+    """The post parsed from the head of its file: front matter plus at least one whole
+    body line (the body's first line decides its layout); the whole file when the head
+    does not hold that much. The archive stage's parser, without the report-only checks
+    (``newsvault check`` shows those)."""
     from newsvault.archive.posts import parse_bytes
 
-    return lambda path, data: parse_bytes(data, path, diagnose=False)
+    with open(path, "rb") as fh:
+        data = fh.read(HEAD)
+        if len(data) < size:
+            head = data[:data.rfind(b"\n") + 1]  # whole lines: no UTF-8 sequence cut
+            post = parse_bytes(head, path, diagnose=False)
+            if post.layout != "none" and "\n" in post.body:
+                return post
+            data += fh.read()
+    return parse_bytes(data, path, diagnose=False)
 
 
-def _meta(name: str, path: Path, data: bytes, post: Post) -> _Meta:
+def _meta(name: str, path: Path, size: int, mtime_ns: int, post: Post) -> _Meta:
     art = post.article
     raw_date = post.front_matter.get("date")
     url_date: datetime | date = art.date
@@ -107,8 +117,14 @@ def _meta(name: str, path: Path, data: bytes, post: Post) -> _Meta:
         site=art.site or (art.tags[0] if art.tags else ""), author=art.author, link=art.link,
         tags=tuple(str(t) for t in art.tags), categories=tuple(str(c) for c in art.categories),
         slug=str(slug) if isinstance(slug, str) and slug else filename_slug(path.name),
-        digest=hashlib.sha1(data).hexdigest(), usable=post.layout != "none", layout=post.layout,
+        digest=f"{size}.{mtime_ns}", usable=post.layout != "none", layout=post.layout,
     )
+
+
+def _scan_chunk(_state: None, chunk: Iterable[tuple[str, Path, int, int]]) -> list[tuple[int, int, _Meta]]:
+    """Parse the heads of some files (in a worker process when there are many)."""
+    return [(size, mtime, _meta(name, path, size, mtime, read_head(path, size)))
+            for name, path, size, mtime in chunk]
 
 
 class PostCache:
@@ -154,16 +170,11 @@ def post_files(posts_dir: Path) -> list[Path]:
     return [Path(p) for p in sorted(found)]
 
 
-KEEP_PARSED = 1000  # parsed posts kept for rendering (an hourly build's new posts, not 50,000)
-
-
-def scan(root: Path, paths: Iterable[Path], cache: PostCache, reader: Reader,
-         progress: Callable[[int], None] | None = None,
-         keep: dict[str, Post] | None = None, workers: int = 1) -> tuple[list[_Meta], int]:
-    """Records for all ``paths``, parsing only those the cache does not know; returns
-    the records and how many files were parsed. In-process, up to :data:`KEEP_PARSED`
-    parsed posts go into ``keep`` so that their pages need not parse them again; many
-    files are parsed in ``workers`` processes instead."""
+def scan(root: Path, paths: Iterable[Path], cache: PostCache,
+         progress: Callable[[int], None] | None = None, workers: int = 1) -> tuple[list[_Meta], int]:
+    """Records for all ``paths``, parsing only those the cache does not know (in
+    ``workers`` processes when there are many); returns the records and how many files
+    were parsed."""
     from newsvault.site import parallel
 
     prefix = len(str(root)) + 1
@@ -179,18 +190,8 @@ def scan(root: Path, paths: Iterable[Path], cache: PostCache, reader: Reader,
                 progress(1)
         else:
             todo.append((name, path, st.st_size, st.st_mtime_ns))
-    if len(todo) > KEEP_PARSED and workers > 1:  # else parse here and keep the posts
-        for name, size, mtime, meta in parallel.run(parallel.parse_chunk, reader, todo, workers, progress):
-            keep_meta[name] = (size, mtime, meta)
-    else:
-        for name, path, size, mtime in todo:
-            data = path.read_bytes()
-            post = reader(path, data)
-            keep_meta[name] = (size, mtime, _meta(name, path, data, post))
-            if keep is not None and len(keep) < KEEP_PARSED:
-                keep[name] = post
-            if progress:
-                progress(1)
+    for size, mtime, meta in parallel.run(_scan_chunk, None, todo, workers, progress):
+        keep_meta[meta.name] = (size, mtime, meta)
     cache.entries = keep_meta
     return [v[2] for v in keep_meta.values()], len(todo)
 
