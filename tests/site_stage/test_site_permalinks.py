@@ -110,12 +110,13 @@ def test_bodies_display_as_kramdown_renders_them(jekyll_sample):
     browser; so the text must match for at least 85% of the posts."""
     from newsvault.archive.posts import read_post
     from newsvault.site.content import _DANGEROUS, XML_ILLEGAL, article_html
+    from newsvault.site.posts import read_body
 
     site, urls = jekyll_sample
     same = total = 0
     for path in sorted(SAMPLE_POSTS.iterdir()):
         post = read_post(path)
-        ours = article_html(post.body, post.layout, post.article.link)
+        ours = article_html(read_body(path), post.layout, post.article.link)
         theirs = (site / output_path(urls[path.name])).read_text(encoding="utf-8")
         if post.layout == "link":  # kramdown's <p><a>title</a> ——</p>; our page shows the title itself
             theirs = theirs.split("</p>", 1)[1]
@@ -132,10 +133,19 @@ def test_safe_html_rules():
 
     html = ('<p><a href="/a/b">x</a> <img src=\'img.png\'> <a href="#top">t</a> <a href="https://o/">o</a>'
             '<video poster="//cdn/p.jpg"></video><img data-src="/keep"><img src="/assets/img/h.png">'
-            '<script>alert(1)</script><META http-equiv="refresh" content="0"><b>\x08</b></p>')
+            '<script>alert(1)</script><META http-equiv="refresh" content="0"></p>')
     out = safe_html(html, "https://news.example/dir/page.html")
     assert '<a href="https://news.example/a/b">' in out
     assert "src='https://news.example/dir/img.png'" in out
     assert 'href="#top"' in out and 'href="https://o/"' in out and 'poster="https://cdn/p.jpg"' in out
     assert 'data-src="/keep"' in out and 'src="/assets/img/h.png"' in out
-    assert "<script" not in out and "alert" not in out and "META" not in out and "\x08" not in out
+    assert "<script" not in out and "alert" not in out and "META" not in out
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x08", "\x0b", "\x1f", "\ufffe", "\uffff"])
+def test_bodies_are_read_without_xml_illegal_characters(tmp_path, bad):
+    from newsvault.site.posts import read_body
+
+    path = tmp_path / "2021-01-01-t.md"
+    path.write_text(f"---\ntitle: t{bad}\n---\n<p>a{bad}b\tc\r\nd\u00e9\u570b{bad}</p>\n", encoding="utf-8")
+    assert read_body(path) == "<p>ab\tc\r\nd\u00e9\u570b</p>\n"

@@ -31,11 +31,18 @@ def _keep(ch: str, extra: frozenset[str]) -> bool:
     return cat[0] in "LM" or cat == "Nd" or ch in extra
 
 
+_KEPT: dict[frozenset[str], dict[str, bool]] = {}  # per mode: character → kept? (a few thousand)
+
+
 def _slugify(text: str, extra: frozenset[str], cased: bool) -> str:
+    kept = _KEPT.setdefault(extra, {})
     out: list[str] = []
     hyphen = False
     for ch in text:
-        if _keep(ch, extra):
+        keep = kept.get(ch)
+        if keep is None:
+            keep = kept[ch] = _keep(ch, extra)
+        if keep:
             out.append(ch)
             hyphen = False
         elif not hyphen:
@@ -94,21 +101,26 @@ def local_date(value: datetime | date, tz: tzinfo) -> datetime | date:
     return value
 
 
-def _placeholders(when: datetime | date, slug: str, categories: tuple[str, ...]) -> dict[str, str]:
+def _placeholder(name: str, when: datetime | date, slug: str, categories: tuple[str, ...]) -> str | None:
+    """One placeholder's value (computed only when the pattern has it: slugs cost most)."""
+    if name == "title":
+        return slugify_pretty(slug)
+    if name == "slug":
+        return slugify_default(slug)
+    if name == "categories":
+        seen: list[str] = []
+        for cat in categories:
+            low = str(cat).lower()
+            if low not in seen:
+                seen.append(low)
+        return "/".join(seen)
     t = when if isinstance(when, datetime) else datetime(when.year, when.month, when.day)
-    seen: list[str] = []
-    for cat in categories:
-        low = str(cat).lower()
-        if low not in seen:
-            seen.append(low)
     return {
         "year": f"{t.year:04d}", "month": f"{t.month:02d}", "day": f"{t.day:02d}",
         "i_month": str(t.month), "i_day": str(t.day), "short_year": f"{t.year % 100:02d}",
         "hour": f"{t.hour:02d}", "minute": f"{t.minute:02d}", "second": f"{t.second:02d}",
-        "y_day": f"{t.timetuple().tm_yday:03d}",
-        "title": slugify_pretty(slug), "slug": slugify_default(slug),
-        "categories": "/".join(seen), "output_ext": ".html",
-    }
+        "y_day": f"{t.timetuple().tm_yday:03d}", "output_ext": ".html",
+    }.get(name)
 
 
 def _squeeze_slashes(text: str) -> str:
@@ -118,13 +130,12 @@ def _squeeze_slashes(text: str) -> str:
 def permalink(pattern: str, when: datetime | date, slug: str,
               categories: tuple[str, ...] = ()) -> str:
     """The post's URL path, unescaped (``/2021-01-27/美國務卿…/``), as Jekyll computes it."""
-    values = _placeholders(when, slug, categories)
-
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
         for key in (name, name.rstrip("_")):
-            if key in values:
-                return values[key] + match.group(0)[len(key) + 1:]
+            value = _placeholder(key, when, slug, categories)
+            if value is not None:
+                return value + match.group(0)[len(key) + 1:]
         raise ConfigError(f"[site] permalink {pattern!r}: unknown placeholder :{name}")
 
     url = _squeeze_slashes(_PLACEHOLDER_RE.sub(fill, pattern))

@@ -19,6 +19,7 @@ from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 
 from newsvault.models import Post
+from newsvault.site.content import xml_legal
 from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
 
 CACHE_VERSION = 5
@@ -77,13 +78,14 @@ class _Meta:
 
 
 def read_body(path: Path) -> str:
-    """The body of a post already scanned (its values are in the record): the archive
-    stage's front-matter split, without parsing and checking the front matter again."""
+    """The body of a post already scanned (its values are in the record), XML-legal: the
+    archive stage's front-matter split, without parsing and checking the front matter."""
     from newsvault.archive.frontmatter import split_front_matter
 
-    text = path.read_bytes().decode("utf-8", errors="replace")
+    data = path.read_bytes()
+    text = data.decode("utf-8", errors="replace")
     split = split_front_matter(text)
-    return split[1] if split else text
+    return xml_legal(split[1] if split else text, data)
 
 
 def read_head(path: Path, size: int) -> Post:
