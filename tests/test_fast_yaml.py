@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from conftest import make_article
 from paths import FIXTURES
 from test_properties import dates, hostile_text, links, titles
+from newsvault.archive import frontmatter
 from newsvault.archive.fast_yaml import load_simple
-from newsvault.archive.frontmatter import split_front_matter
+from newsvault.archive.frontmatter import read_front_matter, split_front_matter
 from newsvault.archive.posts import render_post
 
 LOADERS = (yaml.CSafeLoader, yaml.SafeLoader)
@@ -71,6 +72,21 @@ def test_real_posts_read_as_pyyaml_reads_them() -> None:
     refused = [p.name for p, text in posts if load_simple(text) is None]
     # Measured: every one of the 600 takes the fast path; demand the large majority.
     assert fast >= 0.9 * len(posts), (fast, len(posts), refused[:10])
+
+
+def test_read_front_matter_is_the_same_with_and_without_the_fast_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    posts = real_front_matters()
+    fast = []
+    for _, text in posts:
+        problems: list = []
+        fast.append((read_front_matter(text, problems), problems))
+    monkeypatch.setattr(frontmatter, "load_simple", lambda text: None)
+    for (path, text), (fm, problems) in zip(posts, fast, strict=True):
+        slow_problems: list = []
+        slow = read_front_matter(text, slow_problems)
+        assert fm == slow and typed(fm.values) == typed(slow.values), path.name
+        assert problems == slow_problems, path.name
 
 
 SIMPLE = [
