@@ -1,6 +1,6 @@
 """Front matter of the common shape, read without a YAML parser, exactly as PyYAML reads it.
 
-A site build reads the front matter of every post, and PyYAML spends ~50–70 µs on each,
+A site build reads the front matter of every post, and PyYAML spends ~40–70 µs on each,
 mostly constructing Python objects. Nearly every post has the same seven simple lines
 (POST_FORMAT.md "Layout"), so :func:`load_simple` reads those directly and returns
 ``None`` for anything it is not certain about; the caller then asks PyYAML. The contract:
@@ -55,7 +55,7 @@ _SIMPLE_TAGS = frozenset(f"tag:yaml.org,2002:{t}"
                          for t in ("str", "null", "bool", "int", "float", "timestamp"))
 _RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
-_NOT_SIMPLE = object()  # the cache's "give up" marker (None is a valid value: null)
+_NOT_SIMPLE = object()  # "give up" inside this module (None is a valid value: null)
 
 
 def load_simple(text: str) -> dict[str, object] | None:
