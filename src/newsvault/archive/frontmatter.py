@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import yaml
 
+from newsvault.archive.fast_yaml import load_simple
 from newsvault.archive.yaml_scalars import load_yaml
 from newsvault.models import Problem
 
@@ -115,7 +116,7 @@ def read_front_matter(text: str, problems: list[Problem]) -> FrontMatter:
     """Load the front matter; on invalid YAML recover it line by line (adds a broken problem)."""
     fm = FrontMatter()
     try:
-        loaded = load_yaml(text) if text.strip() else {}
+        loaded = _load(text) if text.strip() else {}
     except yaml.YAMLError as exc:
         problems.append(Problem("front matter is not valid YAML: " + _explain(exc, text), True))
         fm.valid_yaml = False
@@ -129,6 +130,12 @@ def read_front_matter(text: str, problems: list[Problem]) -> FrontMatter:
     fm.date_raw = m.group(1) if m else None
     _fill(fm)
     return fm
+
+
+def _load(text: str) -> object:
+    """The common simple shape without a parser (same result), else PyYAML."""
+    simple = load_simple(text)
+    return simple if simple is not None else load_yaml(text)
 
 
 def _fill(fm: FrontMatter) -> None:
