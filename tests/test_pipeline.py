@@ -15,7 +15,7 @@ from newsvault.config import Config, FetchConfig
 from newsvault.fetch.entries import article_author, article_date, article_ms, epoch_ms
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchReport
 from newsvault.models import Entry, Subscription
-from newsvault.pipeline import fetch_vault, last_success_by_site
+from newsvault.pipeline import fetch_vault
 from newsvault.vault import Vault
 from servers import (BILLION_LAUGHS, FeedServer, Reply, endless, gzip_bomb, never_answers,
                      redirect_loop, rss, trickle)
@@ -233,9 +233,9 @@ def test_results_are_kept_in_the_index(server: FeedServer, tmp_path: Path) -> No
     vault = make_vault(tmp_path, [{"site": "ok", "url": ok}, {"site": "bad", "url": server.url("/404")}])
     run(vault)
     run(vault)
-    success = last_success_by_site(vault)
-    assert list(success) == ["ok"] and success["ok"] == NOW
     from newsvault.fetch import state
+    success = state.last_successes(vault.index_file)
+    assert list(success) == ["ok"] and success["ok"] == NOW
     db = state.open_readonly(vault.index_file)
     assert db is not None
     bad = state.feed_health(db, server.url("/404"), "bad")

@@ -75,17 +75,6 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
                        duration=time.monotonic() - started)
 
 
-def last_success_by_site(vault: Vault) -> dict[str, datetime]:
-    """When each site's feed last answered (ok or not modified), from the index."""
-    db = state.open_readonly(vault.index_file)
-    if db is None:
-        return {}
-    try:
-        return state.last_success_by_site(db)
-    finally:
-        db.close()
-
-
 async def _fetch_all(vault: Vault, config: Config, subs: list[Subscription], index: Index,
                      now: datetime, progress: Progress | None,
                      should_stop: Callable[[], bool]) -> list[_Feed]:

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-import types
+import sqlite3
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
@@ -176,14 +176,20 @@ def test_local_images_are_copied_and_kept_local(small):
     assert not (vault.site_dir / "assets" / "img" / "ab12.png").exists()
 
 
-def test_sources_page_shows_last_successful_update(small, monkeypatch):
+def test_sources_page_shows_last_successful_update(small):
     vault = Vault(small)
     build_site(vault, load_config(small), search=False)
     page = (vault.site_dir / "sources" / "index.html").read_text(encoding="utf-8")
     assert "未知" in page  # no fetch state: unknown
-    fake = types.ModuleType("newsvault.pipeline")
-    fake.last_success_by_site = lambda v: {"(臺)中央社CNA": datetime(2021, 1, 28, 1, 0, tzinfo=timezone.utc)}
-    monkeypatch.setitem(sys.modules, "newsvault.pipeline", fake)
+    from newsvault.fetch import state
+    from newsvault.fetch.report import OK, FeedResult
+
+    vault.index_file.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(vault.index_file)
+    state.ensure_schema(db)
+    state.record_results(db, datetime(2021, 1, 28, 1, 0, tzinfo=timezone.utc),
+                         [FeedResult("(臺)中央社CNA", "https://example.org/feed", OK, new=1)])
+    db.close()
     build_site(vault, load_config(small), search=False)
     page = (vault.site_dir / "sources" / "index.html").read_text(encoding="utf-8")
     assert "2021-01-28 09:00 (UTC+08:00)" in page

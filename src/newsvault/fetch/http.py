@@ -22,7 +22,6 @@ import time
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -33,31 +32,11 @@ from newsvault.config import FetchConfig
 from newsvault.errors import FetchError, LimitExceeded
 from newsvault.fetch.body import BoundedBody
 from newsvault.fetch.outcomes import Action, classify_exception, classify_status
+from newsvault.fetch.validators import Validators
 from newsvault.models import Fetched
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
                "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What a server said about a feed's version: sent back for a conditional GET."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-    def headers(self) -> dict[str, str]:
-        out = {}
-        if self.etag:
-            out["If-None-Match"] = self.etag
-        if self.last_modified:
-            out["If-Modified-Since"] = self.last_modified
-        return out
-
-    @classmethod
-    def of(cls, fetched: Fetched) -> "Validators":
-        headers = {k.lower(): v for k, v in fetched.headers}
-        return cls(headers.get("etag"), headers.get("last-modified"))
 
 
 class HttpError(FetchError):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from newsvault.fetch.http import Validators
+from newsvault.fetch.validators import Validators
 from newsvault.fetch.report import FeedResult
 
 SCHEMA_VERSION = 2
@@ -139,6 +139,17 @@ def last_success_by_site(db: sqlite3.Connection) -> dict[str, datetime]:
         " UNION ALL SELECT site, last_success FROM fetch_totals WHERE last_success IS NOT NULL)"
         " GROUP BY site")
     return {site: _time(at) for site, at in rows if at}  # type: ignore[misc]
+
+
+def last_successes(index_file: Path) -> dict[str, datetime]:
+    """When each site's feed last answered (ok or not modified); {} without fetch state."""
+    db = open_readonly(index_file)
+    if db is None:
+        return {}
+    try:
+        return last_success_by_site(db)
+    finally:
+        db.close()
 
 
 def open_readonly(index_file: Path) -> sqlite3.Connection | None:

@@ -120,37 +120,37 @@ def _needs(page: Page, old: output.Manifest, site_dir: Path) -> bool:
     return not (old.get(page.out) == page.key and os.path.isfile(f"{site_dir}/{page.out}"))
 
 
-def _render_posts(state: tuple, chunk: list[int]) -> list[tuple[int, bool, str | None]]:
-    """Worker: render and write post pages; return what was written (and the feed
-    entries the parent keeps)."""
+def _render_chunk(state: tuple, chunk: list[int]) -> list[tuple[int, bool, str | None]]:
+    """Worker: render and write pages; return what was written, and the feed entries of
+    the posts (the parent keeps them for the feeds)."""
     plan, pages, site_dir = state
     out = []
     for i in chunk:
         page = pages[i]
         wrote = output.write_if_changed(site_dir, page.out, page.render())
-        entry = plan.entry(page.post) if plan.in_feeds(page.post) else None
+        entry = plan.entry(page.post) if page.post is not None and plan.in_feeds(page.post) else None
         out.append((i, wrote, entry))
     return out
 
 
 def _write_pages(plan: Plan, pages: list[Page], old: output.Manifest, site_dir: Path, n: int,
                  tick: Callable[[int], None] | None) -> tuple[output.Manifest, int, int]:
-    """Render what changed: post pages first (in parallel when many), then the rest,
-    whose feeds reuse the entries the post pages produced."""
+    """Render what changed: every page but the feeds (in parallel when many), then the
+    feeds, from the entries the post pages produced."""
     new: output.Manifest = {page.out: page.key for page in pages}
-    todo_posts = [i for i, p in enumerate(pages) if p.post is not None and _needs(p, old, site_dir)]
-    rendered = len(todo_posts)
+    todo = [i for i, p in enumerate(pages) if not p.feed and _needs(p, old, site_dir)]
+    rendered = len(todo)
     written = 0
-    for i, wrote, entry in parallel.run(_render_posts, (plan, pages, site_dir), todo_posts, n, tick):
+    for i, wrote, entry in parallel.run(_render_chunk, (plan, pages, site_dir), todo, n, tick):
         written += wrote
         if entry is not None:
             plan.add_entry(plan.entry_key(pages[i].post), entry)
     plan.store = EntryStore(plan.vault.state_dir / "site" / "entries.sqlite")
-    done = set(todo_posts)
+    done = set(todo)
     for i, page in enumerate(pages):
         if i in done:
             continue
-        if page.post is None and _needs(page, old, site_dir):
+        if page.feed and _needs(page, old, site_dir):
             rendered += 1
             written += output.write_if_changed(site_dir, page.out, page.render())
         if tick:

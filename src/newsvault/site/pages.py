@@ -23,7 +23,8 @@ class Page:
     out: str  # path relative to the site root
     key: str  # digest of the page's inputs
     render: Callable[[], bytes]
-    post: SitePost | None = None  # set on post pages (rendered in parallel)
+    post: SitePost | None = None  # set on post pages
+    feed: bool = False  # needs the post pages' feed entries: rendered after them
 
 
 def digest(*parts: object) -> str:

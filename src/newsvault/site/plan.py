@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from markupsafe import Markup, escape
 
 from newsvault.config import SiteConfig
 from newsvault.errors import NewsvaultError
+from newsvault.fetch import state
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
@@ -24,12 +26,8 @@ from newsvault.vault import Vault
 def last_updates(vault: Vault) -> dict[str, datetime]:
     """Last successful fetch per site from the fetch stage; unknown ({}) without fetch state."""
     try:
-        from newsvault.pipeline import last_success_by_site
-    except ImportError:
-        return {}
-    try:
-        return dict(last_success_by_site(vault))
-    except NewsvaultError:
+        return state.last_successes(vault.index_file)
+    except (NewsvaultError, sqlite3.Error):
         return {}
 
 
@@ -244,7 +242,8 @@ class Plan:
                                  entries=self.entries(latest),
                                  updated_at=max((p.date for p in latest), default=None))
 
-        return self._page(out, (title, home, parts), render)
+        page = self._page(out, (title, home, parts), render)
+        return Page(page.out, page.key, page.render, feed=True)
 
     def feed_pages(self, posts: list[SitePost]) -> list[Page]:
         pages = [self._feed("feed.xml", self.config.title, "", posts)]
