@@ -194,3 +194,25 @@ def test_root_relative_links_resolve_as_urljoin_does(url, base):
     parts = urlsplit(base)
     assert _absolute(base, f"{parts.scheme}://{parts.netloc}", url, "/assets/") == (
         url if url.startswith("/assets/") else "https:" + url if url.startswith("//") else urljoin(base, url))
+
+
+def _spec_slug(text: str, extra: str, cased: bool) -> str:
+    """Jekyll's slugify written out plainly: runs of characters outside \\p{L}\\p{M}\\p{Nd}
+    and ``extra`` become one "-", then one "-" is dropped at each end."""
+    import re
+    import unicodedata
+
+    marked = "".join(c if unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
+                     or c in extra else "\0" for c in text)
+    slug = re.sub("\0+", "-", marked)
+    slug = slug[1:] if slug.startswith("-") else slug
+    slug = slug[:-1] if slug.endswith("-") else slug
+    return slug if cased else slug.lower()
+
+
+@given(st.text())
+def test_slugify_equals_its_plain_definition(text):
+    from newsvault.site.permalink import slugify_default
+
+    assert slugify_pretty(text) == _spec_slug(text, "._~!$&'()+,;=@", True)
+    assert slugify_default(text) == _spec_slug(text, "", False)

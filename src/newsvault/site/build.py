@@ -93,9 +93,10 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     manifest_file = state / "manifest.pickle"
     old = {} if full else output.load_manifest(manifest_file)
     site_dir = vault.site_dir
+    empty = not site_dir.is_dir() or not any(site_dir.iterdir())  # then nothing can be stale
     site_dir.mkdir(parents=True, exist_ok=True)
     new, rendered, written = _write_pages(plan, pages, old, site_dir, n, _ticker(progress, "write", len(pages)))
-    stale = sorted(set(old) - set(new)) if old else _unlisted(site_dir, set(new))
+    stale = sorted(set(old) - set(new)) if old else [] if empty else _unlisted(site_dir, set(new))
     removed = output.remove_stale(site_dir, stale)
     output.save_manifest(manifest_file, new)
     plan.save_entries(posts)

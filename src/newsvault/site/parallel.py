@@ -34,20 +34,21 @@ def _context():
 def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Sequence[Any], n: int,
         tick: Callable[[int], None] | None = None) -> Iterator[Any]:
     """``func(state, chunk)`` over ``jobs`` in chunks, in ``n`` processes when worth it;
-    yields the results (in no particular order)."""
+    yields the results (in no particular order). Workers get only the bounds of their
+    chunk: the jobs themselves are inherited with the fork, not pickled."""
     global _STATE
     ctx = _context()
-    chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    bounds = [(i, min(i + CHUNK, len(jobs))) for i in range(0, len(jobs), CHUNK)]
     if n <= 1 or len(jobs) < MIN_JOBS or ctx is None:
-        for chunk in chunks:
-            yield from func(state, chunk)
+        for start, stop in bounds:
+            yield from func(state, jobs[start:stop])
             if tick:
-                tick(len(chunk))
+                tick(stop - start)
         return
-    _STATE = (func, state)
+    _STATE = (func, state, jobs)
     try:
         with ctx.Pool(n) as pool:
-            for results in pool.imap_unordered(_call, chunks):
+            for results in pool.imap_unordered(_call, bounds):
                 yield from results
                 if tick:
                     tick(len(results))
@@ -57,6 +58,6 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
         _STATE = None
 
 
-def _call(chunk: Sequence[Any]) -> list[Any]:
-    func, state = _STATE
-    return func(state, chunk)
+def _call(bounds: tuple[int, int]) -> list[Any]:
+    func, state, jobs = _STATE
+    return func(state, jobs[bounds[0]:bounds[1]])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from urllib.parse import quote
@@ -31,24 +32,28 @@ def _keep(ch: str, extra: frozenset[str]) -> bool:
     return cat[0] in "LM" or cat == "Nd" or ch in extra
 
 
-_KEPT: dict[frozenset[str], dict[str, bool]] = {}  # per mode: character → kept? (a few thousand)
+class _SlugTable(dict):
+    """``str.translate`` table of a slug mode: kept characters map to themselves, others
+    to "-"; filled on first sight of each character (a title has a few dozen distinct)."""
+
+    def __init__(self, extra: frozenset[str]) -> None:
+        super().__init__()
+        self.extra = extra
+
+    def __missing__(self, code: int) -> int:
+        self[code] = code if _keep(chr(code), self.extra) else 0x2D
+        return self[code]
+
+
+_TABLES: dict[frozenset[str], _SlugTable] = {}
+_HYPHENS = re.compile("-{2,}")
 
 
 def _slugify(text: str, extra: frozenset[str], cased: bool) -> str:
-    kept = _KEPT.setdefault(extra, {})
-    out: list[str] = []
-    hyphen = False
-    for ch in text:
-        keep = kept.get(ch)
-        if keep is None:
-            keep = kept[ch] = _keep(ch, extra)
-        if keep:
-            out.append(ch)
-            hyphen = False
-        elif not hyphen:
-            out.append("-")
-            hyphen = True
-    slug = "".join(out)
+    table = _TABLES.get(extra)
+    if table is None:
+        table = _TABLES[extra] = _SlugTable(extra)
+    slug = _HYPHENS.sub("-", text.translate(table))
     # Ruby's gsub!(/^-|-$/, "") drops one hyphen at each end (runs are already one).
     if slug.startswith("-"):
         slug = slug[1:]
@@ -114,13 +119,19 @@ def _placeholder(name: str, when: datetime | date, slug: str, categories: tuple[
             if low not in seen:
                 seen.append(low)
         return "/".join(seen)
-    t = when if isinstance(when, datetime) else datetime(when.year, when.month, when.day)
-    return {
-        "year": f"{t.year:04d}", "month": f"{t.month:02d}", "day": f"{t.day:02d}",
-        "i_month": str(t.month), "i_day": str(t.day), "short_year": f"{t.year % 100:02d}",
-        "hour": f"{t.hour:02d}", "minute": f"{t.minute:02d}", "second": f"{t.second:02d}",
-        "y_day": f"{t.timetuple().tm_yday:03d}", "output_ext": ".html",
-    }.get(name)
+    field = _DATE_FIELDS.get(name)
+    if field is None:
+        return ".html" if name == "output_ext" else None
+    return field(when if isinstance(when, datetime) else datetime(when.year, when.month, when.day))
+
+
+_DATE_FIELDS: dict[str, Callable[[datetime], str]] = {
+    "year": lambda t: f"{t.year:04d}", "month": lambda t: f"{t.month:02d}", "day": lambda t: f"{t.day:02d}",
+    "i_month": lambda t: str(t.month), "i_day": lambda t: str(t.day),
+    "short_year": lambda t: f"{t.year % 100:02d}", "hour": lambda t: f"{t.hour:02d}",
+    "minute": lambda t: f"{t.minute:02d}", "second": lambda t: f"{t.second:02d}",
+    "y_day": lambda t: f"{t.timetuple().tm_yday:03d}",
+}
 
 
 def _squeeze_slashes(text: str) -> str:
