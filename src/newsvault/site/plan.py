@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import asdict
 from datetime import datetime
@@ -88,7 +89,7 @@ class Plan:
         shows the post too)."""
         html = self._articles.get(post.name)
         if html is None:
-            body = read_body(self.vault.posts_dir / post.name)
+            body = read_body(os.path.join(self.vault.posts_dir, post.name))
             html = article_html(body, post.layout, post.link, self.base_path + "assets/")
             if post.name in self._in_feeds:
                 self._articles[post.name] = html

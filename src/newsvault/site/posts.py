@@ -18,6 +18,8 @@ from functools import cached_property
 from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 
+from newsvault.archive.frontmatter import split_front_matter
+from newsvault.archive.posts import parse_bytes
 from newsvault.models import Post
 from newsvault.site.content import xml_legal
 from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
@@ -77,12 +79,11 @@ class _Meta:
     layout: str = "link"
 
 
-def read_body(path: Path) -> str:
+def read_body(path: str | Path) -> str:
     """The body of a post already scanned (its values are in the record), XML-legal: the
     archive stage's front-matter split, without parsing and checking the front matter."""
-    from newsvault.archive.frontmatter import split_front_matter
-
-    data = path.read_bytes()
+    with open(path, "rb") as fh:
+        data = fh.read()
     text = data.decode("utf-8", errors="replace")
     split = split_front_matter(text)
     return xml_legal(split[1] if split else text, data)
@@ -93,8 +94,6 @@ def read_head(path: Path, size: int) -> Post:
     body line (the body's first line decides its layout); the whole file when the head
     does not hold that much. The archive stage's parser, without the report-only checks
     (``newsvault check`` shows those)."""
-    from newsvault.archive.posts import parse_bytes
-
     with open(path, "rb") as fh:
         data = fh.read(HEAD)
         if len(data) < size:
