@@ -175,3 +175,14 @@ def test_invalid_yaml_is_explained(title: str, author: str, message: str, value:
     assert post.problems[0] == Problem("front matter is not valid YAML: " + message, True)
     assert value in (post.article.title, post.article.author)
     assert post.article.link == "https://x.org/1" and post.article.tags == ("A",)
+
+
+@pytest.mark.parametrize("value", ["2021-02-30", "2021-13-01 10:00:00", "2021-01-01 25:00:00 +08:00"])
+def test_impossible_dates_make_a_broken_post_not_a_crash(tmp_path: Path, value: str) -> None:
+    """PyYAML builds such timestamps and raises ValueError; the post is reported, its other
+    values kept."""
+    path = tmp_path / "2021-02-28-x.md"
+    path.write_text(f"---\nlayout: post\ntitle: x\ndate: {value}\nauthor: a\n---\n<p>x</p>\n", encoding="utf-8")
+    post = read_post(path)
+    assert any(p.broken and "impossible date" in p.message for p in post.problems)
+    assert post.article.title == "x" and post.article.author == "a"

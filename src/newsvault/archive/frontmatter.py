@@ -121,6 +121,10 @@ def read_front_matter(text: str, problems: list[Problem]) -> FrontMatter:
         problems.append(Problem("front matter is not valid YAML: " + _explain(exc, text), True))
         fm.valid_yaml = False
         loaded = _recover(text)
+    except ValueError as exc:  # PyYAML builds YAML timestamps such as 2021-02-30 and fails
+        problems.append(Problem(f"front matter has an impossible date or time ({exc})", True))
+        fm.valid_yaml = False
+        loaded = _recover(text)
     if not isinstance(loaded, dict):
         problems.append(Problem("front matter is not a list of 'key: value' lines", True))
         fm.valid_yaml = False
