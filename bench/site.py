@@ -5,7 +5,15 @@ its own. Synthetic archives are made from the real sample: post *i* is sample po
 ``i % 599`` under a new file name (its title part gets `` #i``), so every post has its own
 permalink and the bodies are real. Jekyll builds the same posts with a trivial layout
 (``{{ content }}``): pages only, so the comparison flatters Jekyll, which builds
-nothing else. Run: ``python -m bench site`` (``NV_BENCH_SIZES=599,5000`` to skip 50,000).
+nothing else; and once more as a site like newsvault's (:data:`SITE_LIKE`).
+
+Both tools build on tmpfs (``/dev/shm``) when there is one: on this VM's ext4 disk the
+kernel's cost of creating the ~6,500 folders and 5,500 files of a 5,000-post site swings
+between 0.2 and 3 CPU-seconds from one build to the next (it depends on what was deleted
+recently), which would drown the difference between the tools. ``NV_BENCH_DIR`` picks
+another folder. Each build runs ``NV_BENCH_REPEAT`` (3) times from scratch, newsvault and
+Jekyll interleaved so that both meet the same load; medians are reported. Run:
+``python -m bench site`` (``NV_BENCH_SIZES=599,5000`` to skip 50,000).
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +31,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO.parent / "shared" / "fixtures" / "posts" / "real-sample" / "_posts"
 JEKYLL = shutil.which("jekyll") or "/usr/bin/jekyll"
+REPEAT = int(os.environ.get("NV_BENCH_REPEAT", "3"))
+
+
+def bench_dir() -> str | None:
+    """tmpfs when available and roomy enough (a 50,000-post case needs ~4 GB), else the
+    system's temporary folder."""
+    chosen = os.environ.get("NV_BENCH_DIR")
+    if chosen:
+        return chosen
+    shm = Path("/dev/shm")
+    try:
+        st = os.statvfs(shm)
+    except OSError:
+        return None
+    return str(shm) if os.access(shm, os.W_OK) and st.f_bavail * st.f_frsize > 6 * 2**30 else None
 
 RUNNER = """
 import json, sys, time
@@ -65,7 +89,7 @@ def make_archive(root: Path, size: int) -> Path:
         else:
             stem, ext = src.name.rsplit(".", 1)
             name = f"{stem[:150]} #{i}.{ext}"
-        os.link(src, root / "_posts" / name) if i < len(posts) else shutil.copyfile(src, root / "_posts" / name)
+        shutil.copyfile(src, root / "_posts" / name)
     (root / "newsvault.toml").write_text('[site]\nbase_url = "https://example.org"\n', encoding="utf-8")
     return root
 
@@ -74,6 +98,10 @@ CODE = REPO / "src"  # replaced by a snapshot in main(): editing the tree must n
 
 
 def newsvault_build(root: Path, search: bool) -> dict:
+    """One full build from scratch (no site, no cache), or the search index of the site."""
+    if not search:
+        shutil.rmtree(root / "_site", ignore_errors=True)
+        shutil.rmtree(root / ".newsvault", ignore_errors=True)
     env = dict(os.environ, PYTHONPATH=str(CODE))
     wall, rss, out = _popen_rss([sys.executable, "-c", RUNNER, str(root), "search-only" if search else "pages",
                                  "full"], env)
@@ -120,6 +148,7 @@ SITE_LIKE = {
 def jekyll_build(root: Path, site_like: bool = False) -> dict:
     """Jekyll over the same posts: a trivial ``{{ content }}`` layout, or :data:`SITE_LIKE`."""
     src = root / ("jekyll-site" if site_like else "jekyll")
+    shutil.rmtree(src, ignore_errors=True)
     (src / "_layouts").mkdir(parents=True)
     os.symlink(root / "_posts", src / "_posts")
     files = SITE_LIKE if site_like else {"_config.yml": "permalink: /:year-:month-:day/:title/\n",
@@ -128,6 +157,7 @@ def jekyll_build(root: Path, site_like: bool = False) -> dict:
         (src / name).write_text(text, encoding="utf-8")
     env = dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8")
     out = root / ("_jekyll_site2" if site_like else "_jekyll_site")
+    shutil.rmtree(out, ignore_errors=True)
     wall, rss, _ = _popen_rss([JEKYLL, "build", "-q", "-s", str(src), "-d", str(out)], env)
     return {"wall_seconds": round(wall, 2), "peak_rss_mb": round(rss, 1)}
 
@@ -143,26 +173,41 @@ def main() -> dict:
         snapshot.cleanup()
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median wall time, plus every run's times."""
+    ordered = sorted(runs, key=lambda r: r["wall_seconds"])
+    return dict(ordered[len(ordered) // 2], runs=[r.get("seconds", r["wall_seconds"]) for r in runs],
+                wall_runs=[r["wall_seconds"] for r in runs])
+
+
 def _main() -> dict:
     sizes = [int(s) for s in os.environ.get("NV_BENCH_SIZES", "599,5000,50000").split(",")]
-    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "cases": {}}
+    where = bench_dir()
+    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "build_folder": where or tempfile.gettempdir(),
+                                  "repeat": REPEAT, "cases": {}}
     for size in sizes:
-        with tempfile.TemporaryDirectory(prefix=f"nv-bench-{size}-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"nv-bench-{size}-", dir=where) as tmp:
             root = make_archive(Path(tmp), size)
             case: dict[str, object] = {}
-            case["newsvault_full"] = newsvault_build(root, search=False)
-            if size <= 5000:  # Pagefind over 50,000 pages takes many minutes: not in this run
-                case["search_index"] = newsvault_build(root, search=True)
-            if size <= 5000:
+            jekyll = size <= 5000  # Jekyll on 50,000 posts: ~4 minutes a build
+            runs: dict[str, list[dict]] = {"newsvault_full": [], "jekyll_full_pages_only": [],
+                                           "jekyll_full_site_like": []}
+            for _ in range(REPEAT):
+                if jekyll:
+                    runs["jekyll_full_pages_only"].append(jekyll_build(root))
+                    runs["jekyll_full_site_like"].append(jekyll_build(root, site_like=True))
+                runs["newsvault_full"].append(newsvault_build(root, search=False))
+            case["newsvault_full"] = _median_run(runs["newsvault_full"])
+            case["search_index"] = newsvault_build(root, search=True)
+            if jekyll:
                 case["newsvault_incremental_10"] = incremental(root)
-                case["jekyll_full_pages_only"] = jekyll_build(root)
-                case["jekyll_full_site_like"] = jekyll_build(root, site_like=True)
                 nv = case["newsvault_full"]
                 for kind in ("pages_only", "site_like"):
-                    jk = case[f"jekyll_full_{kind}"]["wall_seconds"]
+                    case[f"jekyll_full_{kind}"] = _median_run(runs[f"jekyll_full_{kind}"])
+                    jk = statistics.median(r["wall_seconds"] for r in runs[f"jekyll_full_{kind}"])
                     # newsvault's in-process build time, and its whole process (startup included)
-                    case[f"jekyll_{kind}_over_newsvault"] = round(jk / nv["seconds"], 1)
-                    case[f"jekyll_{kind}_over_newsvault_process"] = round(jk / nv["wall_seconds"], 1)
+                    case[f"jekyll_{kind}_over_newsvault"] = round(jk / statistics.median(nv["runs"]), 1)
+                    case[f"jekyll_{kind}_over_newsvault_process"] = round(jk / statistics.median(nv["wall_runs"]), 1)
             results["cases"][str(size)] = case
             print(size, json.dumps(case), flush=True)
     return results
