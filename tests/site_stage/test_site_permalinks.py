@@ -216,3 +216,14 @@ def test_slugify_equals_its_plain_definition(text):
 
     assert slugify_pretty(text) == _spec_slug(text, "._~!$&'()+,;=@", True)
     assert slugify_default(text) == _spec_slug(text, "", False)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab&<>\"'\n\r\t\x08 國\ufffe")), max_size=20))
+def test_xml_escaping_equals_the_standard_library(text):
+    from xml.sax.saxutils import escape, quoteattr
+
+    from newsvault.site.content import XML_ILLEGAL
+    from newsvault.site.syndication import xml_attr, xml_text
+
+    legal = XML_ILLEGAL.sub("", text)
+    assert xml_text(text) == escape(legal) and xml_attr(text) == quoteattr(legal)

@@ -3,21 +3,31 @@
     Article ──render_post──► post text ──write_post──► _posts/YYYY-MM-DD-NAME.md
     _posts/…md ──read_post──► Post (Article + problems)      Index: knows(link, guid)
 
-Public API (other stages import from here):
+Public API (other stages import from here). The names load on first use: importing one
+submodule (the site build reads posts with ``archive.posts``) must not import the
+checker, the importer and the index with it.
 """
 
-from newsvault.archive.checker import CheckReport, check_archive
-from newsvault.archive.identity import normalize_link
-from newsvault.archive.importer import ImportReport, import_archive
-from newsvault.archive.index import Index, SyncReport
-from newsvault.archive.naming import post_filename, with_suffix
-from newsvault.archive.posts import normalize_title, parse_post, read_post, render_post
-from newsvault.archive.store import Saved, save_post, write_post
-from newsvault.archive.vaultinit import InitReport, init_vault
+from __future__ import annotations
 
-__all__ = [
-    "CheckReport", "ImportReport", "Index", "InitReport", "Saved", "SyncReport",
-    "check_archive", "import_archive", "init_vault", "normalize_link", "normalize_title",
-    "parse_post", "post_filename", "read_post", "render_post", "save_post", "with_suffix",
-    "write_post",
-]
+import importlib
+
+_HOMES = {
+    "CheckReport": "checker", "check_archive": "checker",
+    "normalize_link": "identity",
+    "ImportReport": "importer", "import_archive": "importer",
+    "Index": "index", "SyncReport": "index",
+    "post_filename": "naming", "with_suffix": "naming",
+    "normalize_title": "posts", "parse_post": "posts", "read_post": "posts", "render_post": "posts",
+    "Saved": "store", "save_post": "store", "write_post": "store",
+    "InitReport": "vaultinit", "init_vault": "vaultinit",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _LINK_LAYOUT = re.compile(r"\A<!--[^\n]*-->\n\[[^\n]*\]\([^\n]*\)\n-{2,}\n\n(<div>\n.*\n</div>)\n?\Z", re.S)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -45,6 +47,8 @@ _PLAIN_PATH = re.compile(r"/[^?#;\t\r\n]*")
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # only bodies that are not HTML need it: loaded then
+
     return MarkdownIt("commonmark", {"html": True})
 
 

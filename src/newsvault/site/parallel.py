@@ -1,8 +1,9 @@
 """Spreading the heavy work of a big build over the CPU cores (fork-based processes).
 
-Two phases are worth it: parsing post files (the scan) and rendering post pages. Both
-run in forked workers that inherit the build's state, so nothing but small results
-crosses process boundaries. Small jobs (an hourly incremental build) stay in-process:
+Two phases are worth it: parsing the heads of post files (the scan) and rendering the
+pages (all but the feeds, which need every post's entry). Both run in forked workers
+that inherit the build's state and the job list, so only chunk bounds and results cross
+process boundaries. Small jobs (an hourly incremental build) stay in-process:
 starting workers would cost more than it saves.
 """
 
