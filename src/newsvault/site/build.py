@@ -21,7 +21,7 @@ from newsvault.site import output, parallel
 from newsvault.site.pages import Page
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.plan import Plan
-from newsvault.site.posts import PostCache, post_files, scan, site_posts
+from newsvault.site.posts import PostCache, SitePost, post_files, scan, site_posts
 from newsvault.site.search import build_index
 from newsvault.vault import Vault
 
@@ -95,11 +95,11 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     site_dir = vault.site_dir
     empty = not site_dir.is_dir() or not any(site_dir.iterdir())  # then nothing can be stale
     site_dir.mkdir(parents=True, exist_ok=True)
-    new, rendered, written = _write_pages(plan, pages, old, site_dir, n, _ticker(progress, "write", len(pages)))
+    new, rendered, written = _write_pages(plan, pages, posts, old, site_dir, n,
+                                          _ticker(progress, "write", len(pages)))
     stale = sorted(set(old) - set(new)) if old else [] if empty else _unlisted(site_dir, set(new))
     removed = output.remove_stale(site_dir, stale)
     output.save_manifest(manifest_file, new)
-    plan.save_entries(posts)
     plan.store.close()
     cache.save(changed=full or parsed > 0 or len(cache.entries) != known)
     report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
@@ -134,29 +134,47 @@ def _render_chunk(state: tuple, chunk: list[int]) -> list[tuple[int, bool, str |
     return out
 
 
-def _write_pages(plan: Plan, pages: list[Page], old: output.Manifest, site_dir: Path, n: int,
-                 tick: Callable[[int], None] | None) -> tuple[output.Manifest, int, int]:
-    """Render what changed: every page but the feeds (in parallel when many), then the
-    feeds, from the entries the post pages produced."""
+def _in_feeds(plan: Plan, page: Page) -> bool:
+    return page.post is not None and plan.in_feeds(page.post)
+
+
+def _write_pages(plan: Plan, pages: list[Page], posts: list[SitePost], old: output.Manifest,
+                 site_dir: Path, n: int, tick: Callable[[int], None] | None) -> tuple[output.Manifest, int, int]:
+    """Render what changed: every page but the feeds, in parallel when many, the posts the
+    feeds show first; as soon as their entries are in, this process writes the feeds (and
+    keeps the entries for the next build) while the workers render the rest."""
     new: output.Manifest = {page.out: page.key for page in pages}
-    todo = [i for i, p in enumerate(pages) if not p.feed and _needs(p, old, site_dir)]
-    rendered = len(todo)
+    todo = sorted((i for i, p in enumerate(pages) if not p.feed and _needs(p, old, site_dir)),
+                  key=lambda i: not _in_feeds(plan, pages[i]))
+    waiting = sum(_in_feeds(plan, pages[i]) for i in todo)
+    feeds: tuple[int, int] | None = None  # (rendered, written) once the feeds are done
     written = 0
     for i, wrote, entry in parallel.run(_render_chunk, (plan, pages, site_dir), todo, n, tick):
         written += wrote
         if entry is not None:
             plan.add_entry(plan.entry_key(pages[i].post), entry)
+            waiting -= 1
+        if waiting == 0 and feeds is None:
+            feeds = _write_feeds(plan, pages, posts, old, site_dir)
+    if feeds is None:
+        feeds = _write_feeds(plan, pages, posts, old, site_dir)
+    if tick:
+        tick(len(pages) - len(todo))
+    return new, len(todo) + feeds[0], written + feeds[1]
+
+
+def _write_feeds(plan: Plan, pages: list[Page], posts: list[SitePost], old: output.Manifest,
+                 site_dir: Path) -> tuple[int, int]:
+    """The feeds that changed, from the entries of this build and of the last (in
+    ``entries.sqlite``, opened here: never in a process that forks workers afterwards)."""
     plan.store = EntryStore(plan.vault.state_dir / "site" / "entries.sqlite")
-    done = set(todo)
-    for i, page in enumerate(pages):
-        if i in done:
-            continue
+    rendered = written = 0
+    for page in pages:
         if page.feed and _needs(page, old, site_dir):
             rendered += 1
             written += output.write_if_changed(site_dir, page.out, page.render())
-        if tick:
-            tick(1)
-    return new, rendered, written
+    plan.save_entries(posts)
+    return rendered, written
 
 
 def _with_search(report: BuildReport, seconds: float, engine: str) -> BuildReport:

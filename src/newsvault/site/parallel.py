@@ -39,7 +39,8 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
     chunk: the jobs themselves are inherited with the fork, not pickled."""
     global _STATE
     ctx = _context()
-    bounds = [(i, min(i + CHUNK, len(jobs))) for i in range(0, len(jobs), CHUNK)]
+    size = max(CHUNK, len(jobs) // (n * 16))  # ~16 chunks per worker: balanced, few round trips
+    bounds = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
     if n <= 1 or len(jobs) < MIN_JOBS or ctx is None:
         for start, stop in bounds:
             yield from func(state, jobs[start:stop])
