@@ -210,7 +210,10 @@ def test_files_without_front_matter_are_not_pages(small):
     assert report.posts == 31 and not (small / "_site" / "2021-03-01").exists()
 
 
-def test_parallel_build_equals_serial(tmp_path):
+def test_parallel_build_equals_serial(tmp_path, monkeypatch):
+    import newsvault.site.posts as site_posts_module
+
+    monkeypatch.setattr(site_posts_module, "SCAN_MIN_JOBS", 100)  # so that the scan forks too
     posts = sorted(SAMPLE_POSTS.iterdir())[:260]
     trees = []
     for workers in (1, 2):
