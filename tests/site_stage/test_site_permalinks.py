@@ -227,3 +227,13 @@ def test_xml_escaping_equals_the_standard_library(text):
 
     legal = XML_ILLEGAL.sub("", text)
     assert xml_text(text) == escape(legal) and xml_attr(text) == quoteattr(legal)
+
+
+def test_relative_links_are_found_in_any_case_and_only_in_href_src_poster():
+    from newsvault.site.content import safe_html
+
+    html = ('<A HREF="/a">x</A><img SRC=\'b.png\'><video Poster="/p.jpg"></video>'
+            '<a data-href="/no" class="/no" xsrc="/no">y</a>')
+    out = safe_html(html, "https://n.example/d/page")
+    assert out == ('<A HREF="https://n.example/a">x</A><img SRC=\'https://n.example/d/b.png\'>'
+                   '<video Poster="https://n.example/p.jpg"></video><a data-href="/no" class="/no" xsrc="/no">y</a>')
