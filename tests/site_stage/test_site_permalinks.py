@@ -237,3 +237,13 @@ def test_relative_links_are_found_in_any_case_and_only_in_href_src_poster():
     out = safe_html(html, "https://n.example/d/page")
     assert out == ('<A HREF="https://n.example/a">x</A><img SRC=\'https://n.example/d/b.png\'>'
                    '<video Poster="https://n.example/p.jpg"></video><a data-href="/no" class="/no" xsrc="/no">y</a>')
+
+
+def test_permalink_placeholder_names():
+    from newsvault.errors import ConfigError
+
+    d = date(2021, 1, 2)
+    # a name Jekyll does not know, with trailing "_", is the known one followed by "_"
+    assert permalink("/:year_/:title__/:i_day/", d, "a b") == "/2021_/a-b__/2/"
+    with pytest.raises(ConfigError, match="unknown placeholder :nope"):
+        permalink("/:nope/", d, "a")

@@ -134,25 +134,36 @@ _DATE_FIELDS: dict[str, Callable[[datetime], str]] = {
 }
 
 
-def _squeeze_slashes(text: str) -> str:
-    return re.sub(r"/{2,}", "/", text)
+_SLASHES = re.compile(r"/{2,}")
+_NAMED = frozenset({"title", "slug", "categories", "output_ext", *_DATE_FIELDS})
+
+
+@lru_cache(maxsize=64)
+def _tokens(pattern: str) -> tuple[str | tuple[str, str], ...]:
+    """The pattern split once into literal text and (placeholder, text after its name)
+    pairs: ``:year_`` is the year followed by "_" when no placeholder has that name."""
+    out: list[str | tuple[str, str]] = []
+    pos = 0
+    for match in _PLACEHOLDER_RE.finditer(pattern):
+        out.append(pattern[pos:match.start()])
+        name = match.group(1)
+        key = next((k for k in (name, name.rstrip("_")) if k in _NAMED), None)
+        if key is None:
+            raise ConfigError(f"[site] permalink {pattern!r}: unknown placeholder :{name}")
+        out.append((key, name[len(key):]))
+        pos = match.end()
+    out.append(pattern[pos:])
+    return tuple(out)
 
 
 def permalink(pattern: str, when: datetime | date, slug: str,
               categories: tuple[str, ...] = ()) -> str:
     """The post's URL path, unescaped (``/2021-01-27/美國務卿…/``), as Jekyll computes it."""
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        for key in (name, name.rstrip("_")):
-            value = _placeholder(key, when, slug, categories)
-            if value is not None:
-                return value + match.group(0)[len(key) + 1:]
-        raise ConfigError(f"[site] permalink {pattern!r}: unknown placeholder :{name}")
-
-    url = _squeeze_slashes(_PLACEHOLDER_RE.sub(fill, pattern))
+    url = "".join(t if isinstance(t, str) else _placeholder(t[0], when, slug, categories) + t[1]  # type: ignore[operator]
+                  for t in _tokens(pattern))
     # Jekyll's URL#sanitize_url.
-    url = ("/" + url).replace("..", "/").replace("./", "")
-    return _squeeze_slashes(url)
+    url = ("/" + _SLASHES.sub("/", url)).replace("..", "/").replace("./", "")
+    return _SLASHES.sub("/", url)
 
 
 def output_path(url: str) -> str:
