@@ -251,6 +251,7 @@ def test_scan_reads_the_head_and_agrees_with_the_whole_file(tmp_path, shift):
     assert data.index(b"---\n<!--") + 4 == HEAD + shift  # the front matter ends where intended
     path = tmp_path / "2021-01-27-t.md"
     path.write_bytes(data)
-    head = read_head(path, len(data))
+    head, size, _mtime = read_head(path)
+    assert size == len(data)
     assert _head_fields(head) == _head_fields(read_post(path, diagnose=False))
     assert head.layout == "link" and head.article.title == title

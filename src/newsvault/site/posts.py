@@ -90,20 +90,21 @@ def read_body(path: str | Path) -> str:
     return xml_legal(split[1] if split else text, data)
 
 
-def read_head(path: Path, size: int) -> Post:
-    """The post parsed from the head of its file: front matter plus at least one whole
-    body line (the body's first line decides its layout); the whole file when the head
-    does not hold that much. The archive stage's parser, without the report-only checks
-    (``newsvault check`` shows those)."""
+def read_head(path: Path) -> tuple[Post, int, int]:
+    """The post parsed from the head of its file, with the file's size and mtime: front
+    matter plus at least one whole body line (the body's first line decides its layout);
+    the whole file when the head does not hold that much. The archive stage's parser,
+    without the report-only checks (``newsvault check`` shows those)."""
     with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
         data = fh.read(HEAD)
-        if len(data) < size:
+        if len(data) < st.st_size:
             head = data[:data.rfind(b"\n") + 1]  # whole lines: no UTF-8 sequence cut
             post = parse_bytes(head, path, diagnose=False)
             if post.layout != "none" and "\n" in post.body:
-                return post
+                return post, st.st_size, st.st_mtime_ns
             data += fh.read()
-    return parse_bytes(data, path, diagnose=False)
+    return parse_bytes(data, path, diagnose=False), st.st_size, st.st_mtime_ns
 
 
 def _meta(name: str, path: Path, size: int, mtime_ns: int, post: Post) -> _Meta:
@@ -123,10 +124,13 @@ def _meta(name: str, path: Path, size: int, mtime_ns: int, post: Post) -> _Meta:
     )
 
 
-def _scan_chunk(_state: None, chunk: Iterable[tuple[str, Path, int, int]]) -> list[tuple[int, int, _Meta]]:
+def _scan_chunk(_state: None, chunk: Iterable[tuple[str, Path]]) -> list[tuple[int, int, _Meta]]:
     """Parse the heads of some files (in a worker process when there are many)."""
-    return [(size, mtime, _meta(name, path, size, mtime, read_head(path, size)))
-            for name, path, size, mtime in chunk]
+    out = []
+    for name, path in chunk:
+        post, size, mtime = read_head(path)
+        out.append((size, mtime, _meta(name, path, size, mtime, post)))
+    return out
 
 
 class PostCache:
@@ -181,17 +185,18 @@ def scan(root: Path, paths: Iterable[Path], cache: PostCache,
 
     prefix = len(str(root)) + 1
     keep_meta: dict[str, tuple[int, int, _Meta]] = {}
-    todo: list[tuple[str, Path, int, int]] = []
+    todo: list[tuple[str, Path]] = []
     for path in paths:
-        st = path.stat()
         name = str(path)[prefix:].replace(os.sep, "/")
         hit = cache.entries.get(name)
-        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-            keep_meta[name] = hit
-            if progress:
-                progress(1)
-        else:
-            todo.append((name, path, st.st_size, st.st_mtime_ns))
+        if hit:  # files the cache does not know are stat'ed by whoever reads them
+            st = path.stat()
+            if hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+                keep_meta[name] = hit
+                if progress:
+                    progress(1)
+                continue
+        todo.append((name, path))
     for size, mtime, meta in parallel.run(_scan_chunk, None, todo, workers, progress, SCAN_MIN_JOBS):
         keep_meta[meta.name] = (size, mtime, meta)
     cache.entries = keep_meta
