@@ -17,13 +17,13 @@ from .site_helpers import SAMPLE_POSTS
 @pytest.mark.jekyll
 @pytest.mark.slow
 def test_sample_permalinks_equal_jekyll(jekyll_sample):
-    from newsvault.site.posts import PostCache, scan
+    from newsvault.site.posts import PostCache, post_files, scan
 
     site, urls = jekyll_sample
     names = sorted(p.name for p in SAMPLE_POSTS.iterdir())
     assert sorted(urls) == names  # Jekyll saw every post
     cache = PostCache(SAMPLE_POSTS / "does-not-exist.pickle")
-    metas, _ = scan(SAMPLE_POSTS, sorted(SAMPLE_POSTS.iterdir()), cache)
+    metas, _ = scan(SAMPLE_POSTS, post_files(SAMPLE_POSTS), cache)
     ours = {}
     for meta in metas:
         from newsvault.site.permalink import local_date
@@ -247,3 +247,13 @@ def test_permalink_placeholder_names():
     assert permalink("/:year_/:title__/:i_day/", d, "a b") == "/2021_/a-b__/2/"
     with pytest.raises(ConfigError, match="unknown placeholder :nope"):
         permalink("/:nope/", d, "a")
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+       st.sampled_from(["/", "/repo/", "/a b/"]))
+def test_href_equals_urllib_quote(url, base):
+    from urllib.parse import quote
+
+    from newsvault.site.permalink import _HREF_SAFE
+
+    assert href(base, url) == quote(base.rstrip("/") + "/" + url.lstrip("/"), safe=_HREF_SAFE)

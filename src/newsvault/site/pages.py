@@ -27,8 +27,18 @@ class Page:
     feed: bool = False  # needs the post pages' feed entries: rendered after them
 
 
+def _token(part: object) -> str:
+    if part.__class__ is str:
+        return f"s{len(part)}:{part}"  # type: ignore[arg-type]
+    text = repr(part)
+    return f"r{len(text)}:{text}"
+
+
 def digest(*parts: object) -> str:
-    return hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    """sha1 of the parts: strings as they are (length-prefixed, so unambiguous), anything
+    else by its repr. An incremental build digests every page, and the repr of long CJK
+    titles was most of that time."""
+    return hashlib.sha1("".join(map(_token, parts)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def list_key(posts: list[SitePost]) -> str:

@@ -78,8 +78,8 @@ class Plan:
         return self.base_url + self.url(path)
 
     # rendering helpers ------------------------------------------------------------
-    def _page(self, out: str, parts: tuple, render) -> Page:
-        return Page(out, digest(self.base_key, self.names_key, out, parts), render)
+    def _page(self, out: str, parts: tuple, render, post: SitePost | None = None) -> Page:
+        return Page(out, digest(self.base_key, self.names_key, out, *parts), render, post)
 
     def _template(self, name: str, **ctx) -> bytes:
         return self.env.get_template(name).render(**ctx).encode("utf-8")
@@ -175,8 +175,7 @@ class Plan:
                 return self._template("post.html", post=post, content=content, newer=newer,
                                       older=older, page_title=post.title)
 
-            page = self._page(post.out, parts, render)
-            yield Page(page.out, page.key, page.render, post)
+            yield self._page(post.out, parts, render, post)
 
     def list_pages(self, posts: list[SitePost], first: str, heading: str, intro: str,
                    feed: str | None) -> list[Page]:
@@ -220,8 +219,12 @@ class Plan:
             "terms.html", heading=heading, terms=terms, page_title=heading)))
         return pages
 
+    def _month(self, when: datetime) -> str:
+        local = when.astimezone(self.tz)
+        return f"{local.year:04d}-{local.month:02d}"
+
     def month_pages(self, posts: list[SitePost]) -> list[Page]:
-        months = by_month(posts, lambda d: d.astimezone(self.tz).strftime("%Y-%m"))
+        months = by_month(posts, self._month)
         terms = [dict(name=m, url=f"archive/{m.replace('-', '/')}/", count=len(months[m]))
                  for m in sorted(months, reverse=True)]
         pages: list[Page] = []
@@ -266,7 +269,7 @@ class Plan:
 
     def sitemap_pages(self, posts: list[SitePost]) -> list[Page]:
         """``sitemap.xml`` (split past 50,000 URLs); rendered only when a URL or date changed."""
-        key = digest(*(f"{p.url}\x1f{p.date.isoformat()}" for p in posts))
+        key = digest(list_key(posts))  # URLs and dates, with titles and sources: cached tokens
         count = max(1, -(-(len(posts) + 1) // syn.SITEMAP_LIMIT))
         names = ["sitemap.xml"] + ([f"sitemap-{n}.xml" for n in range(1, count + 1)] if count > 1 else [])
         made: dict[str, bytes] = {}

@@ -90,7 +90,7 @@ def read_body(path: str | Path) -> str:
     return xml_legal(split[1] if split else text, data)
 
 
-def read_head(path: Path) -> tuple[Post, int, int]:
+def read_head(path: str | Path) -> tuple[Post, int, int]:
     """The post parsed from the head of its file, with the file's size and mtime: front
     matter plus at least one whole body line (the body's first line decides its layout);
     the whole file when the head does not hold that much. The archive stage's parser,
@@ -100,14 +100,14 @@ def read_head(path: Path) -> tuple[Post, int, int]:
         data = fh.read(HEAD)
         if len(data) < st.st_size:
             head = data[:data.rfind(b"\n") + 1]  # whole lines: no UTF-8 sequence cut
-            post = parse_bytes(head, path, diagnose=False)
+            post = parse_bytes(head, Path(path), diagnose=False)
             if post.layout != "none" and "\n" in post.body:
                 return post, st.st_size, st.st_mtime_ns
             data += fh.read()
-    return parse_bytes(data, path, diagnose=False), st.st_size, st.st_mtime_ns
+    return parse_bytes(data, Path(path), diagnose=False), st.st_size, st.st_mtime_ns
 
 
-def _meta(name: str, path: Path, size: int, mtime_ns: int, post: Post) -> _Meta:
+def _meta(name: str, size: int, mtime_ns: int, post: Post) -> _Meta:
     art = post.article
     raw_date = post.front_matter.get("date")
     url_date: datetime | date = art.date
@@ -119,17 +119,17 @@ def _meta(name: str, path: Path, size: int, mtime_ns: int, post: Post) -> _Meta:
         name=name, title=art.title, date=date_utc.astimezone(timezone.utc), url_date=url_date,
         site=art.site or (art.tags[0] if art.tags else ""), author=art.author, link=art.link,
         tags=tuple(str(t) for t in art.tags), categories=tuple(str(c) for c in art.categories),
-        slug=str(slug) if isinstance(slug, str) and slug else filename_slug(path.name),
+        slug=str(slug) if isinstance(slug, str) and slug else filename_slug(name.rpartition("/")[2]),
         digest=f"{size}.{mtime_ns}", usable=post.layout != "none", layout=post.layout,
     )
 
 
-def _scan_chunk(_state: None, chunk: Iterable[tuple[str, Path]]) -> list[tuple[int, int, _Meta]]:
+def _scan_chunk(_state: None, chunk: Iterable[tuple[str, str]]) -> list[tuple[int, int, _Meta]]:
     """Parse the heads of some files (in a worker process when there are many)."""
     out = []
     for name, path in chunk:
         post, size, mtime = read_head(path)
-        out.append((size, mtime, _meta(name, path, size, mtime, post)))
+        out.append((size, mtime, _meta(name, size, mtime, post)))
     return out
 
 
@@ -156,7 +156,7 @@ class PostCache:
         os.replace(tmp, self.file)
 
 
-def post_files(posts_dir: Path) -> list[Path]:
+def post_files(posts_dir: Path) -> list[str]:
     """Post files as Jekyll takes them: ``*.md``/``*.markdown``/``*.html`` under ``_posts/``
     (os.scandir: this runs on every build and must stay cheap for 50,000 files)."""
     found: list[str] = []
@@ -173,10 +173,10 @@ def post_files(posts_dir: Path) -> list[Path]:
                 stack.append(entry.path)
             elif entry.name.lower().endswith((".md", ".markdown", ".html")) and entry.is_file():
                 found.append(entry.path)
-    return [Path(p) for p in sorted(found)]
+    return sorted(found)  # plain strings: 50,000 Path objects would cost more than the listing
 
 
-def scan(root: Path, paths: Iterable[Path], cache: PostCache,
+def scan(root: Path, paths: Iterable[str], cache: PostCache,
          progress: Callable[[int], None] | None = None, workers: int = 1) -> tuple[list[_Meta], int]:
     """Records for all ``paths``, parsing only those the cache does not know (in
     ``workers`` processes when there are many); returns the records and how many files
@@ -185,12 +185,12 @@ def scan(root: Path, paths: Iterable[Path], cache: PostCache,
 
     prefix = len(str(root)) + 1
     keep_meta: dict[str, tuple[int, int, _Meta]] = {}
-    todo: list[tuple[str, Path]] = []
+    todo: list[tuple[str, str]] = []
     for path in paths:
-        name = str(path)[prefix:].replace(os.sep, "/")
+        name = path[prefix:].replace(os.sep, "/")
         hit = cache.entries.get(name)
         if hit:  # files the cache does not know are stat'ed by whoever reads them
-            st = path.stat()
+            st = os.stat(path)
             if hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
                 keep_meta[name] = hit
                 if progress:
