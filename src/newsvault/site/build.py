@@ -121,7 +121,7 @@ def _needs(page: Page, old: output.Manifest, site_dir: Path) -> bool:
     return not (old.get(page.out) == page.key and os.path.isfile(f"{site_dir}/{page.out}"))
 
 
-def _render_chunk(state: tuple, chunk: list[int]) -> list[tuple[int, bool, str | None]]:
+def _render_chunk(state: tuple, chunk: list[int]) -> list[tuple[int, bool, bytes | None]]:
     """Worker: render and write pages; return what was written, and the feed entries of
     the posts (the parent keeps them for the feeds)."""
     plan, pages, site_dir = state

@@ -11,6 +11,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+SCHEMA = 2  # entries as UTF-8 bytes (1: text)
+
 
 class EntryStore:
     def __init__(self, file: Path | None) -> None:
@@ -29,20 +31,23 @@ class EntryStore:
         # a cache: losing it in a crash only costs time, so no fsync on every build
         db.execute("PRAGMA synchronous = OFF")
         db.execute("PRAGMA journal_mode = MEMORY")
-        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, xml TEXT NOT NULL)")
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:  # an older layout: start over
+            db.execute("DROP TABLE IF EXISTS entries")
+            db.execute(f"PRAGMA user_version = {SCHEMA}")
+        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, xml BLOB NOT NULL)")
         return db
 
-    def get_many(self, keys: list[str]) -> dict[str, str]:
+    def get_many(self, keys: list[str]) -> dict[str, bytes]:
         if self.db is None or not keys:
             return {}
-        out: dict[str, str] = {}
+        out: dict[str, bytes] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             marks = ",".join("?" * len(chunk))
             out.update(self.db.execute(f"SELECT key, xml FROM entries WHERE key IN ({marks})", chunk))
         return out
 
-    def keep_only(self, wanted: dict[str, str | None], make: Callable[[str], str]) -> None:
+    def keep_only(self, wanted: dict[str, bytes | None], make: Callable[[str], bytes]) -> None:
         """Store exactly the keys of ``wanted``: given XML, else ``make(key)`` for missing ones."""
         if self.db is None:
             return

@@ -27,9 +27,7 @@ class Page:
     feed: bool = False  # needs the post pages' feed entries: rendered after them
 
 
-def _token(part: object) -> str:
-    if part.__class__ is str:
-        return f"s{len(part)}:{part}"  # type: ignore[arg-type]
+def _repr_token(part: object) -> str:
     text = repr(part)
     return f"r{len(text)}:{text}"
 
@@ -38,7 +36,8 @@ def digest(*parts: object) -> str:
     """sha1 of the parts: strings as they are (length-prefixed, so unambiguous), anything
     else by its repr. An incremental build digests every page, and the repr of long CJK
     titles was most of that time."""
-    return hashlib.sha1("".join(map(_token, parts)).encode("utf-8", "surrogatepass")).hexdigest()
+    text = "".join([f"s{len(p)}:{p}" if p.__class__ is str else _repr_token(p) for p in parts])  # type: ignore[arg-type]
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def list_key(posts: list[SitePost]) -> str:
@@ -96,8 +95,12 @@ def group(posts: list[SitePost], keys: Callable[[SitePost], tuple[str, ...]]) ->
     """Posts per key, newest first (the input order), keys in first-seen order."""
     out: dict[str, list[SitePost]] = defaultdict(list)
     for p in posts:
-        for k in dict.fromkeys(keys(p)):
-            out[k].append(p)
+        found = keys(p)
+        if len(found) == 1:
+            out[found[0]].append(p)
+        else:
+            for k in dict.fromkeys(found):
+                out[k].append(p)
     return out
 
 

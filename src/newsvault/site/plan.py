@@ -19,7 +19,7 @@ from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
 from newsvault.site.permalink import href, output_path, parse_tz
-from newsvault.site.posts import SitePost, post_key, read_body
+from newsvault.site.posts import SitePost, read_body
 from newsvault.site.theme import STATIC, make_env, theme_digest
 from newsvault.vault import Vault
 
@@ -62,7 +62,7 @@ class Plan:
                             lambda t: self.url(f"tags/{self.tags[t]}/"),
                             vault.state_dir / "site" / "jinja")
         self.base_key = digest(theme_digest(vault.templates_dir), asdict(config))
-        self._entries: dict[str, str] = {}
+        self._entries: dict[str, bytes] = {}
         self._articles: dict[str, str] = {}
         self._items: dict[str, str] = {}
         self.t = self.env.globals["t"]
@@ -99,9 +99,9 @@ class Plan:
         """A post's ``<li>`` in the lists (made once per build: a post is in ~5 lists)."""
         html = self._items.get(post.name)
         if html is None:
+            local = post.date.astimezone(self.tz)
             html = ITEM.format(url=escape(self.url(post.url)), title=escape(post.title or self.t["untitled"]),
-                               iso=post.date.astimezone(self.tz).isoformat(),
-                               day=post.date.astimezone(self.tz).strftime("%Y-%m-%d"),
+                               iso=local.isoformat(), day=f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
                                site_url=escape(self.url(f"sources/{self.sources[post.site]}/")),
                                site=escape(post.site))
             self._items[post.name] = html
@@ -110,7 +110,7 @@ class Plan:
     def _entry_key(self, post: SitePost) -> str:
         return f"{self.base_key} {post.digest} {post.url}"
 
-    def entry(self, post: SitePost) -> str:
+    def entry(self, post: SitePost) -> bytes:
         """The post's Atom ``<entry>`` (from :attr:`store` when an earlier build made it)."""
         key = self._entry_key(post)
         xml = self._entries.get(key)
@@ -123,7 +123,7 @@ class Plan:
             self._entries[key] = xml
         return xml
 
-    def entries(self, posts: list[SitePost]) -> list[str]:
+    def entries(self, posts: list[SitePost]) -> list[bytes]:
         missing = [self._entry_key(p) for p in posts if self._entry_key(p) not in self._entries]
         self._entries.update(self.store.get_many(missing))
         return [self.entry(p) for p in posts]
@@ -134,7 +134,7 @@ class Plan:
     def entry_key(self, post: SitePost) -> str:
         return self._entry_key(post)
 
-    def add_entry(self, key: str, xml: str) -> None:
+    def add_entry(self, key: str, xml: bytes) -> None:
         self._entries[key] = xml
 
     def save_entries(self, posts: list[SitePost]) -> None:
@@ -189,7 +189,7 @@ class Plan:
                                       pager_info=pager, feed_url=feed, page_title=title if first else "")
 
             pages.append(self._page(output_path(url), (heading, intro, feed, list_key(chunk),
-                                                       asdict(pager)), render))
+                                                       pager.number, pager.newer_url, pager.older_url), render))
         return pages
 
     def source_pages(self, posts: list[SitePost]) -> list[Page]:
@@ -237,7 +237,8 @@ class Plan:
 
     def _feed(self, out: str, title: str, home: str, posts: list[SitePost]) -> Page:
         latest = posts[: self.config.feed_entries]
-        parts = tuple(post_key(p) for p in latest)
+        # an entry shows its post file (whose size and mtime are its digest) at its URL
+        shown = "\x1e".join(f"{p.digest}\x1f{p.url}" for p in latest)
 
         def render() -> bytes:
             feed_id = self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out)
@@ -246,7 +247,7 @@ class Plan:
                                  entries=self.entries(latest),
                                  updated_at=max((p.date for p in latest), default=None))
 
-        page = self._page(out, (title, home, parts), render)
+        page = self._page(out, (title, home, shown), render)
         return Page(page.out, page.key, page.render, feed=True)
 
     def feed_pages(self, posts: list[SitePost]) -> list[Page]:

@@ -55,12 +55,6 @@ class SitePost:
         return f"{self.url}\x1f{self.title}\x1f{self.date.isoformat()}\x1f{self.site}"
 
 
-def post_key(p: SitePost) -> tuple:
-    """Everything a page may show of a post, as a plain tuple (cheap to digest)."""
-    return (p.name, p.url, p.title, p.date.isoformat(), p.site, p.author, p.link, p.tags,
-            p.categories, p.digest)
-
-
 @dataclass(frozen=True)
 class _Meta:
     """A parsed post without its URL (the URL depends on settings, the record does not)."""

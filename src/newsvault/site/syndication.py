@@ -50,8 +50,9 @@ class FeedEntry:
     html: str  # XML-legal already (the article HTML is: see content.xml_legal)
 
 
-def entry_xml(e: FeedEntry) -> str:
-    """One ``<entry>`` (kept between builds by the caller: escaping 100 articles is costly)."""
+def entry_xml(e: FeedEntry) -> bytes:
+    """One ``<entry>``, UTF-8 (kept between builds by the caller: escaping 100 articles is
+    costly; as bytes, a feed is joined from stored entries without decoding them)."""
     stamp = rfc3339(e.date)
     out = ["<entry>\n"
            f"<title>{xml_text(e.title)}</title>\n"
@@ -61,11 +62,11 @@ def entry_xml(e: FeedEntry) -> str:
            f"<author><name>{xml_text(e.author or '-')}</name></author>\n"]
     out.extend(f"<category term={xml_attr(c)}/>\n" for c in e.categories)
     out.append(f'<content type="html">{_escape(e.html)}</content>\n</entry>\n')
-    return "".join(out)
+    return "".join(out).encode("utf-8")
 
 
 def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, language: str,
-              entries: list[str], updated_at: datetime | None) -> bytes:
+              entries: list[bytes], updated_at: datetime | None) -> bytes:
     """An Atom 1.0 document from ready ``entries``; ``updated`` is the newest entry's date
     (``updated_at``), so the bytes are reproducible."""
     updated = rfc3339(updated_at) if updated_at else EPOCH
@@ -77,9 +78,7 @@ def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, languag
            f'<link rel="alternate" type="text/html" href={xml_attr(home_url)}/>\n',
            f"<updated>{updated}</updated>\n",
            "<generator>newsvault</generator>\n"]
-    out.extend(entries)
-    out.append("</feed>\n")
-    return "".join(out).encode("utf-8")
+    return b"".join(["".join(out).encode("utf-8"), *entries, b"</feed>\n"])
 
 
 def sitemaps(urls: Iterable[tuple[str, datetime | None]], index_url: str) -> dict[str, bytes]:
