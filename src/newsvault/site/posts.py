@@ -24,7 +24,7 @@ from newsvault.models import Post
 from newsvault.site.content import xml_legal
 from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 HEAD = 8192  # bytes read first; the whole file only when its front matter is longer
 SCAN_MIN_JOBS = 2000  # a head takes ~30 µs: worker processes pay off from a few thousand files
 
@@ -133,7 +133,7 @@ class PostCache:
     def __init__(self, file: Path) -> None:
         self.file = file
         self.entries: dict[str, tuple[int, int, _Meta]] = {}
-        self.urls: dict[tuple, str] = {}  # (pattern, zone, meta) → permalink
+        self.urls: dict[str, tuple[str, str, str, str]] = {}  # name → (pattern, zone, digest, permalink)
         try:
             version, entries, urls = pickle.loads(file.read_bytes())
             if version == CACHE_VERSION:
@@ -205,12 +205,16 @@ def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
     taken: set[str] = set()
     out: list[SitePost] = []
     known = cache.urls if cache is not None else {}
-    urls: dict[tuple, str] = {}
+    urls: dict[str, tuple[str, str, str, str]] = {}
     zone = str(datetime(2000, 1, 1, tzinfo=tz).utcoffset())
     for m in ordered:
-        key = (pattern, zone, m)
-        url = known.get(key) or permalink(pattern, local_date(m.url_date, tz), m.slug, m.categories)
-        urls[key] = url
+        # a URL follows from the settings and the file (its name and, by its digest, content)
+        hit = known.get(m.name)
+        if hit and hit[0] == pattern and hit[1] == zone and hit[2] == m.digest:
+            url = hit[3]
+        else:
+            url = permalink(pattern, local_date(m.url_date, tz), m.slug, m.categories)
+        urls[m.name] = (pattern, zone, m.digest, url)
         base, n = url, 2
         while url in taken:
             url = (base.rstrip("/") + f"-{n}" + ("/" if base.endswith("/") else ""))
