@@ -21,6 +21,8 @@ def _escape(text: str) -> str:
 
 
 def xml_text(text: str) -> str:
+    if text.isascii() and text.isprintable():  # URLs, most names: nothing XML forbids
+        return _escape(text)
     return _escape(XML_ILLEGAL.sub("", text))
 
 
@@ -36,7 +38,7 @@ def xml_attr(text: str) -> str:
 
 
 def rfc3339(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
 
 
 @dataclass(frozen=True)
