@@ -30,9 +30,8 @@ from functools import lru_cache
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
 
-from newsvault.archive.yaml_scalars import _FIRST, _ODD
+from newsvault.archive.yaml_scalars import ODD, PLAIN_FIRST, STR_TAG, plain_tag
 
 __all__ = ["load_simple"]
 
@@ -40,20 +39,18 @@ __all__ = ["load_simple"]
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?: +(.*))?")
 # Plain scalar in block context: no indicator first; after that nothing odd but plain
 # spaces (": ", " #" and a trailing ":" are checked apart).
-_BLOCK_PLAIN = re.compile(_FIRST + "(?:[^" + _ODD + "]| )*")
+_BLOCK_PLAIN = re.compile(PLAIN_FIRST + "(?:[^" + ODD + "]| )*")
 # Plain item of a flow sequence: also none of , [ ] { } : ? # and no quotes at all.
-_FLOW_PLAIN = re.compile(_FIRST + "(?:[^" + _ODD + ",\\[\\]{}:?#'\"]| )*")
+_FLOW_PLAIN = re.compile(PLAIN_FIRST + "(?:[^" + ODD + ",\\[\\]{}:?#'\"]| )*")
 # Double-quoted without escapes: YAML printable characters only, no tab, no line break
 # (\x85 \u2028 \u2029 are line breaks to YAML), no BOM (libyaml skips it at a line start).
 _QUOTED = re.compile('"([^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff'
                      '\ud800-\udfff]*)"')
 _SEQUENCE = re.compile(r"\[([^\[\]{}]*)\]")
 
-_STR = "tag:yaml.org,2002:str"
 # Tags whose SafeConstructor is a plain function of the text (not "=" or "<<").
 _SIMPLE_TAGS = frozenset(f"tag:yaml.org,2002:{t}"
                          for t in ("str", "null", "bool", "int", "float", "timestamp"))
-_RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
 _NOT_SIMPLE = object()  # "give up" inside this module (None is a valid value: null)
 
@@ -87,7 +84,7 @@ def _line(line: str) -> tuple[str, object] | None:
 @lru_cache(maxsize=256)
 def _is_str_key(key: str) -> bool:
     """Keys such as ``yes``, ``on`` or ``null`` are not strings to YAML 1.1."""
-    return _tag(key) == _STR
+    return plain_tag(key) == STR_TAG
 
 
 def _value(raw: str) -> object:
@@ -127,17 +124,12 @@ def _sequence(raw: str) -> object:
     return tuple(items)
 
 
-def _tag(text: str) -> str:
-    """The tag YAML 1.1 implicit typing gives ``text`` as a plain scalar (PyYAML's rules)."""
-    return _RESOLVER.resolve(ScalarNode, text, (True, False))
-
-
 def _plain(text: str) -> object:
     """A plain scalar typed and built by PyYAML itself (str, int, date, datetime…).
 
     A value PyYAML would fail on (``2021-02-30``, ``=``) is not simple.
     """
-    tag = _tag(text)
+    tag = plain_tag(text)
     if tag not in _SIMPLE_TAGS:
         return _NOT_SIMPLE
     try:

@@ -19,6 +19,7 @@ import re
 from functools import lru_cache
 
 import yaml
+from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 try:  # libyaml is ~10x faster; the pure loader gives the same results.
@@ -26,17 +27,19 @@ try:  # libyaml is ~10x faster; the pure loader gives the same results.
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
-__all__ = ["plain_ok", "flow_plain_ok", "double_quoted", "scalar", "flow_item", "load_yaml"]
+__all__ = ["plain_ok", "flow_plain_ok", "double_quoted", "scalar", "flow_item", "load_yaml",
+           "plain_tag", "STR_TAG", "ODD", "PLAIN_FIRST"]
 
 # Safe beyond doubt in block context: no indicator first, no control/odd whitespace,
-# none of ": ", " #", no trailing ":".
-_ODD = (r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\ufffe\uffff"
-        r"\ud800-\udfff")
-_FIRST = r"[^\-?:,\[\]{}#&*!|>'\"%@`" + _ODD + "]"
-_FAST_BLOCK = re.compile(_FIRST + "[^" + _ODD + "]*")
+# none of ": ", " #", no trailing ":". (ODD and PLAIN_FIRST are regex fragments the fast
+# front-matter reader builds on too.)
+ODD = (r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\ufffe\uffff"
+       r"\ud800-\udfff")
+PLAIN_FIRST = r"[^\-?:,\[\]{}#&*!|>'\"%@`" + ODD + "]"
+_FAST_BLOCK = re.compile(PLAIN_FIRST + "[^" + ODD + "]*")
 # Same, for an item of a flow sequence: additionally none of , [ ] { } : ? (pure
 # PyYAML ends a flow plain scalar at ':' and '?').
-_FAST_FLOW = re.compile(_FIRST + "[^" + _ODD + ",\\[\\]{}:?]*")
+_FAST_FLOW = re.compile(PLAIN_FIRST + "[^" + ODD + ",\\[\\]{}:?]*")
 _FAST_WITH_SPACES = re.compile(r"[^ ]+(?: [^ ]+)*")  # single inner spaces only
 # What Ruby Psych (Jekyll) reads as a number, time or symbol although PyYAML may not.
 _PSYCH_NOT_STR = re.compile(
@@ -44,7 +47,8 @@ _PSYCH_NOT_STR = re.compile(
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|:.*|[-+]?0[box][0-9a-fA-F_]+"
     r"|(?i:yes|no|true|false|on|off|null|~)|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*"
 )
-_RESOLVERS = Resolver.yaml_implicit_resolvers
+STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER = Resolver()
 
 # YAML's printable set (what PyYAML's reader accepts unescaped); the rest is escaped.
 _NEEDS_ESCAPE = re.compile(
@@ -62,12 +66,10 @@ def load_yaml(text: str) -> object:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
 
 
-def _resolves_to_str(value: str) -> bool:
-    """True when YAML 1.1 implicit typing keeps the plain text a string."""
-    for _tag, regexp in (*_RESOLVERS.get(value[0], ()), *_RESOLVERS.get(None, ())):
-        if regexp.match(value):
-            return False
-    return True
+def plain_tag(text: str) -> str:
+    """The tag YAML 1.1 implicit typing gives ``text`` as a plain scalar (PyYAML's own
+    rules): :data:`STR_TAG` when it stays a string."""
+    return _RESOLVER.resolve(ScalarNode, text, (True, False))
 
 
 def _psych_safe(value: str) -> bool:
@@ -102,7 +104,7 @@ def plain_ok(value: str) -> bool:
     if not value or not _psych_safe(value):
         return False
     if (_FAST_BLOCK.fullmatch(_probe(value)) and value[-1] != ":" and ": " not in value
-            and " #" not in value and _resolves_to_str(value)):
+            and " #" not in value and plain_tag(value) == STR_TAG):
         return True
     return _load_check(value, False)
 
@@ -112,7 +114,7 @@ def flow_plain_ok(value: str) -> bool:
     if not value or not _psych_safe(value) or any(c in value for c in ",[]{}"):
         return False
     if (_FAST_FLOW.fullmatch(_probe(value)) and " #" not in value
-            and _resolves_to_str(value)):
+            and plain_tag(value) == STR_TAG):
         return True
     return _load_check(value, True)
 
