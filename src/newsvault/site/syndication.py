@@ -20,16 +20,20 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def xml_text(text: str) -> str:
+def _legal(text: str) -> str:
     if text.isascii() and text.isprintable():  # URLs, most names: nothing XML forbids
-        return _escape(text)
-    return _escape(XML_ILLEGAL.sub("", text))
+        return text
+    return XML_ILLEGAL.sub("", text)
+
+
+def xml_text(text: str) -> str:
+    return _escape(_legal(text))
 
 
 def xml_attr(text: str) -> str:
     """A quoted attribute value, as ``xml.sax.saxutils.quoteattr`` makes it (that module
     imports urllib.request and the email package: a tenth of the site build's start-up)."""
-    value = _escape(XML_ILLEGAL.sub("", text)).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    value = xml_text(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
     if '"' not in value:
         return f'"{value}"'
     if "'" not in value:
