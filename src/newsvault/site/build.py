@@ -129,7 +129,7 @@ def _render_chunk(state: tuple, chunk: list[int]) -> list[tuple[int, bool, bytes
     for i in chunk:
         page = pages[i]
         wrote = output.write_if_changed(site_dir, page.out, page.render())
-        entry = plan.entry(page.post) if page.post is not None and plan.in_feeds(page.post) else None
+        entry = plan.entry(page.post) if _in_feeds(plan, page) else None  # type: ignore[arg-type]
         out.append((i, wrote, entry))
     return out
 

@@ -78,8 +78,8 @@ class Plan:
         return self.base_url + self.url(path)
 
     # rendering helpers ------------------------------------------------------------
-    def _page(self, out: str, parts: tuple, render, post: SitePost | None = None) -> Page:
-        return Page(out, digest(self.base_key, self.names_key, out, *parts), render, post)
+    def _page(self, out: str, parts: tuple, render, post: SitePost | None = None, feed: bool = False) -> Page:
+        return Page(out, digest(self.base_key, self.names_key, out, *parts), render, post, feed)
 
     def _template(self, name: str, **ctx) -> bytes:
         return self.env.get_template(name).render(**ctx).encode("utf-8")
@@ -247,8 +247,7 @@ class Plan:
                                  entries=self.entries(latest),
                                  updated_at=max((p.date for p in latest), default=None))
 
-        page = self._page(out, (title, home, shown), render)
-        return Page(page.out, page.key, page.render, feed=True)
+        return self._page(out, (title, home, shown), render, feed=True)
 
     def feed_pages(self, posts: list[SitePost]) -> list[Page]:
         pages = [self._feed("feed.xml", self.config.title, "", posts)]
