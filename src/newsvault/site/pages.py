@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,8 +19,10 @@ from newsvault.site.permalink import slugify_pretty
 from newsvault.site.posts import SitePost
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
+    """A named tuple, not a dataclass: a big site has tens of thousands, made on every
+    build, and a tuple is made in a quarter of the time."""
+
     out: str  # path relative to the site root
     key: str  # digest of the page's inputs
     render: Callable[[], bytes]
@@ -41,8 +44,8 @@ def digest(*parts: object) -> str:
 
 
 def list_key(posts: list[SitePost]) -> str:
-    """What a post list shows of each post (title, date, site, URL), as one string."""
-    return "\x1e".join(p.list_token for p in posts)
+    """What a list shows of its posts (their versions and URLs), as one string."""
+    return "".join([p.ident for p in posts])
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -67,6 +68,8 @@ class Plan:
         self._items: dict[str, str] = {}
         self.t = self.env.globals["t"]
         self.names_key = ""
+        self._context = hashlib.sha1()
+        self._per_site: dict[str, list[SitePost]] = {}
         self.store = EntryStore(None)  # the builder sets the real one
         self._in_feeds: set[str] = set()
 
@@ -80,6 +83,14 @@ class Plan:
     # rendering helpers ------------------------------------------------------------
     def _page(self, out: str, parts: tuple, render, post: SitePost | None = None, feed: bool = False) -> Page:
         return Page(out, digest(self.base_key, self.names_key, out, *parts), render, post, feed)
+
+    def _post_key(self, post: SitePost, newer: SitePost | None, older: SitePost | None) -> str:
+        """A post page's key: the settings and names (hashed once per build), and the
+        versions and URLs of the post and its neighbours. Most of a site's pages are post
+        pages, and an hourly build makes every key, so this one is cheap."""
+        h = self._context.copy()
+        h.update(f"{newer.ident if newer else '-'}{post.ident}{older.ident if older else '-'}".encode())
+        return h.hexdigest()
 
     def _template(self, name: str, **ctx) -> bytes:
         return self.env.get_template(name).render(**ctx).encode("utf-8")
@@ -149,9 +160,11 @@ class Plan:
         self.cats = Names([c for p in posts for c in p.categories])
         # slugs of sources/tags show on most pages; a new name can move another's slug
         self.names_key = digest(self.sources.slugs, self.tags.slugs, self.cats.slugs)
+        self._context = hashlib.sha1(f"{self.base_key}{self.names_key}".encode())
+        self._per_site = group(posts, lambda p: (p.site,))
         n = self.config.feed_entries
         self._in_feeds = {p.name for p in posts[:n]}
-        self._in_feeds |= {p.name for items in group(posts, lambda p: (p.site,)).values() for p in items[:n]}
+        self._in_feeds |= {p.name for items in self._per_site.values() for p in items[:n]}
         out = list(self.post_pages(posts))
         out += self.list_pages(posts, "", self.env.globals["t"]["home_heading"], "", "feed.xml")
         out += self.source_pages(posts)
@@ -167,15 +180,13 @@ class Plan:
         for i, post in enumerate(posts):
             newer = posts[i - 1] if i > 0 else None
             older = posts[i + 1] if i + 1 < len(posts) else None
-            parts = (post.digest, post.url, post.title, newer and newer.url, newer and newer.title,
-                     older and older.url, older and older.title)
 
             def render(post=post, newer=newer, older=older) -> bytes:
                 content = Markup(self.article(post))
                 return self._template("post.html", post=post, content=content, newer=newer,
                                       older=older, page_title=post.title)
 
-            yield self._page(post.out, parts, render, post)
+            yield Page(post.out, self._post_key(post, newer, older), render, post)
 
     def list_pages(self, posts: list[SitePost], first: str, heading: str, intro: str,
                    feed: str | None) -> list[Page]:
@@ -193,7 +204,7 @@ class Plan:
         return pages
 
     def source_pages(self, posts: list[SitePost]) -> list[Page]:
-        per_site = group(posts, lambda p: (p.site,))
+        per_site = self._per_site
         updates = last_updates(self.vault)
         rows = []
         pages: list[Page] = []
@@ -237,8 +248,7 @@ class Plan:
 
     def _feed(self, out: str, title: str, home: str, posts: list[SitePost]) -> Page:
         latest = posts[: self.config.feed_entries]
-        # an entry shows its post file (whose size and mtime are its digest) at its URL
-        shown = "\x1e".join(f"{p.digest}\x1f{p.url}" for p in latest)
+        shown = list_key(latest)  # an entry shows its post's file at its URL
 
         def render() -> bytes:
             feed_id = self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out)
@@ -251,7 +261,7 @@ class Plan:
 
     def feed_pages(self, posts: list[SitePost]) -> list[Page]:
         pages = [self._feed("feed.xml", self.config.title, "", posts)]
-        per_site = group(posts, lambda p: (p.site,))
+        per_site = self._per_site
         for name in sorted(self.sources.slugs):
             base = f"sources/{self.sources[name]}/"
             pages.append(self._feed(base + "feed.xml", f"{name} · {self.config.title}", base,
@@ -269,7 +279,7 @@ class Plan:
 
     def sitemap_pages(self, posts: list[SitePost]) -> list[Page]:
         """``sitemap.xml`` (split past 50,000 URLs); rendered only when a URL or date changed."""
-        key = digest(list_key(posts))  # URLs and dates, with titles and sources: cached tokens
+        key = digest(list_key(posts))  # URLs, and dates by the posts' versions
         count = max(1, -(-(len(posts) + 1) // syn.SITEMAP_LIMIT))
         names = ["sitemap.xml"] + ([f"sitemap-{n}.xml" for n in range(1, count + 1)] if count > 1 else [])
         made: dict[str, bytes] = {}

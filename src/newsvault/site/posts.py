@@ -14,7 +14,6 @@ import os
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 
@@ -44,15 +43,19 @@ class SitePost:
     categories: tuple[str, ...]
     digest: str  # the file's size and mtime: a changed post file is a new version
     layout: str = "link"  # the archive reader's body layout: "link", "html" (or "none")
+    ident: str = ""  # this version of the post at its URL: see :func:`ident`
 
     @property
     def out(self) -> str:
         return output_path(self.url)
 
-    @cached_property
-    def list_token(self) -> str:
-        """What a list shows of the post (URL, title, date, source), for list page keys."""
-        return f"{self.url}\x1f{self.title}\x1f{self.date.isoformat()}\x1f{self.site}"
+
+def ident(digest: str, url: str) -> str:
+    """One token for everything a page can show of a post: its file version (whose title,
+    date, source… the page shows) and its URL. Self-delimiting (the digest has no colon,
+    the URL's length is given), so tokens joined end to end are unambiguous: page keys
+    are made of them without separators or hashing each one."""
+    return f"{digest}:{len(url)}:{url}"
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
         taken.add(url)
         out.append(SitePost(name=m.name, url=url, title=m.title, date=m.date, site=m.site,
                             author=m.author, link=m.link, tags=m.tags, categories=m.categories,
-                            digest=m.digest, layout=m.layout))
+                            digest=m.digest, layout=m.layout, ident=ident(m.digest, url)))
     if cache is not None:
         cache.urls = urls
     out.reverse()
