@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from newsvault.site.permalink import (filename_slug, href, output_path, parse_tz, permalink,
                                       slugify_pretty)
-from newsvault.site.posts import site_posts
+from newsvault.site.posts import ident, site_posts
 
 from .site_helpers import SAMPLE_POSTS
 
@@ -48,6 +48,17 @@ def test_site_posts_keeps_colliding_urls_apart():
              for t in ("Zero COVID?", "Zero-COVID?")]
     urls = [p.url for p in site_posts(metas, "/:year-:month-:day/:title/", timezone.utc)]
     assert sorted(urls) == ["/2022-11-11/Zero-COVID-2/", "/2022-11-11/Zero-COVID/"]
+
+
+_VERSIONS = st.tuples(st.integers(0, 10**9), st.integers(0, 2**63)).map(lambda t: f"{t[0]}.{t[1]}")
+
+
+@given(st.lists(st.tuples(_VERSIONS, st.text()), max_size=4), st.lists(st.tuples(_VERSIONS, st.text()), max_size=4))
+def test_post_tokens_joined_are_unambiguous(a, b):
+    """Page keys join the posts' tokens with no separator: different posts (or orders)
+    must never join to the same text."""
+    joined = ["".join(ident(version, url) for version, url in posts) for posts in (a, b)]
+    assert (joined[0] == joined[1]) == (a == b)
 
 
 @pytest.mark.parametrize("text, slug", [
