@@ -88,7 +88,7 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     paths = post_files(vault.posts_dir)
     metas, parsed = scan(vault.posts_dir, paths, cache, _ticker(progress, "read", len(paths)), n)
     plan = Plan(vault, config.site)
-    posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache)
+    posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path)
     pages = plan.pages(posts)
     manifest_file = state / "manifest.pickle"
     old = {} if full else output.load_manifest(manifest_file)

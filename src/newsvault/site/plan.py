@@ -111,7 +111,7 @@ class Plan:
         html = self._items.get(post.name)
         if html is None:
             local = post.date.astimezone(self.tz)
-            html = ITEM.format(url=escape(self.url(post.url)), title=escape(post.title or self.t["untitled"]),
+            html = ITEM.format(url=escape(post.href), title=escape(post.title or self.t["untitled"]),
                                iso=local.isoformat(), day=f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
                                site_url=escape(self.url(f"sources/{self.sources[post.site]}/")),
                                site=escape(post.site))
@@ -127,8 +127,8 @@ class Plan:
         xml = self._entries.get(key)
         if xml is None:
             xml = syn.entry_xml(syn.FeedEntry(
-                title=post.title, url=self.absolute(post.url),
-                id=self.absolute(post.url) if self.base_url else "urn:newsvault:" + self.url(post.url),
+                title=post.title, url=self.base_url + post.href,
+                id=self.base_url + post.href if self.base_url else "urn:newsvault:" + post.href,
                 date=post.date, author=post.author or post.site, categories=post.categories,
                 html=self.article(post)))
             self._entries[key] = xml
@@ -287,7 +287,7 @@ class Plan:
         def render(name: str) -> bytes:
             if not made:
                 urls = [(self.absolute(""), posts[0].date if posts else None)]
-                urls += [(self.absolute(p.url), p.date) for p in posts]
+                urls += [(self.base_url + p.href, p.date) for p in posts]
                 made.update(syn.sitemaps(urls, self.absolute("")))
             return made[name]
 

@@ -21,7 +21,7 @@ from newsvault.archive.frontmatter import split_front_matter
 from newsvault.archive.posts import parse_bytes
 from newsvault.models import Post
 from newsvault.site.content import xml_legal
-from newsvault.site.permalink import filename_slug, local_date, output_path, permalink
+from newsvault.site.permalink import filename_slug, href, local_date, output_path, permalink
 
 CACHE_VERSION = 7
 HEAD = 8192  # bytes read first; the whole file only when its front matter is longer
@@ -45,6 +45,7 @@ class SitePost(NamedTuple):
     digest: str  # the file's size and mtime: a changed post file is a new version
     layout: str = "link"  # the archive reader's body layout: "link", "html" (or "none")
     ident: str = ""  # this version of the post at its URL: see :func:`ident`
+    href: str = ""  # the URL percent-encoded under the site's base path, as links show it
 
     @property
     def out(self) -> str:
@@ -138,8 +139,9 @@ class PostCache:
     def __init__(self, file: Path) -> None:
         self.file = file
         self.entries: dict[str, tuple[int, int, _Meta]] = {}
-        self.url_setting = ""  # the permalink pattern and zone the URLs were made with
-        self.urls: dict[str, tuple[str, str]] = {}  # name → (digest of the file, permalink)
+        self.url_setting = ""  # the permalink pattern, zone and base path the URLs were made with
+        # name → (digest of the file, its permalink, the URL it got (-2… on a collision), href)
+        self.urls: dict[str, tuple[str, str, str, str]] = {}
         try:
             version, entries, self.url_setting, self.urls = pickle.loads(file.read_bytes())
             if version == CACHE_VERSION:
@@ -209,30 +211,31 @@ def scan(root: Path, paths: Iterable[str], cache: PostCache,
 
 
 def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
-               cache: PostCache | None = None) -> list[SitePost]:
+               cache: PostCache | None = None, base_path: str = "/") -> list[SitePost]:
     """Newest first, each with its permalink; a URL taken by an earlier post gets ``-2``…
     (Jekyll silently overwrites one with the other; an archive must show both)."""
     ordered = sorted((m for m in metas if m.usable), key=lambda m: (m.date, m.name))
     taken: set[str] = set()
     out: list[SitePost] = []
     # a URL follows from the settings and the file (its name and, by its digest, content)
-    setting = f"{pattern}\n{datetime(2000, 1, 1, tzinfo=tz).utcoffset()}"
+    setting = f"{pattern}\n{datetime(2000, 1, 1, tzinfo=tz).utcoffset()}\n{base_path}"
     known = cache.urls if cache is not None and cache.url_setting == setting else {}
-    urls: dict[str, tuple[str, str]] = {}
+    urls: dict[str, tuple[str, str, str, str]] = {}
     for m in ordered:
         hit = known.get(m.name)
         if hit and hit[0] == m.digest:
             url = hit[1]
         else:
             url = permalink(pattern, local_date(m.url_date, tz), m.slug, m.categories)
-        urls[m.name] = (m.digest, url)
         base, n = url, 2
         while url in taken:
             url = (base.rstrip("/") + f"-{n}" + ("/" if base.endswith("/") else ""))
             n += 1
         taken.add(url)
+        link = hit[3] if hit and hit[2] == url else href(base_path, url)
+        urls[m.name] = (m.digest, base, url, link)
         out.append(SitePost(m.name, url, m.title, m.date, m.site, m.author, m.link, m.tags, m.categories,
-                            m.digest, m.layout, ident(m.digest, url)))
+                            m.digest, m.layout, ident(m.digest, url), link))
     if cache is not None:
         cache.url_setting, cache.urls = setting, urls
     out.reverse()
