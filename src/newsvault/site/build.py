@@ -116,9 +116,18 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     return report
 
 
-def _needs(page: Page, old: output.Manifest, site_dir: Path) -> bool:
-    """True unless the last build made this very page and its file is still there."""
-    return not (old.get(page.out) == page.key and os.path.isfile(f"{site_dir}/{page.out}"))
+def _outdated(pages: list[Page], old: output.Manifest, site_dir: Path) -> list[int]:
+    """The pages to render: all but those the last build made with the same key whose
+    file is still there. (Every build checks every page: ``os.access`` relative to the
+    open site folder costs half of ``os.path.isfile`` on the whole path.)"""
+    if not old:
+        return list(range(len(pages)))
+    fd = os.open(site_dir, os.O_RDONLY)
+    try:
+        return [i for i, page in enumerate(pages)
+                if old.get(page.out) != page.key or not os.access(page.out, os.F_OK, dir_fd=fd)]
+    finally:
+        os.close(fd)
 
 
 def _render_chunk(state: tuple, chunk: list[int]) -> list[tuple[int, bool, bytes | None]]:
@@ -144,8 +153,9 @@ def _write_pages(plan: Plan, pages: list[Page], posts: list[SitePost], old: outp
     feeds show first; as soon as their entries are in, this process writes the feeds (and
     keeps the entries for the next build) while the workers render the rest."""
     new: output.Manifest = {page.out: page.key for page in pages}
-    todo = sorted((i for i, p in enumerate(pages) if not p.feed and _needs(p, old, site_dir)),
-                  key=lambda i: not _in_feeds(plan, pages[i]))
+    outdated = _outdated(pages, old, site_dir)
+    feed_pages = [pages[i] for i in outdated if pages[i].feed]
+    todo = sorted((i for i in outdated if not pages[i].feed), key=lambda i: not _in_feeds(plan, pages[i]))
     waiting = sum(_in_feeds(plan, pages[i]) for i in todo)
     feeds: tuple[int, int] | None = None  # (rendered, written) once the feeds are done
     written = 0
@@ -155,26 +165,25 @@ def _write_pages(plan: Plan, pages: list[Page], posts: list[SitePost], old: outp
             plan.add_entry(plan.entry_key(pages[i].post), entry)
             waiting -= 1
         if waiting == 0 and feeds is None:
-            feeds = _write_feeds(plan, pages, posts, old, site_dir)
+            feeds = _write_feeds(plan, feed_pages, posts, site_dir)
     if feeds is None:
-        feeds = _write_feeds(plan, pages, posts, old, site_dir)
+        feeds = _write_feeds(plan, feed_pages, posts, site_dir)
     if tick:
         tick(len(pages) - len(todo))
     return new, len(todo) + feeds[0], written + feeds[1]
 
 
-def _write_feeds(plan: Plan, pages: list[Page], posts: list[SitePost], old: output.Manifest,
-                 site_dir: Path) -> tuple[int, int]:
+def _write_feeds(plan: Plan, feeds: list[Page], posts: list[SitePost], site_dir: Path) -> tuple[int, int]:
     """The feeds that changed, from the entries of this build and of the last (in
-    ``entries.sqlite``, opened here: never in a process that forks workers afterwards)."""
+    ``entries.sqlite``, opened here: never in a process that forks workers afterwards).
+    When no feed changed, no feed shows another post or version, so the stored entries
+    are still the right ones."""
+    if not feeds:
+        return 0, 0
     plan.store = EntryStore(plan.vault.state_dir / "site" / "entries.sqlite")
-    rendered = written = 0
-    for page in pages:
-        if page.feed and _needs(page, old, site_dir):
-            rendered += 1
-            written += output.write_if_changed(site_dir, page.out, page.render())
+    written = sum(output.write_if_changed(site_dir, page.out, page.render()) for page in feeds)
     plan.save_entries(posts)
-    return rendered, written
+    return len(feeds), written
 
 
 def _with_search(report: BuildReport, seconds: float, engine: str) -> BuildReport:
