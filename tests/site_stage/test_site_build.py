@@ -5,12 +5,15 @@ from __future__ import annotations
 import html
 import json
 import re
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import feedparser
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from .site_helpers import SAMPLE_POSTS, SEED_DIR
 
@@ -147,3 +150,21 @@ def test_post_page_shows_date_in_display_zone_and_neighbours(built_sample):
     assert 'rel="next"' in page and 'rel="prev"' in page
     assert 'href="https://www.cna.com.tw/news/firstnews/202101280007.aspx"' in page
     assert "<!--1611791840000-->" not in page and "布林肯" in page
+
+
+@given(st.lists(st.binary(max_size=40), max_size=6), st.binary(max_size=200))
+@settings(max_examples=60, deadline=None)
+def test_written_parts_equal_the_joined_bytes(parts, before):
+    """A page's bytes may come in parts (feeds do): the file holds them joined, and a file
+    that already holds them is left alone."""
+    from newsvault.site.output import write_if_changed
+
+    with tempfile.TemporaryDirectory() as root:
+        path = Path(root, "a", "feed.xml")
+        if before:
+            path.parent.mkdir()
+            path.write_bytes(before)
+        assert write_if_changed(Path(root), "a/feed.xml", parts) == (not before or before != b"".join(parts))
+        assert path.read_bytes() == b"".join(parts)
+        assert write_if_changed(Path(root), "a/feed.xml", parts) is False
+        assert write_if_changed(Path(root), "a/feed.xml", b"".join(parts)) is False

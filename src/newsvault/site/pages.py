@@ -25,7 +25,7 @@ class Page(NamedTuple):
 
     out: str  # path relative to the site root
     key: str  # digest of the page's inputs
-    render: Callable[[], bytes]
+    render: Callable[[], bytes | list[bytes]]  # bytes, or parts written one after the other
     post: SitePost | None = None  # set on post pages
     feed: bool = False  # needs the post pages' feed entries: rendered after them
 

@@ -250,7 +250,7 @@ class Plan:
         latest = posts[: self.config.feed_entries]
         shown = list_key(latest)  # an entry shows its post's file at its URL
 
-        def render() -> bytes:
+        def render() -> list[bytes]:
             feed_id = self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out)
             return syn.atom_feed(title=title, feed_url=self.absolute(out), home_url=self.absolute(home),
                                  feed_id=feed_id, language=self.config.language,

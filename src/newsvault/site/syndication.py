@@ -72,9 +72,10 @@ def entry_xml(e: FeedEntry) -> bytes:
 
 
 def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, language: str,
-              entries: list[bytes], updated_at: datetime | None) -> bytes:
-    """An Atom 1.0 document from ready ``entries``; ``updated`` is the newest entry's date
-    (``updated_at``), so the bytes are reproducible."""
+              entries: list[bytes], updated_at: datetime | None) -> list[bytes]:
+    """An Atom 1.0 document from ready ``entries``, in parts (the caller writes them one
+    after the other); ``updated`` is the newest entry's date (``updated_at``), so the
+    bytes are reproducible."""
     updated = rfc3339(updated_at) if updated_at else EPOCH
     out = ['<?xml version="1.0" encoding="utf-8"?>\n',
            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={xml_attr(language)}>\n',
@@ -84,7 +85,7 @@ def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, languag
            f'<link rel="alternate" type="text/html" href={xml_attr(home_url)}/>\n',
            f"<updated>{updated}</updated>\n",
            "<generator>newsvault</generator>\n"]
-    return b"".join(["".join(out).encode("utf-8"), *entries, b"</feed>\n"])
+    return ["".join(out).encode("utf-8"), *entries, b"</feed>\n"]
 
 
 def sitemaps(urls: Iterable[tuple[str, datetime | None]], index_url: str) -> dict[str, bytes]:
