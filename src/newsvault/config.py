@@ -8,7 +8,6 @@ setting the user thinks they have but do not.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -124,5 +123,7 @@ def _section(cls: type, data: dict[str, Any], where: str) -> Any:
 
 
 def _did_you_mean(name: str, choices: Any) -> str:
+    import difflib  # only on a mistake: it is a twentieth of a site build's start-up
+
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -22,7 +22,6 @@ from newsvault.site.pages import Page
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.plan import Plan
 from newsvault.site.posts import PostCache, SitePost, post_files, scan, site_posts
-from newsvault.site.search import build_index
 from newsvault.vault import Vault
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -109,6 +108,8 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
         if written or removed or not (site_dir / "pagefind" / "pagefind.js").is_file():
             if progress:
                 progress("search", 0, 1)
+            from newsvault.site.search import build_index  # runs Pagefind: not on every build
+
             result = build_index(site_dir, vault.root, config.site.search_shard_pages,
                                  state / "search.json", reuse=not full)
             return _with_search(report, result.seconds, f"pagefind {result.version}")

@@ -9,7 +9,6 @@ starting workers would cost more than it saves.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -26,6 +25,8 @@ def workers(configured: int) -> int:
 
 
 def _context():
+    import multiprocessing  # only for big builds: an hourly one never starts workers
+
     try:
         return multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: stay sequential
