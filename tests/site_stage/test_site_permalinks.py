@@ -240,6 +240,15 @@ def test_xml_escaping_equals_the_standard_library(text):
     assert xml_text(text) == escape(legal) and xml_attr(text) == quoteattr(legal)
 
 
+@given(st.text(alphabet=st.sampled_from(list("ab&<>]]]>![CDATA\n\t 國")), max_size=30))
+def test_cdata_reads_back_as_the_text(text):
+    from xml.etree import ElementTree
+
+    from newsvault.site.syndication import cdata
+
+    assert (ElementTree.fromstring(f"<c>{cdata(text)}</c>").text or "") == text
+
+
 def test_relative_links_are_found_in_any_case_and_only_in_href_src_poster():
     from newsvault.site.content import safe_html
 

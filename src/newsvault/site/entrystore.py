@@ -1,6 +1,6 @@
 """Feed entries kept between builds (``.newsvault/site/entries.sqlite``).
 
-Re-rendering one feed needs its 100 entries, i.e. 100 posts read, cleaned and escaped.
+Re-rendering one feed needs its 100 entries, i.e. 100 posts read and cleaned.
 Keeping the finished ``<entry>`` XML of every post that is in some feed makes a feed
 update cost a single query. A cache: deleting the file only costs time.
 """
