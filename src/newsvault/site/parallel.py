@@ -39,10 +39,10 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
     yields the results (in no particular order). Workers get only the bounds of their
     chunk: the jobs themselves are inherited with the fork, not pickled."""
     global _STATE
-    ctx = _context()
     size = max(CHUNK, len(jobs) // (n * 16))  # ~16 chunks per worker: balanced, few round trips
     bounds = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
-    if n <= 1 or len(jobs) < min_jobs or ctx is None:
+    ctx = _context() if n > 1 and len(jobs) >= min_jobs else None
+    if ctx is None:
         for start, stop in bounds:
             yield from func(state, jobs[start:stop])
             if tick:
