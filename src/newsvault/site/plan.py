@@ -111,7 +111,7 @@ class Plan:
         html = self._items.get(post.name)
         if html is None:
             local = post.date.astimezone(self.tz)
-            html = ITEM.format(url=escape(post.href), title=escape(post.title or self.t["untitled"]),
+            html = ITEM.format(url=escape(post.href), title=escape(post.title or self.t.untitled),
                                iso=local.isoformat(), day=f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
                                site_url=escape(self.url(f"sources/{self.sources[post.site]}/")),
                                site=escape(post.site))
@@ -166,7 +166,7 @@ class Plan:
         self._in_feeds = {p.name for p in posts[:n]}
         self._in_feeds |= {p.name for items in self._per_site.values() for p in items[:n]}
         out = list(self.post_pages(posts))
-        out += self.list_pages(posts, "", self.env.globals["t"]["home_heading"], "", "feed.xml")
+        out += self.list_pages(posts, "", self.t.home_heading, "", "feed.xml")
         out += self.source_pages(posts)
         out += self.term_pages(posts, "tags", self.tags, lambda p: p.tags)
         out += self.term_pages(posts, "categories", self.cats, lambda p: p.categories)
@@ -214,9 +214,9 @@ class Plan:
             rows.append(dict(name=name, url=base, feed=base + "feed.xml", count=len(items),
                              latest=items[0].date if items else None, updated=updates.get(name)))
             pages += self.list_pages(items, base, name, f"{len(items)}", base + "feed.xml")
-        t = self.env.globals["t"]
+        heading = self.t.sources
         pages.append(self._page("sources/index.html", (repr(rows),), lambda: self._template(
-            "sources.html", heading=t["sources"], sources=rows, page_title=t["sources"])))
+            "sources.html", heading=heading, sources=rows, page_title=heading)))
         return pages
 
     def term_pages(self, posts: list[SitePost], kind: str, names: Names, keys) -> list[Page]:
@@ -225,7 +225,7 @@ class Plan:
         pages: list[Page] = []
         for term in terms:
             pages += self.list_pages(groups[term["name"]], term["url"], term["name"], "", None)
-        heading = self.env.globals["t"][kind]
+        heading = getattr(self.t, kind)
         pages.append(self._page(f"{kind}/index.html", (repr(terms),), lambda: self._template(
             "terms.html", heading=heading, terms=terms, page_title=heading)))
         return pages
@@ -241,7 +241,7 @@ class Plan:
         pages: list[Page] = []
         for term in terms:
             pages += self.list_pages(months[term["name"]], term["url"], term["name"], "", None)
-        heading = self.env.globals["t"]["archive"]
+        heading = self.t.archive
         pages.append(self._page("archive/index.html", (repr(terms),), lambda: self._template(
             "terms.html", heading=heading, terms=terms, page_title=heading)))
         return pages
@@ -269,12 +269,12 @@ class Plan:
         return pages
 
     def fixed_pages(self, posts: list[SitePost]) -> list[Page]:
-        t = self.env.globals["t"]
+        t = self.t
         pages = self.sitemap_pages(posts)
         pages.append(self._page("robots.txt", (), lambda: syn.robots_txt(self.absolute("sitemap.xml"))))
-        pages.append(self._page("404.html", (), lambda: self._template("404.html", page_title=t["not_found"])))
+        pages.append(self._page("404.html", (), lambda: self._template("404.html", page_title=t.not_found)))
         pages.append(self._page("search/index.html", (), lambda: self._template(
-            "search.html", page_title=t["search"])))
+            "search.html", page_title=t.search)))
         return pages
 
     def sitemap_pages(self, posts: list[SitePost]) -> list[Page]:
