@@ -8,6 +8,7 @@ become one-line messages and exit codes here, never tracebacks.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -49,7 +50,18 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script and ``python -m newsvault``."""
+    """Entry point of the console script and ``python -m newsvault``: the process ends
+    after it (embedders call :data:`cli` instead)."""
+    try:
+        _run(argv)
+    finally:
+        # Python's shutdown would first collect garbage over all that is still alive
+        # (Jinja, YAML, caches): 12 ms of an hourly build's 0.1 s. Frozen objects are
+        # skipped; they are freed as modules are torn down, and the rest with the process.
+        gc.freeze()
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="newsvault", standalone_mode=False)
     except click.exceptions.Abort:
