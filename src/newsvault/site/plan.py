@@ -69,7 +69,6 @@ class Plan:
         self.t = self.env.globals["t"]
         self.names_key = ""
         self._context = hashlib.sha1()
-        self._per_site: dict[str, list[SitePost]] = {}
         self.store = EntryStore(None)  # the builder sets the real one
         self._in_feeds: set[str] = set()
 
@@ -161,17 +160,17 @@ class Plan:
         # slugs of sources/tags show on most pages; a new name can move another's slug
         self.names_key = digest(self.sources.slugs, self.tags.slugs, self.cats.slugs)
         self._context = hashlib.sha1(f"{self.base_key}{self.names_key}".encode())
-        self._per_site = group(posts, lambda p: (p.site,))
+        per_site = group(posts, lambda p: (p.site,))
         n = self.config.feed_entries
         self._in_feeds = {p.name for p in posts[:n]}
-        self._in_feeds |= {p.name for items in self._per_site.values() for p in items[:n]}
+        self._in_feeds |= {p.name for items in per_site.values() for p in items[:n]}
         out = list(self.post_pages(posts))
         out += self.list_pages(posts, "", self.t.home_heading, "", "feed.xml")
-        out += self.source_pages(posts)
+        out += self.source_pages(per_site)
         out += self.term_pages(posts, "tags", self.tags, lambda p: p.tags)
         out += self.term_pages(posts, "categories", self.cats, lambda p: p.categories)
         out += self.month_pages(posts)
-        out += self.feed_pages(posts)
+        out += self.feed_pages(posts, per_site)
         out += self.fixed_pages(posts)
         out += self.static_pages()
         return out
@@ -203,8 +202,7 @@ class Plan:
                                                        pager.number, pager.newer_url, pager.older_url), render))
         return pages
 
-    def source_pages(self, posts: list[SitePost]) -> list[Page]:
-        per_site = self._per_site
+    def source_pages(self, per_site: dict[str, list[SitePost]]) -> list[Page]:
         updates = last_updates(self.vault)
         rows = []
         pages: list[Page] = []
@@ -259,9 +257,8 @@ class Plan:
 
         return self._page(out, (title, home, shown), render, feed=True)
 
-    def feed_pages(self, posts: list[SitePost]) -> list[Page]:
+    def feed_pages(self, posts: list[SitePost], per_site: dict[str, list[SitePost]]) -> list[Page]:
         pages = [self._feed("feed.xml", self.config.title, "", posts)]
-        per_site = self._per_site
         for name in sorted(self.sources.slugs):
             base = f"sources/{self.sources[name]}/"
             pages.append(self._feed(base + "feed.xml", f"{name} · {self.config.title}", base,
