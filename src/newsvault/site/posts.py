@@ -43,9 +43,9 @@ class SitePost(NamedTuple):
     tags: tuple[str, ...]
     categories: tuple[str, ...]
     digest: str  # the file's size and mtime: a changed post file is a new version
+    ident: str  # this version of the post at its URL: see :func:`ident`
+    href: str  # the URL percent-encoded under the site's base path, as links show it
     layout: str = "link"  # the archive reader's body layout: "link", "html" (or "none")
-    ident: str = ""  # this version of the post at its URL: see :func:`ident`
-    href: str = ""  # the URL percent-encoded under the site's base path, as links show it
 
     @property
     def out(self) -> str:
@@ -235,7 +235,7 @@ def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
         link = hit[3] if hit and hit[2] == url else href(base_path, url)
         urls[m.name] = (m.digest, base, url, link)
         out.append(SitePost(m.name, url, m.title, m.date, m.site, m.author, m.link, m.tags, m.categories,
-                            m.digest, m.layout, ident(m.digest, url), link))
+                            m.digest, ident(m.digest, url), link, m.layout))
     if cache is not None:
         cache.url_setting, cache.urls = setting, urls
     out.reverse()
