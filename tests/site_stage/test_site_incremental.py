@@ -99,3 +99,21 @@ def test_removed_and_changed_posts_follow(tmp_path):
     build_site(b, config, search=False)
     assert tree(a.site_dir) == tree(b.site_dir)
     assert "EDITED" in (a.site_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_new_post_leaves_the_numbered_list_pages_alone(tmp_path):
+    """Numbered list pages keep their posts, so an hourly build must not rewrite them
+    (a source's article count, shown on each, once made it rewrite all of them)."""
+    posts = sorted(SAMPLE_POSTS.iterdir())
+    vault = Vault(make_vault(tmp_path / "v", posts[:-1]))
+    config = load_config(vault.root)
+    build_site(vault, config, search=False)
+    numbered = sorted(vault.site_dir.glob("**/page/*/index.html"))
+    assert len(numbered) > 10
+    before = {p: p.stat().st_mtime_ns for p in numbered}
+    front = vault.site_dir / "sources" / "medium" / "index.html"
+    old_front = front.read_bytes()
+    shutil.copy2(posts[-1], vault.posts_dir / posts[-1].name)  # the newest post, from medium
+    build_site(vault, config, search=False)
+    assert {p: p.stat().st_mtime_ns for p in numbered} == before
+    assert front.read_bytes() != old_front

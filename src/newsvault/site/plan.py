@@ -189,16 +189,20 @@ class Plan:
 
     def list_pages(self, posts: list[SitePost], first: str, heading: str, intro: str,
                    feed: str | None) -> list[Page]:
+        """The pages of a list; ``intro`` (a source's article count) shows on its front
+        page only: numbered pages keep their posts (see :func:`paginate`), and a count on
+        each would re-render all of them whenever a post arrives."""
         pages = []
         for url, chunk, pager in paginate(posts, self.config.per_page, first):
             title = heading if pager.number is None else f"{heading} ({pager.number})"
+            shown = intro if pager.number is None else ""
 
-            def render(chunk=chunk, pager=pager, title=title) -> bytes:
+            def render(chunk=chunk, pager=pager, title=title, shown=shown) -> bytes:
                 items = Markup("".join(self.item(p) for p in chunk))
-                return self._template("list.html", heading=title, intro=intro, posts=chunk, items=items,
+                return self._template("list.html", heading=title, intro=shown, posts=chunk, items=items,
                                       pager_info=pager, feed_url=feed, page_title=title if first else "")
 
-            pages.append(self._page(output_path(url), (heading, intro, feed, list_key(chunk),
+            pages.append(self._page(output_path(url), (heading, shown, feed, list_key(chunk),
                                                        pager.number, pager.newer_url, pager.older_url), render))
         return pages
 
