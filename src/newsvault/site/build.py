@@ -83,7 +83,6 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     if full:
         cache.entries = {}
         (state / "entries.sqlite").unlink(missing_ok=True)
-    known = len(cache.entries)
     paths = post_files(vault.posts_dir)
     metas, parsed = scan(vault.posts_dir, paths, cache, _ticker(progress, "read", len(paths)), n)
     plan = Plan(vault, config.site)
@@ -100,7 +99,7 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     removed = output.remove_stale(site_dir, stale)
     output.save_manifest(manifest_file, new)
     plan.store.close()
-    cache.save(changed=full or parsed > 0 or len(cache.entries) != known)
+    cache.save()
     report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
                          written=written, removed=removed, seconds=time.perf_counter() - start,
                          site_dir=str(site_dir))

@@ -10,6 +10,7 @@ pages that need a body read it then.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 from collections.abc import Callable, Iterable
@@ -131,10 +132,22 @@ def _scan_chunk(_state: None, chunk: Iterable[tuple[str, str]]) -> list[tuple[in
     return out
 
 
+# what unpickling a damaged or foreign file can raise
+_UNREADABLE = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
+               ImportError)
+
+
 class PostCache:
-    """``name → (size, mtime_ns, _Meta)``, and the permalinks last made from them,
-    persisted with pickle (a cache: safe to delete). The records are stored as plain
-    tuples, which pickle at twice the speed of named ones."""
+    """``name → (size, mtime_ns, _Meta)``, and the permalinks last made from them (a cache:
+    safe to delete).
+
+    The file is a pickled snapshot followed by what later builds changed, one pickle per
+    build appended: an hourly build adds a few posts, and rewriting 50,000 records to say
+    so took 0.2 s. The snapshot is rewritten once the changes add up to an eighth of it. A
+    torn last record (a crash while appending) is ignored, and the next save rewrites the
+    file: the posts it described no longer match their cached size and mtime, so they are
+    read again. Records are stored as plain tuples, which pickle at twice the speed of
+    named ones."""
 
     def __init__(self, file: Path) -> None:
         self.file = file
@@ -142,25 +155,68 @@ class PostCache:
         self.url_setting = ""  # the permalink pattern, zone and base path the URLs were made with
         # name → (digest of the file, its permalink, the URL it got (-2… on a collision), href)
         self.urls: dict[str, tuple[str, str, str, str]] = {}
+        self._appended = 0  # records changed since the snapshot
+        self._whole = False  # the file ends with a whole record: appending to it is safe
         try:
-            version, entries, self.url_setting, self.urls = pickle.loads(file.read_bytes())
-            if version == CACHE_VERSION:
-                make = _Meta._make
-                self.entries = {name: (size, mtime, make(meta)) for name, (size, mtime, meta) in entries.items()}
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-            self.entries = {}
-        if not self.entries:
-            self.url_setting, self.urls = "", {}
+            self._read(file.read_bytes())
+        except OSError:
+            pass
+        # What the file holds: builds replace these dicts (never change them), so a save
+        # finds what changed by comparing with them.
+        self._stored = (self.entries, self.url_setting, self.urls)
 
-    def save(self, changed: bool = True) -> None:
-        if not changed and self.file.exists():
-            return
+    def _read(self, data: bytes) -> None:
+        stream = io.BytesIO(data)
+        try:
+            version, entries, setting, urls = pickle.load(stream)
+            if version != CACHE_VERSION:
+                return
+            try:
+                while stream.tell() < len(data):
+                    changed, removed, changed_urls, removed_urls = pickle.load(stream)
+                    entries.update(changed)
+                    urls.update(changed_urls)
+                    for name in removed:
+                        entries.pop(name, None)
+                    for name in removed_urls:
+                        urls.pop(name, None)
+                    self._appended += len(changed) + len(removed)
+                self._whole = True
+            except _UNREADABLE:
+                pass  # a torn last record: what came before it stands
+            make = _Meta._make
+            self.entries = {name: (size, mtime, make(meta)) for name, (size, mtime, meta) in entries.items()}
+            self.url_setting, self.urls = setting, urls
+        except _UNREADABLE:
+            self.entries, self.url_setting, self.urls = {}, "", {}
+
+    def save(self) -> None:
+        """Append what changed since the file was read, or rewrite it (see the class)."""
+        old_entries, old_setting, old_urls = self._stored
+        changed = {name: e for name, e in self.entries.items() if old_entries.get(name) is not e}
+        removed = [name for name in old_entries if name not in self.entries]
+        changed_urls = {name: u for name, u in self.urls.items() if old_urls.get(name) != u}
+        removed_urls = [name for name in old_urls if name not in self.urls]
+        appended = self._appended + len(changed) + len(removed)
+        if not self._whole or self.url_setting != old_setting or appended * 8 > len(self.entries):
+            self._write((CACHE_VERSION, _plain(self.entries), self.url_setting, self.urls))
+            self._appended, self._whole = 0, True
+        elif changed or removed or changed_urls or removed_urls:
+            with open(self.file, "ab") as fh:
+                fh.write(pickle.dumps((_plain(changed), removed, changed_urls, removed_urls),
+                                      protocol=pickle.HIGHEST_PROTOCOL))
+            self._appended = appended
+        self._stored = (self.entries, self.url_setting, self.urls)
+
+    def _write(self, snapshot: tuple) -> None:
         self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_suffix(".tmp")
-        entries = {name: (size, mtime, tuple(meta)) for name, (size, mtime, meta) in self.entries.items()}
-        tmp.write_bytes(pickle.dumps((CACHE_VERSION, entries, self.url_setting, self.urls),
-                                     protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, self.file)
+
+
+def _plain(entries: dict[str, tuple[int, int, _Meta]]) -> dict[str, tuple[int, int, tuple]]:
+    return {name: (size, mtime, tuple(meta)) for name, (size, mtime, meta) in entries.items()}
 
 
 def post_files(posts_dir: Path) -> list[str]:
