@@ -117,3 +117,31 @@ def test_a_new_post_leaves_the_numbered_list_pages_alone(tmp_path):
     build_site(vault, config, search=False)
     assert {p: p.stat().st_mtime_ns for p in numbered} == before
     assert front.read_bytes() != old_front
+
+
+def test_sitemap_parts_hold_the_oldest_posts_first(tmp_path, monkeypatch):
+    """Past SITEMAP_PART URLs, sitemap.xml indexes parts; a new post changes only the
+    last part (and the index), not the parts of older posts."""
+    from lxml import etree
+
+    from newsvault.site import plan
+
+    monkeypatch.setattr(plan, "SITEMAP_PART", 40)
+    posts = sorted(SAMPLE_POSTS.iterdir())[-101:]
+    vault = Vault(make_vault(tmp_path / "v", posts[:-1]))
+    (vault.root / "newsvault.toml").write_text('[site]\nbase_url = "https://example.org"\n', encoding="utf-8")
+    config = load_config(vault.root)
+    build_site(vault, config, search=False)
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    index = etree.parse(str(vault.site_dir / "sitemap.xml")).getroot()
+    assert index.tag == f"{ns}sitemapindex"
+    assert [loc.text for loc in index.iter(f"{ns}loc")] == [
+        f"https://example.org/sitemap-{n}.xml" for n in (1, 2, 3)]
+    parts = [vault.site_dir / f"sitemap-{n}.xml" for n in (1, 2, 3)]
+    locs = [loc.text for p in parts for loc in etree.parse(str(p)).getroot().iter(f"{ns}loc")]
+    assert len(locs) == 101 and locs[-1] == "https://example.org/"  # 100 posts, then the front page
+    before = [p.stat().st_mtime_ns for p in parts]
+    shutil.copy2(posts[-1], vault.posts_dir / posts[-1].name)
+    build_site(vault, config, search=False)
+    after = [p.stat().st_mtime_ns for p in parts]
+    assert after[:2] == before[:2] and after[2] != before[2]

@@ -41,6 +41,8 @@ def subscribed_sites(vault: Vault) -> list[str]:
     return [s["site"] for s in subs if isinstance(s, dict) and isinstance(s.get("site"), str)]
 
 
+SITEMAP_PART = 5_000  # URLs per sitemap file past that many (the protocol allows 50,000)
+
 # One entry of a post list; a vault's templates/list.html may use ``posts`` instead.
 ITEM = ('<li><a href="{url}">{title}</a>\n    <span class="meta"><time datetime="{iso}">{day}</time>'
         ' · <a class="src" href="{site_url}">{site}</a></span></li>\n')
@@ -279,20 +281,27 @@ class Plan:
         return pages
 
     def sitemap_pages(self, posts: list[SitePost]) -> list[Page]:
-        """``sitemap.xml`` (split past 50,000 URLs); rendered only when a URL or date changed."""
-        key = digest(list_key(posts))  # URLs, and dates by the posts' versions
-        count = max(1, -(-(len(posts) + 1) // syn.SITEMAP_LIMIT))
-        names = ["sitemap.xml"] + ([f"sitemap-{n}.xml" for n in range(1, count + 1)] if count > 1 else [])
-        made: dict[str, bytes] = {}
+        """``sitemap.xml``: the URLs of the site, or past :data:`SITEMAP_PART` of them an
+        index of parts that hold the oldest posts first, so that new posts change only
+        the last part (with the front page, dated by the newest post) and the index."""
+        oldest = posts[::-1]
+        parts = [oldest[i:i + SITEMAP_PART] for i in range(0, len(oldest), SITEMAP_PART)] or [[]]
+        names = ["sitemap.xml"] if len(parts) == 1 else [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
 
-        def render(name: str) -> bytes:
-            if not made:
-                urls = [(self.absolute(""), posts[0].date if posts else None)]
-                urls += [(self.base_url + p.href, p.date) for p in posts]
-                made.update(syn.sitemaps(urls, self.absolute("")))
-            return made[name]
+        def part(name: str, chunk: list[SitePost], last: bool) -> Page:
+            def render() -> bytes:
+                urls = [(self.base_url + p.href, p.date) for p in chunk]
+                if last:
+                    urls.append((self.absolute(""), posts[0].date if posts else None))
+                return syn.urlset(urls)
 
-        return [self._page(name, (key,), lambda name=name: render(name)) for name in names]
+            return self._page(name, (list_key(chunk), last), render)  # URLs, and dates by versions
+
+        pages = [part(name, chunk, name == names[-1]) for name, chunk in zip(names, parts)]
+        if len(parts) > 1:
+            pages.append(self._page("sitemap.xml", tuple(names), lambda: syn.sitemap_index(
+                [self.absolute(name) for name in names])))
+        return pages
 
     def static_pages(self) -> list[Page]:
         pages = []

@@ -6,14 +6,12 @@ forbids (real posts carry U+0008) before it is escaped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from newsvault.site.content import XML_ILLEGAL
 
 EPOCH = "1970-01-01T00:00:00Z"
-SITEMAP_LIMIT = 50_000
 
 
 def _escape(text: str) -> str:
@@ -96,29 +94,24 @@ def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, languag
     return ["".join(out).encode("utf-8"), *entries, b"</feed>\n"]
 
 
-def sitemaps(urls: Iterable[tuple[str, datetime | None]], index_url: str) -> dict[str, bytes]:
-    """``{"sitemap.xml": …}``, split into ``sitemap-N.xml`` under an index past 50,000 URLs."""
-    items = list(urls)
-    chunks = [items[i:i + SITEMAP_LIMIT] for i in range(0, len(items), SITEMAP_LIMIT)] or [[]]
+def urlset(urls: list[tuple[str, datetime | None]]) -> bytes:
+    """A sitemap: ``(absolute URL, last modified)`` pairs."""
+    rows = ['<?xml version="1.0" encoding="utf-8"?>\n',
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
+    for loc, mod in urls:
+        lastmod = f"<lastmod>{rfc3339(mod)}</lastmod>" if mod else ""
+        rows.append(f"<url><loc>{xml_text(loc)}</loc>{lastmod}</url>\n")
+    rows.append("</urlset>\n")
+    return "".join(rows).encode("utf-8")
 
-    def urlset(chunk: list[tuple[str, datetime | None]]) -> bytes:
-        rows = ['<?xml version="1.0" encoding="utf-8"?>\n',
-                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
-        for loc, mod in chunk:
-            lastmod = f"<lastmod>{rfc3339(mod)}</lastmod>" if mod else ""
-            rows.append(f"<url><loc>{xml_text(loc)}</loc>{lastmod}</url>\n")
-        rows.append("</urlset>\n")
-        return "".join(rows).encode("utf-8")
 
-    if len(chunks) == 1:
-        return {"sitemap.xml": urlset(chunks[0])}
-    files = {f"sitemap-{n}.xml": urlset(c) for n, c in enumerate(chunks, 1)}
+def sitemap_index(locs: list[str]) -> bytes:
+    """A sitemap index: the absolute URLs of the sitemaps it joins."""
     rows = ['<?xml version="1.0" encoding="utf-8"?>\n',
             '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
-    rows += [f"<sitemap><loc>{xml_text(index_url + name)}</loc></sitemap>\n" for name in files]
+    rows += [f"<sitemap><loc>{xml_text(loc)}</loc></sitemap>\n" for loc in locs]
     rows.append("</sitemapindex>\n")
-    files["sitemap.xml"] = "".join(rows).encode("utf-8")
-    return files
+    return "".join(rows).encode("utf-8")
 
 
 def robots_txt(sitemap_url: str) -> bytes:
