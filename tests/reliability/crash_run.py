@@ -129,8 +129,19 @@ def count_posts(posts: Path) -> int:
         return 0
 
 
+def _semaphores() -> set[str]:
+    """Python's named semaphores (``/dev/shm/sem.mp-*``): the fetch stage's worker pool
+    makes some, and its resource tracker, killed with the group, can no longer remove
+    them."""
+    try:
+        return {name for name in os.listdir("/dev/shm") if name.startswith("sem.mp-")}
+    except OSError:
+        return set()
+
+
 def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tuple[str, int]:
     """Start a run and SIGKILL it at a random moment; returns (how, posts on disk)."""
+    semaphores = _semaphores()
     # Its own process group, killed as a whole (as systemd or a cancelled CI job does):
     # a helper it started (git, Pagefind) must not outlive it and write into the vault.
     proc = subprocess.Popen(run_cmd(vault), env=env(), stdout=subprocess.DEVNULL,
@@ -148,6 +159,8 @@ def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tup
         time.sleep(delay)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    for name in _semaphores() - semaphores:  # the killed run's: nobody else ran meanwhile
+        Path("/dev/shm", name).unlink(missing_ok=True)
     return how, count_posts(posts)
 
 
