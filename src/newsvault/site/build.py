@@ -162,7 +162,7 @@ def _write_pages(plan: Plan, pages: list[Page], posts: list[SitePost], old: outp
     for i, wrote, entry in parallel.run(_render_chunk, (plan, pages, site_dir), todo, n, tick):
         written += wrote
         if entry is not None:
-            plan.add_entry(plan.entry_key(pages[i].post), entry)
+            plan.add_entry(pages[i].post, entry)  # type: ignore[arg-type]
             waiting -= 1
         if waiting == 0 and feeds is None:
             feeds = _write_feeds(plan, feed_pages, posts, site_dir)

@@ -82,8 +82,8 @@ class Plan:
         return self.base_url + self.url(path)
 
     # rendering helpers ------------------------------------------------------------
-    def _page(self, out: str, parts: tuple, render, post: SitePost | None = None, feed: bool = False) -> Page:
-        return Page(out, digest(self.base_key, self.names_key, out, *parts), render, post, feed)
+    def _page(self, out: str, parts: tuple, render, feed: bool = False) -> Page:
+        return Page(out, digest(self.base_key, self.names_key, out, *parts), render, feed=feed)
 
     def _post_key(self, post: SitePost, newer: SitePost | None, older: SitePost | None) -> str:
         """A post page's key: the settings and names (hashed once per build), and the
@@ -136,18 +136,16 @@ class Plan:
         return xml
 
     def entries(self, posts: list[SitePost]) -> list[bytes]:
-        missing = [self._entry_key(p) for p in posts if self._entry_key(p) not in self._entries]
+        missing = [key for key in map(self._entry_key, posts) if key not in self._entries]
         self._entries.update(self.store.get_many(missing))
         return [self.entry(p) for p in posts]
 
     def in_feeds(self, post: SitePost) -> bool:
         return post.name in self._in_feeds
 
-    def entry_key(self, post: SitePost) -> str:
-        return self._entry_key(post)
-
-    def add_entry(self, key: str, xml: bytes) -> None:
-        self._entries[key] = xml
+    def add_entry(self, post: SitePost, xml: bytes) -> None:
+        """An entry a worker process made (from :meth:`entry`)."""
+        self._entries[self._entry_key(post)] = xml
 
     def save_entries(self, posts: list[SitePost]) -> None:
         """Keep the entries of the posts now in feeds, and only those."""
