@@ -29,10 +29,10 @@ class SiteConfig:
     per_page: int = 50
     language: str = "zh"
     permalink_timezone: str = "UTC"  # the zone Jekyll's permalink dates were computed in
-    search: bool = True  # build the Pagefind index after the pages
+    search: bool = True  # build the search index after the pages
     feed_entries: int = 100  # entries in each Atom feed
     workers: int = 0  # processes for big builds (>= 200 pages to render); 0 = one per CPU core
-    search_shard_pages: int = 500  # posts per Pagefind run (bounds its memory: ~1.5 MB per post)
+    search_shard_pages: int = 0  # ignored: Pagefind's shard size, before the own index (old configs still load)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from newsvault import __version__
 from newsvault.errors import NewsvaultError
 from newsvault.fsutil import write_atomic
 from newsvault.publish.gitcli import git, is_repository
-from newsvault.site.search import PINNED as PAGEFIND_PINNED
 
 WORKFLOW_PATH = ".github/workflows/newsvault.yml"
 
@@ -57,7 +56,7 @@ def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = Tru
         if rel == "subs.json" and not examples:
             continue
         text = string.Template(template_text(template)).safe_substitute(
-            title=title, version=__version__, pagefind=PAGEFIND_PINNED)
+            title=title, version=__version__)
         target = root / rel
         if rel == ".gitignore" and target.exists():
             if _extend_gitignore(target, text):

@@ -1,8 +1,8 @@
 """``newsvault serve``: the built site on localhost, for offline reading (search included).
 
-The standard library's threaded HTTP server with the right MIME types for Pagefind
-(``.pf_*`` fragments, WebAssembly), the site's ``404.html`` for missing pages and no
-directory listings. It binds to 127.0.0.1 by default: this is a reader's tool, not a
+The standard library's threaded HTTP server with the right MIME types (the search
+index's ``.bin`` and ``.json`` files among them), the site's ``404.html`` for missing pages
+and no directory listings. It binds to 127.0.0.1 by default: this is a reader's tool, not a
 public web server.
 """
 
@@ -15,9 +15,7 @@ from pathlib import Path
 
 from newsvault.errors import UsageError
 
-EXTRA_TYPES = {".wasm": "application/wasm", ".pf_meta": "application/octet-stream",
-               ".pf_index": "application/octet-stream", ".pf_fragment": "application/octet-stream",
-               ".pagefind": "application/octet-stream", ".xml": "application/xml",
+EXTRA_TYPES = {".bin": "application/octet-stream", ".xml": "application/xml",
                ".js": "text/javascript", ".css": "text/css", ".json": "application/json"}
 
 

@@ -15,7 +15,7 @@ from newsvault.vault import Vault
 @cli.command()
 @vault_options
 @click.option("--full", is_flag=True, help="Ignore the caches: re-read every post, re-render every page.")
-@click.option("--no-search", "no_search", is_flag=True, help="Skip the Pagefind search index.")
+@click.option("--no-search", "no_search", is_flag=True, help="Skip the search index.")
 def build(opts: Options, full: bool, no_search: bool) -> None:
     """Build the website into _site/ (only what changed, unless --full)."""
     from newsvault.site.build import build_site
@@ -33,7 +33,8 @@ def build(opts: Options, full: bool, no_search: bool) -> None:
     opts.say(f"Built {report.posts} posts into {report.site_dir}: {report.rendered} pages rendered, "
              f"{report.written} files written, {report.removed} removed in {report.seconds:.2f}s")
     if report.search_seconds is not None:
-        opts.say(f"Search index ({report.search_engine}): {report.search_seconds:.2f}s")
+        opts.say(f"Search index: {report.search_indexed} of {report.posts} posts indexed in "
+                 f"{report.search_seconds:.2f}s")
 
 
 @cli.command()

@@ -1,7 +1,7 @@
 """``build_site``: the archive in ``_posts/`` → the website in ``_site/``.
 
     scan posts (cached) → permalinks → page plan (digests) → render what changed
-    → write changed bytes → drop stale files → Pagefind index
+    → write changed bytes → drop stale files → search index (changed segments)
 
 See :mod:`newsvault.site.pages` for why digests make incremental builds identical to
 full ones.
@@ -13,7 +13,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from newsvault.config import Config
@@ -22,6 +22,7 @@ from newsvault.site.pages import Page
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.plan import Plan
 from newsvault.site.posts import PostCache, SitePost, post_files, scan, site_posts
+from newsvault.site.search import DATA
 from newsvault.vault import Vault
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -40,6 +41,7 @@ class BuildReport:
     seconds: float
     search_seconds: float | None = None
     search_engine: str = ""
+    search_indexed: int = 0  # posts (re-)indexed for search this time
     site_dir: str = ""
 
 
@@ -104,15 +106,12 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
                          written=written, removed=removed, seconds=time.perf_counter() - start,
                          site_dir=str(site_dir))
     if search if search is not None else config.site.search:
-        if written or removed or not (site_dir / "pagefind" / "pagefind.js").is_file():
-            if progress:
-                progress("search", 0, 1)
-            from newsvault.site.search import build_index  # runs Pagefind: not on every build
+        from newsvault.site.search import build_index  # numpy and the fold table: not for --no-search
 
-            result = build_index(site_dir, vault.root, config.site.search_shard_pages,
-                                 state / "search.json", reuse=not full)
-            return _with_search(report, result.seconds, f"pagefind {result.version}")
-        return _with_search(report, 0.0, "pagefind (unchanged)")
+        result = build_index(site_dir, vault.posts_dir, posts, plan.tz, config.site.timezone, plan.base_path,
+                             full=full, workers=n, progress=progress)
+        return replace(report, search_seconds=result.seconds, search_engine=result.engine,
+                       search_indexed=result.indexed)
     return report
 
 
@@ -186,12 +185,6 @@ def _write_feeds(plan: Plan, feeds: list[Page], posts: list[SitePost], site_dir:
     return len(feeds), written
 
 
-def _with_search(report: BuildReport, seconds: float, engine: str) -> BuildReport:
-    from dataclasses import replace
-
-    return replace(report, search_seconds=seconds, search_engine=engine)
-
-
 def _walk(root: Path) -> Iterator[str]:
     prefix = len(str(root)) + 1
     for folder, _dirs, files in os.walk(root):
@@ -200,5 +193,6 @@ def _walk(root: Path) -> Iterator[str]:
 
 
 def _unlisted(site_dir: Path, keep: set[str]) -> list[str]:
-    """On a full build (or with no manifest): every file not produced now, except the index."""
-    return sorted(rel for rel in _walk(site_dir) if rel not in keep and not rel.startswith("pagefind/"))
+    """On a full build (or with no manifest): every file not produced now, except the
+    search index (which keeps its own files)."""
+    return sorted(rel for rel in _walk(site_dir) if rel not in keep and not rel.startswith(DATA + "/"))

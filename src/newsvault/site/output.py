@@ -3,8 +3,8 @@
 The manifest (``.newsvault/site/manifest.pickle``) maps each output path to the digest of
 its inputs at the last build; it is a cache like the rest of ``.newsvault/``. A page
 whose inputs changed is rendered and compared with the file on disk, which is rewritten
-only when its bytes differ (unchanged files keep their mtime, so Pagefind shards and
-rsync-style publishing skip them).
+only when its bytes differ (unchanged files keep their mtime, so rsync-style publishing
+skips them).
 """
 
 from __future__ import annotations

@@ -34,12 +34,14 @@ def _context():
 
 
 def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Sequence[Any], n: int,
-        tick: Callable[[int], None] | None = None, min_jobs: int = MIN_JOBS) -> Iterator[Any]:
-    """``func(state, chunk)`` over ``jobs`` in chunks, in ``n`` processes when worth it;
-    yields the results (in no particular order). Workers get only the bounds of their
-    chunk: the jobs themselves are inherited with the fork, not pickled."""
+        tick: Callable[[int], None] | None = None, min_jobs: int = MIN_JOBS,
+        chunk: int = CHUNK) -> Iterator[Any]:
+    """``func(state, chunk)`` over ``jobs`` in chunks (of at least ``chunk`` jobs), in
+    ``n`` processes when worth it; yields the results (in no particular order). Workers
+    get only the bounds of their chunk: the jobs themselves are inherited with the
+    fork, not pickled."""
     global _STATE
-    size = max(CHUNK, len(jobs) // (n * 16))  # ~16 chunks per worker: balanced, few round trips
+    size = max(chunk, len(jobs) // (n * 16))  # ~16 chunks per worker: balanced, few round trips
     bounds = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
     ctx = _context() if n > 1 and len(jobs) >= min_jobs else None
     if ctx is None:

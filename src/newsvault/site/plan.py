@@ -255,7 +255,7 @@ class Plan:
         def render() -> list[bytes]:
             feed_id = self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out)
             return syn.atom_feed(title=title, feed_url=self.absolute(out), home_url=self.absolute(home),
-                                 feed_id=feed_id, language=self.config.language,
+                                 feed_id=feed_id, language=self.env.globals["site"].language,
                                  entries=self.entries(latest),
                                  updated_at=max((p.date for p in latest), default=None))
 

@@ -16,29 +16,76 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES = PACKAGE_DIR / "templates"
 STATIC = PACKAGE_DIR / "static"
 
+# The theme's words: the site's own (its navigation) and the search page's (``search_*``,
+# also read by search.js, with ``{n}``-style placeholders it fills in).
 STRINGS = {
-    "zh": dict(skip="跳到內容", site_nav="網站導覽", sources="來源", archive="按月歸檔", tags="標籤",
-               categories="分類", search="搜尋", pages="分頁", newer="較新", older="較舊", page="頁",
-               original="閱讀原文", neighbours="上一篇與下一篇", source="來源", articles="文章數",
-               latest="最新文章", updated="最後成功更新", unknown="未知", untitled="（無標題）",
-               not_found="找不到這一頁", not_found_text="這個網址沒有內容。", home="首頁",
-               noscript="搜尋需要 JavaScript。", home_heading="最新文章", month="月份"),
-    "en": dict(skip="Skip to content", site_nav="Site", sources="Sources", archive="Archive",
-               tags="Tags", categories="Categories", search="Search", pages="Pages",
-               newer="Newer", older="Older", page="Page", original="Read the original",
-               neighbours="Previous and next", source="Source", articles="Articles",
-               latest="Latest article", updated="Last successful update", unknown="unknown",
-               untitled="(untitled)", not_found="Page not found",
-               not_found_text="Nothing lives at this address.", home="Home",
-               noscript="Search needs JavaScript.", home_heading="Latest articles", month="Month"),
+    "zh-Hant": dict(
+        skip="跳到內容", site_nav="網站導覽", sources="來源", archive="按月歸檔", tags="標籤",
+        categories="分類", search="搜尋", pages="分頁", newer="較新", older="較舊", page="頁",
+        original="閱讀原文", neighbours="上一篇與下一篇", source="來源", articles="文章數",
+        latest="最新文章", updated="最後成功更新", unknown="未知", untitled="（無標題）",
+        not_found="找不到這一頁", not_found_text="這個網址沒有內容。", home="首頁",
+        noscript="搜尋需要 JavaScript。", home_heading="最新文章", month="月份",
+        search_label="搜尋文章", search_placeholder="搜尋文章…", search_button="搜尋",
+        search_hint="繁體、簡體都可以搜尋。多個詞用空格分開（每個詞都要出現）；用引號 \"…\" 搜尋整句。",
+        search_loading="搜尋中…", search_results="找到 {n} 篇文章", search_none="沒有找到含有「{q}」的文章。",
+        search_page="第 {p} 頁，共 {n} 頁", search_prev="上一頁", search_next="下一頁",
+        search_sort="排序", search_relevance="相關度", search_newest="最新", search_error="無法載入搜尋索引。",
+        search_results_nav="搜尋結果分頁", search_empty="請輸入要搜尋的字詞。"),
+    "zh-Hans": dict(
+        skip="跳到内容", site_nav="网站导航", sources="来源", archive="按月归档", tags="标签",
+        categories="分类", search="搜索", pages="分页", newer="较新", older="较旧", page="页",
+        original="阅读原文", neighbours="上一篇与下一篇", source="来源", articles="文章数",
+        latest="最新文章", updated="最后成功更新", unknown="未知", untitled="（无标题）",
+        not_found="找不到这一页", not_found_text="这个网址没有内容。", home="首页",
+        noscript="搜索需要 JavaScript。", home_heading="最新文章", month="月份",
+        search_label="搜索文章", search_placeholder="搜索文章…", search_button="搜索",
+        search_hint="简体、繁体都可以搜索。多个词用空格分开（每个词都要出现）；用引号 \"…\" 搜索整句。",
+        search_loading="搜索中…", search_results="找到 {n} 篇文章", search_none="没有找到含有“{q}”的文章。",
+        search_page="第 {p} 页，共 {n} 页", search_prev="上一页", search_next="下一页",
+        search_sort="排序", search_relevance="相关度", search_newest="最新", search_error="无法加载搜索索引。",
+        search_results_nav="搜索结果分页", search_empty="请输入要搜索的字词。"),
+    "en": dict(
+        skip="Skip to content", site_nav="Site", sources="Sources", archive="Archive",
+        tags="Tags", categories="Categories", search="Search", pages="Pages",
+        newer="Newer", older="Older", page="Page", original="Read the original",
+        neighbours="Previous and next", source="Source", articles="Articles",
+        latest="Latest article", updated="Last successful update", unknown="unknown",
+        untitled="(untitled)", not_found="Page not found",
+        not_found_text="Nothing lives at this address.", home="Home",
+        noscript="Search needs JavaScript.", home_heading="Latest articles", month="Month",
+        search_label="Search articles", search_placeholder="Search articles…", search_button="Search",
+        search_hint="Simplified and Traditional Chinese both work. Several words (separated by spaces) "
+                    "must all appear; put a phrase in quotes \"…\".",
+        search_loading="Searching…", search_results="{n} articles found",
+        search_none="No article contains “{q}”.", search_page="Page {p} of {n}", search_prev="Previous",
+        search_next="Next", search_sort="Sort by", search_relevance="relevance", search_newest="newest",
+        search_error="The search index could not be loaded.", search_results_nav="Result pages",
+        search_empty="Type what to search for."),
 }
+# Language tags → the theme's languages: "zh" (the setting's old value) is Traditional.
+ALIASES = {"zh": "zh-Hant", "zh-hant": "zh-Hant", "zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-mo": "zh-Hant",
+           "zh-hans": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "zh-my": "zh-Hans"}
+
+
+def language_tag(language: str) -> str:
+    """The site's language as a BCP 47 tag: ``zh`` and the regional Chinese tags become
+    ``zh-Hant`` or ``zh-Hans``; anything else is kept as written."""
+    return ALIASES.get(language.strip().lower(), language.strip())
 
 
 def strings(language: str) -> SimpleNamespace:
     """The theme's words in ``language`` (English when it has none), as attributes:
     templates look them up a dozen times a page, and Jinja finds an attribute at once
     where a dict key costs it a failed attribute lookup first."""
-    return SimpleNamespace(**STRINGS.get(language.split("-")[0].lower(), STRINGS["en"]))
+    tag = language_tag(language)
+    words = STRINGS.get(tag) or STRINGS.get(tag.split("-")[0].lower()) or STRINGS["en"]
+    return SimpleNamespace(**words)
+
+
+def search_strings(language: str) -> dict[str, str]:
+    """The search page's words, for search.js."""
+    return {k[7:]: v for k, v in vars(strings(language)).items() if k.startswith("search_")}
 
 
 def _files_digest(folders: list[Path]) -> str:
@@ -87,5 +134,6 @@ def make_env(vault_templates: Path, config: SiteConfig, tz: tzinfo,
     )
     env.globals.update(t=strings(config.language),
                        site=SimpleNamespace(title=config.title, description=config.description,
-                                            language=config.language, base_path=config.base_path))
+                                            language=language_tag(config.language), base_path=config.base_path,
+                                            search_strings=search_strings(config.language)))
     return env
