@@ -105,12 +105,11 @@ def test_home_renders_offline_without_errors(browser, served):
 def _search(browser, base, query):
     context, page, log = _page(browser, base)
     page.goto(base + "search/?q=" + quote(query))
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
-    page.wait_for_timeout(300)
-    links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))")
+    page.wait_for_selector("#search[data-state=done]", timeout=15000)
+    links = page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.getAttribute('href'))")
     context.close()
     assert log["errors"] == [] and log["outside"] == []
-    return [unquote(link) for link in links]
+    return [unquote(urlsplit(link).path) for link in links]
 
 
 @pytest.mark.parametrize("query, post_start", [

@@ -70,27 +70,9 @@ def test_internal_links_resolve(built_sample):
                 missing.append((str(page.relative_to(site)), ref))
     assert not missing[:20]
     assert checked > 10_000
-    # Pagefind's UI and index are part of the site
+    # the search page's scripts and the index are part of the site
     search = (site / "search" / "index.html").read_text(encoding="utf-8")
-    assert "pagefind/pagefind-ui.js" in search and (site / "pagefind" / "pagefind-entry.json").is_file()
-
-
-def test_search_index_is_sharded_and_covers_every_post(built_sample):
-    """Shards of 150 posts (see conftest): one main bundle plus merged shards, no page twice."""
-    from newsvault.site.search import searchable_pages
-
-    vault, _ = built_sample
-    bundle = vault.site_dir / "pagefind"
-    shards = json.loads((bundle / "shards.json").read_text(encoding="utf-8"))
-    posts = searchable_pages(vault.site_dir)
-    assert len(posts) == 600 and shards == ["shard-1/", "shard-2/", "shard-3/"]
-    counts = []
-    for folder in [bundle] + [bundle / s for s in shards]:
-        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-        counts.append(sum(lang["page_count"] for lang in entry["languages"].values()))
-    assert all(c <= 150 for c in counts) and sum(counts) >= 598  # Pagefind merges 2 same-URL pages
-    # merged shards carry only their index: the UI and WebAssembly come from the main bundle
-    assert (bundle / "pagefind-ui.js").is_file() and not list((bundle / "shard-1").glob("*.js"))
+    assert "theme/search-core.js" in search and (site / "search" / "data" / "index.json").is_file()
 
 
 def test_no_third_party_references_in_theme(built_sample):

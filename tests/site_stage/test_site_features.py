@@ -52,53 +52,19 @@ def test_cli_build_json_and_no_search(small):
 def test_cli_build_reports_search_time(small):
     proc = _cli("build", "--vault", str(small))
     assert proc.returncode == 0, proc.stderr
-    assert "Search index (pagefind 1.6" in proc.stdout
-    assert (small / "_site" / "pagefind" / "pagefind-entry.json").is_file()
+    assert "Search index: 31 of 31 posts indexed in" in proc.stdout
+    assert (small / "_site" / "search" / "data" / "index.json").is_file()
+    again = _cli("build", "--vault", str(small), "--json")
+    report = json.loads(again.stdout)
+    assert report["search_indexed"] == 0 and report["search_engine"].startswith("newsvault-search")
 
 
 def test_search_index_of_an_archive_without_posts(tmp_path):
-    """No post page to index yet: the index covers the pages there are instead of failing."""
+    """No post yet: an index with no segment, which the search page reads as no results."""
     root = make_vault(tmp_path / "empty", [])
     build_site(Vault(root), load_config(root), full=True)
-    assert (root / "_site" / "pagefind" / "pagefind-entry.json").is_file()
-    assert (root / "_site" / "pagefind" / "shards.json").read_text(encoding="utf-8") == "[]"
-
-
-def test_search_index_rebuild_replaces_the_shards(small):
-    """A second index with fewer shards leaves no stale shard behind."""
-    from newsvault.site.search import build_index
-
-    build_site(Vault(small), load_config(small), search=False)
-    site = small / "_site"
-    build_index(site, small, shard_pages=10)
-    assert (site / "pagefind" / "shard-3").is_dir()
-    result = build_index(site, small, shard_pages=100)
-    assert not (site / "pagefind" / "shard-1").exists() and result.pages == 31
-
-
-def test_search_index_reuses_unchanged_shards(small):
-    """An hourly build with a new post re-indexes only the shards whose pages changed."""
-    import shutil as sh
-
-    vault = Vault(small)
-    (small / "newsvault.toml").write_text("[site]\nsearch_shard_pages = 10\n", encoding="utf-8")
-    build_site(vault, load_config(small), full=True)
-    bundle = small / "_site" / "pagefind"
-    first = (bundle / "shard-1" / "pagefind-entry.json").stat().st_ino
-    newest = sorted(SAMPLE_POSTS.iterdir())[-1]
-    sh.copy2(newest, small / "_posts" / ("2031-01-01-" + newest.name[11:]))
-    report = build_site(vault, load_config(small))
-    from newsvault.site.search import build_index, searchable_pages
-
-    assert report.search_seconds is not None and len(searchable_pages(small / "_site")) == 32
-    assert (bundle / "shard-1" / "pagefind-entry.json").stat().st_ino == first  # kept as it was
-    # the staging folders (in .newsvault/, which git ignores) are gone
-    assert not list(small.glob(".pagefind-*")) and not list((small / ".newsvault").rglob(".pagefind-*"))
-    again = build_index(small / "_site", small, 10, small / ".newsvault" / "site" / "search.json")
-    assert again.reused == 4 and again.pages == 32  # nothing changed: every shard kept
-    full = build_index(small / "_site", small, 10, small / ".newsvault" / "site" / "search.json", reuse=False)
-    assert full.reused == 0 and full.pages == 32
-    assert json.loads((bundle / "shards.json").read_text(encoding="utf-8")) == ["shard-1/", "shard-2/", "shard-3/"]
+    manifest = json.loads((root / "_site" / "search" / "data" / "index.json").read_text(encoding="utf-8"))
+    assert manifest["docs"] == 0 and manifest["segments"] == []
 
 
 def test_cli_errors_are_one_line(tmp_path):
@@ -109,17 +75,18 @@ def test_cli_errors_are_one_line(tmp_path):
     assert proc.returncode == 2 and "newsvault build" in proc.stderr
 
 
-def test_serve_serves_pages_404_and_wasm(small):
+def test_serve_serves_pages_404_and_the_index(small):
     vault = Vault(small)
     build_site(vault, load_config(small))
     server, base = serve_in_thread(vault.site_dir)
     try:
         with urllib.request.urlopen(base) as resp:
             assert resp.status == 200 and "text/html" in resp.headers["Content-Type"]
-        wasm = next((vault.site_dir / "pagefind").glob("*.wasm*"), None) or next(
-            (vault.site_dir / "pagefind").rglob("*.pagefind"))
-        with urllib.request.urlopen(base + "pagefind/" + wasm.name) as resp:
-            assert resp.status == 200
+        bucket = next((vault.site_dir / "search" / "data").rglob("*.bin")).relative_to(vault.site_dir)
+        with urllib.request.urlopen(base + bucket.as_posix()) as resp:
+            assert resp.status == 200 and resp.headers["Content-Type"] == "application/octet-stream"
+        with urllib.request.urlopen(base + "theme/fold.json") as resp:
+            assert resp.headers["Content-Type"] == "application/json"
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(base + "no/such/page/")
         assert err.value.code == 404 and "找不到" in err.value.read().decode()
@@ -153,7 +120,8 @@ def test_vault_templates_override_and_base_path(small):
     (small / "templates" / "404.html").write_text(
         '{% extends "base.html" %}{% block main %}<p>CHANGED</p>{% endblock %}', encoding="utf-8")
     report = build_site(vault, load_config(small), search=False)
-    assert "CHANGED" in (site / "404.html").read_text(encoding="utf-8") and report.rendered == report.files - 2
+    static = len(list((site / "theme").iterdir()))  # copied files: not rendered
+    assert "CHANGED" in (site / "404.html").read_text(encoding="utf-8") and report.rendered == report.files - static
 
 
 def test_local_images_are_copied_and_kept_local(small):
