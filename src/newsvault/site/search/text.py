@@ -15,6 +15,7 @@ BLOCKS = frozenset(
     "address article aside blockquote br caption dd details dialog div dl dt fieldset figcaption figure "
     "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th "
     "thead tr ul".split())
+_LINE_BREAKS = dict.fromkeys(map(ord, "\n\r\x0b\x0c\x85\u2028\u2029"), " ")
 SKIP = frozenset({"script", "style", "template", "noscript", "textarea", "select"})
 
 
@@ -32,7 +33,7 @@ def html_text(fragment: str) -> str:
             prev = node.prev
             if prev is not None and prev.tag in BLOCKS:
                 parts.append("\n")
-            parts.append(node.text_content)
+            parts.append(node.text_content.translate(_LINE_BREAKS))  # in the source, not the page
         elif tag in BLOCKS:
             parts.append("\n")
     lines = ("".join(parts)).split("\n")
