@@ -55,3 +55,77 @@ def make_vault(root: Path, posts: list[Path], toml: str = "") -> Path:
         shutil.copy2(post, root / "_posts" / post.name)
     (root / "newsvault.toml").write_text(toml, encoding="utf-8")
     return root
+
+
+# --- search: what a query should find, worked out apart from the index ---------------
+BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table",
+              "blockquote", "pre", "section", "article", "figure", "figcaption", "hr", "dd", "dt", "dl", "header",
+              "footer", "aside", "nav", "main", "details", "summary", "caption", "address", "tbody", "thead"}
+CJK_CHARS = "\u3005-\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+LETTERS = "A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
+
+
+def page_text(element) -> str:
+    """An element's text with a line break around each block element (lxml, not the
+    indexer's reading: the truth of the quality tests is worked out apart from it)."""
+    parts: list[str] = []
+
+    def walk(el) -> None:
+        block = isinstance(el.tag, str) and el.tag.lower() in BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if isinstance(el.tag, str) and el.tag.lower() not in ("script", "style") and el.text:
+            parts.append(el.text.replace("\n", " "))
+        for child in el:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail.replace("\n", " "))
+        if block:
+            parts.append("\n")
+
+    walk(element)
+    return "".join(parts)
+
+
+def site_post_texts(site: Path) -> dict[str, str]:
+    """Site path of each post page → its title and article text."""
+    import lxml.html
+
+    out = {}
+    for page in site.rglob("index.html"):
+        if (page.parent / "index.html") != page:
+            continue
+        doc = lxml.html.fromstring(page.read_bytes())
+        content = doc.xpath('//article[@class="post"]//div[@class="content"]')
+        if not content:
+            continue
+        title = doc.xpath('//article[@class="post"]//h1')[0].text_content()
+        out[page.parent.relative_to(site).as_posix() + "/"] = title + "\n" + page_text(content[0])
+    return out
+
+
+def expected_hits(query: str, texts: dict[str, str]) -> set[str]:
+    """The posts holding every term of ``query`` (folded substring match; words whole)."""
+    import re
+
+    from newsvault.site.search.fold import fold
+
+    terms = re.findall(r'"([^"]*)"', query) + re.sub(r'"[^"]*"', " ", query).split()
+    patterns = []
+    for term in terms:
+        tokens = re.findall(f"[{CJK_CHARS}]|[{LETTERS}]+", fold(term))
+        pattern = ""
+        for i, token in enumerate(tokens):
+            if i:
+                both_words = re.fullmatch(f"[{LETTERS}]+", token) and re.fullmatch(f"[{LETTERS}]+", tokens[i - 1])
+                pattern += r"[^\S\n]+" if both_words else r"[^\S\n]*"
+            pattern += re.escape(token)
+        if not tokens:
+            continue
+        word = re.compile(f"[{LETTERS}]+")
+        head = f"(?<![{LETTERS}])" if word.fullmatch(tokens[0]) else ""
+        tail = f"(?![{LETTERS}])" if word.fullmatch(tokens[-1]) else ""
+        patterns.append(re.compile(head + pattern + tail))
+    ignorable = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+    return {url for url, text in texts.items()
+            if all(p.search(ignorable.sub("", fold(text))) for p in patterns)}

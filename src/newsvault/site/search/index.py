@@ -97,7 +97,7 @@ def _doc_json(post: SitePost, text: str, tz: tzinfo, base_path: str) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
-def _read_chunk(state: tuple, chunk: list[tuple[int, SitePost]]) -> list[tuple[int, Postings]]:
+def _read_chunk(state: tuple, chunk: list[tuple[int, SitePost]]) -> list[tuple[int, int, Postings]]:
     """Worker: read, extract and tokenize some consecutive posts of a segment; write
     their ``d/<n>.json``."""
     posts_dir, tz, base_path, folder = state
@@ -108,7 +108,7 @@ def _read_chunk(state: tuple, chunk: list[tuple[int, SitePost]]) -> list[tuple[i
         with open(os.path.join(folder, "d", f"{local}.json"), "wb") as fh:
             fh.write(_doc_json(post, text, tz, base_path))
         articles.append((local, post.title, text))
-    return [(chunk[0][0], postings(articles))]
+    return [(chunk[0][0], len(chunk), postings(articles))]
 
 
 def _encode_chunk(state: tuple, chunk: list[tuple[int, int, int, int]]) -> list[list[int]]:
@@ -132,8 +132,12 @@ def _build_segment(folder: Path, start: int, posts: list[SitePost], state: tuple
     """Write a segment of ``posts`` into ``folder`` (which must not exist)."""
     (folder / "d").mkdir(parents=True)
     (folder / "b").mkdir()
-    read = list(parallel.run(_read_chunk, (*state, str(folder)), list(enumerate(posts)), workers, tick))
-    parts = [p for _first, p in sorted(read, key=lambda r: r[0])]
+    read = []
+    for first, count, part in parallel.run(_read_chunk, (*state, str(folder)), list(enumerate(posts)), workers):
+        read.append((first, part))
+        if tick:
+            tick(count)
+    parts = [part for _first, part in sorted(read, key=lambda r: r[0])]
     del read
     bits = encode.bucket_bits(parts)
     pieces = encode.jobs(bits)
