@@ -150,7 +150,7 @@
           status.textContent = hits.length ? say("results", { n: hits.length }) : say("none", { q: s.q });
           docs.forEach(function (doc) { list.appendChild(item(ix, terms, doc)); });
           drawPager({ q: s.q, p: page, sort: s.sort }, pages);
-          timing.runs.push({ q: s.q, ms: performance.now() - started, hits: hits.length });
+          timing.runs.push({ q: s.q, ms: performance.now() - started, at: performance.now(), hits: hits.length });
           root.dataset.state = "done";
           if (moved) { list.setAttribute("tabindex", "-1"); list.focus(); }
         });
