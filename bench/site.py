@@ -51,18 +51,6 @@ def bench_dir() -> str | None:
         return None
     return str(shm) if os.access(shm, os.W_OK) and st.f_bavail * st.f_frsize > 6 * 2**30 else None
 
-# The search index alone (of a built site), timed apart from the pages.
-SEARCH_RUNNER = """
-import json, sys
-from pathlib import Path
-from newsvault.site.search import SHARD_PAGES, build_index
-root = Path(sys.argv[1])
-s = build_index(root / "_site", root)
-print(json.dumps({"search_seconds": s.seconds, "pages_indexed": s.pages, "engine": "pagefind " + s.version,
-                  "shard_pages": SHARD_PAGES}))
-"""
-
-
 def _popen_rss(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) and stdout of one child, reaped with wait4 for its rusage."""
     start = time.perf_counter()
@@ -95,10 +83,8 @@ def make_archive(root: Path, size: int) -> Path:
 CODE = REPO / "src"  # replaced by a snapshot in main(): editing the tree must not move the digests
 
 
-def newsvault_build(root: Path, search: bool) -> dict:
-    """One full build from scratch (no site, no cache), or the search index of the site."""
-    if search:
-        return _run([sys.executable, "-c", SEARCH_RUNNER, str(root)])
+def newsvault_build(root: Path) -> dict:
+    """One full build from scratch (no site, no cache; the search index is bench/search.py's)."""
     shutil.rmtree(root / "_site", ignore_errors=True)
     shutil.rmtree(root / ".newsvault", ignore_errors=True)
     return _build(root, "--full")
@@ -220,9 +206,8 @@ def _main() -> dict:
                 if jekyll:
                     runs["jekyll_full_pages_only"].append(jekyll_build(root))
                     runs["jekyll_full_site_like"].append(jekyll_build(root, site_like=True))
-                runs["newsvault_full"].append(newsvault_build(root, search=False))
+                runs["newsvault_full"].append(newsvault_build(root))
             case["newsvault_full"] = _median_run(runs["newsvault_full"])
-            case["search_index"] = newsvault_build(root, search=True)
             nv = case["newsvault_full"]
             inc = case["newsvault_incremental_10"] = incremental(root, size)
             # the acceptance measure: an hourly build's wall time against a full build's
