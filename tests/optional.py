@@ -25,6 +25,8 @@ from paths import CORPUS
 
 #: Needs that CI must have: with NEWSVAULT_REQUIRE_ALL=1 their absence is an error.
 REQUIRED_IN_CI = ("jekyll", "browser", "pagefind")
+#: Fixtures that need a tool: a test using one gets the marker without writing it.
+FIXTURE_NEEDS = {"built_sample": "pagefind", "jekyll_sample": "jekyll"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     found: dict[str, str | None] = {}
     skipped: Counter[str] = Counter()
     for item in items:
+        for fixture, marker in FIXTURE_NEEDS.items():
+            if fixture in getattr(item, "fixturenames", ()) and not item.get_closest_marker(marker):
+                item.add_marker(marker)
         for marker in (m.name for m in item.iter_markers() if m.name in NEEDS):
             if marker not in found:
                 found[marker] = NEEDS[marker].find()

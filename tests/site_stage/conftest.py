@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .site_helpers import JEKYLL, SAMPLE_POSTS, SEED_DIR, jekyll_build, jekyll_urls, make_vault
+
+from .site_helpers import SAMPLE_POSTS, SEED_DIR, jekyll_build, jekyll_urls, make_vault
 
 
 @pytest.fixture(scope="session")
 def jekyll_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    if not Path(JEKYLL).exists():
-        pytest.fail("jekyll is not installed (apt-get install jekyll; .ci/run does it)")
     site = jekyll_build(sorted(SAMPLE_POSTS.iterdir()), tmp_path_factory.mktemp("jekyll"))
     return site, jekyll_urls(site)
 
