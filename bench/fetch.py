@@ -23,8 +23,8 @@ import statistics
 import subprocess
 import sys
 import time
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_article
-from paths import FIXTURES
-from test_properties import dates, hostile_text, links, titles
 from newsvault.archive import frontmatter
 from newsvault.archive.fast_yaml import load_simple
 from newsvault.archive.frontmatter import read_front_matter, split_front_matter
 from newsvault.archive.posts import render_post
+from paths import FIXTURES
+from test_properties import dates, hostile_text, links, titles
 
 LOADERS = (yaml.CSafeLoader, yaml.SafeLoader)
 REAL_POSTS = sorted((FIXTURES / "posts").glob("**/*.md"))

@@ -17,8 +17,17 @@ from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchRep
 from newsvault.models import Entry, Subscription
 from newsvault.pipeline import fetch_vault
 from newsvault.vault import Vault
-from servers import (BILLION_LAUGHS, FeedServer, Reply, endless, gzip_bomb, never_answers,
-                     redirect_loop, rss, trickle)
+from servers import (
+    BILLION_LAUGHS,
+    FeedServer,
+    Reply,
+    endless,
+    gzip_bomb,
+    never_answers,
+    redirect_loop,
+    rss,
+    trickle,
+)
 
 NOW = datetime(2021, 1, 28, tzinfo=timezone.utc)
 FAST = Config(fetch=FetchConfig(connect_timeout=1.0, read_timeout=1.0, feed_deadline=2.0,

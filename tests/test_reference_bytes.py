@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 from conftest import REAL_MANIFEST, REAL_POSTS
 from newsvault.archive.naming import post_filename

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import unquote
 
-from paths import FIXTURES, REAL_SAMPLE, REPO
+from paths import FIXTURES, REAL_SAMPLE, REPO  # noqa: F401 - the site tests import REPO from here
 
 SAMPLE_POSTS = REAL_SAMPLE / "_posts"
 SEED_DIR = FIXTURES / "posts" / "seed"

@@ -6,13 +6,14 @@ from datetime import datetime, timezone
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-from .site_helpers import REPO, make_vault
 
 from newsvault.config import load_config
 from newsvault.models import Article
 from newsvault.serve import serve_in_thread
 from newsvault.site.build import build_site
 from newsvault.vault import Vault
+
+from .site_helpers import REPO, make_vault
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from .site_helpers import SAMPLE_POSTS, SEED_DIR
 
 from newsvault.site.permalink import output_path
+
+from .site_helpers import SAMPLE_POSTS, SEED_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ def _internal_targets(site: Path, page: Path, text: str):
     for ref in doc.xpath("//@href | //@src"):
         ref = ref.strip()
         parts = urlsplit(ref)
-        if parts.scheme or ref.startswith("//") or ref.startswith("#") or not parts.path:
+        if parts.scheme or ref.startswith(("//", "#")) or not parts.path:
             continue
         path = unquote(parts.path)
         target = (site / path.lstrip("/")) if path.startswith("/") else (page.parent / path)

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from .site_helpers import SAMPLE_POSTS, make_vault
 
 from newsvault.config import load_config
 from newsvault.site.build import build_site
 from newsvault.vault import Vault
+
+from .site_helpers import SAMPLE_POSTS, make_vault
 
 pytestmark = pytest.mark.slow
 

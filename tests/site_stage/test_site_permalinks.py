@@ -8,11 +8,18 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from newsvault.site.permalink import (filename_slug, href, output_path, parse_tz, permalink,
-                                      slugify_pretty)
+from newsvault.site.permalink import (
+    filename_slug,
+    href,
+    output_path,
+    parse_tz,
+    permalink,
+    slugify_pretty,
+)
 from newsvault.site.posts import ident, site_posts
 
 from .site_helpers import SAMPLE_POSTS
+
 
 @pytest.mark.jekyll
 @pytest.mark.slow
