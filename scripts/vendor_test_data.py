@@ -39,7 +39,8 @@ SOME_OF = {
 }
 #: Posts for the byte-identical rendering table (tests/test_reference_bytes.py).
 ORDINARY = 40
-#: Every (year, first tag) stratum of the original sample keeps at least this many posts.
+#: Every (year, first tag) stratum of the original sample keeps this many posts (those
+#: already chosen count) when it has small ones; at least one in any case.
 PER_STRATUM = 2
 #: Posts picked for the rules above that have a choice are at most this big ("small first"
 #: would favour one layout); the classes kept whole are copied whatever their size.
@@ -143,7 +144,10 @@ def choose_posts(sample: Path, manifest: dict) -> dict[str, list[str]]:
         have = [r for r in members if r["file"] in why]
         pool = [r for r in members if r["file"] not in why and r["bytes"] <= CHOICE_MAX_BYTES]
         need = min(PER_STRATUM, len(members)) - len(have)
-        for record in rng.sample(pool, min(len(pool), max(0, need))):
+        picked = rng.sample(pool, min(len(pool), max(0, need)))
+        if not have and not picked:  # only big posts: the smallest, so no stratum is empty
+            picked = [min(members, key=lambda r: r["bytes"])]
+        for record in picked:
             take(record["file"], "stratum")
     return dict(why)
 

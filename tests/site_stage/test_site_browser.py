@@ -86,7 +86,7 @@ def test_home_renders_offline_without_errors(browser, served):
     OUT.mkdir(exist_ok=True)
     context, page, log = _page(browser, base)
     page.goto(base, wait_until="networkidle")
-    assert page.locator("ol.posts li").count() == 94  # 194 posts: 2 full pages, 94 in front
+    assert page.locator("ol.posts li").count() == 97  # 197 posts: 2 full pages, 97 in front
     assert page.title().endswith("Sample")
     page.screenshot(path=str(OUT / "site-home.png"), full_page=False)
     # keyboard: the first Tab reaches the skip link, which leads to <main>

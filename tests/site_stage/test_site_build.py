@@ -1,4 +1,4 @@
-"""Acceptance: the real sample (193 posts + the seed) builds into a complete, linked site."""
+"""Acceptance: the real sample (196 posts + the seed) builds into a complete, linked site."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_every_post_has_its_page(built_sample):
     vault, report = built_sample
     posts = _site_posts(vault)
     names = {p.name for p in SAMPLE_POSTS.iterdir()} | {p.name for p in SEED_DIR.glob("*.md")}
-    assert {p.name for p in posts} == names and report.posts == len(names) == 194
+    assert {p.name for p in posts} == names and report.posts == len(names) == 197
     for post in posts:
         page = (vault.site_dir / output_path(post.url)).read_text(encoding="utf-8")
         assert f"<h1>{html.escape(post.title, quote=False) or '（無標題）'}</h1>" in page, post.name
@@ -84,12 +84,12 @@ def test_search_index_is_sharded_and_covers_every_post(built_sample):
     bundle = vault.site_dir / "pagefind"
     shards = json.loads((bundle / "shards.json").read_text(encoding="utf-8"))
     posts = searchable_pages(vault.site_dir)
-    assert len(posts) == 194 and shards == ["shard-1/", "shard-2/", "shard-3/"]
+    assert len(posts) == 197 and shards == ["shard-1/", "shard-2/", "shard-3/"]
     counts = []
     for folder in [bundle] + [bundle / s for s in shards]:
         entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
         counts.append(sum(lang["page_count"] for lang in entry["languages"].values()))
-    assert all(c <= 50 for c in counts) and sum(counts) >= 192  # Pagefind merges 2 same-URL pages
+    assert all(c <= 50 for c in counts) and sum(counts) >= 195  # Pagefind merges 2 same-URL pages
     # merged shards carry only their index: the UI and WebAssembly come from the main bundle
     assert (bundle / "pagefind-ui.js").is_file() and not list((bundle / "shard-1").glob("*.js"))
 
@@ -129,13 +129,13 @@ def test_sitemap_robots_404_and_lists(built_sample):
     site = vault.site_dir
     tree = etree.parse(str(site / "sitemap.xml"))
     locs = tree.findall(".//{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
-    assert len(locs) == 195 and all(loc.text.startswith("https://example.org/") for loc in locs)
+    assert len(locs) == 198 and all(loc.text.startswith("https://example.org/") for loc in locs)
     assert "Sitemap: https://example.org/sitemap.xml" in (site / "robots.txt").read_text()
     assert (site / "404.html").is_file()
     home = (site / "index.html").read_text(encoding="utf-8")
-    # 194 posts: page/1/ and page/2/ hold the oldest 50 each; the front page the newest 94
-    # (the newest 44 do not fill a page yet, so they join the 50 before them)
-    assert home.count('<li><a href="') == 94 and 'href="/page/2/"' in home
+    # 197 posts: page/1/ and page/2/ hold the oldest 50 each; the front page the newest 97
+    # (the newest 47 do not fill a page yet, so they join the 50 before them)
+    assert home.count('<li><a href="') == 97 and 'href="/page/2/"' in home
     assert (site / "page" / "1" / "index.html").is_file() and not (site / "page" / "3").exists()
     assert (site / "page" / "1" / "index.html").read_text(encoding="utf-8").count('<li><a href="') == 50
     sources = (site / "sources" / "index.html").read_text(encoding="utf-8")

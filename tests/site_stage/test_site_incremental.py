@@ -106,8 +106,9 @@ def test_a_new_post_leaves_the_numbered_list_pages_alone(tmp_path):
     """Numbered list pages keep their posts, so an hourly build must not rewrite them
     (a source's article count, shown on each, once made it rewrite all of them)."""
     posts = sorted(SAMPLE_POSTS.iterdir())
-    # 7 a page: many numbered pages, and the new post completes none (39 → 40 medium posts)
-    vault = Vault(make_vault(tmp_path / "v", posts[:-1], "[site]\nper_page = 7\n"))
+    # 9 a page: many numbered pages, and the new post completes none (195 → 196 posts,
+    # 39 → 40 from medium)
+    vault = Vault(make_vault(tmp_path / "v", posts[:-1], "[site]\nper_page = 9\n"))
     config = load_config(vault.root)
     build_site(vault, config, search=False)
     numbered = sorted(vault.site_dir.glob("**/page/*/index.html"))
