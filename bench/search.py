@@ -162,8 +162,9 @@ def pagefind(root: Path, shard: int = 500) -> dict:
 
 
 def cold_queries(site: Path) -> list[dict]:
-    from playwright.sync_api import sync_playwright
     from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
 
     from newsvault.serve import serve_in_thread
 

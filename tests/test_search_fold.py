@@ -7,12 +7,12 @@ import unicodedata
 
 import opencc
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsvault.site.search import maketable
 from newsvault.site.search.fold import BREAK, CJK, WORD, fold, index_items, items, table, token_hash
 from newsvault.site.search.text import html_text
-
 from paths import REAL_SAMPLE
 
 # Characters the tests draw from: Simplified and Traditional forms, variants, width and
@@ -61,7 +61,7 @@ def test_folding_is_one_to_one_and_settled():
 def test_fold_keeps_length_and_positions(text):
     folded = fold(text)
     assert len(folded) == len(text)
-    assert all(fold(c) == f for c, f in zip(text, folded))
+    assert all(fold(c) == f for c, f in zip(text, folded, strict=True))
 
 
 @settings(max_examples=300, deadline=None)
@@ -77,7 +77,7 @@ def test_index_items_are_items(parts, base):
         assert kinds[:len(ref)] == [i.kind for i in ref]
         assert kinds[len(ref):] in ([], [BREAK])  # the separator after a text, counted as its break
         assert ordinals == list(range(base, base + len(kinds)))
-        hashes = [(int(a), int(b)) for a, b, kind in zip(got.h1[sel], got.h2[sel], got.kind[sel]) if kind != BREAK]
+        hashes = [(int(a), int(b)) for a, b, kind in zip(got.h1[sel], got.h2[sel], got.kind[sel], strict=True) if kind != BREAK]
         assert hashes == [token_hash(i.text) for i in ref if i.kind != BREAK]
 
 

@@ -78,7 +78,7 @@ def test_quality_table(browser, served, truth):  # noqa: F811
     context.close()
     assert log["errors"] == [] and log["outside"] == []
     rows = []
-    for query, urls in zip(QUERIES, found):
+    for query, urls in zip(QUERIES, found, strict=True):
         got = {unquote(u) for u in urls}
         assert len(got) == len(urls), query  # no post twice
         want = truth[query]
@@ -90,7 +90,7 @@ def test_quality_table(browser, served, truth):  # noqa: F811
     print("\nquery | truth | found | precision | recall")
     for row in rows:
         print("%s | %d | %d | %.3f | %.3f" % row)
-    by_query = dict(zip(QUERIES, found))
+    by_query = dict(zip(QUERIES, found, strict=True))
     for group in SAME:
         assert len({frozenset(by_query[q]) for q in group}) == 1, group
 

@@ -85,13 +85,14 @@ def test_indexing_shows_progress(tmp_path):
     build_site(Vault(root), load_config(root), progress=lambda stage, done, total: seen.append((stage, done, total)))
     steps = [(done, total) for stage, done, total in seen if stage == "search"]
     assert steps[0] == (0, 300) and steps[-1] == (300, 300) and len(steps) > 3
-    assert all(a[0] < b[0] for a, b in zip(steps, steps[1:]))
+    assert all(a[0] < b[0] for a, b in zip(steps, steps[1:], strict=False))
 
 
 QUERIES = ["国务卿", "國務卿", "台湾", "臺灣", "台灣", "历史", "歷史", "翻墙", "翻牆", "罗新", "羅新", "中国 美国",
            "Blinken", '"Antony Blinken"', "VPN", '"VPN Gate"', "蓝灯", "日本語", "言论自由", "2020年"]
 
 
+@pytest.mark.node
 def test_the_reading_side_finds_what_the_text_holds(built_sample):
     """search-core.js (under node) over the real sample's index, against the truth worked
     out from the built pages: exactly the posts that hold the query."""
@@ -110,7 +111,7 @@ def test_the_reading_side_finds_what_the_text_holds(built_sample):
         found = node.ask(op="search", index=str(data) + "/", queries=QUERIES)
     finally:
         node.close()
-    for query, ordinals in zip(QUERIES, found):
+    for query, ordinals in zip(QUERIES, found, strict=True):
         got = {urls[o] for o in ordinals}
         assert len(got) == len(ordinals)
         assert got == expected_hits(query, texts), query

@@ -11,7 +11,8 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsvault.site.search.fold import fold, items, key
 from newsvault.site.theme import STATIC
@@ -25,10 +26,11 @@ ALPHABET = ("国國务務卿台臺灣湾历歷史翻墙牆罗羅里裡裏着著�
 texts = st.text(alphabet=st.sampled_from(ALPHABET), max_size=60) | st.text(max_size=40)
 
 
+pytestmark = pytest.mark.node
+
+
 class Node:
     def __init__(self) -> None:
-        if NODE is None:
-            pytest.fail("node is not installed (apt-get install nodejs; .ci/run does it)")
         self.proc = subprocess.Popen([NODE, str(HARNESS), str(STATIC / "search-core.js"), str(STATIC / "fold.json")],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
                                      errors="surrogatepass")

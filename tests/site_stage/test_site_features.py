@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
-import sqlite3
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
@@ -24,7 +24,7 @@ from .site_helpers import REPO, SAMPLE_POSTS, SEED_DIR, make_vault
 
 @pytest.fixture()
 def small(tmp_path):
-    posts = sorted(SAMPLE_POSTS.iterdir())[::20] + sorted(SEED_DIR.glob("*.md"))
+    posts = sorted(SAMPLE_POSTS.iterdir())[::6][:30] + sorted(SEED_DIR.glob("*.md"))  # 31 posts
     return make_vault(tmp_path / "vault", posts)
 
 

@@ -73,7 +73,7 @@ def decode_document(data: bytes, content_type: str = "", *,
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _decode_declared(data, declared, exc)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if text and not text.isascii() and any(_codec(c) not in ("utf-8", None) for c in declared):
         notes = (f"declared {', '.join(declared)} but the bytes are UTF-8; read as UTF-8",)
     return Decoded(text, "utf-8", notes)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -45,7 +46,7 @@ _FIRST_ELEMENT = re.compile(r"<[A-Za-z_]")
 _FEED_LINK = re.compile(
     r"""<link[^>]+type=["']application/(?:rss|atom)\+xml["'][^>]*>""", re.I)
 _HREF = re.compile(r"""href=["']([^"']+)["']""", re.I)
-_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, huge_tree=False, recover=True,
+_PARSER_OPTIONS: dict[str, Any] = dict(resolve_entities=False, no_network=True, huge_tree=False, recover=True,
                        load_dtd=False, remove_comments=False, encoding="utf-8")
 
 
@@ -56,7 +57,7 @@ def parse_feed(data: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     if not text:
         raise FeedError("empty document")
     if text[0] in "{[":
-        return ParsedFeed("json", jsonfeed.parse_json_feed(text, url), decoded.encoding,
+        return ParsedFeed("json", tuple(jsonfeed.parse_json_feed(text, url)), decoded.encoding,
                           decoded.notes)
     expand = check_entities(text)
     kind, entries = _parse_xml(text, url, expand=expand)

@@ -199,7 +199,7 @@ def _buckets(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], b0: int, b1
     keys = np.concatenate([p[0] for p in parts])
     offset = np.cumsum([0] + [len(p[1]) for p in parts])
     data = np.concatenate([p[1] for p in parts])
-    ends = np.concatenate([p[2] + off for p, off in zip(parts, offset)])
+    ends = np.concatenate([p[2] + off for p, off in zip(parts, offset, strict=False)])
     lengths = np.diff(ends, prepend=0)
     starts = ends - lengths
     big = [(int(keys[i]) >> 32, int(keys[i]) & 0xFFFFFFFF, data[starts[i]:ends[i]].tobytes())
@@ -216,7 +216,7 @@ def _buckets(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], b0: int, b1
     k2 = (keys & np.uint64(0xFFFFFFFF)).astype("<u4")
     bounds = np.searchsorted(bucket, np.arange(b0, b1 + 1)).tolist()
     out = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         if hi == lo:
             out.append(b"\0\0\0\0")
             continue

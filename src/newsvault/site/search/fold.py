@@ -48,7 +48,7 @@ class Table:
 def table() -> Table:
     data = json.loads(TABLE_FILE.read_text(encoding="utf-8"))
     src, dst = data["from"], data["to"]
-    mapping = {ord(a): ord(b) for a, b in zip(src, dst)}
+    mapping = {ord(a): ord(b) for a, b in zip(src, dst, strict=True)}
     fold = np.arange(0x110000, dtype=np.uint32)
     if mapping:
         fold[np.fromiter(mapping.keys(), np.uint32)] = np.fromiter(mapping.values(), np.uint32)

@@ -27,7 +27,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
@@ -97,7 +97,7 @@ def _doc_json(post: SitePost, text: str, tz: tzinfo, base_path: str) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
-def _read_chunk(state: tuple, chunk: list[tuple[int, SitePost]]) -> list[tuple[int, int, Postings]]:
+def _read_chunk(state: tuple, chunk: Sequence[tuple[int, SitePost]]) -> list[tuple[int, int, Postings]]:
     """Worker: read, extract and tokenize some consecutive posts of a segment; write
     their ``d/<n>.json``."""
     posts_dir, tz, base_path, folder = state
@@ -111,7 +111,7 @@ def _read_chunk(state: tuple, chunk: list[tuple[int, SitePost]]) -> list[tuple[i
     return [(chunk[0][0], len(chunk), postings(articles))]
 
 
-def _encode_chunk(state: tuple, chunk: list[tuple[int, int, int, int]]) -> list[list[int]]:
+def _encode_chunk(state: tuple, chunk: Sequence[tuple[int, int, int, int]]) -> list[list[int]]:
     """Worker: encode and write some buckets of a segment; their big keys."""
     parts, bits, folder = state
     big = []

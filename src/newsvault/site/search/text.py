@@ -33,7 +33,7 @@ def html_text(fragment: str) -> str:
             prev = node.prev
             if prev is not None and prev.tag in BLOCKS:
                 parts.append("\n")
-            parts.append(node.text_content.translate(_LINE_BREAKS))  # in the source, not the page
+            parts.append((node.text_content or "").translate(_LINE_BREAKS))  # in the source, not the page
         elif tag in BLOCKS:
             parts.append("\n")
     lines = ("".join(parts)).split("\n")
