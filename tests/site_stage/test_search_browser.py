@@ -127,9 +127,9 @@ def test_results_show_the_original_script_and_the_match(browser, served, truth):
 
 def test_paging_and_keyboard(browser, served, truth):  # noqa: F811
     vault, base = served
-    context, page, log = _search_page(browser, base, "台湾")
-    n = len(truth["台湾"])
-    assert n > 20
+    query = max(QUERIES, key=lambda q: len(truth[q]))  # the most results: several pages
+    context, page, log = _search_page(browser, base, query)
+    assert len(truth[query]) > 20
     first = page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.href)")
     assert len(first) == 10 and page.inner_text("#search-pager").count("1") >= 1
     # keyboard only: from the query box, Tab to the button, and on to the pager's "next"
@@ -159,7 +159,7 @@ def test_paging_and_keyboard(browser, served, truth):  # noqa: F811
     assert log["errors"] == [] and log["outside"] == []
 
 
-def test_header_search_box_on_every_page(browser, served):  # noqa: F811
+def test_header_search_box_on_every_page(browser, served, truth):  # noqa: F811
     vault, base = served
     site = vault.site_dir
     post = next(site.glob("2021-01-27/美國務卿*/index.html")).parent.relative_to(site).as_posix() + "/"
@@ -172,11 +172,11 @@ def test_header_search_box_on_every_page(browser, served):  # noqa: F811
     # (the post's remote images are blocked here, and the 404 page is a 404: nothing else fails)
     assert not [e for e in log["errors"] if not e.startswith("Failed to load resource")]
     page.goto(base + "sources/")
-    page.fill("header .site-search input", "臺灣 歷史")
+    page.fill("header .site-search input", "臺灣")
     page.keyboard.press("Enter")
     page.wait_for_selector("#search[data-state=done]")
-    assert urlsplit(page.url).path == "/search/" and page.input_value("#site-q") == "臺灣 歷史"
-    assert page.locator("#search-results li").count() == 10
+    assert urlsplit(page.url).path == "/search/" and page.input_value("#site-q") == "臺灣"
+    assert page.locator("#search-results li").count() == min(10, len(truth["臺灣"])) > 0
     context.close()
 
 
