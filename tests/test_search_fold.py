@@ -98,7 +98,7 @@ def test_real_text_folds_as_opencc_converts_it():
 
     convert = {name: opencc.OpenCC(name) for name in ("t2s", "s2t", "s2tw", "s2hk")}
     chars = contextual = 0
-    for path in sorted((REAL_SAMPLE / "_posts").iterdir())[::3]:
+    for path in sorted((REAL_SAMPLE / "_posts").iterdir()):
         post, _, _ = read_head(path)
         text = html_text(drop_dangerous(body_html(read_body(path), post.layout)))
         chars += len(text)
@@ -109,7 +109,7 @@ def test_real_text_folds_as_opencc_converts_it():
             for i in (i for i in range(len(a)) if a[i] != b[i]):
                 assert fold(conv.convert(text[i])) == a[i]  # alone, the character folds as ours
                 contextual += 1
-    assert chars > 1_000_000 and contextual / (4 * chars) < 2e-4
+    assert chars > 500_000 and contextual / (4 * chars) < 2e-4
 
 
 @pytest.mark.parametrize("fragment, text", [
