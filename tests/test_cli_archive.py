@@ -38,7 +38,7 @@ def test_check_exits_1_on_broken_post(tmp_path: Path) -> None:
         '---\ntitle: "C:\\dir"\ndate: 2021-01-01T00:00:00Z\n---\nx\n', encoding="utf-8")
     out = run("check", "--vault", str(tmp_path))
     assert out.returncode == 1
-    assert ("BROKEN  2021-01-01-bad.md: front matter is not valid YAML: unescaped backslash in "
+    assert ("BROKEN  _posts/2021-01-01-bad.md: front matter is not valid YAML: unescaped backslash in "
             "title") in out.stdout
     assert "2 posts: 1 ok, 0 with warnings, 1 broken" in out.stdout
 

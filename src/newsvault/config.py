@@ -19,6 +19,17 @@ CONFIG_NAME = "newsvault.toml"
 
 
 @dataclass(frozen=True)
+class ArchiveConfig:
+    layout: str = "flat"  # flat | year | year/month: the folder of _posts/ new posts go to
+
+    def __post_init__(self) -> None:
+        from newsvault.archive.layout import LAYOUTS
+
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(map(repr, LAYOUTS))}, not {self.layout!r}")
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str = "newsvault"
     description: str = "A permanent mirror of news."
@@ -72,6 +83,7 @@ class PublishConfig:
 
 @dataclass(frozen=True)
 class Config:
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
@@ -119,7 +131,10 @@ def _section(cls: type, data: dict[str, Any], where: str) -> Any:
                 f"{where}: {key} must be {expected.__name__}, not {type(value).__name__} ({value!r})"
             )
         values[key] = value
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as exc:  # a value outside the allowed ones (checked by the section)
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _did_you_mean(name: str, choices: Any) -> str:

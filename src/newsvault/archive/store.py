@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsvault.archive.identity import normalize_link
+from newsvault.archive.layout import post_folder
 from newsvault.archive.naming import post_filename, with_suffix
 from newsvault.archive.posts import render_post
 from newsvault.errors import ArchiveError
@@ -101,15 +102,17 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def save_post(posts_dir: Path, article: Article, *, fsync: bool = True,
-              after_temp: Callable[[Path], None] | None = None) -> Saved:
-    """Write ``article`` into ``posts_dir`` under its name (``-2``, ``-3``… when taken).
+              after_temp: Callable[[Path], None] | None = None, layout: str = "flat") -> Saved:
+    """Write ``article`` into ``posts_dir`` (the folder ``layout`` gives: ``_posts/2021/``
+    for ``year``) under its name (``-2``, ``-3``… when taken).
 
     ``after_temp`` is called with the temporary file once it is written (tests inject
     failures there). If the very same article (same normalized link) already has the
     name, nothing is written.
     """
     data = render_post(article).encode("utf-8")
-    return save_bytes(posts_dir, post_filename(article), data, normalize_link(article.link),
+    name = post_filename(article)
+    return save_bytes(post_folder(posts_dir, name, layout), name, data, normalize_link(article.link),
                       fsync=fsync, after_temp=after_temp)
 
 

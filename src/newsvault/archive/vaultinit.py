@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from newsvault.archive.files import post_files
 from newsvault.archive.index import Index, SyncReport
 from newsvault.config import Config
 from newsvault.errors import ArchiveError
@@ -77,7 +78,7 @@ def config_text(*, commit: bool) -> str:
 def subs_text(vault: Vault) -> str:
     """A new vault gets the example subscriptions; an adopted archive (it has posts)
     starts with none: it must not mirror sources its owner never chose."""
-    if any(vault.posts_dir.glob("*.md")):
+    if post_files(vault.root):
         return "[]\n"
     return template_text("subs.json")
 

@@ -32,8 +32,8 @@ def check_cmd(opts: Options, path: Path | None) -> None:
     Exit status 1 when any post is broken.
     """
     if path is None:
-        path = Vault(opts.vault).posts_dir
-        if not path.is_dir():
+        path = Vault(opts.vault).root
+        if not Vault(path).posts_dir.is_dir():
             raise UsageError(f"{opts.vault.resolve()} has no _posts/ folder: not a vault "
                              "(give a PATH, or run `newsvault init`)")
     report = check_archive(path)
@@ -43,7 +43,7 @@ def check_cmd(opts: Options, path: Path | None) -> None:
         for item in report.reports:
             kind = "BROKEN " if item.broken else "warning"
             text = "; ".join(p.message for p in item.problems)
-            opts.say(f"{kind} {_shown(item.path.name)}: {text}")
+            opts.say(f"{kind} {_shown(item.name or item.path.name)}: {text}")
         opts.say(f"{report.posts} posts: {report.ok} ok, {report.warnings} with warnings, "
                  f"{report.broken} broken ({report.folder})")
     sys.exit(1 if report.broken else 0)
@@ -82,7 +82,10 @@ def import_cmd(opts: Options, source: Path) -> None:
     Articles already archived (same link) are skipped; nothing is overwritten; posts that
     cannot be read are listed and left out.
     """
-    report = import_archive(opts.existing_vault(), source)
+    from newsvault.config import load_config
+
+    vault = opts.existing_vault()
+    report = import_archive(vault, source, layout=load_config(vault.root).archive.layout)
     if opts.json:
         opts.emit_json(report.to_dict())
         return

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from newsvault.archive.files import is_post_path
 from newsvault.errors import ConfigError, PublishError
 from newsvault.fsutil import write_atomic
 from newsvault.publish.gitcli import (
@@ -105,7 +106,7 @@ def commit_archive(root: Path, *, now: datetime,
     if not changed:
         return None
     added = zlist(root, "diff", "--cached", "--name-only", "--diff-filter=A", "-z", "--", *spec)
-    new_posts = [root / p for p in added if p.startswith("_posts/")]
+    new_posts = [root / p for p in added if is_post_path(p)]
     message = commit_message(now, count_sites(new_posts), len(changed))
     git(root, *identity_args(root), "commit", "-q", "--no-verify", "-F", "-",
         "--", *spec, input=message.encode("utf-8"))

@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsvault.archive.files import post_files
 from newsvault.config import Config
 from newsvault.site import output, parallel
 from newsvault.site.pages import Page
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.plan import Plan
-from newsvault.site.posts import PostCache, SitePost, post_files, scan, site_posts
+from newsvault.site.posts import PostCache, SitePost, scan, site_posts
 from newsvault.vault import Vault
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -83,8 +84,8 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     if full:
         cache.entries = {}
         (state / "entries.sqlite").unlink(missing_ok=True)
-    paths = post_files(vault.posts_dir)
-    metas, parsed = scan(vault.posts_dir, paths, cache, _ticker(progress, "read", len(paths)), n)
+    names = post_files(vault.root)
+    metas, parsed = scan(vault.root, names, cache, _ticker(progress, "read", len(names)), n)
     plan = Plan(vault, config.site)
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path)
     pages = plan.pages(posts)

@@ -101,7 +101,7 @@ class Plan:
         shows the post too)."""
         html = self._articles.get(post.name)
         if html is None:
-            body = read_body(os.path.join(self.vault.posts_dir, post.name))
+            body = read_body(os.path.join(self.vault.root, post.name))
             html = article_html(body, post.layout, post.link, self.base_path + "assets/")
             if post.name in self._in_feeds:
                 self._articles[post.name] = html
