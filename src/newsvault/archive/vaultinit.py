@@ -51,6 +51,8 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_toml_value, value)) + "]"
     return json.dumps(str(value), ensure_ascii=False)  # a valid TOML basic string
 
 
@@ -60,12 +62,25 @@ def default_config_text() -> str:
              "# Remove the leading '#' of a line (and of its [section]) to change it.", ""]
     config = Config()
     for section in fields(Config):
+        if section.name == "targets":
+            continue
         values = getattr(config, section.name)
         lines.append(f"# [{section.name}]")
         for item in fields(values):
             lines.append(f"# {item.name} = {_toml_value(getattr(values, item.name))}")
         lines.append("")
+    lines += TARGETS_EXAMPLE
     return "\n".join(lines)
+
+
+TARGETS_EXAMPLE = [  # "##": an example, not a default to uncomment
+    "## More places to publish to, each one independent (see docs/publishing.md), e.g.:",
+    "## [targets.codeberg]",
+    '## type = "git"            # git | site-branch | folder | s3',
+    '## remote = "codeberg"     # a git remote\'s name or URL',
+    '## url = "https://codeberg.org/me/news"  # public address, listed in every page footer',
+    "",
+]
 
 
 def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT) -> str:
