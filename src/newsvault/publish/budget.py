@@ -92,7 +92,9 @@ class Measure:
 
     def message(self, target: TargetConfig) -> str:
         where = f" ({self.where})" if self.where else ""
-        head = (f"{_WHAT[self.limit]}{where}: {_amount(self.limit, self.used)} of "
+        what = "files in the repository" if self.limit == "max_files" and target.type == "git" \
+            else _WHAT[self.limit]
+        head = (f"{what}{where}: {_amount(self.limit, self.used)} of "
                 f"{_amount(self.limit, self.allowed)} ({self.ratio:.0%}; {self.limit} of target "
                 f"{target.name})")
         return f"{head}; {fix(self.limit, target)}"

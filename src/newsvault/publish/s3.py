@@ -81,11 +81,14 @@ def content_type(rel: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def cache_control(rel: str) -> str:
-    """Pagefind's fragments, index chunks and filters (``pagefind/<kind>/<hash>.pf_*``) are
-    named by their content: cached for good. Everything else can change on the next build
-    (pages, feeds, and the theme and Pagefind's entry files, which keep their names)."""
-    if rel.startswith("pagefind/") and "/" in rel[len("pagefind/"):]:
+def cache_control(rel: str, content: str = "site") -> str:
+    """Pagefind's fragments, index chunks and filters (``pagefind/<kind>/<hash>.pf_*``) and
+    the local images (``assets/img/<sha256>.<ext>``; ``img/…`` in the image store itself)
+    are named by their content: cached for good. Everything else can change on the next
+    build (pages, feeds, and the theme and Pagefind's entry files, which keep their names)."""
+    if content == "assets":
+        return LONG if rel.startswith("img/") else SHORT
+    if rel.startswith("assets/img/") or rel.startswith("pagefind/") and "/" in rel[len("pagefind/"):]:
         return LONG
     return SHORT
 
@@ -181,7 +184,7 @@ def sync_folder(folder: Path, target: TargetConfig, *, client: Any = None,
             total = len(new) + len(changed)
             for phase in upload_order(new, changed):
                 def put(rel: str) -> int:
-                    return _put(client, target.bucket, prefix, rel, files[rel], digests[rel])
+                    return _put(client, target, prefix, rel, files[rel], digests[rel])
 
                 for size in pool.map(put, phase):
                     sent += size
@@ -206,11 +209,11 @@ def sync_folder(folder: Path, target: TargetConfig, *, client: Any = None,
                     len(files) - len(new) - len(changed), sent)
 
 
-def _put(client: Any, bucket: str, prefix: str, rel: str, path: str, md5_hex: str) -> int:
+def _put(client: Any, target: TargetConfig, prefix: str, rel: str, path: str, md5_hex: str) -> int:
     with open(path, "rb") as fh:
         data = fh.read()
     # Content-MD5: the server checks that the bytes arrived whole (and rejects them if not)
-    client.put_object(Bucket=bucket, Key=prefix + rel, Body=data, ContentType=content_type(rel),
-                      CacheControl=cache_control(rel),
+    client.put_object(Bucket=target.bucket, Key=prefix + rel, Body=data, ContentType=content_type(rel),
+                      CacheControl=cache_control(rel, target.content),
                       ContentMD5=base64.b64encode(bytes.fromhex(md5_hex)).decode())
     return len(data)

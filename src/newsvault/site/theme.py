@@ -22,7 +22,7 @@ STRINGS = {
                original="閱讀原文", neighbours="上一篇與下一篇", source="來源", articles="文章數",
                latest="最新文章", updated="最後成功更新", unknown="未知", untitled="（無標題）",
                not_found="找不到這一頁", not_found_text="這個網址沒有內容。", home="首頁",
-               noscript="搜尋需要 JavaScript。", home_heading="最新文章", month="月份"),
+               noscript="搜尋需要 JavaScript。", home_heading="最新文章", month="月份", mirrors="其他鏡像"),
     "en": dict(skip="Skip to content", site_nav="Site", sources="Sources", archive="Archive",
                tags="Tags", categories="Categories", search="Search", pages="Pages",
                newer="Newer", older="Older", page="Page", original="Read the original",
@@ -30,7 +30,8 @@ STRINGS = {
                latest="Latest article", updated="Last successful update", unknown="unknown",
                untitled="(untitled)", not_found="Page not found",
                not_found_text="Nothing lives at this address.", home="Home",
-               noscript="Search needs JavaScript.", home_heading="Latest articles", month="Month"),
+               noscript="Search needs JavaScript.", home_heading="Latest articles", month="Month",
+               mirrors="Mirrors"),
 }
 
 
