@@ -176,3 +176,21 @@ def test_host_limits_are_the_defaults_and_settings_override_them() -> None:
     off = TargetConfig(name="x", type="git", remote="git@github.com:a/b.git", max_dir_entries=0)
     assert limits_for(off, off.remote)["max_dir_entries"] == 0
     assert HOST_LIMITS[("github", "archive")]["max_dir_entries"] == 3000
+
+
+def test_githubs_recommendations_warn_but_do_not_refuse(tmp_path: Path) -> None:
+    """3,000 entries per directory is GitHub's advice, not a rule its servers enforce:
+    over it, the push goes through with a warning (a target's own limit would refuse)."""
+    from newsvault.publish.budget import Usage, check_budget
+
+    target = TargetConfig(name="gh", type="git", remote="git@github.com:me/news.git")
+    usage = Usage(dir_entries=5_685, dir_path="_posts", largest_file=10, repo_bytes=10, files=5_685)
+    (entries,) = [m for m in check_budget(target, usage, target.remote) if m.limit == "max_dir_entries"]
+    assert entries.level == "warn" and not entries.hard
+    assert "not refused" in entries.message(target) and "migrate-layout" in entries.message(target)
+    strict = TargetConfig(name="gh", type="git", remote=target.remote, max_dir_entries=3000)
+    (entries,) = [m for m in check_budget(strict, usage, target.remote) if m.limit == "max_dir_entries"]
+    assert entries.level == "over"
+    big = Usage(largest_file=101 * 10**6, largest_path="assets/x.bin", repo_bytes=1)
+    (largest,) = [m for m in check_budget(target, big, target.remote) if m.limit == "max_file_bytes"]
+    assert largest.level == "over"  # GitHub rejects such a push: refused

@@ -9,7 +9,10 @@ The defaults are the hosts' published limits (2025): GitHub recommends at most 3
 entries per directory, rejects files over 100 MB and asks repositories to stay under
 5 GB; GitHub Pages serves sites up to 1 GB; Codeberg allows 750 MiB of git per user;
 Cloudflare Pages (free plan) 20,000 files of at most 25 MiB. Object storage and plain
-folders have none. A target's own settings override them (0: no limit).
+folders have none. A target's own settings override them (0: no limit). GitHub's two
+recommendations (entries per directory, repository size) are not enforced by GitHub,
+so past them newsvault warns and still pushes (:data:`SOFT`); a limit a target sets
+itself is always enforced.
 
 What is measured: for an archive (``git``) target the branch being pushed — its tree's
 largest directory, file and file count, the largest blob among the objects not yet on
@@ -43,6 +46,13 @@ HOST_LIMITS: dict[tuple[str, str], dict[str, int]] = {
     ("codeberg", "archive"): {"max_repo_bytes": 750 * MIB},
     ("codeberg", "site"): {"max_site_bytes": 750 * MIB},
     ("cloudflare-pages", "site"): {"max_files": 20_000, "max_file_bytes": 25 * MIB},
+}
+#: limits a host recommends but does not enforce: past them a push still goes through (the
+#: flat oped2 archive has 5,685 posts in one folder on GitHub), so newsvault warns and never
+#: refuses for them unless the target sets the limit itself
+SOFT: dict[tuple[str, str], frozenset[str]] = {
+    ("github", "archive"): frozenset({"max_dir_entries", "max_repo_bytes"}),
+    ("github", "site"): frozenset({"max_dir_entries"}),
 }
 _HOSTNAMES = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "codeberg"}
 #: what each limit is, for messages
@@ -79,6 +89,7 @@ class Measure:
     used: int
     allowed: int  # 0: no limit
     where: str = ""
+    hard: bool = True  # False: a host's recommendation (warned about, never refused)
 
     @property
     def ratio(self) -> float:
@@ -86,8 +97,9 @@ class Measure:
 
     @property
     def level(self) -> str:
-        """``ok``, ``warn`` (from 80%) or ``over`` (at 100%: refused)."""
-        return "over" if self.allowed and self.used >= self.allowed else \
+        """``ok``, ``warn`` (from 80%, and past a recommendation) or ``over`` (at 100%:
+        refused)."""
+        return "over" if self.hard and self.allowed and self.used >= self.allowed else \
             "warn" if self.allowed and self.ratio >= WARN_AT else "ok"
 
     def message(self, target: TargetConfig) -> str:
@@ -96,12 +108,13 @@ class Measure:
             else _WHAT[self.limit]
         head = (f"{what}{where}: {_amount(self.limit, self.used)} of "
                 f"{_amount(self.limit, self.allowed)} ({self.ratio:.0%}; {self.limit} of target "
-                f"{target.name})")
+                f"{target.name}{'' if self.hard else ', a recommendation of the host: not refused'})")
         return f"{head}; {fix(self.limit, target)}"
 
     def to_json(self) -> dict[str, object]:
         return {"limit": self.limit, "used": self.used, "allowed": self.allowed,
-                "ratio": round(self.ratio, 4), "level": self.level, "where": self.where}
+                "ratio": round(self.ratio, 4), "level": self.level, "where": self.where,
+                "hard": self.hard}
 
 
 def fix(limit: str, target: TargetConfig) -> str:
@@ -157,11 +170,13 @@ def limits_for(target: TargetConfig, remote_url: str = "") -> dict[str, int]:
 
 def check_budget(target: TargetConfig, usage: Usage, remote_url: str = "") -> list[Measure]:
     """Each limit that applies to this kind of target, against ``usage``."""
+    kind = "archive" if target.type == "git" else "site"
+    soft = SOFT.get((host_of(target, remote_url), kind), frozenset())
     out = []
     for key, allowed in limits_for(target, remote_url).items():
         used, where = usage.used(key)
         if used is not None:
-            out.append(Measure(key, used, allowed, where))
+            out.append(Measure(key, used, allowed, where, hard=key not in soft or target.limit(key) >= 0))
     return out
 
 
