@@ -185,3 +185,33 @@ def test_content_types_and_cache_headers(rel: str, kind: str, cache: str) -> Non
 def test_the_image_store_is_cached_for_good() -> None:
     assert cache_control("img/0123abcd.png", "assets") == "public, max-age=31536000, immutable"
     assert content_type("img/0123abcd.png") == "image/png"
+
+
+def test_the_record_of_the_last_sync_spares_listing_until_it_is_verified(s3: S3Server, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write(site, SITE)
+    bucket = s3.bucket("recorded")
+    record = tmp_path / "state" / "bucket.json"
+    assert sync_folder(site, target(bucket, s3.url), record=record).listed
+    s3.client().delete_object(Bucket=bucket, Key="feed.xml")  # behind newsvault's back
+    write(site, {"index.html": b"changed"})
+    trusted = sync_folder(site, target(bucket, s3.url), record=record)
+    assert not trusted.listed and (trusted.uploaded, trusted.unchanged) == (1, len(SITE) - 1)
+    assert "feed.xml" not in s3.objects(bucket)  # unseen until the bucket is listed again
+    verify = TargetConfig(name="bucket", type="s3", bucket=bucket, endpoint_url=s3.url,
+                          region="us-east-1", verify_hours=0)
+    listed = sync_folder(site, verify, record=record)
+    assert listed.listed and listed.uploaded_new == 1
+    assert {k: v["body"] for k, v in s3.objects(bucket).items()} == {
+        p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_a_failed_sync_forgets_its_record(s3: S3Server, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write(site, SITE)
+    record = tmp_path / "bucket.json"
+    sync_folder(site, target(s3.bucket("forget"), s3.url), record=record)
+    assert record.exists()
+    with pytest.raises(PublishError):
+        sync_folder(site, target("forget", "http://127.0.0.1:9"), record=record)
+    assert not record.exists()

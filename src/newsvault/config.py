@@ -124,6 +124,7 @@ class TargetConfig:
     region: str = ""  # s3
     profile: str = ""  # s3: a profile of ~/.aws (credentials are never in newsvault.toml)
     content: str = "site"  # s3: "site" (the built site) or "assets" (the local image store)
+    verify_hours: int = 24  # s3: list the bucket again at least this often (0: on every sync)
     max_dir_entries: int = -1
     max_file_bytes: int | str = -1
     max_repo_bytes: int | str = -1

@@ -283,7 +283,7 @@ def _prepare(run: _Run, target: TargetConfig) -> TargetResult | tuple[str, Usage
     usage = run.site_usage() if target.content == "site" else measure_folder(folder)
 
     def upload() -> tuple[Any, str]:
-        result = sync_folder(folder, target)
+        result = sync_folder(folder, target, record=vault.state_dir / "s3" / f"{target.name}.json")
         return result, (f"s3://{result.bucket}/{result.prefix}: {result.uploaded_new} new, "
                         f"{result.uploaded_changed} changed, {result.deleted} deleted, "
                         f"{result.unchanged} unchanged")

@@ -4,6 +4,10 @@ storage: AWS S3, Cloudflare R2, Backblaze B2, MinIO… through boto3.
 A sync compares by content, never by time: the bucket's listing gives each object's
 ETag, which for an object stored in one PUT (as this module always stores them) is the
 MD5 of its bytes; a local file is uploaded when no object has its MD5 under its key.
+What the bucket holds after a sync is kept in ``.newsvault/s3/<target>.json``; the next
+syncs compare with that record instead of listing the bucket again (a site of 200,000
+posts is 220 listing requests), and the bucket is listed anew when the record is older
+than ``verify_hours``, belongs to another bucket, or the last sync failed.
 The order keeps readers on working pages while a sync runs, and a sync that stops
 half-way (a lost connection) leaves nothing broken behind:
 
@@ -28,8 +32,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import mimetypes
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -64,6 +70,7 @@ class S3Result:
     deleted: int
     unchanged: int
     bytes_uploaded: int
+    listed: bool = True  # the bucket was listed (False: compared with the record of the last sync)
 
     @property
     def uploaded(self) -> int:
@@ -162,17 +169,62 @@ def _remote(client: Any, bucket: str, prefix: str) -> dict[str, str]:
     return out
 
 
-def sync_folder(folder: Path, target: TargetConfig, *, client: Any = None,
+def _identity(target: TargetConfig, prefix: str) -> list[str]:
+    return [target.endpoint_url, target.region, target.bucket, prefix]
+
+
+def _load_record(record: Path | None, target: TargetConfig, prefix: str, now: float) -> tuple[dict[str, str], float] | None:
+    """(key → MD5, when the bucket was last listed) from the last sync's record, when it
+    can stand in for a listing."""
+    if record is None or target.verify_hours <= 0:
+        return None
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("identity") != _identity(target, prefix):
+        return None
+    listed = float(data.get("listed_at", 0))
+    if not 0 <= now - listed < target.verify_hours * 3600 or not isinstance(data.get("objects"), dict):
+        return None
+    return data["objects"], listed
+
+
+def _save_record(record: Path | None, target: TargetConfig, prefix: str, objects: dict[str, str],
+                 listed: float) -> None:
+    if record is None:
+        return
+    record.parent.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_name(f".{record.name}.tmp")
+    tmp.write_text(json.dumps({"identity": _identity(target, prefix), "listed_at": listed,
+                               "objects": objects}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, record)
+
+
+def sync_folder(folder: Path, target: TargetConfig, *, client: Any = None, record: Path | None = None,
                 progress: Callable[[str, int, int], None] | None = None) -> S3Result:
-    """Make ``bucket/prefix`` hold exactly the files of ``folder`` (see the module)."""
+    """Make ``bucket/prefix`` hold exactly the files of ``folder`` (see the module);
+    ``record`` is the file that remembers what the bucket holds between syncs."""
+    try:
+        return _sync(folder, target, client, record, progress)
+    except BaseException:
+        if record is not None:
+            record.unlink(missing_ok=True)  # unsure what went out: list the bucket next time
+        raise
+
+
+def _sync(folder: Path, target: TargetConfig, client: Any, record: Path | None,
+          progress: Callable[[str, int, int], None] | None) -> S3Result:
     from botocore.exceptions import BotoCoreError, ClientError
 
     if not folder.is_dir():
         raise PublishError(f"{folder}: nothing to upload (no such folder)")
     client = client or make_client(target)
     prefix = target.prefix.strip("/") + "/" if target.prefix.strip("/") else ""
+    now = time.time()
     try:
-        remote = _remote(client, target.bucket, prefix)
+        known = _load_record(record, target, prefix, now)
+        remote, listed_at = known if known is not None else (_remote(client, target.bucket, prefix), now)
         files = local_files(folder)
         with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
             digests = dict(zip(files, pool.map(md5_of, files.values())))
@@ -205,8 +257,9 @@ def sync_folder(folder: Path, target: TargetConfig, *, client: Any = None,
                            f"{error.get('Message', '') or exc}".strip()) from None
     except BotoCoreError as exc:
         raise PublishError(f"s3://{target.bucket}/{prefix}: {exc}") from None
+    _save_record(record, target, prefix, {prefix + rel: digests[rel] for rel in files}, listed_at)
     return S3Result(target.bucket, prefix, len(new), len(changed), len(stale),
-                    len(files) - len(new) - len(changed), sent)
+                    len(files) - len(new) - len(changed), sent, listed=known is None)
 
 
 def _put(client: Any, target: TargetConfig, prefix: str, rel: str, path: str, md5_hex: str) -> int:
