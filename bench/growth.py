@@ -298,7 +298,9 @@ def _jekyll_urls(root: Path, name: str) -> list[list[str]]:
     (src / "urls.json").write_text("---\n---\n[{% for p in site.posts %}[{{ p.path | split: '/' | last | jsonify }}, "
                                    "{{ p.url | jsonify }}]{% unless forloop.last %},{% endunless %}{% endfor %}]\n",
                                    encoding="utf-8")
-    _popen_rss([JEKYLL, "build", "--safe", "-s", str(src), "-d", str(src / "_out")], _env())
+    # (not _popen_rss: Jekyll warns on stderr while its stdout is read, and a full pipe stalls it)
+    subprocess.run([JEKYLL, "build", "--safe", "-s", str(src), "-d", str(src / "_out")], env=_env(),
+                   capture_output=True, check=True, timeout=1200)
     return sorted(json.loads((src / "_out" / "urls.json").read_text(encoding="utf-8")))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from newsvault.publish.git import commit_archive
 from newsvault.publish.publisher import count_sites, publish_vault, target_status
 from newsvault.site.build import build_site
 from newsvault.vault import Vault
-from s3server import CREDENTIALS, S3Server
+from s3server import S3Server
 
 NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
 MESSAGES = {  # what the refusal says: the limit, in words and as the setting, and the fix
@@ -39,14 +38,6 @@ MESSAGES = {  # what the refusal says: the limit, in words and as the setting, a
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     isolate_git(monkeypatch, tmp_path)
-    for key, value in CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
 
 
 def archive(tmp_path: Path) -> tuple[Vault, Path]:

@@ -195,3 +195,18 @@ def test_new_vault_gets_year_folders(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     config = tomllib.loads((tmp_path / "new" / "newsvault.toml").read_text(encoding="utf-8"))
     assert config["archive"]["layout"] == "year"
+
+
+def test_dry_run_only_says_what_would_move(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    save_post(Vault(root).posts_dir, make_article("a", link="https://e.org/a"))
+    (root / "newsvault.toml").write_text("", encoding="utf-8")
+    out = nv(root, "migrate-layout", "year/month", "--dry-run", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["moves"] == [{"from": "_posts/2021-01-27-a.md",
+                                                 "to": "_posts/2021/01/2021-01-27-a.md"}]
+    assert (root / "_posts" / "2021-01-27-a.md").exists()
+    assert (root / "newsvault.toml").read_text(encoding="utf-8") == ""
+    out = nv(root, "migrate-layout", "year/month")  # not a git repository: moved, no commit
+    assert out.returncode == 0 and "moved 1 of 1 posts" in out.stdout and "committed" not in out.stdout
+    assert (root / "_posts" / "2021" / "01" / "2021-01-27-a.md").exists()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import http.server
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,19 +13,7 @@ import pytest
 from newsvault.config import TargetConfig
 from newsvault.errors import PublishError
 from newsvault.publish.s3 import cache_control, content_type, sync_folder, upload_order
-from s3server import CREDENTIALS, S3Server
-
-
-@pytest.fixture(autouse=True)
-def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    with S3Server() as server:
-        yield server
+from s3server import S3Server
 
 
 class FlakyProxy(http.server.ThreadingHTTPServer):
