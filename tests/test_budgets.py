@@ -185,3 +185,21 @@ def test_githubs_recommendations_warn_but_do_not_refuse(tmp_path: Path) -> None:
     big = Usage(largest_file=101 * 10**6, largest_path="assets/x.bin", repo_bytes=1)
     (largest,) = [m for m in check_budget(target, big, target.remote) if m.limit == "max_file_bytes"]
     assert largest.level == "over"  # GitHub rejects such a push: refused
+
+
+def test_the_older_publish_keys_become_one_target_each() -> None:
+    from newsvault.errors import ConfigError
+    from newsvault.publish.publisher import publish_targets
+
+    config = config_from_dict({"publish": {"git": True, "remote": "up", "branch": "main",
+                                           "site_branch": "gh-pages", "site_history": True,
+                                           "site_folder": "/srv/www"},
+                               "targets": {"codeberg": {"type": "git", "remote": "cb"}}})
+    got = [(t.name, t.type, t.remote, t.branch, t.folder) for t in publish_targets(config)]
+    assert got == [("archive", "git", "up", "main", ""), ("site-branch", "site-branch", "up", "gh-pages", ""),
+                   ("site-folder", "folder", "", "", "/srv/www"), ("codeberg", "git", "cb", "", "")]
+    assert publish_targets(config)[1].history
+    assert [t.name for t in publish_targets(config_from_dict({"publish": {"git": True, "push": False}}))] == []
+    with pytest.raises(ConfigError, match="taken by the"):
+        publish_targets(config_from_dict({"publish": {"site_folder": "x"},
+                                          "targets": {"site-folder": {"type": "folder", "folder": "y"}}}))

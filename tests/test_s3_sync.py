@@ -202,3 +202,24 @@ def test_a_failed_sync_forgets_its_record(s3: S3Server, tmp_path: Path) -> None:
     with pytest.raises(PublishError):
         sync_folder(site, target("forget", "http://127.0.0.1:9"), record=record)
     assert not record.exists()
+
+
+def test_the_image_store_goes_to_its_own_bucket(s3: S3Server, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from newsvault.config import config_from_dict
+    from newsvault.publish.publisher import publish_vault
+    from newsvault.vault import Vault
+
+    vault = Vault(tmp_path / "v")
+    write(vault.assets_dir, {"img/0123abcd.png": b"\x89PNG...", "img/4567ef.webp": b"RIFF...",
+                             "img/.0123abcd.png.77.tmp": b"half"})
+    bucket = s3.bucket("images")
+    config = config_from_dict({"targets": {"images": {
+        "type": "s3", "content": "assets", "bucket": bucket, "endpoint_url": s3.url, "region": "us-east-1"}}})
+    report = publish_vault(vault, config, now=datetime(2030, 1, 1, tzinfo=timezone.utc), site_built=False)
+    assert [(t.name, t.status) for t in report.targets] == [("images", "ok")] and report.ok
+    objects = s3.objects(bucket)
+    assert set(objects) == {"img/0123abcd.png", "img/4567ef.webp"}  # not the half-written file
+    assert objects["img/4567ef.webp"]["type"] == "image/webp"
+    assert all(o["cache"] == "public, max-age=31536000, immutable" for o in objects.values())
