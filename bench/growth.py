@@ -134,14 +134,12 @@ def step_index(root: str) -> dict:
 
 def step_record(root: str, record: str, prefix: str) -> dict:
     """What the bucket holds after the full build: the site's files, as a sync's record."""
-    from newsvault.publish.s3 import local_files, md5_of
+    from newsvault.publish.s3 import _digest, _save_record, local_files
 
     files = local_files(Path(root) / "_site")
-    objects = {prefix + rel: md5_of(path) for rel, path in files.items()}
-    Path(record).parent.mkdir(parents=True, exist_ok=True)
-    Path(record).write_text(json.dumps({"identity": _identity(prefix), "listed_at": time.time(),
-                                        "objects": objects}), encoding="utf-8")
-    return {"objects": len(objects)}
+    _save_record(Path(record), _target(prefix), prefix, {rel: _digest(path, None) for rel, path in files.items()},
+                 time.time())
+    return {"objects": len(files)}
 
 
 def _target(prefix: str = ""):  # noqa: ANN202 - imported lazily
@@ -149,12 +147,6 @@ def _target(prefix: str = ""):  # noqa: ANN202 - imported lazily
 
     return TargetConfig(name="bench", type="s3", bucket="bench", prefix=prefix, region="us-east-1",
                         endpoint_url=os.environ["NV_BENCH_S3"])
-
-
-def _identity(prefix: str) -> list[str]:
-    from newsvault.publish.s3 import _identity
-
-    return _identity(_target(prefix), prefix)
 
 
 def step_sync(folder: str, record: str, prefix: str) -> dict:

@@ -203,3 +203,34 @@ def test_the_older_publish_keys_become_one_target_each() -> None:
     with pytest.raises(ConfigError, match="taken by the"):
         publish_targets(config_from_dict({"publish": {"site_folder": "x"},
                                           "targets": {"site-folder": {"type": "folder", "folder": "y"}}}))
+
+
+def test_the_cached_git_measure_follows_new_commits_exactly(tmp_path: Path) -> None:
+    """An hourly run measures only what changed since the last measure; after adds, new
+    folders, deletes that empty a folder, it agrees with measuring from scratch."""
+    root = tmp_path / "v"
+    sh(tmp_path, "init", "-q", "-b", "main", str(root))
+    cache = tmp_path / "budget-git.json"
+    steps = [
+        ({"_posts/2021/a.md": 10, "_posts/2021/b.md": 20, "README.md": 5}, []),
+        ({"_posts/2022/c.md": 30, "_posts/2022/d.md": 1, "assets/img/x.png": 7}, []),
+        ({"_posts/2023/e.md": 3}, ["_posts/2021/a.md", "_posts/2021/b.md"]),  # 2021/ goes
+        ({"_posts/2023/f/g.md": 4}, ["assets/img/x.png"]),
+    ]
+    for added, removed in steps:
+        for rel, size in added.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(b"x" * size)
+        for rel in removed:
+            (root / rel).unlink()
+        sh(root, "add", "-A")
+        sh(root, "commit", "-q", "-m", "step")
+        cached, fresh = measure_git(root, cache=cache), measure_git(root)
+        assert (cached.dir_entries, cached.dir_path, cached.files, cached.repo_bytes) == \
+            (fresh.dir_entries, fresh.dir_path, fresh.files, fresh.repo_bytes)
+        assert cached.largest_file >= fresh.largest_file  # a deleted big file still counts
+    import json
+
+    dirs = json.loads(cache.read_text())["dirs"]
+    assert "_posts/2021" not in dirs and "assets/img" not in dirs and "assets" not in dirs
+    assert dirs["_posts"] == 2 and dirs["_posts/2023"] == 2 and dirs["."] == 2

@@ -223,3 +223,16 @@ def test_the_image_store_goes_to_its_own_bucket(s3: S3Server, tmp_path: Path) ->
     assert set(objects) == {"img/0123abcd.png", "img/4567ef.webp"}  # not the half-written file
     assert objects["img/4567ef.webp"]["type"] == "image/webp"
     assert all(o["cache"] == "public, max-age=31536000, immutable" for o in objects.values())
+
+
+def test_with_a_record_content_still_decides(s3: S3Server, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write(site, SITE)
+    bucket = s3.bucket("content")
+    record = tmp_path / "bucket.json"
+    sync_folder(site, target(bucket, s3.url), record=record)
+    (site / "feed.xml").write_bytes((site / "feed.xml").read_bytes())  # touched: same bytes
+    (site / "old.html").write_bytes(b"soon GONE")  # same size, other bytes
+    again = sync_folder(site, target(bucket, s3.url), record=record)
+    assert not again.listed and (again.uploaded_changed, again.uploaded_new) == (1, 0)
+    assert s3.objects(bucket)["old.html"]["body"] == b"soon GONE"

@@ -258,7 +258,8 @@ def _prepare(run: _Run, target: TargetConfig) -> TargetResult | tuple[str, Usage
                                   marker=vault.state_dir / "rebasing", track=track)
             return result, f"pushed {branch}" + (" after rebasing on the remote" if result.rebased else "")
 
-        return url, measure_git(root, "HEAD", pushed if rev(root, pushed) else None), push
+        usage = measure_git(root, "HEAD", pushed if rev(root, pushed) else None, _git_cache(vault))
+        return url, usage, push
     if target.type == "site-branch":
         def deploy() -> tuple[Any, str]:
             result = deploy_site_branch(root, vault.site_dir, branch=target.branch,
@@ -289,6 +290,10 @@ def _prepare(run: _Run, target: TargetConfig) -> TargetResult | tuple[str, Usage
                         f"{result.unchanged} unchanged")
 
     return target.endpoint_url, usage, upload
+
+
+def _git_cache(vault: Vault) -> Path:
+    return vault.state_dir / "budget-git.json"
 
 
 def _site_message(now: datetime) -> str:
@@ -337,7 +342,7 @@ def _measure_now(run: _Run, target: TargetConfig) -> list[Measure]:
         named = has_remote(root, target.remote)
         track = target.remote if named else f"newsvault/{target.name}"
         pushed = f"refs/remotes/{track}/{target.branch or current_branch(root)}"
-        usage = measure_git(root, "HEAD", pushed if rev(root, pushed) else None)
+        usage = measure_git(root, "HEAD", pushed if rev(root, pushed) else None, _git_cache(run.vault))
         return check_budget(target, usage, remote_url(root, target.remote))
     folder = run.vault.assets_dir if target.type == "s3" and target.content == "assets" else run.vault.site_dir
     if not folder.is_dir():

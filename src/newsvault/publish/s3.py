@@ -7,7 +7,9 @@ MD5 of its bytes; a local file is uploaded when no object has its MD5 under its 
 What the bucket holds after a sync is kept in ``.newsvault/s3/<target>.json``; the next
 syncs compare with that record instead of listing the bucket again (a site of 200,000
 posts is 220 listing requests), and the bucket is listed anew when the record is older
-than ``verify_hours``, belongs to another bucket, or the last sync failed.
+than ``verify_hours``, belongs to another bucket, or the last sync failed. The record
+also spares hashing 1 GB of unchanged files every hour: a file with the size and mtime it
+had at the last sync has the MD5 it had then (a listing run hashes every file again).
 The order keeps readers on working pages while a sync runs, and a sync that stops
 half-way (a lost connection) leaves nothing broken behind:
 
@@ -173,9 +175,13 @@ def _identity(target: TargetConfig, prefix: str) -> list[str]:
     return [target.endpoint_url, target.region, target.bucket, prefix]
 
 
-def _load_record(record: Path | None, target: TargetConfig, prefix: str, now: float) -> tuple[dict[str, str], float] | None:
-    """(key → MD5, when the bucket was last listed) from the last sync's record, when it
-    can stand in for a listing."""
+Record = dict[str, list[Any]]  # file (key without the prefix) → [MD5, size, mtime_ns]
+
+
+def _load_record(record: Path | None, target: TargetConfig, prefix: str,
+                 now: float) -> tuple[Record, float] | None:
+    """(what the last sync left in the bucket, when the bucket was last listed), when the
+    record can stand in for a listing."""
     if record is None or target.verify_hours <= 0:
         return None
     try:
@@ -185,20 +191,30 @@ def _load_record(record: Path | None, target: TargetConfig, prefix: str, now: fl
     if not isinstance(data, dict) or data.get("identity") != _identity(target, prefix):
         return None
     listed = float(data.get("listed_at", 0))
-    if not 0 <= now - listed < target.verify_hours * 3600 or not isinstance(data.get("objects"), dict):
+    if not 0 <= now - listed < target.verify_hours * 3600 or not isinstance(data.get("files"), dict):
         return None
-    return data["objects"], listed
+    return data["files"], listed
 
 
-def _save_record(record: Path | None, target: TargetConfig, prefix: str, objects: dict[str, str],
+def _save_record(record: Path | None, target: TargetConfig, prefix: str, files: Record,
                  listed: float) -> None:
     if record is None:
         return
     record.parent.mkdir(parents=True, exist_ok=True)
     tmp = record.with_name(f".{record.name}.tmp")
     tmp.write_text(json.dumps({"identity": _identity(target, prefix), "listed_at": listed,
-                               "objects": objects}, ensure_ascii=False), encoding="utf-8")
+                               "files": files}, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, record)
+
+
+def _digest(path: str, known: list[Any] | None) -> list[Any]:
+    """[MD5, size, mtime_ns] of a file; the MD5 of the last sync when the file has the
+    size and mtime it had then (the site writer rewrites only files whose bytes change,
+    so an untouched file is the same file; a listing run hashes every file anew)."""
+    st = os.stat(path)
+    if known is not None and known[1] == st.st_size and known[2] == st.st_mtime_ns:
+        return known
+    return [md5_of(path), st.st_size, st.st_mtime_ns]
 
 
 def sync_folder(folder: Path, target: TargetConfig, *, client: Any = None, record: Path | None = None,
@@ -224,10 +240,15 @@ def _sync(folder: Path, target: TargetConfig, client: Any, record: Path | None,
     now = time.time()
     try:
         known = _load_record(record, target, prefix, now)
-        remote, listed_at = known if known is not None else (_remote(client, target.bucket, prefix), now)
+        if known is not None:
+            last, listed_at = known
+            remote = {prefix + rel: entry[0] for rel, entry in last.items()}
+        else:
+            last, listed_at, remote = {}, now, _remote(client, target.bucket, prefix)
         files = local_files(folder)
         with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
-            digests = dict(zip(files, pool.map(md5_of, files.values())))
+            entries = dict(zip(files, pool.map(lambda rel: _digest(files[rel], last.get(rel)), files)))
+            digests = {rel: entry[0] for rel, entry in entries.items()}
             new = [rel for rel in files if prefix + rel not in remote]
             changed = [rel for rel in files if prefix + rel in remote and remote[prefix + rel] != digests[rel]]
             stale = sorted(key for key in remote if key[len(prefix):] not in files)
@@ -257,7 +278,7 @@ def _sync(folder: Path, target: TargetConfig, client: Any, record: Path | None,
                            f"{error.get('Message', '') or exc}".strip()) from None
     except BotoCoreError as exc:
         raise PublishError(f"s3://{target.bucket}/{prefix}: {exc}") from None
-    _save_record(record, target, prefix, {prefix + rel: digests[rel] for rel in files}, listed_at)
+    _save_record(record, target, prefix, entries, listed_at)
     return S3Result(target.bucket, prefix, len(new), len(changed), len(stale),
                     len(files) - len(new) - len(changed), sent, listed=known is None)
 
