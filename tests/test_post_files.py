@@ -129,3 +129,15 @@ def test_import_places_posts_by_the_layout_and_skips_known_ones(tmp_path: Path) 
     assert sorted(report.copied) == ["_posts/2021/01/2021-01-27-one.md", "_posts/2021/01/2021-01-27-two.md"]
     again = import_archive(vault, source, layout="flat")
     assert again.copied == [] and len(again.skipped) == 2
+
+
+def test_a_name_taken_in_another_layouts_folder_is_taken(tmp_path: Path) -> None:
+    """Jekyll gives _posts/x.md and _posts/2021/x.md one URL: after a layout change
+    without migrate-layout, a different article with the same name takes -2."""
+    posts = tmp_path / "_posts"
+    old = save_post(posts, make_article("same title", link="https://e.org/1"))  # flat
+    new = save_post(posts, make_article("same title", link="https://e.org/2"), layout="year")
+    assert old.path == posts / "2021-01-27-same title.md"
+    assert new.path == posts / "2021" / "2021-01-27-same title-2.md"
+    again = save_post(posts, make_article("same title", link="https://e.org/1"), layout="year/month")
+    assert not again.written and again.path == old.path

@@ -13,7 +13,7 @@ from pathlib import Path
 from newsvault.archive.checker import list_posts
 from newsvault.archive.identity import normalize_link
 from newsvault.archive.index import Index
-from newsvault.archive.layout import post_folder
+from newsvault.archive.layout import other_folders, post_folder
 from newsvault.archive.posts import read_post
 from newsvault.archive.store import save_bytes
 from newsvault.errors import UsageError
@@ -57,7 +57,8 @@ def import_archive(vault: Vault, source: Path, *, layout: str = "flat") -> Impor
                 report.skipped.append(rel)
                 continue
             saved = save_bytes(post_folder(vault.posts_dir, path.name, layout), path.name,
-                               path.read_bytes(), key)
+                               path.read_bytes(), key,
+                               elsewhere=other_folders(vault.posts_dir, path.name, layout))
             if saved.written:
                 index.add_file(saved.path)
                 report.copied.append(index.name(saved.path))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["LAYOUTS", "DEFAULT_NEW_VAULT", "folder_for", "post_folder"]
+__all__ = ["LAYOUTS", "DEFAULT_NEW_VAULT", "folder_for", "post_folder", "other_folders"]
 
 LAYOUTS = ("flat", "year", "year/month")
 DEFAULT_NEW_VAULT = "year"  # what `newsvault init` writes for a new vault
@@ -40,3 +40,13 @@ def post_folder(posts_dir: Path, name: str, layout: str) -> Path:
     """The folder a post file named ``name`` is written to."""
     sub = folder_for(name, layout)
     return posts_dir / sub if sub else posts_dir
+
+
+def other_folders(posts_dir: Path, name: str, layout: str) -> tuple[Path, ...]:
+    """The folders other layouts would give a post named ``name``. A name taken in any of
+    them is taken: Jekyll gives ``_posts/x.md`` and ``_posts/2021/x.md`` one URL, so in an
+    archive of mixed layouts (a layout changed without ``migrate-layout``) a new post
+    must not reuse a name from another folder."""
+    mine = post_folder(posts_dir, name, layout)
+    found = dict.fromkeys(post_folder(posts_dir, name, other) for other in LAYOUTS)
+    return tuple(folder for folder in found if folder != mine)
