@@ -168,10 +168,17 @@ def step_budget(root: str) -> dict:
     out = {"site_seconds": round(site_s, 2), "site_files": site.files, "site_bytes": site.site_bytes,
            "site_largest_dir": [site.dir_path, site.dir_entries]}
     if (Path(root) / ".git").is_dir():
+        cache = Path(root) / ".newsvault" / "budget-git.json"
         began = time.perf_counter()
-        archive = measure_git(Path(root))
-        out.update(git_seconds=round(time.perf_counter() - began, 2), git_files=archive.files,
+        archive = measure_git(Path(root), cache=cache)  # the first run: every blob
+        out.update(git_first_seconds=round(time.perf_counter() - began, 2), git_files=archive.files,
                    git_repo_bytes=archive.repo_bytes, git_largest_dir=[archive.dir_path, archive.dir_entries])
+        step_write(root, str(POSTS + 10), "10", "newest")  # an hour's posts, committed
+        _git(Path(root), "add", "-A", "--", "_posts")
+        _git(Path(root), "commit", "-q", "-m", "hour")
+        began = time.perf_counter()
+        hourly = measure_git(Path(root), cache=cache)
+        out.update(git_hourly_seconds=round(time.perf_counter() - began, 2), git_files_after=hourly.files)
     return out
 
 

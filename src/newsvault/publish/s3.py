@@ -217,6 +217,21 @@ def _digest(path: str, known: list[Any] | None) -> list[Any]:
     return [md5_of(path), st.st_size, st.st_mtime_ns]
 
 
+def _digest_many(jobs: list[tuple[str, list[Any] | None]]) -> list[list[Any]]:
+    return [_digest(path, known) for path, known in jobs]
+
+
+def _digests(pool: ThreadPoolExecutor, files: dict[str, str], last: Record) -> Record:
+    """:func:`_digest` of every file, in chunks across the threads (a future per file
+    would cost more memory than the files' records: 220,000 of them)."""
+    names = list(files)
+    chunks = [[(files[rel], last.get(rel)) for rel in names[i:i + 1000]] for i in range(0, len(names), 1000)]
+    out: Record = {}
+    for start, done in zip(range(0, len(names), 1000), pool.map(_digest_many, chunks)):
+        out.update(zip(names[start:start + 1000], done))
+    return out
+
+
 def sync_folder(folder: Path, target: TargetConfig, *, client: Any = None, record: Path | None = None,
                 progress: Callable[[str, int, int], None] | None = None) -> S3Result:
     """Make ``bucket/prefix`` hold exactly the files of ``folder`` (see the module);
@@ -247,7 +262,7 @@ def _sync(folder: Path, target: TargetConfig, client: Any, record: Path | None,
             last, listed_at, remote = {}, now, _remote(client, target.bucket, prefix)
         files = local_files(folder)
         with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
-            entries = dict(zip(files, pool.map(lambda rel: _digest(files[rel], last.get(rel)), files)))
+            entries = _digests(pool, files, last)
             digests = {rel: entry[0] for rel, entry in entries.items()}
             new = [rel for rel in files if prefix + rel not in remote]
             changed = [rel for rel in files if prefix + rel in remote and remote[prefix + rel] != digests[rel]]
