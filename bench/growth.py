@@ -170,14 +170,16 @@ def step_budget(root: str) -> dict:
     if (Path(root) / ".git").is_dir():
         cache = Path(root) / ".newsvault" / "budget-git.json"
         began = time.perf_counter()
-        archive = measure_git(Path(root), cache=cache)  # the first run: every blob
+        archive = measure_git(Path(root), cache=cache)  # the first push: every blob is sent
         out.update(git_first_seconds=round(time.perf_counter() - began, 2), git_files=archive.files,
                    git_repo_bytes=archive.repo_bytes, git_largest_dir=[archive.dir_path, archive.dir_entries])
+        pushed = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True,
+                                check=True).stdout.strip()  # what the remote has
         step_write(root, str(POSTS + 10), "10", "newest")  # an hour's posts, committed
         _git(Path(root), "add", "-A", "--", "_posts")
         _git(Path(root), "commit", "-q", "-m", "hour")
         began = time.perf_counter()
-        hourly = measure_git(Path(root), cache=cache)
+        hourly = measure_git(Path(root), pushed=pushed, cache=cache)
         out.update(git_hourly_seconds=round(time.perf_counter() - began, 2), git_files_after=hourly.files)
     return out
 
