@@ -81,7 +81,7 @@ def main(argv: list[str]) -> int:
         if code != 0:
             print(f"demo: a step failed (exit status {code})", file=sys.stderr)
             return code
-    posts = sorted((root / "_posts").glob("*.md"))
+    posts = sorted((root / "_posts").rglob("*.md"))  # in year folders
     serve = shlex.join([*newsvault_command(), "serve", "--vault", str(root)])
     print(f"""
 Done: {len(posts)} articles in {root / '_posts'}

@@ -11,6 +11,7 @@ import pytest
 
 from newsvault.models import Article
 from paths import FIXTURES, REAL_SAMPLE, REPO
+from s3server import CREDENTIALS, S3Server
 from servers import FeedServer
 
 pytest_plugins = ["optional"]  # the jekyll/browser/node/corpus markers skip when missing
@@ -50,3 +51,13 @@ def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def server() -> Iterator[FeedServer]:
     with FeedServer() as srv:
         yield srv
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    """A real S3-compatible server process (moto_server) for a test module, with boto3's
+    credentials set in the environment meanwhile."""
+    with pytest.MonkeyPatch.context() as patch, S3Server() as server:
+        for key, value in CREDENTIALS.items():
+            patch.setenv(key, value)
+        yield server

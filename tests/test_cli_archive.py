@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -40,7 +41,7 @@ def test_check_exits_1_on_broken_post(tmp_path: Path) -> None:
         '---\ntitle: "C:\\dir"\ndate: 2021-01-01T00:00:00Z\n---\nx\n', encoding="utf-8")
     out = run("check", "--vault", str(tmp_path))
     assert out.returncode == 1
-    assert ("BROKEN  2021-01-01-bad.md: front matter is not valid YAML: unescaped backslash in "
+    assert ("BROKEN  _posts/2021-01-01-bad.md: front matter is not valid YAML: unescaped backslash in "
             "title") in out.stdout
     assert "2 posts: 1 ok, 0 with warnings, 1 broken" in out.stdout
 
@@ -54,8 +55,11 @@ def test_init_new_vault_and_never_overwrite(tmp_path: Path) -> None:
     assert (vault / "_posts").is_dir() and (vault / ".newsvault" / "index.sqlite").exists()
     text = (vault / "newsvault.toml").read_text(encoding="utf-8")
     # everything commented (defaults), except committing posts in the new git repository
-    assert tomllib.loads(text) == {"publish": {"git": True}} and (vault / ".git").is_dir()
+    # and year folders for a new archive
+    assert tomllib.loads(text) == {"archive": {"layout": "year"}, "publish": {"git": True}}
+    assert (vault / ".git").is_dir()
     text = text.replace("[publish]\ngit = true", "# [publish]\n# git = false")
+    text = re.sub(r'\[archive\]\nlayout = "year".*', '# [archive]\n# layout = "flat"', text)
     uncommented = "\n".join(line[2:] if line.startswith("# ") and "=" in line or
                             line.startswith("# [") else "" for line in text.splitlines())
     assert config_from_dict(tomllib.loads(uncommented)) == Config()
@@ -95,8 +99,9 @@ def test_import_copies_skips_and_reports(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert (data["copied"], data["skipped"], data["broken"]) == (12, 1, 1)
+    # a new vault has year folders: imported posts go there
     for name in names:
-        assert (vault / "_posts" / name).read_bytes() == (REAL_POSTS / name).read_bytes()
+        assert (vault / "_posts" / name[:4] / name).read_bytes() == (REAL_POSTS / name).read_bytes()
     again = json.loads(run("import", str(src), "--vault", str(vault), "--json").stdout)
     assert (again["copied"], again["skipped"]) == (0, 13)
 

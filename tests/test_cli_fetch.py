@@ -76,7 +76,7 @@ def test_fetch_seed_summary_json_and_status(server: FeedServer, tmp_path: Path) 
         ("(臺)中央社CNA", "ok", 1), ("Broken", "error", 0)]
     assert data["feeds"][1]["http_status"] == 404
 
-    status = json.loads(nv(vault, "status", "--json").stdout)
+    status = json.loads(nv(vault, "status", "--json").stdout)["feeds"]
     assert [(s["site"], s["consecutive_failures"], s["archived"]) for s in status] == [
         ("(臺)中央社CNA", 0, 1), ("Broken", 2, 0)]
     assert status[0]["last_success"] == NOW and status[1]["last_success"] is None

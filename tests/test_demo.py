@@ -19,12 +19,12 @@ def test_demo_runs_offline_and_its_serve_instructions_work(tmp_path: Path) -> No
     assert "12 copied, 0 skipped" in out.stdout  # the example archive was adopted
     runs = [line for line in out.stdout.splitlines() if line.startswith("run ")]
     assert len(runs) == 2 and "0 new articles" in runs[1]  # nothing archived twice
-    total = len(list((vault / "_posts").glob("*.md")))
+    total = len(list((vault / "_posts").rglob("*.md")))  # a new vault: year folders
     fetched = int(runs[0].split(": ")[1].split(" new")[0])
     assert fetched >= 14 and total == 12 + fetched
     assert f"Done: {total} articles in {vault / '_posts'}" in out.stdout
     for src in (REPO / "examples" / "archive" / "_posts").iterdir():
-        assert (vault / "_posts" / src.name).read_bytes() == src.read_bytes()
+        assert (vault / "_posts" / src.name[:4] / src.name).read_bytes() == src.read_bytes()
     assert (vault / "_site" / "index.html").is_file()
     lines = out.stdout.splitlines()
     command = shlex.split(lines[lines.index("Read it (with search) at http://127.0.0.1:8000/ "

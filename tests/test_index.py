@@ -90,7 +90,7 @@ def test_batched_adds_commit_once_and_a_lost_batch_heals(tmp_path: Path) -> None
         assert not index.db.in_transaction
         assert index.knows(None, "tag:x.org,1")
         for row in index.rows():  # the hash of the passed bytes is the file's own
-            data = (vault.posts_dir / row.file).read_bytes()
+            data = (vault.root / row.file).read_bytes()
             assert row.hash == hashlib.blake2b(data, digest_size=16).hexdigest()
     with Index.open(vault) as index:  # a batch that never commits (a crash) costs only rows
         index.db.execute("BEGIN IMMEDIATE")

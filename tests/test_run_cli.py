@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from newsvault.archive.files import post_files
 from automation_helpers import (
     REPO,
     clone,
@@ -65,7 +66,8 @@ def gated_vault(tmp_path: Path, gated_feed: type["_Gate"]) -> Path:
 
 
 def posts(vault: Path) -> list[str]:
-    return sorted(p.name for p in (vault / "_posts").iterdir())
+    """The post files, relative to ``_posts/`` (a new vault keeps them in year folders)."""
+    return [rel.removeprefix("_posts/") for rel in post_files(vault)]
 
 
 def test_run_commits_pushes_then_nothing_new_makes_no_commit(tmp_path: Path) -> None:

@@ -8,15 +8,27 @@ setting the user thinks they have but do not.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from newsvault import __version__
 from newsvault.errors import ConfigError
 
 CONFIG_NAME = "newsvault.toml"
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    layout: str = "flat"  # flat | year | year/month: the folder of _posts/ new posts go to
+
+    def __post_init__(self) -> None:
+        from newsvault.archive.layout import LAYOUTS
+
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(map(repr, LAYOUTS))}, not {self.layout!r}")
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class SiteConfig:
     feed_entries: int = 100  # entries in each Atom feed
     workers: int = 0  # processes for big builds (>= 200 pages to render); 0 = one per CPU core
     search_shard_pages: int = 0  # ignored: Pagefind's shard size, before the own index (old configs still load)
+    mirrors: tuple[str, ...] = ()  # other public copies of this archive, listed in every page footer
 
 
 @dataclass(frozen=True)
@@ -71,12 +84,92 @@ class PublishConfig:
     push_attempts: int = 5  # push races lost (remote moved) before giving up until the next run
 
 
+TARGET_TYPES = ("git", "site-branch", "folder", "s3")
+HOSTS = ("auto", "none", "github", "codeberg", "gitlab", "cloudflare-pages")
+LIMITS = ("max_dir_entries", "max_file_bytes", "max_repo_bytes", "max_site_bytes", "max_files")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.I)
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6,
+          "mib": 2**20, "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12,
+          "tib": 2**40}
+
+
+def parse_size(value: int | str) -> int:
+    """``1073741824``, ``"1 GB"``, ``"750 MiB"`` → bytes."""
+    if isinstance(value, int):
+        return value
+    match = _SIZE.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not a size (examples: 100 MB, 750 MiB, 5 GB)")
+    return int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """One ``[targets.NAME]`` table: a place the archive or the site is published to.
+
+    Budgets: -1 (the default) takes the host's limit (:mod:`newsvault.publish.budget`),
+    0 means no limit, any other number is the limit (sizes may be written "750 MiB")."""
+
+    name: str = ""
+    type: str = ""  # git (the archive branch) | site-branch | folder | s3
+    url: str = ""  # the public address of this mirror: listed in page footers and mirrors.json
+    host: str = "auto"  # whose limits apply: auto (from the remote's URL) | none | github | ...
+    enabled: bool = True
+    remote: str = ""  # git, site-branch: a remote's name or URL
+    branch: str = ""  # git: the archive branch (empty: the current one); site-branch: required
+    history: bool = False  # site-branch: keep the site's history instead of one orphan commit
+    folder: str = ""  # folder: where the site is copied
+    bucket: str = ""  # s3
+    prefix: str = ""  # s3: key prefix, e.g. "news/"
+    endpoint_url: str = ""  # s3: empty for AWS; R2, B2, MinIO… give theirs
+    region: str = ""  # s3
+    profile: str = ""  # s3: a profile of ~/.aws (credentials are never in newsvault.toml)
+    content: str = "site"  # s3: "site" (the built site) or "assets" (the local image store)
+    verify_hours: int = 24  # s3: list the bucket again at least this often (0: on every sync)
+    max_dir_entries: int = -1
+    max_file_bytes: int | str = -1
+    max_repo_bytes: int | str = -1
+    max_site_bytes: int | str = -1
+    max_files: int = -1
+
+    def __post_init__(self) -> None:
+        for key in ("max_file_bytes", "max_repo_bytes", "max_site_bytes"):
+            object.__setattr__(self, key, parse_size(getattr(self, key)))
+        if self.type not in TARGET_TYPES:
+            raise ValueError(f"type must be one of {', '.join(map(repr, TARGET_TYPES))}, not {self.type!r}")
+        if self.host not in HOSTS:
+            raise ValueError(f"host must be one of {', '.join(map(repr, HOSTS))}, not {self.host!r}")
+        if self.content not in ("site", "assets"):
+            raise ValueError(f"content must be 'site' or 'assets', not {self.content!r}")
+        needed = {"git": ("remote",), "site-branch": ("remote", "branch"), "folder": ("folder",),
+                  "s3": ("bucket",)}[self.type]
+        for key in needed:
+            if not getattr(self, key):
+                raise ValueError(f"a {self.type} target needs {key} = ...")
+
+    def limit(self, key: str) -> int:
+        value = getattr(self, key)
+        assert isinstance(value, int)
+        return value
+
+
 @dataclass(frozen=True)
 class Config:
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    targets: tuple[TargetConfig, ...] = ()  # [targets.NAME] tables, in file order
+
+    @property
+    def mirrors(self) -> tuple[tuple[str, str], ...]:
+        """(name, public URL) of every public copy: each target's ``url``, then ``[site]
+        mirrors`` (copies kept by others), each URL once."""
+        found = {t.url: t.name for t in self.targets if t.url and t.enabled}
+        for url in self.site.mirrors:
+            found.setdefault(url, url.split("://", 1)[-1].split("/", 1)[0])
+        return tuple((name, url) for url, name in found.items())
 
 
 def load_config(vault: Path) -> Config:
@@ -102,8 +195,28 @@ def config_from_dict(data: dict[str, Any], where: str = CONFIG_NAME) -> Config:
             raise ConfigError(f"{where}: unknown section [{name}]{_did_you_mean(name, known)}")
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: [{name}] must be a table of settings")
+        if name == "targets":
+            sections[name] = _targets(value, where)
+            continue
         sections[name] = _section(hints[name], value, f"{where}: [{name}]")
     return Config(**sections)
+
+
+_TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _targets(data: dict[str, Any], where: str) -> tuple[TargetConfig, ...]:
+    out = []
+    for name, table in data.items():
+        here = f"{where}: [targets.{name}]"
+        if not _TARGET_NAME.match(name) or name.endswith(".lock"):
+            raise ConfigError(f"{here}: a target's name is letters, digits, '.', '_' and '-'")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{here} must be a table of settings")
+        if "name" in table:
+            raise ConfigError(f"{here}: the name is the table's ([targets.NAME]), not a setting")
+        out.append(_section(TargetConfig, {**table, "name": name}, here))
+    return tuple(out)
 
 
 def _section(cls: type, data: dict[str, Any], where: str) -> Any:
@@ -115,12 +228,19 @@ def _section(cls: type, data: dict[str, Any], where: str) -> Any:
         expected = hints[key]
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(
-                f"{where}: {key} must be {expected.__name__}, not {type(value).__name__} ({value!r})"
-            )
+        if get_origin(expected) is tuple:  # a list of strings
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: {key} must be a list of strings, not {value!r}")
+            value = tuple(value)
+        elif not isinstance(value, expected) or (int in (expected, *get_args(expected))
+                                                 and isinstance(value, bool)):
+            kind = " or ".join(t.__name__ for t in get_args(expected)) or expected.__name__
+            raise ConfigError(f"{where}: {key} must be {kind}, not {type(value).__name__} ({value!r})")
         values[key] = value
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as exc:  # a value outside the allowed ones (checked by the section)
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _did_you_mean(name: str, choices: Any) -> str:

@@ -65,7 +65,7 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
     with Index.open(vault) as index:
         state.ensure_schema(index.db)
         feeds = asyncio.run(_fetch_all(vault, config, subs, index, now, progress, should_stop))
-        stopped = _write_all(vault, index, feeds, should_stop, progress)
+        stopped = _write_all(vault, index, feeds, should_stop, progress, config.archive.layout)
         for feed in feeds:
             if feed.validators is not None and feed.pending == 0:
                 state.store_validators(index.db, feed.sub.url, feed.validators, now)
@@ -171,7 +171,7 @@ async def _prepare(feed: _Feed, entries: tuple[Entry, ...], client: HttpClient, 
 
 
 def _write_all(vault: Vault, index: Index, feeds: list[_Feed], should_stop: Callable[[], bool],
-               progress: Progress | None) -> bool:
+               progress: Progress | None, layout: str) -> bool:
     """Write the run's new articles in date order, once each; True when stopped early."""
     queue = sorted(((article, feed.order, position, feed) for feed in feeds
                     for position, article in feed.articles), key=lambda t: (t[0].date, t[1], t[2]))
@@ -186,7 +186,7 @@ def _write_all(vault: Vault, index: Index, feeds: list[_Feed], should_stop: Call
         index.db.execute("PRAGMA synchronous=OFF")
     try:
         with index.batch():  # one commit for the run's rows, not one per post
-            return _write_queue(vault, index, queue, should_stop, progress, fsync_each)
+            return _write_queue(vault, index, queue, should_stop, progress, fsync_each, layout)
     finally:
         if not fsync_each:
             os.sync()
@@ -194,7 +194,8 @@ def _write_all(vault: Vault, index: Index, feeds: list[_Feed], should_stop: Call
 
 
 def _write_queue(vault: Vault, index: Index, queue: list[tuple[Article, int, int, _Feed]],
-                 should_stop: Callable[[], bool], progress: Progress | None, fsync: bool) -> bool:
+                 should_stop: Callable[[], bool], progress: Progress | None, fsync: bool,
+                 layout: str) -> bool:
     links: set[str] = set()
     guids: set[str] = set()
     for done, (article, _order, _position, feed) in enumerate(queue):
@@ -204,7 +205,7 @@ def _write_queue(vault: Vault, index: Index, queue: list[tuple[Article, int, int
         if link in links or (guid and guid in guids):
             feed.result = replace(feed.result, seen=feed.result.seen + 1)
         else:
-            saved = save_post(vault.posts_dir, article, fsync=fsync)
+            saved = save_post(vault.posts_dir, article, fsync=fsync, layout=layout)
             index.add(saved.path, article, saved.data)
             feed.result = replace(feed.result, new=feed.result.new + 1)
             links.add(link)

@@ -201,8 +201,7 @@ def sweep_temp_files(vault: Vault, max_age: float = 3600.0) -> tuple[str, ...]:
     removed = []
     folders = [vault.posts_dir] + ([vault.assets_dir] if vault.assets_dir.is_dir() else [])
     for folder in folders:
-        candidates = folder.rglob(".*.tmp") if folder == vault.assets_dir else folder.glob(".*.tmp")
-        for path in candidates:
+        for path in folder.rglob(".*.tmp"):  # posts can be in year folders
             if path.is_file() and _stale(path, max_age):
                 path.unlink(missing_ok=True)
                 removed.append(path.relative_to(vault.root).as_posix())

@@ -26,9 +26,10 @@ pytestmark = pytest.mark.slow
 def _site_posts(vault):
     from newsvault.config import load_config
     from newsvault.site.permalink import parse_tz
-    from newsvault.site.posts import PostCache, post_files, scan, site_posts
+    from newsvault.archive.files import post_files
+    from newsvault.site.posts import PostCache, scan, site_posts
 
-    metas, _ = scan(vault.posts_dir, post_files(vault.posts_dir), PostCache(Path("/nonexistent/x")))
+    metas, _ = scan(vault.root, post_files(vault.root), PostCache(Path("/nonexistent/x")))
     return site_posts(metas, load_config(vault.root).site.permalink, parse_tz("UTC"))
 
 
@@ -36,7 +37,7 @@ def test_every_post_has_its_page(built_sample):
     vault, report = built_sample
     posts = _site_posts(vault)
     names = {p.name for p in SAMPLE_POSTS.iterdir()} | {p.name for p in SEED_DIR.glob("*.md")}
-    assert {p.name for p in posts} == names and report.posts == len(names) == 197
+    assert {p.name.rpartition("/")[2] for p in posts} == names and report.posts == len(names) == 197
     for post in posts:
         page = (vault.site_dir / output_path(post.url)).read_text(encoding="utf-8")
         assert f"<h1>{html.escape(post.title, quote=False) or '（無標題）'}</h1>" in page, post.name
@@ -127,7 +128,7 @@ def test_sitemap_robots_404_and_lists(built_sample):
 
 def test_post_page_shows_date_in_display_zone_and_neighbours(built_sample):
     vault, _ = built_sample
-    seed = next(p for p in _site_posts(vault) if p.name.startswith("2021-01-27-美國務卿"))
+    seed = next(p for p in _site_posts(vault) if p.name.startswith("_posts/2021-01-27-美國務卿"))
     page = (vault.site_dir / output_path(seed.url)).read_text(encoding="utf-8")
     assert "2021-01-28 07:57 (UTC+08:00)" in page  # 23:57:20Z shown in UTC+8
     assert 'rel="next"' in page and 'rel="prev"' in page

@@ -24,13 +24,14 @@ from .site_helpers import SAMPLE_POSTS
 @pytest.mark.jekyll
 @pytest.mark.slow
 def test_sample_permalinks_equal_jekyll(jekyll_sample):
-    from newsvault.site.posts import PostCache, post_files, scan
+    from newsvault.archive.files import posts_below
+    from newsvault.site.posts import PostCache, scan
 
     site, urls = jekyll_sample
     names = sorted(p.name for p in SAMPLE_POSTS.iterdir())
     assert sorted(urls) == names  # Jekyll saw every post
     cache = PostCache(SAMPLE_POSTS / "does-not-exist.pickle")
-    metas, _ = scan(SAMPLE_POSTS, post_files(SAMPLE_POSTS), cache)
+    metas, _ = scan(SAMPLE_POSTS, posts_below(SAMPLE_POSTS), cache)
     ours = {}
     for meta in metas:
         from newsvault.site.permalink import local_date

@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsvault.archive.files import POSTS, post_files, posts_below
 from newsvault.archive.identity import normalize_link
-from newsvault.archive.index import POST_SUFFIXES
 from newsvault.archive.posts import read_post
 from newsvault.errors import UsageError
 from newsvault.models import Problem
@@ -23,13 +23,14 @@ __all__ = ["PostReport", "CheckReport", "check_archive", "posts_folder", "list_p
 class PostReport:
     path: Path
     problems: tuple[Problem, ...]
+    name: str = ""  # the path shown: from the folder checked (``_posts/2021/x.md``)
 
     @property
     def broken(self) -> bool:
         return any(p.broken for p in self.problems)
 
     def to_dict(self) -> dict[str, object]:
-        return {"file": self.path.name, "broken": self.broken,
+        return {"file": self.name or self.path.name, "broken": self.broken,
                 "problems": [{"message": p.message, "broken": p.broken} for p in self.problems]}
 
 
@@ -59,37 +60,41 @@ class CheckReport:
 
 def posts_folder(path: Path) -> Path:
     """A vault (or any folder with ``_posts/``) → its ``_posts``; a posts folder → itself."""
-    if (path / "_posts").is_dir():
-        return path / "_posts"
+    if (path / POSTS).is_dir():
+        return path / POSTS
     if path.is_dir():
         return path
     raise UsageError(f"{path}: no such folder")
 
 
-def list_posts(folder: Path) -> list[Path]:
-    """The post files Jekyll would read, in name order (hidden files are skipped)."""
-    return sorted(p for p in folder.iterdir()
-                  if p.name.endswith(POST_SUFFIXES) and p.name[0] not in "._" and p.is_file())
+def list_posts(path: Path) -> tuple[Path, list[str]]:
+    """The post files Jekyll would read in ``path``, as (the folder they are relative to,
+    their paths from it): a vault (or any Jekyll source) → every post of it
+    (:func:`~newsvault.archive.files.post_files`); a bare posts folder → the posts below it."""
+    if (path / POSTS).is_dir():
+        return path, post_files(path)
+    if path.is_dir():
+        return path, posts_below(path)
+    raise UsageError(f"{path}: no such folder")
 
 
 def check_archive(path: Path) -> CheckReport:
     """Read every post of ``path`` (a vault, a posts folder, or one post file)."""
     if path.is_file():
-        files, folder = [path], path.parent
+        base, names = path.parent, [path.name]
     else:
-        folder = posts_folder(path)
-        files = list_posts(folder)
-    problems: dict[Path, tuple[Problem, ...]] = {}
-    by_link: dict[str, list[Path]] = defaultdict(list)
-    for file in files:
-        post = read_post(file)
-        problems[file] = post.problems
+        base, names = list_posts(path)
+    problems: dict[str, tuple[Problem, ...]] = {}
+    by_link: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        post = read_post(base / name)
+        problems[name] = post.problems
         key = normalize_link(post.article.link)
         if key:
-            by_link[key].append(file)
+            by_link[key].append(name)
     for same in by_link.values():
-        for file in same if len(same) > 1 else ():
-            others = ", ".join(o.name for o in same if o != file)
-            problems[file] += (Problem(f"same link as {others}: the article is archived twice"),)
-    reports = tuple(PostReport(f, p) for f, p in problems.items() if p)
-    return CheckReport(folder, len(files), reports)
+        for name in same if len(same) > 1 else ():
+            others = ", ".join(o for o in same if o != name)
+            problems[name] += (Problem(f"same link as {others}: the article is archived twice"),)
+    reports = tuple(PostReport(base / n, p, n) for n, p in problems.items() if p)
+    return CheckReport(base if path.is_dir() else path.parent, len(names), reports)

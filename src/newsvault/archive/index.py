@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from newsvault.archive.files import post_files
 from newsvault.archive.frontmatter import read_front_matter, split_front_matter
 from newsvault.archive.identity import normalize_link
 from newsvault.archive.posts import format_date, normalize_title
@@ -31,15 +32,14 @@ from newsvault.errors import ArchiveError
 from newsvault.models import Article
 from newsvault.vault import Vault
 
-__all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION", "post_files"]
+__all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
-POST_SUFFIXES = (".md", ".markdown")
+SCHEMA_VERSION = 2  # 2: `file` is the path from the vault root (posts can be in subfolders)
 CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
-    file TEXT PRIMARY KEY,       -- name inside _posts/
+    file TEXT PRIMARY KEY,       -- path from the vault root: _posts/[2021/]NAME
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     link TEXT NOT NULL,          -- normalized link ('' when the post has none)
@@ -78,20 +78,10 @@ class SyncReport:
     total: int
 
 
-def post_files(posts_dir: Path) -> Iterator[os.DirEntry[str]]:
-    """The post files of a folder (Jekyll skips hidden files; so do we)."""
-    try:
-        entries = list(os.scandir(posts_dir))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        if entry.name.endswith(POST_SUFFIXES) and entry.name[0] not in "._" and entry.is_file():
-            yield entry
-
-
-def read_row(path: str, size: int, mtime_ns: int) -> IndexRow:
-    """Read one post file into a row (front matter only; never raises on bad content)."""
-    name = os.path.basename(path)
+def read_row(path: str, size: int, mtime_ns: int, name: str | None = None) -> IndexRow:
+    """Read one post file into a row (front matter only; never raises on bad content);
+    ``name`` is its path from the vault root (default: the file name)."""
+    name = name or os.path.basename(path)
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -112,7 +102,7 @@ def read_row(path: str, size: int, mtime_ns: int) -> IndexRow:
                     site, digest)
 
 
-def _read_many(jobs: list[tuple[str, int, int]]) -> Iterator[list[IndexRow]]:
+def _read_many(jobs: list[tuple[str, int, int, str]]) -> Iterator[list[IndexRow]]:
     """Rows for ``jobs`` in chunks, so memory stays flat however large the archive."""
     chunks = _chunks(jobs, CHUNK)
     if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
@@ -123,11 +113,11 @@ def _read_many(jobs: list[tuple[str, int, int]]) -> Iterator[list[IndexRow]]:
         yield from pool.map(_read_chunk, chunks)
 
 
-def _read_chunk(jobs: list[tuple[str, int, int]]) -> list[IndexRow]:
+def _read_chunk(jobs: list[tuple[str, int, int, str]]) -> list[IndexRow]:
     return [read_row(*job) for job in jobs]
 
 
-def _chunks(items: list[tuple[str, int, int]], size: int) -> Iterable[list[tuple[str, int, int]]]:
+def _chunks(items: list[tuple[str, int, int, str]], size: int) -> Iterable[list[tuple[str, int, int, str]]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -135,14 +125,14 @@ def _chunks(items: list[tuple[str, int, int]], size: int) -> Iterable[list[tuple
 class Index:
     """The open index of one vault; use as a context manager or call :meth:`close`."""
 
-    def __init__(self, db: sqlite3.Connection, posts_dir: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, root: Path) -> None:
         self.db = db
-        self.posts_dir = posts_dir
+        self.root = root
         self.last_sync: SyncReport | None = None
 
     @classmethod
     def open(cls, vault: Vault, *, sync: bool = True) -> Index:
-        """Open (creating if needed) and bring up to date with ``vault``'s ``_posts/``.
+        """Open (creating if needed) and bring up to date with ``vault``'s post files.
 
         A damaged database file is moved aside (``index.sqlite.damaged``) and rebuilt:
         everything in it can be recovered from ``_posts/`` or refetched.
@@ -166,7 +156,7 @@ class Index:
         except OSError as exc:
             raise ArchiveError(f"cannot create {vault.state_dir}: {exc.strerror}") from exc
         db = sqlite3.connect(vault.index_file, timeout=30, isolation_level=None)
-        index = cls(db, vault.posts_dir)
+        index = cls(db, vault.root)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -197,18 +187,23 @@ class Index:
     def sync(self, *, rebuilt: bool = False) -> SyncReport:
         """Re-read the post files added, changed or removed since the index last saw them."""
         known = {f: (s, m) for f, s, m in self.db.execute("SELECT file, size, mtime_ns FROM posts")}
-        jobs: list[tuple[str, int, int]] = []
+        jobs: list[tuple[str, int, int, str]] = []
         seen: set[str] = set()
         added = changed = 0
-        for entry in post_files(self.posts_dir):
-            st = entry.stat()
-            seen.add(entry.name)
-            old = known.get(entry.name)
+        root = str(self.root)
+        for rel in post_files(self.root):
+            path = os.path.join(root, rel)
+            try:
+                st = os.stat(path)
+            except OSError:  # gone since the listing
+                continue
+            seen.add(rel)
+            old = known.get(rel)
             if old == (st.st_size, st.st_mtime_ns):
                 continue
             added += old is None
             changed += old is not None
-            jobs.append((entry.path, st.st_size, st.st_mtime_ns))
+            jobs.append((path, st.st_size, st.st_mtime_ns, rel))
         removed = [f for f in known if f not in seen]
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
@@ -274,7 +269,7 @@ class Index:
         st = path.stat()
         if data is None:
             data = path.read_bytes()
-        row = IndexRow(path.name, st.st_size, st.st_mtime_ns, normalize_link(article.link),
+        row = IndexRow(self.name(path), st.st_size, st.st_mtime_ns, normalize_link(article.link),
                        article.guid, normalize_title(article.title), format_date(article.date),
                        article.site, hashlib.blake2b(data, digest_size=16).hexdigest())
         if self.db.in_transaction:  # inside batch()
@@ -287,10 +282,21 @@ class Index:
     def add_file(self, path: Path) -> None:
         """Record a post file as it is on disk (imported or adopted posts)."""
         st = path.stat()
-        row = read_row(str(path), st.st_size, st.st_mtime_ns)
+        row = read_row(str(path), st.st_size, st.st_mtime_ns, self.name(path))
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self._upsert([row], keep_guid=True)
+
+    def name(self, path: Path) -> str:
+        """The ``file`` key of a post: its path from the vault root."""
+        return path.relative_to(self.root).as_posix()
+
+    def rename(self, moves: Iterable[tuple[str, str]]) -> None:
+        """Rename rows (``migrate-layout`` moved the files; size and mtime stay the same,
+        so the next sync reads none of them again)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("UPDATE posts SET file=? WHERE file=?", ((new, old) for old, new in moves))
 
     def rows(self) -> list[IndexRow]:
         return [IndexRow(*r) for r in self.db.execute(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsvault.archive.identity import normalize_link
+from newsvault.archive.layout import other_folders, post_folder
 from newsvault.archive.naming import post_filename, with_suffix
 from newsvault.archive.posts import render_post
 from newsvault.errors import ArchiveError
@@ -101,24 +102,29 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def save_post(posts_dir: Path, article: Article, *, fsync: bool = True,
-              after_temp: Callable[[Path], None] | None = None) -> Saved:
-    """Write ``article`` into ``posts_dir`` under its name (``-2``, ``-3``… when taken).
+              after_temp: Callable[[Path], None] | None = None, layout: str = "flat") -> Saved:
+    """Write ``article`` into ``posts_dir`` (the folder ``layout`` gives: ``_posts/2021/``
+    for ``year``) under its name (``-2``, ``-3``… when taken).
 
     ``after_temp`` is called with the temporary file once it is written (tests inject
     failures there). If the very same article (same normalized link) already has the
     name, nothing is written.
     """
     data = render_post(article).encode("utf-8")
-    return save_bytes(posts_dir, post_filename(article), data, normalize_link(article.link),
-                      fsync=fsync, after_temp=after_temp)
+    name = post_filename(article)
+    return save_bytes(post_folder(posts_dir, name, layout), name, data, normalize_link(article.link),
+                      fsync=fsync, after_temp=after_temp,
+                      elsewhere=other_folders(posts_dir, name, layout))
 
 
 def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool = True,
-               after_temp: Callable[[Path], None] | None = None) -> Saved:
+               after_temp: Callable[[Path], None] | None = None,
+               elsewhere: tuple[Path, ...] = ()) -> Saved:
     """Atomically store ``data`` as ``base`` (or ``base-2``…) unless that article is there.
 
     ``key`` is the normalized link; a file under one of the names with the same key, or
-    with exactly the same bytes, counts as "already there".
+    with exactly the same bytes, counts as "already there". A name is also taken when a
+    file has it in one of the ``elsewhere`` folders (see ``layout.other_folders``).
     """
     posts_dir.mkdir(parents=True, exist_ok=True)
     temp: Path | None = None
@@ -127,9 +133,11 @@ def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool
             final = posts_dir / with_suffix(base, n)
             if final.parent != posts_dir or final.name in ("", ".", ".."):
                 raise ArchiveError(f"refusing to write {final}: outside {posts_dir}")
-            if final.exists():
-                if (key and link_of_file(final) == key) or _same_bytes(final, data):
-                    return Saved(final, False)
+            taken = [p for p in (final, *(f / final.name for f in elsewhere)) if p.exists()]
+            if taken:
+                same = [p for p in taken if (key and link_of_file(p) == key) or _same_bytes(p, data)]
+                if same:
+                    return Saved(same[0], False)
                 continue
             if temp is None:
                 temp = _write_temp(posts_dir, base, data, fsync)

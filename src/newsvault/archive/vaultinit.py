@@ -9,11 +9,14 @@ parent folders are created as needed.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from newsvault.archive.files import post_files
 from newsvault.archive.index import Index, SyncReport
+from newsvault.archive.layout import DEFAULT_NEW_VAULT
 from newsvault.config import Config
 from newsvault.errors import ArchiveError
 from newsvault.publish.gitcli import is_repository_root
@@ -22,6 +25,8 @@ from newsvault.vault import Vault
 
 __all__ = ["InitReport", "init_vault", "default_config_text", "VAULT_FILES",
            "register_vault_file"]
+
+FLAT_NOTE_FROM = 2_400  # 80% of GitHub's recommended 3,000 entries per folder
 
 
 @dataclass
@@ -46,6 +51,8 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_toml_value, value)) + "]"
     return json.dumps(str(value), ensure_ascii=False)  # a valid TOML basic string
 
 
@@ -55,18 +62,34 @@ def default_config_text() -> str:
              "# Remove the leading '#' of a line (and of its [section]) to change it.", ""]
     config = Config()
     for section in fields(Config):
+        if section.name == "targets":
+            continue
         values = getattr(config, section.name)
         lines.append(f"# [{section.name}]")
         for item in fields(values):
             lines.append(f"# {item.name} = {_toml_value(getattr(values, item.name))}")
         lines.append("")
+    lines += TARGETS_EXAMPLE
     return "\n".join(lines)
 
 
-def config_text(*, commit: bool) -> str:
-    """The commented defaults; in a git repository, committing new posts is switched on
-    (the hourly workflow relies on it)."""
+TARGETS_EXAMPLE = [  # "##": an example, not a default to uncomment
+    "## More places to publish to, each one independent (see docs/publishing.md), e.g.:",
+    "## [targets.codeberg]",
+    '## type = "git"            # git | site-branch | folder | s3',
+    '## remote = "codeberg"     # a git remote\'s name or URL',
+    '## url = "https://codeberg.org/me/news"  # public address, listed in every page footer',
+    "",
+]
+
+
+def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT) -> str:
+    """The commented defaults with ``[archive] layout`` set; in a git repository,
+    committing new posts is switched on (the hourly workflow relies on it)."""
     text = default_config_text()
+    text = text.replace('# [archive]\n# layout = "flat"\n',
+                        f'[archive]\nlayout = "{layout}"  # flat | year | year/month: the folder '
+                        'of _posts/ new posts go to (`newsvault migrate-layout` moves the others)\n')
     if commit:
         text = text.replace("# [publish]\n# git = false\n",
                             "[publish]\ngit = true  # commit new posts (and push when there is a "
@@ -77,7 +100,7 @@ def config_text(*, commit: bool) -> str:
 def subs_text(vault: Vault) -> str:
     """A new vault gets the example subscriptions; an adopted archive (it has posts)
     starts with none: it must not mirror sources its owner never chose."""
-    if any(vault.posts_dir.glob("*.md")):
+    if post_files(vault.root):
         return "[]\n"
     return template_text("subs.json")
 
@@ -85,9 +108,21 @@ def subs_text(vault: Vault) -> str:
 VAULT_FILES: list[tuple[str, Callable[[Vault], str]]] = [
     # After scaffold_vault's `git init`: committing is on when the vault is a repository
     # of its own (never when it is a folder inside some other project's repository).
-    ("newsvault.toml", lambda vault: config_text(commit=is_repository_root(vault.root))),
+    ("newsvault.toml", lambda vault: config_text(commit=is_repository_root(vault.root),
+                                                 layout=_layout_for(vault))),
     ("subs.json", subs_text),
 ]
+
+
+def _layout_for(vault: Vault) -> str:
+    """A new vault gets year folders. An adopted archive keeps the layout it has: init
+    never moves posts, and new posts in year folders beside thousands of old ones at the
+    top would leave the big folder as big and the archive in two layouts; ``init`` says
+    when the top folder is near the hosts' limit, and ``migrate-layout`` moves it in one
+    commit when its keeper decides."""
+    from newsvault.archive.migrate import detect_layout
+
+    return detect_layout(vault) if post_files(vault.root) else DEFAULT_NEW_VAULT
 
 
 def register_vault_file(relpath: str, text: Callable[[Vault], str]) -> None:
@@ -133,4 +168,9 @@ def init_vault(root: Path) -> InitReport:
     with Index.open(vault) as index:
         report.index = index.last_sync
         report.posts = index.count()
+    top = sum(1 for _ in os.scandir(vault.posts_dir)) if vault.posts_dir.is_dir() else 0
+    if top >= FLAT_NOTE_FROM:
+        report.notes.append(f"_posts/ holds {top:,} entries in one folder (GitHub recommends at most "
+                            "3,000 per folder); `newsvault migrate-layout year` moves the posts into "
+                            "year folders in one commit, with every permalink unchanged")
     return report

@@ -20,6 +20,7 @@ from newsvault.errors import NewsvaultError
 # command → the module that defines it (a test checks this against the modules)
 COMMANDS = {
     "check": "archive_cmds", "init": "archive_cmds", "import": "archive_cmds",
+    "migrate-layout": "archive_cmds",
     "add": "fetch_cmds", "remove": "fetch_cmds", "list": "fetch_cmds", "fetch": "fetch_cmds",
     "status": "fetch_cmds", "run": "run_cmds", "build": "site_cmds", "serve": "site_cmds",
 }

@@ -32,8 +32,8 @@ def check_cmd(opts: Options, path: Path | None) -> None:
     Exit status 1 when any post is broken.
     """
     if path is None:
-        path = Vault(opts.vault).posts_dir
-        if not path.is_dir():
+        path = Vault(opts.vault).root
+        if not Vault(path).posts_dir.is_dir():
             raise UsageError(f"{opts.vault.resolve()} has no _posts/ folder: not a vault "
                              "(give a PATH, or run `newsvault init`)")
     report = check_archive(path)
@@ -43,7 +43,7 @@ def check_cmd(opts: Options, path: Path | None) -> None:
         for item in report.reports:
             kind = "BROKEN " if item.broken else "warning"
             text = "; ".join(p.message for p in item.problems)
-            opts.say(f"{kind} {_shown(item.path.name)}: {text}")
+            opts.say(f"{kind} {_shown(item.name or item.path.name)}: {text}")
         opts.say(f"{report.posts} posts: {report.ok} ok, {report.warnings} with warnings, "
                  f"{report.broken} broken ({report.folder})")
     sys.exit(1 if report.broken else 0)
@@ -82,7 +82,10 @@ def import_cmd(opts: Options, source: Path) -> None:
     Articles already archived (same link) are skipped; nothing is overwritten; posts that
     cannot be read are listed and left out.
     """
-    report = import_archive(opts.existing_vault(), source)
+    from newsvault.config import load_config
+
+    vault = opts.existing_vault()
+    report = import_archive(vault, source, layout=load_config(vault.root).archive.layout)
     if opts.json:
         opts.emit_json(report.to_dict())
         return
@@ -95,3 +98,39 @@ def import_cmd(opts: Options, source: Path) -> None:
         opts.warn(f"not imported {name}: {why}")
     opts.say(f"{len(report.copied)} copied, {len(report.skipped)} skipped (already archived), "
              f"{len(report.broken)} broken (not imported)")
+
+
+@cli.command("migrate-layout")
+@click.argument("layout", required=False, default="year",
+                type=click.Choice(["flat", "year", "year/month"]))
+@click.option("--dry-run", is_flag=True, help="Only say what would move.")
+@vault_options
+def migrate_layout_cmd(opts: Options, layout: str, dry_run: bool) -> None:
+    """Move the posts of _posts/ into LAYOUT's folders (default: year), in one commit.
+
+    Permalinks stay the same (Jekyll makes no category of a folder inside _posts/);
+    [archive] layout in newsvault.toml is set, so new posts follow. In a git repository
+    _posts/ must have no uncommitted changes first.
+    """
+    from newsvault.archive.migrate import migrate_layout, plan_moves
+    from newsvault.lock import VaultLock
+
+    vault = opts.existing_vault()
+    with VaultLock(vault, command="newsvault migrate-layout"):
+        if dry_run:
+            total, moves = plan_moves(vault, layout)
+            if opts.json:
+                opts.emit_json({"layout": layout, "posts": total, "moved": len(moves),
+                                "moves": [{"from": a, "to": b} for a, b in moves]})
+                return
+            for old, new in moves if opts.verbosity > 0 else ():
+                opts.say(f"{_shown(old)} -> {_shown(new)}")
+            opts.say(f"would move {len(moves)} of {total} posts into the {layout} layout")
+            return
+        report = migrate_layout(vault, layout, now=opts.now)
+    if opts.json:
+        opts.emit_json(report.to_dict())
+        return
+    opts.say(f"moved {len(report.moved)} of {report.posts} posts into the {layout} layout"
+             + (f"; committed {report.commit[:10]}" if report.commit else "")
+             + ("; [archive] layout set in newsvault.toml" if report.config_changed else ""))

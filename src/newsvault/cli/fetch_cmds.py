@@ -113,7 +113,12 @@ def fetch_cmd(opts: Options) -> None:
 @cli.command("status")
 @vault_options
 def status_cmd(opts: Options) -> None:
-    """Per feed: last success, last error, consecutive failures, articles archived."""
+    """Per feed: last success, last error, consecutive failures, articles archived.
+    Per publish target: its last result and how full it is against its host's limits
+    (a warning from 80%; at 100% publishing to it is refused).
+
+    With --json: {"feeds": [...], "targets": [...]}.
+    """
     vault = opts.existing_vault()
     subs = read_subs_file(vault.subs_file).subscriptions
     db = state.open_readonly(vault.index_file)
@@ -123,9 +128,13 @@ def status_cmd(opts: Options) -> None:
     finally:
         if db is not None:
             db.close()
+    from newsvault.publish.publisher import target_status
+
+    targets = target_status(vault, load_config(vault.root))
     if opts.json:
-        opts.emit_json([{**h.__dict__, "last_success": _iso(h.last_success),
-                         "last_error_at": _iso(h.last_error_at)} for h in health])
+        opts.emit_json({"feeds": [{**h.__dict__, "last_success": _iso(h.last_success),
+                                   "last_error_at": _iso(h.last_error_at)} for h in health],
+                        "targets": targets})
         return
     table = Table("site", "last success", "failures", "archived", "last error", box=None)
     for h in health:
@@ -133,6 +142,26 @@ def status_cmd(opts: Options) -> None:
                       str(h.archived), _short(h.last_error, 70) if h.last_error else "",
                       style="red" if h.consecutive_failures else None)
     _print(opts, table)
+    if targets:
+        _print(opts, _targets_table(targets))
+    for target in targets:
+        for warning in target["warnings"]:
+            opts.warn(f"warning: target {target['name']}: {warning}")
+
+
+def _targets_table(targets: list[dict[str, Any]]) -> Table:
+    table = Table("target", "type", "last result", "fullest limit", "url", box=None)
+    for t in targets:
+        usage = [u for u in t["usage"] if u["allowed"]]
+        top = max(usage, key=lambda u: u["ratio"], default=None)
+        fullest = f"{top['limit']} {top['ratio']:.0%}" if top else "no limits"
+        last = t["last"] or "never published"
+        if t["last"] and t["last"] != "ok":
+            last += f": {_short(t['last_detail'], 60)}"
+        table.add_row(t["name"], t["type"], last, fullest, t["url"],
+                      style="red" if (top and top["level"] == "over") or t["last"] == "failed"
+                      else "yellow" if top and top["level"] == "warn" else None)
+    return table
 
 
 def _summary(report: FetchReport) -> Table:

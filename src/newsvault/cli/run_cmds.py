@@ -136,16 +136,12 @@ def _publish_lines(report: RunReport) -> list[str]:
     lines = []
     if pub.commit:
         lines.append(f"  committed {pub.commit.sha[:10]} ({pub.commit.changed} files)")
-    if pub.push:
-        rebased = " after rebasing on the remote" if pub.push.rebased else ""
-        lines.append(f"  pushed{rebased}")
-        lines += [f"  kept both posts named {old}: ours is now {new}" for old, new in pub.push.renamed]
-    if pub.site_branch:
-        what = "deployed" if pub.site_branch.sha else "unchanged on"
-        lines.append(f"  site {what} branch {pub.site_branch.branch}"
-                     + (" (pushed)" if pub.site_branch.pushed else ""))
-    if pub.folder:
-        lines.append(f"  site copied to {pub.folder.folder} ({pub.folder.files} files)")
+    for target in pub.targets:
+        lines.append(f"  target {target.name} ({target.type}): {target.status}"
+                     + (f": {target.detail}" if target.detail and target.status == "ok" else ""))
+        renamed = getattr(target.result, "renamed", ())
+        lines += [f"    kept both posts named {old}: ours is now {new}" for old, new in renamed]
+    lines += [f"  warning: {warning}" for warning in pub.warnings]
     lines += [f"  {note}" for note in pub.notes]
     return lines
 

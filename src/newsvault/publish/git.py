@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from newsvault.archive.files import is_post_path
 from newsvault.errors import ConfigError, PublishError
 from newsvault.fsutil import write_atomic
 from newsvault.publish.gitcli import (
@@ -105,7 +106,7 @@ def commit_archive(root: Path, *, now: datetime,
     if not changed:
         return None
     added = zlist(root, "diff", "--cached", "--name-only", "--diff-filter=A", "-z", "--", *spec)
-    new_posts = [root / p for p in added if p.startswith("_posts/")]
+    new_posts = [root / p for p in added if is_post_path(p)]
     message = commit_message(now, count_sites(new_posts), len(changed))
     git(root, *identity_args(root), "commit", "-q", "--no-verify", "-F", "-",
         "--", *spec, input=message.encode("utf-8"))
@@ -171,22 +172,26 @@ def recover_interrupted_rebase(root: Path, marker: Path) -> bool:
 
 
 def push_archive(root: Path, *, remote: str, branch: str = "", attempts: int = 5,
-                 backoff: float = 1.0, marker: Path | None = None) -> PushResult:
+                 backoff: float = 1.0, marker: Path | None = None, track: str = "") -> PushResult:
     """Push HEAD to ``remote/branch``; when the remote moved, rebase on it and retry.
 
     Never forces. Raises PublishError when the push keeps failing for another reason
     (credentials, network, a protected branch) or after ``attempts`` races lost.
+    ``track`` names the remote-tracking refs (``refs/remotes/TRACK/…``; default: the
+    remote, which must then be a remote's name rather than a URL).
     """
     branch = branch or current_branch(root)
+    track = track or remote
     rebased = False
     renamed: list[tuple[str, str]] = []
     for attempt in range(1, attempts + 1):
         proc = git(root, "push", "--porcelain", remote, f"HEAD:refs/heads/{branch}", check=False)
         if proc.returncode == 0:
+            git(root, "update-ref", f"refs/remotes/{track}/{branch}", "HEAD")  # what it has now
             return PushResult(True, attempt, rebased, tuple(renamed))
-        fetched = git(root, "fetch", "-q", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}",
+        fetched = git(root, "fetch", "-q", remote, f"+refs/heads/{branch}:refs/remotes/{track}/{branch}",
                       check=False)
-        upstream = f"refs/remotes/{remote}/{branch}"
+        upstream = f"refs/remotes/{track}/{branch}"
         if fetched.returncode != 0 or _is_ancestor(root, upstream, "HEAD"):
             # Not a race: the remote did not move, so the push failed for another reason.
             raise PublishError(f"git push to {remote} {branch} failed: "
@@ -280,16 +285,19 @@ def _text(data: bytes | None) -> str:
 # --- the site branch -------------------------------------------------------------------
 
 def deploy_site_branch(root: Path, site_dir: Path, *, branch: str, message: str,
-                       history: bool = False, remote: str | None = None) -> SiteDeployResult:
-    """Commit the built site as ``branch`` (orphan or with history) and push it to ``remote``."""
+                       history: bool = False, remote: str | None = None,
+                       track: str = "") -> SiteDeployResult:
+    """Commit the built site as ``branch`` (orphan or with history) and push it to ``remote``
+    (``track``: see :func:`push_archive`)."""
     _check_site_branch(root, branch)
+    track = track or remote or ""
     if not site_dir.is_dir():
         raise PublishError(f"{site_dir}: no built site to deploy (run `newsvault build`)")
     ref = f"refs/heads/{branch}"
     if remote and history:
-        git(root, "fetch", "-q", remote, f"+{ref}:refs/remotes/{remote}/{branch}", check=False)
+        git(root, "fetch", "-q", remote, f"+{ref}:refs/remotes/{track}/{branch}", check=False)
     tree = _site_tree(root, site_dir)
-    base = _site_parent(root, branch, remote) if history else rev(root, ref)
+    base = _site_parent(root, branch, track if remote else None) if history else rev(root, ref)
     if base and _tree_of(root, base) == tree:
         sha = None  # the site did not change: no commit
         if history:
@@ -297,7 +305,7 @@ def deploy_site_branch(root: Path, site_dir: Path, *, branch: str, message: str,
     else:
         sha = _commit_tree(root, tree, message, base if history else None)
         git(root, "update-ref", ref, sha)
-    pushed = _push_site(root, remote, branch, history, tree, message) if remote else False
+    pushed = _push_site(root, remote, track, branch, history, tree, message) if remote else False
     return SiteDeployResult(branch=branch, sha=sha, pushed=pushed)
 
 
@@ -325,8 +333,8 @@ def _site_tree(root: Path, site_dir: Path) -> str:
         return out(root, "write-tree", env=env)
 
 
-def _site_parent(root: Path, branch: str, remote: str | None) -> str | None:
-    return (rev(root, f"refs/remotes/{remote}/{branch}") if remote else None) or \
+def _site_parent(root: Path, branch: str, track: str | None) -> str | None:
+    return (rev(root, f"refs/remotes/{track}/{branch}") if track else None) or \
         rev(root, f"refs/heads/{branch}")
 
 
@@ -339,7 +347,7 @@ def _commit_tree(root: Path, tree: str, message: str, parent: str | None) -> str
     return out(root, *identity_args(root), *args)
 
 
-def _push_site(root: Path, remote: str, branch: str, history: bool, tree: str,
+def _push_site(root: Path, remote: str, track: str, branch: str, history: bool, tree: str,
                message: str, attempts: int = 3) -> bool:
     ref = f"refs/heads/{branch}"
     if not history:  # one orphan commit: replacing the remote's is the point
@@ -348,7 +356,7 @@ def _push_site(root: Path, remote: str, branch: str, history: bool, tree: str,
     for _ in range(attempts):
         if git(root, "push", "-q", remote, f"{ref}:{ref}", check=False).returncode == 0:
             return True
-        git(root, "fetch", "-q", remote, f"+{ref}:refs/remotes/{remote}/{branch}")
-        parent = rev(root, f"refs/remotes/{remote}/{branch}")
+        git(root, "fetch", "-q", remote, f"+{ref}:refs/remotes/{track}/{branch}")
+        parent = rev(root, f"refs/remotes/{track}/{branch}")
         git(root, "update-ref", ref, _commit_tree(root, tree, message, parent))
     raise PublishError(f"git push of the site branch {branch} to {remote} kept failing")

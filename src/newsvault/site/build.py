@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from newsvault.archive.files import post_files
 from newsvault.config import Config
 from newsvault.site import output, parallel
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.pages import Page
 from newsvault.site.plan import Plan
-from newsvault.site.posts import PostCache, SitePost, post_files, scan, site_posts
+from newsvault.site.posts import PostCache, SitePost, scan, site_posts
 from newsvault.site.search import DATA
 from newsvault.vault import Vault
 
@@ -85,9 +86,9 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     if full:
         cache.entries = {}
         (state / "entries.sqlite").unlink(missing_ok=True)
-    paths = post_files(vault.posts_dir)
-    metas, parsed = scan(vault.posts_dir, paths, cache, _ticker(progress, "read", len(paths)), n)
-    plan = Plan(vault, config.site)
+    names = post_files(vault.root)
+    metas, parsed = scan(vault.root, names, cache, _ticker(progress, "read", len(names)), n)
+    plan = Plan(vault, config.site, config.mirrors)
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path)
     pages = plan.pages(posts)
     manifest_file = state / "manifest.pickle"

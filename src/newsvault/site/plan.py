@@ -53,8 +53,10 @@ ITEM = ('<li><a href="{url}">{title}</a>\n    <span class="meta"><time datetime=
 class Plan:
     """Knows the settings, the theme and the URL scheme; turns posts into pages."""
 
-    def __init__(self, vault: Vault, config: SiteConfig) -> None:
+    def __init__(self, vault: Vault, config: SiteConfig,
+                 mirrors: tuple[tuple[str, str], ...] = ()) -> None:
         self.vault, self.config = vault, config
+        self.mirrors = mirrors  # (name, URL) of every public copy: in each footer and mirrors.json
         self.tz = parse_tz(config.timezone)
         self.permalink_tz = parse_tz(config.permalink_timezone)
         self.base_path = "/" + config.base_path.strip("/") + "/" if config.base_path.strip("/") else "/"
@@ -66,7 +68,8 @@ class Plan:
                             lambda s: self.url(f"sources/{self.sources[s]}/"),
                             lambda t: self.url(f"tags/{self.tags[t]}/"),
                             vault.state_dir / "site" / "jinja")
-        self.base_key = digest(theme_digest(vault.templates_dir), asdict(config))
+        self.env.globals["mirrors"] = [{"name": n, "url": u} for n, u in mirrors]
+        self.base_key = digest(theme_digest(vault.templates_dir), asdict(config), mirrors)
         self._entries: dict[str, bytes] = {}
         self._articles: dict[str, str] = {}
         self._items: dict[str, str] = {}
@@ -103,7 +106,7 @@ class Plan:
         shows the post too)."""
         html = self._articles.get(post.name)
         if html is None:
-            body = read_body(os.path.join(self.vault.posts_dir, post.name))
+            body = read_body(os.path.join(self.vault.root, post.name))
             html = article_html(body, post.layout, post.link, self.base_path + "assets/")
             if post.name in self._in_feeds:
                 self._articles[post.name] = html
@@ -279,6 +282,10 @@ class Plan:
         pages.append(self._page("404.html", (), lambda: self._template("404.html", page_title=t.not_found)))
         pages.append(self._page("search/index.html", (), lambda: self._template(
             "search.html", page_title=t.search)))
+        if self.mirrors:  # for a reader whose mirror is blocked: where else to read
+            pages.append(self._page("mirrors.json", (), lambda: json.dumps(
+                {"title": self.config.title, "mirrors": [{"name": n, "url": u} for n, u in self.mirrors]},
+                ensure_ascii=False, indent=1).encode("utf-8") + b"\n"))
         return pages
 
     def sitemap_pages(self, posts: list[SitePost]) -> list[Page]:

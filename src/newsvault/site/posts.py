@@ -25,7 +25,7 @@ from newsvault.models import Post
 from newsvault.site.content import xml_legal
 from newsvault.site.permalink import filename_slug, href, local_date, output_path, permalink
 
-CACHE_VERSION = 7
+CACHE_VERSION = 8  # 8: names are paths from the vault root
 HEAD = 8192  # bytes read first; the whole file only when its front matter is longer
 SCAN_MIN_JOBS = 2000  # a head takes ~30 µs: worker processes pay off from a few thousand files
 
@@ -35,7 +35,7 @@ class SitePost(NamedTuple):
     this module are named tuples: a build makes one per post, and pickles or unpickles
     one per post, where a tuple costs about half of a frozen dataclass.)"""
 
-    name: str  # path relative to _posts/ (usually just the file name)
+    name: str  # path from the vault root (``_posts/[2021/]NAME``)
     url: str  # unescaped permalink path, e.g. "/2021-01-27/Title/"
     title: str
     date: datetime  # aware UTC
@@ -220,38 +220,19 @@ def _plain(entries: dict[str, tuple[int, int, _Meta]]) -> dict[str, tuple[int, i
     return {name: (size, mtime, tuple(meta)) for name, (size, mtime, meta) in entries.items()}
 
 
-def post_files(posts_dir: Path) -> list[str]:
-    """Post files as Jekyll takes them: ``*.md``/``*.markdown``/``*.html`` under ``_posts/``
-    (os.scandir: this runs on every build and must stay cheap for 50,000 files)."""
-    found: list[str] = []
-    stack = [str(posts_dir)]
-    while stack:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                stack.append(entry.path)
-            elif entry.name.lower().endswith((".md", ".markdown", ".html")) and entry.is_file():
-                found.append(entry.path)
-    return sorted(found)  # plain strings: 50,000 Path objects would cost more than the listing
-
-
-def scan(root: Path, paths: Iterable[str], cache: PostCache,
+def scan(root: Path, names: Iterable[str], cache: PostCache,
          progress: Callable[[int], None] | None = None, workers: int = 1) -> tuple[list[_Meta], int]:
-    """Records for all ``paths``, parsing only those the cache does not know (in
-    ``workers`` processes when there are many); returns the records and how many files
-    were parsed."""
+    """Records for the post files ``names`` (paths from ``root``, the vault: see
+    :func:`newsvault.archive.files.post_files`), parsing only those the cache does not
+    know (in ``workers`` processes when there are many); returns the records and how many
+    files were parsed."""
     from newsvault.site import parallel
 
-    prefix = len(str(root)) + 1
+    base = str(root)
     keep_meta: dict[str, tuple[int, int, _Meta]] = {}
     todo: list[tuple[str, str]] = []
-    for path in paths:
-        name = path[prefix:].replace(os.sep, "/")
+    for name in names:
+        path = os.path.join(base, name)
         hit = cache.entries.get(name)
         if hit:  # files the cache does not know are stat'ed by whoever reads them
             st = os.stat(path)

@@ -31,7 +31,7 @@ STRINGS = {
         search_loading="搜尋中…", search_results="找到 {n} 篇文章", search_none="沒有找到含有「{q}」的文章。",
         search_page="第 {p} 頁，共 {n} 頁", search_prev="上一頁", search_next="下一頁",
         search_sort="排序", search_relevance="相關度", search_newest="最新", search_error="無法載入搜尋索引。",
-        search_results_nav="搜尋結果分頁", search_empty="請輸入要搜尋的字詞。"),
+        search_results_nav="搜尋結果分頁", search_empty="請輸入要搜尋的字詞。", mirrors="其他鏡像"),
     "zh-Hans": dict(
         skip="跳到内容", site_nav="网站导航", sources="来源", archive="按月归档", tags="标签",
         categories="分类", search="搜索", pages="分页", newer="较新", older="较旧", page="页",
@@ -44,7 +44,7 @@ STRINGS = {
         search_loading="搜索中…", search_results="找到 {n} 篇文章", search_none="没有找到含有“{q}”的文章。",
         search_page="第 {p} 页，共 {n} 页", search_prev="上一页", search_next="下一页",
         search_sort="排序", search_relevance="相关度", search_newest="最新", search_error="无法加载搜索索引。",
-        search_results_nav="搜索结果分页", search_empty="请输入要搜索的字词。"),
+        search_results_nav="搜索结果分页", search_empty="请输入要搜索的字词。", mirrors="其他镜像"),
     "en": dict(
         skip="Skip to content", site_nav="Site", sources="Sources", archive="Archive",
         tags="Tags", categories="Categories", search="Search", pages="Pages",
@@ -61,7 +61,7 @@ STRINGS = {
         search_none="No article contains “{q}”.", search_page="Page {p} of {n}", search_prev="Previous",
         search_next="Next", search_sort="Sort by", search_relevance="relevance", search_newest="newest",
         search_error="The search index could not be loaded.", search_results_nav="Result pages",
-        search_empty="Type what to search for."),
+        search_empty="Type what to search for.", mirrors="Mirrors"),
 }
 # Language tags → the theme's languages: "zh" (the setting's old value) is Traditional.
 ALIASES = {"zh": "zh-Hant", "zh-hant": "zh-Hant", "zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-mo": "zh-Hant",
