@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from automation_helpers import GIT_IDENTITY, isolate_git, newsvault_cmd, newsvault_env, remote_files, sh
+from automation_helpers import (
+    GIT_IDENTITY,
+    isolate_git,
+    newsvault_cmd,
+    newsvault_env,
+    remote_files,
+    sh,
+)
 from feedmaker import items_for, rss
 from s3server import CREDENTIALS, S3Server
 

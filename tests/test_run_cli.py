@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from newsvault.archive.files import post_files
 from automation_helpers import (
     REPO,
     clone,
@@ -25,6 +24,7 @@ from automation_helpers import (
     remote_files,
     sh,
 )
+from newsvault.archive.files import post_files
 
 FEEDS = REPO / "examples" / "feeds"
 NOW = "2025-03-01T00:00:00Z"

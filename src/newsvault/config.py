@@ -187,7 +187,7 @@ def load_config(vault: Path) -> Config:
 
 
 def config_from_dict(data: dict[str, Any], where: str = CONFIG_NAME) -> Config:
-    sections = {}
+    sections: dict[str, Any] = {}
     known = {f.name: f for f in fields(Config)}
     hints = get_type_hints(Config)
     for name, value in data.items():

@@ -24,9 +24,9 @@ pytestmark = pytest.mark.slow
 
 
 def _site_posts(vault):
+    from newsvault.archive.files import post_files
     from newsvault.config import load_config
     from newsvault.site.permalink import parse_tz
-    from newsvault.archive.files import post_files
     from newsvault.site.posts import PostCache, scan, site_posts
 
     metas, _ = scan(vault.root, post_files(vault.root), PostCache(Path("/nonexistent/x")))

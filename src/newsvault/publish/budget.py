@@ -250,7 +250,7 @@ def _tree_measure(root: Path, commit: str, cache: Path | None) -> dict[str, Any]
     if old and old.get("commit") == commit:
         return old
     base = old.get("commit") if old else None
-    if base and _git_ok(root, "merge-base", "--is-ancestor", base, commit):
+    if old and base and _git_ok(root, "merge-base", "--is-ancestor", base, commit):
         state = _tree_delta(root, base, commit, old)
     else:
         state = _tree_full(root, commit)
@@ -288,7 +288,7 @@ def _tree_delta(root: Path, base: str, commit: str, old: dict[str, Any]) -> dict
     dirs: dict[str, int] = dict(old["dirs"])
     files = int(old["files"])
     fields = _git(root, "diff", "--name-status", "--no-renames", "-z", base, commit).split(b"\0")
-    for status, raw in zip(fields[0::2], fields[1::2]):
+    for status, raw in zip(fields[0::2], fields[1::2], strict=False):  # -z output ends in a NUL
         path = raw.decode("utf-8", "surrogateescape")
         if status == b"A":
             files += 1

@@ -25,7 +25,14 @@ from typing import Any
 from newsvault.config import Config, TargetConfig
 from newsvault.errors import ConfigError, NewsvaultError
 from newsvault.fsutil import write_atomic
-from newsvault.publish.budget import Measure, Usage, check_budget, measure_folder, measure_git, remote_url
+from newsvault.publish.budget import (
+    Measure,
+    Usage,
+    check_budget,
+    measure_folder,
+    measure_git,
+    remote_url,
+)
 from newsvault.publish.folder import FolderDeployResult, deploy_folder, resolve_folder
 from newsvault.publish.git import (
     CommitResult,
@@ -61,7 +68,8 @@ class TargetResult:
         return {"name": self.name, "type": self.type, "status": self.status, "detail": self.detail,
                 "url": self.url, "usage": [m.to_json() for m in self.usage],
                 "warnings": list(self.warnings),
-                "result": asdict(self.result) if is_dataclass(self.result) else None}
+                "result": asdict(self.result)
+                if is_dataclass(self.result) and not isinstance(self.result, type) else None}
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def _rank(rel: str) -> tuple[int, str]:
     """Assets, then pages, then lists, the feeds and the sitemap, the front page last."""
     if rel == "index.html":
         return 4, rel
-    if rel.endswith(".xml") or rel.endswith("robots.txt"):
+    if rel.endswith((".xml", "robots.txt")):
         return 3, rel
     if rel.endswith(".html"):
         list_page = rel.startswith(("page/", "sources/", "tags/", "categories/", "archive/"))
@@ -228,8 +228,8 @@ def _digests(pool: ThreadPoolExecutor, files: dict[str, str], last: Record) -> R
     names = list(files)
     chunks = [[(files[rel], last.get(rel)) for rel in names[i:i + 1000]] for i in range(0, len(names), 1000)]
     out: Record = {}
-    for start, done in zip(range(0, len(names), 1000), pool.map(_digest_many, chunks)):
-        out.update(zip(names[start:start + 1000], done))
+    for start, done in zip(range(0, len(names), 1000), pool.map(_digest_many, chunks), strict=True):
+        out.update(zip(names[start:start + 1000], done, strict=True))
     return out
 
 
