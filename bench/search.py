@@ -42,7 +42,8 @@ INDEX_RUNNER = """
 import json, sys, time
 from pathlib import Path
 from newsvault.config import load_config
-from newsvault.site.posts import PostCache, post_files, scan, site_posts
+from newsvault.archive.files import post_files
+from newsvault.site.posts import PostCache, scan, site_posts
 from newsvault.site.permalink import parse_tz
 from newsvault.site.parallel import workers
 from newsvault.site.search import build_index
@@ -50,9 +51,9 @@ from newsvault.vault import Vault
 root = Path(sys.argv[1]); vault = Vault(root); site = load_config(root).site
 start = time.perf_counter()
 cache = PostCache(vault.state_dir / "site" / "posts.pickle")
-metas, _ = scan(vault.posts_dir, post_files(vault.posts_dir), cache)
+metas, _ = scan(vault.root, post_files(vault.root), cache)
 posts = site_posts(metas, site.permalink, parse_tz(site.permalink_timezone), None, "/")
-r = build_index(vault.site_dir, vault.posts_dir, posts, parse_tz(site.timezone), site.timezone, "/",
+r = build_index(vault.site_dir, vault.root, posts, parse_tz(site.timezone), site.timezone, "/",
                 full=sys.argv[2] == "full", workers=workers(site.workers))
 print(json.dumps({"seconds": r.seconds, "with_scan_seconds": time.perf_counter() - start, "posts": r.posts,
                   "indexed": r.indexed, "segments": r.segments, "reused": r.reused}))

@@ -165,7 +165,12 @@ def test_one_run_publishes_two_git_hosts_and_a_bucket_independently(tmp_path: Pa
         assert (second["uploaded_new"], second["uploaded_changed"], second["deleted"]) == \
             (len(new), len(changed), len(gone))
         assert second["unchanged"] == len(site2) - len(new) - len(changed)
-        assert 0 < second["uploaded_new"] + second["uploaded_changed"] < len(site2) / 2
+        assert 0 < second["uploaded_new"] + second["uploaded_changed"]
+        # Outside the search index (whose one segment is renamed as a whole while a site is
+        # this small), a new post touches few files: its page, lists, feeds, the sitemap.
+        pages_sent = [k for k in new + changed if not k.startswith("search/data/")]
+        pages_all = [k for k in site2 if not k.startswith("search/data/")]
+        assert 0 < len(pages_sent) < len(pages_all) / 2, pages_sent
         objects = s3.objects(bucket)
         assert {k: v["body"] for k, v in objects.items()} == site2
 

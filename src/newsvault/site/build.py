@@ -111,7 +111,7 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
             build_index,  # numpy and the fold table: not for --no-search
         )
 
-        result = build_index(site_dir, vault.posts_dir, posts, plan.tz, config.site.timezone, plan.base_path,
+        result = build_index(site_dir, vault.root, posts, plan.tz, config.site.timezone, plan.base_path,
                              full=full, workers=n, progress=progress)
         return replace(report, search_seconds=result.seconds, search_engine=result.engine,
                        search_indexed=result.indexed)

@@ -100,10 +100,10 @@ def _doc_json(post: SitePost, text: str, tz: tzinfo, base_path: str) -> bytes:
 def _read_chunk(state: tuple, chunk: Sequence[tuple[int, SitePost]]) -> list[tuple[int, int, Postings]]:
     """Worker: read, extract and tokenize some consecutive posts of a segment; write
     their ``d/<n>.json``."""
-    posts_dir, tz, base_path, folder = state
+    root, tz, base_path, folder = state
     articles = []
     for local, post in chunk:
-        body = read_body(os.path.join(posts_dir, post.name))
+        body = read_body(os.path.join(root, post.name))  # names are relative to the vault
         text = html_text(drop_dangerous(body_html(body, post.layout)))  # the page's text
         with open(os.path.join(folder, "d", f"{local}.json"), "wb") as fh:
             fh.write(_doc_json(post, text, tz, base_path))
@@ -148,7 +148,7 @@ def _build_segment(folder: Path, start: int, posts: list[SitePost], state: tuple
     (folder / "seg.json").write_text(json.dumps(meta, separators=(",", ":")), encoding="utf-8")
 
 
-def build_index(site_dir: Path, posts_dir: Path, posts: list[SitePost], tz: tzinfo, setting: str,
+def build_index(site_dir: Path, vault_root: Path, posts: list[SitePost], tz: tzinfo, setting: str,
                 base_path: str = "/", full: bool = False, workers: int = 1,
                 progress: Callable[[str, int, int], None] | None = None) -> SearchResult:
     """Index ``posts`` (newest first, as the site lists them) into ``site_dir/search/data``.
@@ -170,7 +170,7 @@ def build_index(site_dir: Path, posts_dir: Path, posts: list[SitePost], tz: tzin
     for start, count, name in todo:
         tmp = segs_dir / (name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        _build_segment(tmp, start, ordered[start:start + count], (str(posts_dir), tz, base_path), workers, tick)
+        _build_segment(tmp, start, ordered[start:start + count], (str(vault_root), tz, base_path), workers, tick)
         os.replace(tmp, segs_dir / name)
     segments = []
     for _start, _count, name in names:
