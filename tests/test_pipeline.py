@@ -70,7 +70,7 @@ def test_fetch_twice_archives_nothing_new_and_uses_conditional_get(server: FeedS
 
 
 def test_same_article_in_two_feeds_is_archived_once(server: FeedServer, tmp_path: Path) -> None:
-    shared = item("shared", link="https://news.example.com/a/shared?utm_source=rss#top")
+    shared = item("shared", link="https://news.example.com/a/shared?utm_source=rss#utm_medium=x")
     one = server.route("/one", Reply(body=rss(item(1), shared)))
     two = server.route("/two", Reply(body=rss(item(2), {**shared, "link": "https://NEWS.example.com:443/a/shared"})))
     vault = make_vault(tmp_path, [{"site": "One", "url": one}, {"site": "Two", "url": two}])

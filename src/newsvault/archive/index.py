@@ -33,7 +33,7 @@ from newsvault.vault import Vault
 
 __all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION", "post_files"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: links keep their fragment (archive/identity.py)
 POST_SUFFIXES = (".md", ".markdown")
 CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
@@ -184,6 +184,12 @@ class Index:
         exists = self.db.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
         if version == SCHEMA_VERSION and exists:
+            return False
+        if version == 1 and exists:  # same table, other link keys: re-read every post, keep guids
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("UPDATE posts SET mtime_ns = -1")
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             return False
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
