@@ -26,6 +26,7 @@ import html
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import TypeVar
 
 from lxml import etree
@@ -45,8 +46,11 @@ NS = {
     "http://search.yahoo.com/mrss/": "media", "http://search.yahoo.com/mrss": "media",
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
-    "http://www.itunes.com/DTDs/Podcast-1.0.dtd": "itunes",  # as Apple's own examples spell it
 }
+# Feeds misspell namespace names in harmless ways (Apple's own examples write
+# "DTDs/Podcast-1.0.dtd"; "…/modules/content" without its slash, https): those match too.
+_LOOSE_NS = {ns.lower().removeprefix("https:").removeprefix("http:").rstrip("/#"): short
+             for ns, short in NS.items() if ns}
 PREFIXES = {"rss": "", "atom": "atom", "content": "content", "dc": "dc", "dcterms": "dcterms",
             "media": "media", "rdf": "rdf", "itunes": "itunes", "xhtml": "xhtml"}
 RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
@@ -150,7 +154,7 @@ def _key(tag: str) -> str | None:
     """"dc:creator"-style key for a child tag; None for namespaces we do not read."""
     if tag[0] == "{":
         ns, _, local = tag[1:].partition("}")
-        short = NS.get(ns)
+        short = NS[ns] if ns in NS else _loose_namespace(ns)
     else:  # no namespace, or a prefix the feed forgot to declare (recovered as a plain name)
         prefix, colon, local = tag.partition(":")
         if not colon:
@@ -159,6 +163,11 @@ def _key(tag: str) -> str | None:
     if short is None:
         return None
     return f"{short}:{local}" if short else local
+
+
+@lru_cache(maxsize=512)
+def _loose_namespace(ns: str) -> str | None:
+    return _LOOSE_NS.get(ns.lower().removeprefix("https:").removeprefix("http:").rstrip("/#"))
 
 
 def _media_description(group: etree._Element) -> etree._Element | None:
