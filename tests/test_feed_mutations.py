@@ -94,7 +94,11 @@ def _insert_after_start_tag(text: str, span: tuple[int, int], pattern: str, what
 
 
 def _mutate_title(case: Case) -> str | None:
-    return _insert_after_start_tag(case.text, case.span, rf"<{_P}title[\s>]", TITLE_TEXT)
+    for pattern in (rf"<{_P}title[\s>]", r"<media:title[\s>]"):  # xmlfeed.py's title order
+        mutated = _insert_after_start_tag(case.text, case.span, pattern, TITLE_TEXT)
+        if mutated is not None:
+            return mutated
+    return None
 
 
 def _mutate_link(case: Case) -> str | None:

@@ -6,7 +6,7 @@ module is the only place that knows feed element names (STYLE.md #3).
 
 Choices, in the order POST_FORMAT.md states them:
 
-- title: RSS ``title`` > Atom ``title`` > ``dc:title``;
+- title: RSS ``title`` > Atom ``title`` > ``dc:title`` > ``media:title``;
 - content: ``content:encoded`` > ``xhtml:body`` > ``media:group/media:description`` (or an
   item-level ``media:description``) > Atom ``content`` > ``description`` / Atom
   ``summary`` > ``dc:description`` > ``itunes:summary``;
@@ -106,6 +106,7 @@ def _children(el: etree._Element, name: str) -> list[etree._Element]:
 _PUBLISHED = ("pubDate", "atom:published", "atom:issued", "dc:date", "dcterms:issued",
               "dcterms:created", "atom:created")
 _UPDATED = ("atom:updated", "atom:modified", "dcterms:modified")
+_TITLES = ("title", "atom:title", "dc:title", "media:title")
 
 
 def entry_from_item(item: etree._Element, base: str) -> Entry:
@@ -116,7 +117,7 @@ def entry_from_item(item: etree._Element, base: str) -> Entry:
         link = absolute_url(guid, None, web_only=True)
     published, unread = _first_date(fields, _PUBLISHED)
     updated, unread_updated = _first_date(fields, _UPDATED)
-    title_key = next((k for k in ("title", "atom:title", "dc:title") if k in fields), None)
+    title_key = next((k for k in _TITLES if k in fields), None)
     return Entry(
         title=_title(fields.get(title_key) if title_key else None),
         link=link,
