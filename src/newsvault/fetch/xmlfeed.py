@@ -214,7 +214,7 @@ def _author(fields: Fields) -> str | None:
             continue
         if key == "atom:author" or (key == "author" and len(el)):
             name = next((c for c in el if isinstance(c.tag, str) and
-                         etree.QName(c).localname == "name"), None)
+                         _local(c.tag) == "name"), None)
             value = _text(name)
         else:
             value = _text(el)
@@ -260,7 +260,7 @@ def _typed_content(el: etree._Element, key: str) -> str | None:
     if el.get("mode") == "base64":
         return _base64(el.text)
     if kind in _XHTML_TYPES or (len(el) and el.get("mode") == "xml"):
-        div = el[0] if len(el) == 1 and etree.QName(el[0]).localname == "div" else el
+        div = el[0] if len(el) == 1 and _local(el[0].tag) == "div" else el
         return inner_xml(div) if not (el.text or "").strip() else inner_xml(el)
     if kind in _HTML_TYPES or (kind == "" and key == "atom:content" and len(el)):
         return _text(el)
