@@ -16,7 +16,9 @@ entity reference again:
 - a character reference to what XML cannot hold (``&#xD800;``, ``&#0;``, ``&#1;``,
   beyond U+10FFFF) and the raw C0 control characters become U+FFFD, as HTML does for
   the first three (lxml cannot hold a control character at all);
-- a ``<`` that cannot start markup (``a < b``) is text (``&#60;``).
+- a ``<`` that cannot start markup (``a < b``), or that opens a CDATA section, comment or
+  processing instruction never closed, is text (``&#60;``): one stray ``<![CDATA[`` in a
+  title does not swallow the rest of the feed.
 
 CDATA sections, comments and processing instructions are copied as they are (only
 characters XML cannot hold are replaced inside them). The DOCTYPE is removed: its
@@ -40,9 +42,10 @@ MAX_ENTITY_DECLS = 50
 MAX_EXPANSION = 1_000_000
 _XML_ENTITIES = {"amp": "&#38;", "lt": "&#60;", "gt": "&#62;", "quot": "&#34;", "apos": "&#39;"}
 _TOKEN = re.compile(r"""
-    (?P<cdata><!\[CDATA\[.*?(?:\]\]>|\Z))
-  | (?P<comment><!--.*?(?:-->|\Z))
-  | (?P<pi><\?.*?(?:\?>|\Z))
+    (?P<cdata><!\[CDATA\[.*?\]\]>)
+  | (?P<comment><!--.*?-->)
+  | (?P<pi><\?.*?\?>)
+  | (?P<unclosed><(?=!\[CDATA\[|!--|\?))
   | (?P<doctype>(?i:<!DOCTYPE)(?:[^\[>"']|"[^"]*"|'[^']*')*
         (?:\[(?:[^\]"']|"[^"]*"|'[^']*')*\]\s*)?>)
   | (?P<item><(?:[\w.-]+:)?(?P<name>item|entry)(?=[\s/>]))
@@ -124,7 +127,7 @@ def harden(text: str) -> Hardened:
         if kind == "item":
             out.items[m.group("name")] = out.items.get(m.group("name"), 0) + 1
             return m.group(0)
-        if kind == "lt":
+        if kind == "lt" or kind == "unclosed":
             out.stray_lts += 1
             return "&#60;"
         if kind == "bad":
