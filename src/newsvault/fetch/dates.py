@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 __all__ = ["parse_date", "EARLIEST"]
 
@@ -97,6 +98,10 @@ _PATTERNS = tuple(re.compile(p, re.I) for p in (
     rf"(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})"
     rf"(?:(?:,\s*|\s+|T){_TIME}{_TZ})?",
 ))
+# The two shapes nearly every feed writes, read without the general grammar (~4× faster).
+_FAST_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-](?:0\d|1[0-5]):[0-5]\d)")
+_FAST_RFC = re.compile(r"(?:[A-Z][a-z]{2}, )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) "
+                       r"(?:GMT|UTC|\+0000|([+-])(0\d|1[0-5])([0-5]\d))")
 _EPOCH = re.compile(r"(?P<s>\d{9,10})(?:\.(?P<f>\d{1,6}))?|(?P<ms>\d{12,13})")
 _COMMENT = re.compile(r"\s*\([^()]*\)$")  # RFC 2822 comment, JavaScript's "(China Standard Time)"
 _SPLIT = re.compile(r"[\s:：,，]+")
@@ -108,6 +113,8 @@ def parse_date(text: str | None) -> datetime | None:
     """One feed date → an aware UTC datetime, or None when it cannot be read exactly."""
     if not text:
         return None
+    if (fast := _fast(text.strip())) is not None:
+        return fast
     text = " ".join(text.split())
     text = _COMMENT.sub("", text)
     if not text or len(text) > 200:
@@ -122,6 +129,28 @@ def parse_date(text: str | None) -> datetime | None:
     if value is None or value < EARLIEST:
         return None
     return value
+
+
+def _fast(text: str) -> datetime | None:
+    """The common RFC 3339 and RFC 822 shapes; None sends the text to the full grammar
+    (which also decides what these shapes hold that is not a date: 24:00, 31 Nov…)."""
+    try:
+        if _FAST_ISO.fullmatch(text):
+            value = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+        elif (m := _FAST_RFC.fullmatch(text)) and (month := MONTHS.get(m[2].lower())):
+            offset = (int(m[8]) * 60 + int(m[9])) * (-1 if m[7] == "-" else 1) if m[7] else 0
+            value = datetime(int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), int(m[6]),
+                             tzinfo=_zone(offset)).astimezone(timezone.utc)
+        else:
+            return None
+    except ValueError:
+        return None
+    return value if value >= EARLIEST else None
+
+
+@lru_cache(maxsize=128)
+def _zone(minutes: int) -> timezone:
+    return timezone(timedelta(minutes=minutes)) if minutes else timezone.utc
 
 
 def _read(text: str) -> datetime | None:
@@ -160,8 +189,7 @@ def _build(g: dict[str, str | None]) -> datetime | None:
             return None
         hour, extra = 0, timedelta(days=1)
     try:
-        local = datetime(year, month, day, hour, minute, second, micro,
-                         tzinfo=timezone(timedelta(minutes=offset)))
+        local = datetime(year, month, day, hour, minute, second, micro, tzinfo=_zone(offset))
         return (local + extra).astimezone(timezone.utc)
     except (ValueError, OverflowError):
         return None
