@@ -1,34 +1,64 @@
-# newsvault — developer entry points. Each target sets up its own virtual environment.
+# newsvault — developer entry points. `make test` sets up everything it can first:
+# system packages (scripts/setup-system.sh: installs them as root on Debian, else says
+# what is missing), the Python packages into .venv (pinned by requirements/constraints.txt)
+# and Pagefind into .tools.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+CONSTRAINTS := requirements/constraints.txt
 PAGEFIND_VERSION := 1.6.0
 PAGEFIND := .tools/node_modules/pagefind/package.json
 
-.PHONY: demo test bench clean test-reliability
+.PHONY: setup setup-system tools demo test lint lock bench clean test-reliability
 
-$(STAMP): pyproject.toml
+setup: setup-system $(STAMP) tools
+
+setup-system:
+	@PYTHON=$(PYTHON) bash scripts/setup-system.sh
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c $(CONSTRAINTS) pip
+	$(PY) -m pip install -q -c $(CONSTRAINTS) -e '.[test,lint]'
 	touch $(STAMP)
 
 # Site search: Pagefind's extended binary (CJK segmentation), pinned, from npm into .tools/.
+# Without npm the search tests are skipped (and say so).
+tools: $(PAGEFIND)
 $(PAGEFIND):
-	npm install --prefix .tools --no-save --no-audit --no-fund pagefind@$(PAGEFIND_VERSION)
+	@if command -v npm >/dev/null; then \
+	    npm install --prefix .tools --no-save --no-audit --no-fund pagefind@$(PAGEFIND_VERSION); \
+	else echo "make: npm not found: Pagefind not installed, the pagefind tests will be skipped"; fi
 
-demo: $(STAMP) $(PAGEFIND)
+demo: $(STAMP) tools
 	$(PY) examples/demo.py
 
-test: $(STAMP) $(PAGEFIND)
+test: setup
 	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+# Refresh the pinned versions on purpose: a clean venv, the newest releases that satisfy
+# pyproject.toml, frozen. Review the diff, run `make test`, commit it.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install -q --upgrade pip
+	.venv-lock/bin/python -m pip install -q '.[test,lint]'
+	{ echo "# Pinned versions of everything \`make\` and CI install (refresh: make lock)."; \
+	  echo "# Made by pip freeze in a clean venv with Python $$(.venv-lock/bin/python -c 'import platform; print(platform.python_version())')."; \
+	  .venv-lock/bin/python -m pip --version | awk '{print "pip==" $$2}'; \
+	  .venv-lock/bin/python -m pip freeze --exclude newsvault; } > $(CONSTRAINTS)
+	rm -rf .venv-lock build
 
 # SIGKILL `newsvault run` at 25 random moments while it fetches; every article exactly once.
 test-reliability: $(STAMP)
 	$(PY) tests/reliability/crash_run.py --rounds 25 -v
 
-bench: $(STAMP) $(PAGEFIND)
+bench: $(STAMP) tools
 	$(PY) -m bench
 
 clean:

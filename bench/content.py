@@ -15,8 +15,10 @@ import statistics
 import time
 from pathlib import Path
 
+from bench._corpus import corpus
+
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures"
+FIXTURES = corpus()
 RUNS = 7
 
 

@@ -23,15 +23,17 @@ import statistics
 import subprocess
 import sys
 import time
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
+
+from bench._corpus import corpus
 
 REPO = Path(__file__).resolve().parents[1]
 # Under the repository, not /tmp: on this machine /tmp creates files ~10x slower than
 # the disk the vaults live on.
 TMP = REPO / "bench" / ".tmp"
-FEEDS_DIR = REPO.parent / "shared" / "fixtures" / "feeds"
+FEEDS_DIR = corpus() / "feeds"
 N_FEEDS = 1000
 N_ITEMS = 30
 LATENCY = 0.1

@@ -32,8 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._corpus import corpus
+
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO.parent / "shared" / "fixtures" / "posts" / "real-sample" / "_posts"
+SAMPLE = corpus() / "posts" / "real-sample" / "_posts"
 JEKYLL = shutil.which("jekyll") or "/usr/bin/jekyll"
 REPEAT = int(os.environ.get("NV_BENCH_REPEAT", "3"))
 

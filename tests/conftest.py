@@ -13,6 +13,8 @@ from newsvault.models import Article
 from paths import FIXTURES, REAL_SAMPLE, REPO
 from servers import FeedServer
 
+pytest_plugins = ["optional"]  # the jekyll/browser/pagefind/corpus markers skip when missing
+
 __all__ = ["REPO", "FIXTURES", "SEED_DIR", "REAL_POSTS", "REAL_MANIFEST", "FEEDS", "make_article"]
 
 SEED_DIR = FIXTURES / "posts" / "seed"

@@ -16,7 +16,6 @@ from selectolax.lexbor import LexborHTMLParser
 
 from newsvault.errors import FetchError, LimitExceeded
 from newsvault.models import Fetched
-
 from paths import FIXTURES  # noqa: F401 - the content tests import it from here
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -162,7 +161,7 @@ def find_executable(fragment: str) -> list[str]:
     found = []
     for node in page.root.traverse(include_text=False):
         tag = (node.tag or "").lower()
-        if tag.startswith("-") or tag.startswith("_"):
+        if tag.startswith(("-", "_")):
             continue
         if tag in FORBIDDEN_ELEMENTS:
             found.append(f"element <{tag}>")

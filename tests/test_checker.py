@@ -7,13 +7,15 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import yaml
 
-from conftest import REAL_MANIFEST, REAL_POSTS
+from conftest import REAL_SAMPLE
 from newsvault.archive.checker import check_archive
 from newsvault.archive.posts import read_post
+from paths import CORPUS
 
 # MANIFEST flag → the start of the warning it must produce (one per flagged post).
 FLAG_WARNINGS = {
@@ -29,39 +31,70 @@ FLAG_WARNINGS = {
 }
 
 
-@pytest.fixture(scope="module")
-def manifest() -> dict:
-    return json.loads(REAL_MANIFEST.read_text(encoding="utf-8"))
+class Expected(NamedTuple):
+    """Counted from the sample's MANIFEST flags and its duplicate links, not from `check`."""
+
+    posts: int
+    ok: int
+    warnings: int
+    nan: int
+    date_only: int
+
+
+# tests/data: 196 posts, of which 39 carry a flag of FLAG_WARNINGS or share their link with
+# another post (the 12 files of the six duplicate groups); the full sample: 599, 49.
+EXPECTED = {"data": Expected(196, 157, 39, 13, 5), "corpus": Expected(599, 550, 49, 23, 5)}
+
+
+@pytest.fixture(scope="module", params=[
+    pytest.param("data"), pytest.param("corpus", marks=pytest.mark.corpus)])
+def sample(request: pytest.FixtureRequest) -> tuple[Path, Expected]:
+    root = REAL_SAMPLE if request.param == "data" else CORPUS / "posts" / "real-sample"
+    return root, EXPECTED[request.param]
 
 
 @pytest.fixture(scope="module")
-def report():  # noqa: ANN201
-    return check_archive(REAL_POSTS)
+def manifest(sample: tuple[Path, Expected]) -> dict:
+    return json.loads((sample[0] / "MANIFEST.json").read_text(encoding="utf-8"))
 
 
-def test_every_real_post_parses_and_none_is_broken(manifest: dict, report) -> None:  # noqa: ANN001
+@pytest.fixture(scope="module")
+def posts(sample: tuple[Path, Expected]) -> Path:
+    return sample[0] / "_posts"
+
+
+@pytest.fixture(scope="module")
+def report(posts: Path):  # noqa: ANN201
+    return check_archive(posts)
+
+
+def test_every_real_post_parses_and_none_is_broken(manifest: dict, report, posts: Path,  # noqa: ANN001
+                                                   sample: tuple[Path, Expected]) -> None:
     records = manifest["files"]
-    assert report.posts == len(records) == 599
+    expected = sample[1]
+    assert report.posts == len(records) == expected.posts
+    assert (report.ok, report.warnings) == (expected.ok, expected.warnings)
     # The fixture states that PyYAML loads all front matter and every post has the keys.
     assert manifest["summary"]["pyyaml"]["failures"] == 0
     assert report.broken == 0
-    layouts = Counter(read_post(REAL_POSTS / r["file"]).layout for r in records)
+    layouts = Counter(read_post(posts / r["file"]).layout for r in records)
     expected = Counter("link" if r["body_layout"].startswith("epoch") else "html" for r in records)
     assert layouts == expected
 
 
-def _duplicate_links(manifest: dict) -> dict[str, int]:
+def _duplicate_links(manifest: dict, posts: Path) -> dict[str, int]:
     """Files whose ``from:`` (as YAML reads it) is also another file's, with the group size."""
     groups: dict[str, list[str]] = defaultdict(list)
     for record in manifest["files"]:
-        text = (REAL_POSTS / record["file"]).read_text(encoding="utf-8")
+        text = (posts / record["file"]).read_text(encoding="utf-8")
         head = text[4:text.index("\n---\n", 3)]
         groups[yaml.safe_load(head)["from"]].append(record["file"])
     return {f: len(g) for g in groups.values() if len(g) > 1 for f in g}
 
 
-def test_warnings_are_exactly_the_flagged_hazards(manifest: dict, report) -> None:  # noqa: ANN001
-    dups = _duplicate_links(manifest)
+def test_warnings_are_exactly_the_flagged_hazards(manifest: dict, report, posts: Path,  # noqa: ANN001
+                                                 sample: tuple[Path, Expected]) -> None:
+    dups = _duplicate_links(manifest, posts)
     assert len(dups) == 12  # six articles the reference archived twice (ChinaFile re-posts)
     flagged = {r["file"]: {f for f in r["flags"] if f in FLAG_WARNINGS} for r in manifest["files"]}
     for name in dups:
@@ -75,12 +108,12 @@ def test_warnings_are_exactly_the_flagged_hazards(manifest: dict, report) -> Non
             assert sum(m.startswith(FLAG_WARNINGS[flag]) for m in messages) == 1, (name, flag)
         assert len(messages) == len(flags), (name, messages)
     counts = Counter(f for flags in flagged.values() for f in flags)
-    assert counts["epoch_comment_NaN"] == 23 and counts["date_only_no_time"] == 5
+    assert (counts["epoch_comment_NaN"], counts["date_only_no_time"]) == (sample[1].nan, sample[1].date_only)
 
 
-def test_nothing_is_modified(manifest: dict, report) -> None:  # noqa: ANN001
+def test_nothing_is_modified(manifest: dict, report, posts: Path) -> None:  # noqa: ANN001
     for record in manifest["files"]:
-        data = (REAL_POSTS / record["file"]).read_bytes()
+        data = (posts / record["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == record["sha256"]
 
 

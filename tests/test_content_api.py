@@ -5,9 +5,9 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from content_support import HttpxFetcher
 
 import newsvault.content as content
+from content_support import HttpxFetcher
 from newsvault.config import ContentConfig
 from newsvault.errors import ConfigError
 from newsvault.models import Subscription

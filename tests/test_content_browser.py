@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from content_support import xss_corpus
 from markdown_it import MarkdownIt
 from playwright.sync_api import sync_playwright
 
+from content_support import xss_corpus
 from newsvault.content import ContentOptions, clean_html
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

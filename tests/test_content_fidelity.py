@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from content_support import FIXTURES, find_executable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from content_support import FIXTURES, find_executable
 from newsvault.content import ContentOptions, clean_html
 from newsvault.content.fidelity import looks_inert, same_tree
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from content_support import HttpxFetcher, Route, Site, find_executable, serve
 from selectolax.lexbor import LexborHTMLParser
 
+from content_support import HttpxFetcher, Route, Site, find_executable, serve
 from newsvault.content import STAGES, ContentOptions, ContentResult, prepare_content
 from newsvault.content.fulltext import decode_page, extract_selected
 from newsvault.models import Fetched

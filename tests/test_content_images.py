@@ -6,15 +6,14 @@ import asyncio
 import struct
 import zlib
 from pathlib import Path
-
-import pytest
 from urllib.parse import parse_qs
 
-from content_support import HttpxFetcher, Site, serve
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
+from content_support import HttpxFetcher, Site, serve
 from newsvault.content import ContentOptions, ImageStore, clean_html, prepare_content
 from newsvault.content.images import is_proxied, proxy_url, site_path, sniff_image
 from newsvault.content.urls import absolutize, format_srcset, parse_srcset

@@ -6,11 +6,11 @@ import asyncio
 
 import feedparser
 import pytest
-from selectolax.lexbor import LexborHTMLParser
-from content_support import FIXTURES, find_executable, xss_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
 
+from content_support import FIXTURES, find_executable, xss_corpus
 from newsvault.content import ContentOptions, clean_html, prepare_content
 from newsvault.content.sanitize import style_is_safe, url_is_safe
 

@@ -19,7 +19,8 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsvault.fetch.dates import MONTHS, parse_date
 
@@ -331,7 +332,7 @@ def test_javascript_date_agrees_where_the_table_says_js() -> None:
     rows = [(t, e) for t, e, source in TABLE if source == "JS" or t in JS_DIFFERS]
     theirs = _node_parse([t for t, _ in rows])
     wrong = []
-    for (text, _), js in zip(rows, theirs):
+    for (text, _), js in zip(rows, theirs, strict=True):
         ours = parse_date(text)
         ours_iso = ours.isoformat(timespec="milliseconds").replace("+00:00", "Z") if ours else None
         if (js == ours_iso) == (text in JS_DIFFERS):

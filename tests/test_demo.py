@@ -8,9 +8,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from automation_helpers import REPO
 
 
+@pytest.mark.pagefind
 def test_demo_runs_offline_and_its_serve_instructions_work(tmp_path: Path) -> None:
     vault = tmp_path / "somewhere else" / "demo"
     out = subprocess.run([sys.executable, str(REPO / "examples" / "demo.py"), str(vault)],

@@ -117,7 +117,7 @@ def differences(path: Path) -> dict[str, tuple[int, object, object]]:
     if len(ours) != len(theirs):
         return {"count": (0, len(ours), len(theirs))}
     found: dict[str, tuple[int, object, object]] = {}
-    for n, (a, b) in enumerate(zip(ours, theirs)):
+    for n, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         own = a.published or a.updated
         pairs = {
             "title": (normalize_title(a.title or ""), normalize_title(b.get("title") or "")),

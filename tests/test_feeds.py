@@ -14,18 +14,34 @@ from conftest import FEEDS
 from newsvault.errors import FetchError
 from newsvault.fetch.charset import decode_document
 from newsvault.fetch.feeds import FeedError, parse_feed
+from paths import CORPUS
 from servers import BILLION_LAUGHS, XXE, rss
 
-FIXTURE_FEEDS = sorted(p for p in FEEDS.rglob("*")
-                       if p.is_file() and p.name not in ("LICENSE", "MANIFEST.json"))
+
+def _feeds(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name not in ("LICENSE", "MANIFEST.json"))
+
+
+FIXTURE_FEEDS = _feeds(FEEDS)
+# The full corpus's feeds that tests/data leaves out (run with NEWSVAULT_CORPUS set).
+CORPUS_FEEDS = [p for p in _feeds(CORPUS / "feeds") if not (FEEDS / p.relative_to(CORPUS / "feeds")).is_file()
+                ] if CORPUS and (CORPUS / "feeds").is_dir() else []
 URL = "http://example.org/feeds/feed.xml"
 
 
 def test_fixture_feeds_are_all_there() -> None:
-    assert len(FIXTURE_FEEDS) > 350
+    listed = {f"{manifest.parent.name}/{record['path']}" for manifest in FEEDS.glob("*/MANIFEST.json")
+              for record in json.loads(manifest.read_text(encoding="utf-8"))["files"]}
+    assert {p.relative_to(FEEDS).as_posix() for p in FIXTURE_FEEDS} == listed
+    assert len(listed) == 339  # 293 feedparser cases, 28 rss-parser and 18 fastfeedparser feeds
 
 
-@pytest.mark.parametrize("path", FIXTURE_FEEDS, ids=lambda p: str(p.relative_to(FEEDS)))
+def _feed_id(path: Path) -> str:
+    return str(path.relative_to(FEEDS)) if path.is_relative_to(FEEDS) else "corpus:" + path.name
+
+
+@pytest.mark.parametrize("path", FIXTURE_FEEDS + [pytest.param(p, marks=pytest.mark.corpus) for p in CORPUS_FEEDS],
+                         ids=_feed_id)
 def test_every_fixture_feed_parses_or_fails_clearly(path: Path) -> None:
     try:
         feed = parse_feed(path.read_bytes(), url=URL)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsvault.archive.posts import read_post
-from servers import FeedServer, Reply, rss
+from servers import FeedServer, Reply
 from test_cli_fetch import NOW, nv
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -147,7 +147,7 @@ def test_what_the_feed_presents_as_distinct_is_archived_once_each(server: FeedSe
     assert {s: r["new"] for s, r in first.items()} == {
         "day page": 3, "shared guid": 3, "moving link": 1, "tracking": 1}
     assert "shared by items with different links" in first["shared guid"]["error"]
-    assert sorted(p.article.link for p in _posts(vault, "day page")) == [l for _, l in anchors]
+    assert sorted(p.article.link for p in _posts(vault, "day page")) == [link for _, link in anchors]
     second = _fetch(vault)  # the day page grew an anchor; the others changed only their links
     assert {s: (r["new"], r["seen"]) for s, r in second.items()} == {
         "day page": (1, 3), "shared guid": (0, 3), "moving link": (0, 1), "tracking": (0, 1)}

@@ -12,7 +12,12 @@ import yaml
 from conftest import make_article
 from newsvault.archive.naming import post_filename
 from newsvault.archive.posts import (
-    link_text, normalize_title, parse_post, read_post, render_post, title_from_link_text,
+    link_text,
+    normalize_title,
+    parse_post,
+    read_post,
+    render_post,
+    title_from_link_text,
 )
 from newsvault.models import Problem
 

@@ -68,6 +68,7 @@ def posts(vault: Path) -> list[str]:
     return sorted(p.name for p in (vault / "_posts").iterdir())
 
 
+@pytest.mark.pagefind
 def test_run_commits_pushes_then_nothing_new_makes_no_commit(tmp_path: Path) -> None:
     remote, vault = make_remote_and_clone(tmp_path)
     subscribe(vault, "medium.rss", "chinafile.atom")
@@ -90,6 +91,7 @@ def test_run_commits_pushes_then_nothing_new_makes_no_commit(tmp_path: Path) -> 
     assert "0 new articles" in second.stdout
 
 
+@pytest.mark.pagefind
 def test_remote_moved_between_runs_rebase_keeps_both_sides(tmp_path: Path) -> None:
     remote, vault = make_remote_and_clone(tmp_path)
     other = clone(tmp_path, remote, "other")
@@ -145,6 +147,7 @@ def gated_feed() -> Iterator[type[_Gate]]:
         server.server_close()
 
 
+@pytest.mark.pagefind
 def test_two_concurrent_runs_one_works_other_exits_3(tmp_path: Path,
                                                       gated_feed: type[_Gate]) -> None:
     vault = gated_vault(tmp_path, gated_feed)
@@ -166,6 +169,7 @@ def test_two_concurrent_runs_one_works_other_exits_3(tmp_path: Path,
     assert third.returncode == 0 and len(posts(vault)) == 5
 
 
+@pytest.mark.pagefind
 def test_lock_of_a_killed_run_is_taken_over(tmp_path: Path, gated_feed: type[_Gate]) -> None:
     vault = gated_vault(tmp_path, gated_feed)
     victim = start_run(vault, output=subprocess.DEVNULL)
@@ -203,6 +207,7 @@ def test_sigterm_during_run_every_exits_within_5s(tmp_path: Path) -> None:
     assert len(posts(vault)) == 6
 
 
+@pytest.mark.pagefind
 def test_sigterm_while_fetching_finishes_cleanly_and_next_run_completes(
         tmp_path: Path, gated_feed: type[_Gate]) -> None:
     vault = gated_vault(tmp_path, gated_feed)
@@ -224,6 +229,7 @@ def test_sigterm_while_fetching_finishes_cleanly_and_next_run_completes(
     assert result.returncode == 0 and len(posts(vault)) == 5
 
 
+@pytest.mark.pagefind
 def test_init_in_empty_folder_then_run_works_offline(tmp_path: Path) -> None:
     vault = tmp_path / "new vault"
     init = subprocess.run(newsvault_cmd("init", str(vault)), env=newsvault_env(),
@@ -241,6 +247,7 @@ def test_init_in_empty_folder_then_run_works_offline(tmp_path: Path) -> None:
     assert not any(p.startswith(("_site", ".newsvault")) for p in tracked)
 
 
+@pytest.mark.pagefind
 def test_run_json_report(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     vault.mkdir()
@@ -274,6 +281,7 @@ def test_sigterm_while_a_download_hangs_stops_within_5s(tmp_path: Path,
     assert (vault / ".newsvault" / "lock").read_text() == ""
 
 
+@pytest.mark.pagefind
 def test_run_outside_a_vault_is_a_usage_error(tmp_path: Path) -> None:
     folder = tmp_path / "not a vault"
     folder.mkdir()

@@ -14,8 +14,8 @@ import yaml
 from automation_helpers import isolate_git
 from newsvault import __version__
 from newsvault.cli import cli
-from newsvault.site.search import PINNED as PAGEFIND_PINNED
 from newsvault.scaffold import WORKFLOW_PATH, scaffold_vault, template_text
+from newsvault.site.search import PINNED as PAGEFIND_PINNED
 
 
 def newsvault_invocations(workflow: dict) -> list[list[str]]:

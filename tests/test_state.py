@@ -6,7 +6,8 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsvault.fetch import state
 from newsvault.fetch.http import Validators

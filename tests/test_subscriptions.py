@@ -6,12 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsvault.errors import ConfigError, UsageError
 from newsvault.models import Subscription
-from newsvault.subscriptions import (add_subscription, load_subscriptions, read_subs_file,
-                                     remove_subscription, save_subs_file)
+from newsvault.subscriptions import (
+    add_subscription,
+    load_subscriptions,
+    read_subs_file,
+    remove_subscription,
+    save_subs_file,
+)
 
 
 def write(tmp_path: Path, data: object) -> Path:

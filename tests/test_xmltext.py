@@ -7,7 +7,8 @@ from html.entities import html5
 from xml.sax.saxutils import escape
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsvault.fetch.feeds import parse_feed
 from newsvault.fetch.xmltext import MAX_EXPANSION, harden, needs_hardening

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from newsvault import __version__
 from newsvault.errors import ConfigError
 
 CONFIG_NAME = "newsvault.toml"
@@ -46,7 +47,7 @@ class FetchConfig:
     max_redirects: int = 5
     retries: int = 3
     max_retry_after: float = 60.0
-    user_agent: str = "newsvault/0.1 (+https://github.com/newsvault)"
+    user_agent: str = f"newsvault/{__version__} (+https://github.com/newsvault)"
     proxy: str = ""  # http://… or socks5://…; empty = from the environment (HTTP(S)_PROXY, ALL_PROXY)
     backoff: float = 1.0  # seconds before the first retry; doubled for each further retry
 

@@ -104,7 +104,7 @@ async def _fetch_all(vault: Vault, config: Config, subs: list[Subscription], ind
                     await asyncio.wait(pending)
                     break
             return [_stopped(i, s) if t.cancelled() else t.result()
-                    for (i, s), t in zip(enumerate(subs), tasks)]
+                    for (i, s), t in zip(enumerate(subs), tasks, strict=True)]
 
 
 def _stopped(order: int, sub: Subscription) -> _Feed:
@@ -155,7 +155,7 @@ async def _prepare(feed: _Feed, entries: Sequence[Entry], client: HttpClient, va
     fresh: list[tuple[int, Entry]] = []
     seen = skipped = 0
     known = index.known((e.link, guid_key(e.guid, feed.sub.url)) for e in entries)
-    for position, (entry, archived) in enumerate(zip(entries, known)):
+    for position, (entry, archived) in enumerate(zip(entries, known, strict=True)):
         if not entry.link:
             skipped += 1
         elif archived:
@@ -168,7 +168,7 @@ async def _prepare(feed: _Feed, entries: Sequence[Entry], client: HttpClient, va
     else:
         results = [await prepare_content(e.content, e.link or "", options=options, fetcher=client,
                                          assets_dir=vault.assets_dir) for _, e in fresh]
-    for (position, entry), content in zip(fresh, results):
+    for (position, entry), content in zip(fresh, results, strict=True):
         notes.extend(content.notes)
         feed.articles.append((position, to_article(entry, feed.sub, now=now, content=content.html)))
     if skipped:

@@ -15,6 +15,7 @@ power loss) leaves complete posts only; the kernel drops its lock.
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import re
@@ -294,6 +295,6 @@ def parse_duration(text: str) -> float:
             raise UsageError(f"--every: {text!r} is not a duration (examples: 90s, 15m, 1h, "
                              "1h30m)") from None
         seconds = sum(float(n) * _UNIT[u.lower()] for n, u in parts)
-    if not seconds > 0 or seconds != seconds or seconds == float("inf"):
+    if not seconds > 0 or math.isnan(seconds) or math.isinf(seconds):
         raise UsageError(f"--every: {text!r} must be a positive duration")
     return seconds

@@ -26,7 +26,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
 
-    def list_directory(self, path):  # type: ignore[override]
+    def list_directory(self, path: object) -> None:
         self.send_error(404)
         return None
 

@@ -75,8 +75,9 @@ def add_subscription(subs: SubsFile, entry: dict[str, Any]) -> SubsFile:
 
 def remove_subscription(subs: SubsFile, url_or_site: str) -> tuple[SubsFile, list[Subscription]]:
     """Drop every entry whose url or site equals ``url_or_site``; error when none does."""
-    keep, gone = [], []
-    for raw, sub in zip(subs.raw, subs.subscriptions):
+    keep: list[tuple[dict[str, Any], Subscription]] = []
+    gone: list[tuple[dict[str, Any], Subscription]] = []
+    for raw, sub in zip(subs.raw, subs.subscriptions, strict=True):
         (gone if url_or_site in (sub.url, sub.site) else keep).append((raw, sub))
     if not gone:
         raise UsageError(f"{subs.path}: no subscription has the url or site {url_or_site!r}")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .site_helpers import JEKYLL, SAMPLE_POSTS, SEED_DIR, jekyll_build, jekyll_urls, make_vault
+
+from .site_helpers import SAMPLE_POSTS, SEED_DIR, jekyll_build, jekyll_urls, make_vault
 
 
 @pytest.fixture(scope="session")
 def jekyll_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    if not Path(JEKYLL).exists():
-        pytest.fail("jekyll is not installed (apt-get install jekyll; .ci/run does it)")
     site = jekyll_build(sorted(SAMPLE_POSTS.iterdir()), tmp_path_factory.mktemp("jekyll"))
     return site, jekyll_urls(site)
 
@@ -20,7 +19,7 @@ def jekyll_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
 def built_sample(tmp_path_factory: pytest.TempPathFactory):
     """The real sample plus the seed post, built by newsvault with its search index.
 
-    The index is built in shards of 150 posts, so the searches in the browser tests
+    The index is built in shards of 50 posts, so the searches in the browser tests
     (posts from 2014 to 2025) go through the shards merged in the browser.
     """
     from newsvault.config import load_config
@@ -30,7 +29,7 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory):
     root = make_vault(tmp_path_factory.mktemp("vault"),
                       sorted(SAMPLE_POSTS.iterdir()) + sorted(SEED_DIR.glob("*.md")),
                       '[site]\ntitle = "Sample"\nbase_url = "https://example.org"\n'
-                      'search_shard_pages = 150\n')
+                      'search_shard_pages = 50\n')
     vault = Vault(root)
     report = build_site(vault, load_config(root), full=True)
     return vault, report

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 from urllib.parse import unquote
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO.parent / "shared" / "fixtures"
-SAMPLE_POSTS = FIXTURES / "posts" / "real-sample" / "_posts"
+from paths import FIXTURES, REAL_SAMPLE, REPO  # noqa: F401 - the site tests import REPO from here
+
+SAMPLE_POSTS = REAL_SAMPLE / "_posts"
 SEED_DIR = FIXTURES / "posts" / "seed"
 JEKYLL = shutil.which("jekyll") or "/usr/bin/jekyll"
 

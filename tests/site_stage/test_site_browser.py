@@ -6,13 +6,14 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-from .site_helpers import REPO, make_vault
 
 from newsvault.config import load_config
 from newsvault.models import Article
 from newsvault.serve import serve_in_thread
 from newsvault.site.build import build_site
 from newsvault.vault import Vault
+
+from .site_helpers import REPO, make_vault
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -85,7 +86,7 @@ def test_home_renders_offline_without_errors(browser, served):
     OUT.mkdir(exist_ok=True)
     context, page, log = _page(browser, base)
     page.goto(base, wait_until="networkidle")
-    assert page.locator("ol.posts li").count() == 50
+    assert page.locator("ol.posts li").count() == 97  # 197 posts: 2 full pages, 97 in front
     assert page.title().endswith("Sample")
     page.screenshot(path=str(OUT / "site-home.png"), full_page=False)
     # keyboard: the first Tab reaches the skip link, which leads to <main>
@@ -122,7 +123,9 @@ def _search(browser, base, query):
 def test_search_finds_the_post(browser, served, query, post_start):
     links = _search(browser, served[1], query)
     assert any(link.startswith(post_start) for link in links[:3]), links
-    if query != "Blinken":
+    # 日本語: with tests/data's posts, a post about 日本 (Japan) ranks first and the JLPT post
+    # second (with the full sample, the JLPT post was first)
+    if query not in ("Blinken", "日本語"):
         assert links[0].startswith(post_start), links
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
-import sqlite3
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
@@ -24,7 +24,7 @@ from .site_helpers import REPO, SAMPLE_POSTS, SEED_DIR, make_vault
 
 @pytest.fixture()
 def small(tmp_path):
-    posts = sorted(SAMPLE_POSTS.iterdir())[::20] + sorted(SEED_DIR.glob("*.md"))
+    posts = sorted(SAMPLE_POSTS.iterdir())[::6][:30] + sorted(SEED_DIR.glob("*.md"))  # 31 posts
     return make_vault(tmp_path / "vault", posts)
 
 
@@ -49,6 +49,7 @@ def test_cli_build_json_and_no_search(small):
     assert full["rendered"] == full["files"] and full["written"] == 0
 
 
+@pytest.mark.pagefind
 def test_cli_build_reports_search_time(small):
     proc = _cli("build", "--vault", str(small))
     assert proc.returncode == 0, proc.stderr
@@ -56,6 +57,7 @@ def test_cli_build_reports_search_time(small):
     assert (small / "_site" / "pagefind" / "pagefind-entry.json").is_file()
 
 
+@pytest.mark.pagefind
 def test_search_index_of_an_archive_without_posts(tmp_path):
     """No post page to index yet: the index covers the pages there are instead of failing."""
     root = make_vault(tmp_path / "empty", [])
@@ -64,6 +66,7 @@ def test_search_index_of_an_archive_without_posts(tmp_path):
     assert (root / "_site" / "pagefind" / "shards.json").read_text(encoding="utf-8") == "[]"
 
 
+@pytest.mark.pagefind
 def test_search_index_rebuild_replaces_the_shards(small):
     """A second index with fewer shards leaves no stale shard behind."""
     from newsvault.site.search import build_index
@@ -76,6 +79,7 @@ def test_search_index_rebuild_replaces_the_shards(small):
     assert not (site / "pagefind" / "shard-1").exists() and result.pages == 31
 
 
+@pytest.mark.pagefind
 def test_search_index_reuses_unchanged_shards(small):
     """An hourly build with a new post re-indexes only the shards whose pages changed."""
     import shutil as sh
@@ -109,6 +113,7 @@ def test_cli_errors_are_one_line(tmp_path):
     assert proc.returncode == 2 and "newsvault build" in proc.stderr
 
 
+@pytest.mark.pagefind
 def test_serve_serves_pages_404_and_wasm(small):
     vault = Vault(small)
     build_site(vault, load_config(small))

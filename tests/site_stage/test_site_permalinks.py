@@ -8,11 +8,18 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from newsvault.site.permalink import (filename_slug, href, output_path, parse_tz, permalink,
-                                      slugify_pretty)
+from newsvault.site.permalink import (
+    filename_slug,
+    href,
+    output_path,
+    parse_tz,
+    permalink,
+    slugify_pretty,
+)
 from newsvault.site.posts import ident, site_posts
 
 from .site_helpers import SAMPLE_POSTS
+
 
 @pytest.mark.jekyll
 @pytest.mark.slow
@@ -118,7 +125,7 @@ def test_bodies_display_as_kramdown_renders_them(jekyll_sample):
     pretty-printed "html" layout must stay HTML (no CommonMark code blocks), and the text
     must match. Known, intended differences: we drop iframes/scripts/styles and XML-illegal
     characters, and kramdown prints some malformed tags as text where we leave them to the
-    browser; so the text must match for at least 85% of the posts."""
+    browser; so the text must match for most posts."""
     from newsvault.archive.posts import read_post
     from newsvault.site.content import _DANGEROUS, XML_ILLEGAL, article_html
     from newsvault.site.posts import read_body
@@ -136,7 +143,10 @@ def test_bodies_display_as_kramdown_renders_them(jekyll_sample):
         assert ours.count("<code") <= theirs.count("<code"), path.name
         total += 1
         same += _text(ours) == _text(theirs)
-    assert total == 599 and same / total >= 0.85, (same, total)
+    # 148 of tests/data's 196 (76%); 527 of the full sample's 599 (88%). The subset holds
+    # 51 ChinaFile (中参馆) posts, kept for the "?" in their names, and most differences are
+    # theirs (50 of the full sample's 72) and 燕京书评's.
+    assert total == 196 and same / total >= 0.72, (same, total)
 
 
 def test_safe_html_rules():

@@ -23,7 +23,7 @@ _HOMES = {
     "InitReport": "vaultinit", "init_vault": "vaultinit",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = sorted(_HOMES)  # noqa: PLE0605 - the lazy table above is the one list of names
 
 
 def __getattr__(name: str) -> object:

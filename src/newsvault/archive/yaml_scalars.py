@@ -69,7 +69,8 @@ def load_yaml(text: str) -> object:
 def plain_tag(text: str) -> str:
     """The tag YAML 1.1 implicit typing gives ``text`` as a plain scalar (PyYAML's own
     rules): :data:`STR_TAG` when it stays a string."""
-    return _RESOLVER.resolve(ScalarNode, text, (True, False))
+    tag: str = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag
 
 
 def _psych_safe(value: str) -> bool:

@@ -15,8 +15,13 @@ from newsvault.cli.common import Options, progress_bars, vault_options
 from newsvault.config import load_config
 from newsvault.fetch import state
 from newsvault.fetch.report import ERROR, FetchReport
-from newsvault.subscriptions import (IMAGE_MODES, add_subscription, read_subs_file,
-                                     remove_subscription, save_subs_file)
+from newsvault.subscriptions import (
+    IMAGE_MODES,
+    add_subscription,
+    read_subs_file,
+    remove_subscription,
+    save_subs_file,
+)
 from newsvault.vault import Vault
 
 
@@ -68,7 +73,7 @@ def list_cmd(opts: Options) -> None:
         opts.emit_json(list(subs.raw))
         return
     table = Table("site", "url", "options", box=None)
-    for raw, sub in zip(subs.raw, subs.subscriptions):
+    for raw, sub in zip(subs.raw, subs.subscriptions, strict=True):
         extra = {k: v for k, v in raw.items() if k not in ("site", "url")}
         table.add_row(sub.site, sub.url, " ".join(f"{k}={v}" for k, v in extra.items()),
                       style=None if sub.enabled else "dim")

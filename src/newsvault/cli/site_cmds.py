@@ -18,9 +18,8 @@ from newsvault.vault import Vault
 @click.option("--no-search", "no_search", is_flag=True, help="Skip the Pagefind search index.")
 def build(opts: Options, full: bool, no_search: bool) -> None:
     """Build the website into _site/ (only what changed, unless --full)."""
-    from newsvault.site.build import build_site
-
     from newsvault.lock import VaultLock  # one writer of _site/ at a time (a `run` builds too)
+    from newsvault.site.build import build_site
 
     vault = opts.existing_vault()
     config = load_config(vault.root)

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 
 from newsvault.content.embeds import embeds_to_links
 from newsvault.content.fidelity import keep_faithful
-from newsvault.content.minimal import minimal_edit
 from newsvault.content.fulltext import fetch_fulltext
 from newsvault.content.images import (
     DEFAULT_PROXY,
@@ -38,6 +37,7 @@ from newsvault.content.images import (
     image_urls,
     proxy_url,
 )
+from newsvault.content.minimal import minimal_edit
 from newsvault.content.oneline import js_trim, to_one_line
 from newsvault.content.sanitize import AttributeRewriter, sanitize
 from newsvault.content.urls import absolutizer

@@ -10,6 +10,7 @@ wire and to the decoded bytes alike.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import Protocol
 
 import brotli
@@ -65,7 +66,7 @@ class _Brotli:
         return self._obj.is_finished()
 
 
-_DECODERS = {"identity": _Identity, "gzip": lambda: _Zlib(True), "x-gzip": lambda: _Zlib(True),
+_DECODERS: dict[str, Callable[[], _Decoder]] = {"identity": _Identity, "gzip": lambda: _Zlib(True), "x-gzip": lambda: _Zlib(True),
              "deflate": lambda: _Zlib(False), "br": _Brotli}
 
 

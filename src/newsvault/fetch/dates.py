@@ -172,7 +172,7 @@ def _from_epoch(match: re.Match[str]) -> datetime:
 
 def _build(g: dict[str, str | None]) -> datetime | None:
     """The instant the fields name, or None when any field is impossible."""
-    if g.get("wd") and g["wd"].lower() not in _WEEKDAYS:
+    if (weekday := g.get("wd")) and weekday.lower() not in _WEEKDAYS:
         return None
     year, month, day = _ymd(g)
     if year is None or month is None or day is None:
@@ -202,8 +202,8 @@ def _ymd(g: dict[str, str | None]) -> tuple[int | None, int | None, int | None]:
         year += 2000 if year < 50 else 1900
     elif len(year_text) == 3:
         year += 1900
-    if g.get("mon"):
-        month = MONTHS.get(g["mon"].lower().rstrip("."))
+    if name := g.get("mon"):
+        month = MONTHS.get(name.lower().rstrip("."))
         return year, month, int(g["d"] or 0)
     if g.get("a"):  # year last: day and month must be told apart by their values
         a, b = int(g["a"] or 0), int(g["b"] or 0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -42,7 +43,7 @@ _FEED_LINK = re.compile(
     r"""<link[^>]+type=["']application/(?:rss|atom)\+xml["'][^>]*>""", re.I)
 _HREF = re.compile(r"""href=["']([^"']+)["']""", re.I)
 _HTML_START = re.compile(r"(?:\s|<\?[^>]*>|<!--.*?-->)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
-_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, huge_tree=False, recover=True,
+_PARSER_OPTIONS: dict[str, Any] = dict(resolve_entities=False, no_network=True, huge_tree=False, recover=True,
                        load_dtd=False, remove_comments=False, encoding="utf-8")
 
 
@@ -61,8 +62,8 @@ def parse_feed(data: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     if not text:
         raise FeedError("empty document")
     if text[0] in "{[":
-        entries, notes = jsonfeed.parse_json_feed(text, url)
-        return ParsedFeed("json", tuple(entries), decoded.encoding, decoded.notes + tuple(notes))
+        entries, repairs = jsonfeed.parse_json_feed(text, url)
+        return ParsedFeed("json", tuple(entries), decoded.encoding, decoded.notes + tuple(repairs))
     read = _read_xml(text, url)
     if not read.entries and read.kind != "html" and (repaired := repair_xml(text)) != text:
         again = _read_xml(repaired, url)
@@ -76,8 +77,8 @@ def parse_feed(data: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
         read = _rescue(text, url, read)
     if not read.kind:
         raise FeedError(_not_feed_message(text))
-    notes = decoded.notes + tuple(dict.fromkeys(read.notes))
-    return ParsedFeed(read.kind, tuple(read.entries), decoded.encoding, notes)
+    return ParsedFeed(read.kind, tuple(read.entries), decoded.encoding,
+                      decoded.notes + tuple(dict.fromkeys(read.notes)))
 
 
 def repair_xml(text: str) -> str:

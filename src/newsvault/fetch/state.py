@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from newsvault.fetch.validators import Validators
 from newsvault.fetch.report import FeedResult
+from newsvault.fetch.validators import Validators
 
 SCHEMA_VERSION = 2
 KEEP_RUNS = 500  # log rows kept per feed (three weeks of hourly runs)
@@ -110,7 +110,7 @@ def _prune(db: sqlite3.Connection, url: str, site: str) -> None:
 def _totals(db: sqlite3.Connection, url: str) -> tuple[int, int, str | None, int]:
     row = db.execute("SELECT runs, archived, last_success, trailing_failures FROM fetch_totals"
                      " WHERE url = ?", (url,)).fetchone()
-    return tuple(row) if row else (0, 0, None, 0)  # type: ignore[return-value]
+    return tuple(row) if row else (0, 0, None, 0)
 
 
 def feed_health(db: sqlite3.Connection, url: str, site: str) -> FeedHealth:

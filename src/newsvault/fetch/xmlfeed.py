@@ -203,7 +203,7 @@ def _title(el: etree._Element | None) -> str | None:
     if el.get("mode") == "base64":  # Atom 0.3
         return _base64(el.text)
     if len(el) and el.get("type", "").lower() in _XHTML_TYPES:
-        return fix_c1("".join(el.itertext()))
+        return fix_c1("".join(el.itertext()))  # type: ignore[arg-type]  # str: parsed from text
     return _text(el)
 
 
@@ -290,8 +290,8 @@ def _rss_link(el: etree._Element | None, base: str) -> str | None:
 
 def _atom_link(links: list[etree._Element], base: str) -> str | None:
     """The rel="alternate" (or rel-less) link, HTML before other types; never enclosures."""
-    alternates = [l for l in links if l.get("href") and l.get("rel", "alternate") == "alternate"]
-    alternates.sort(key=lambda l: 0 if "html" in l.get("type", "text/html") else 1)
+    alternates = [link for link in links if link.get("href") and link.get("rel", "alternate") == "alternate"]
+    alternates.sort(key=lambda link: 0 if "html" in link.get("type", "text/html") else 1)
     for link in alternates:
         url = absolute_url(link.get("href"), link.base or base)
         if url:

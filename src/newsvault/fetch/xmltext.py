@@ -160,7 +160,8 @@ def _reference(ref: str | None, m: re.Match[str], out: Hardened, declared: dict[
         return "&#38;" + ref
     # No ";": HTML's legacy names (&nbsp &copy …), unless a letter, digit or "=" follows
     # (HTML's rule for attribute values, which keeps "?a=1&copy=2" a link).
-    name = _ALNUM.match(ref).group(0)
+    alnum = _ALNUM.match(ref)
+    name = alnum.group(0) if alnum else ""
     after = ref[len(name):len(name) + 1] or m.string[m.end():m.end() + 1]
     if name in html5 and after != "=":
         out.html_entities[name] = out.html_entities.get(name, 0) + 1

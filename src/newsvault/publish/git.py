@@ -178,7 +178,8 @@ def push_archive(root: Path, *, remote: str, branch: str = "", attempts: int = 5
     (credentials, network, a protected branch) or after ``attempts`` races lost.
     """
     branch = branch or current_branch(root)
-    rebased, renamed = False, []
+    rebased = False
+    renamed: list[tuple[str, str]] = []
     for attempt in range(1, attempts + 1):
         proc = git(root, "push", "--porcelain", remote, f"HEAD:refs/heads/{branch}", check=False)
         if proc.returncode == 0:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsvault.config import Config
 from newsvault.site import output, parallel
-from newsvault.site.pages import Page
 from newsvault.site.entrystore import EntryStore
+from newsvault.site.pages import Page
 from newsvault.site.plan import Plan
 from newsvault.site.posts import PostCache, SitePost, post_files, scan, site_posts
 from newsvault.vault import Vault
@@ -130,7 +130,7 @@ def _outdated(pages: list[Page], old: output.Manifest, site_dir: Path) -> list[i
         os.close(fd)
 
 
-def _render_chunk(state: tuple, chunk: list[int]) -> list[tuple[int, bool, bytes | None]]:
+def _render_chunk(state: tuple, chunk: Sequence[int]) -> list[tuple[int, bool, bytes | None]]:
     """Worker: render and write pages; return what was written, and the feed entries of
     the posts (the parent keeps them for the feeds)."""
     plan, pages, site_dir = state
@@ -138,7 +138,7 @@ def _render_chunk(state: tuple, chunk: list[int]) -> list[tuple[int, bool, bytes
     for i in chunk:
         page = pages[i]
         wrote = output.write_if_changed(site_dir, page.out, page.render())
-        entry = plan.entry(page.post) if _in_feeds(plan, page) else None  # type: ignore[arg-type]
+        entry = plan.entry(page.post) if _in_feeds(plan, page) else None
         out.append((i, wrote, entry))
     return out
 
@@ -162,7 +162,7 @@ def _write_pages(plan: Plan, pages: list[Page], posts: list[SitePost], old: outp
     for i, wrote, entry in parallel.run(_render_chunk, (plan, pages, site_dir), todo, n, tick):
         written += wrote
         if entry is not None:
-            plan.add_entry(pages[i].post, entry)  # type: ignore[arg-type]
+            plan.add_entry(pages[i].post, entry)
             waiting -= 1
         if waiting == 0 and feeds is None:
             feeds = _write_feeds(plan, feed_pages, posts, site_dir)

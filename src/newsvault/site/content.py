@@ -64,7 +64,7 @@ def body_html(body: str, layout: str) -> str:
 
 
 def _absolute(base: str, origin: str, url: str, keep: str) -> str:
-    if not url or url.startswith("#") or _SCHEME.match(url) or url.startswith(keep):
+    if not url or url.startswith(("#", keep)) or _SCHEME.match(url):
         return url
     if url.startswith("//"):
         return "https:" + url

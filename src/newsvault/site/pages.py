@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from newsvault.site.permalink import slugify_pretty
 from newsvault.site.posts import SitePost
@@ -39,7 +39,7 @@ def digest(*parts: object) -> str:
     """sha1 of the parts: strings as they are (length-prefixed, so unambiguous), anything
     else by its repr. An incremental build digests every page, and the repr of long CJK
     titles was most of that time."""
-    text = "".join([f"s{len(p)}:{p}" if p.__class__ is str else _repr_token(p) for p in parts])  # type: ignore[arg-type]
+    text = "".join([f"s{len(p)}:{p}" if p.__class__ is str else _repr_token(p) for p in parts])
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 from newsvault.errors import ConfigError
 

@@ -9,6 +9,8 @@ import sqlite3
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 from markupsafe import Markup, escape
 
@@ -68,7 +70,7 @@ class Plan:
         self._entries: dict[str, bytes] = {}
         self._articles: dict[str, str] = {}
         self._items: dict[str, str] = {}
-        self.t = self.env.globals["t"]
+        self.t = cast(SimpleNamespace, self.env.globals["t"])  # the theme's words (theme.strings)
         self.names_key = ""
         self._context = hashlib.sha1()
         self.store = EntryStore(None)  # the builder sets the real one
@@ -223,7 +225,8 @@ class Plan:
 
     def term_pages(self, posts: list[SitePost], kind: str, names: Names, keys) -> list[Page]:
         groups = group(posts, keys)
-        terms = [dict(name=n, url=f"{kind}/{names[n]}/", count=len(groups[n])) for n in sorted(groups)]
+        terms: list[dict[str, Any]] = [dict(name=n, url=f"{kind}/{names[n]}/", count=len(groups[n]))
+                                       for n in sorted(groups)]
         pages: list[Page] = []
         for term in terms:
             pages += self.list_pages(groups[term["name"]], term["url"], term["name"], "", None)
@@ -238,8 +241,8 @@ class Plan:
 
     def month_pages(self, posts: list[SitePost]) -> list[Page]:
         months = by_month(posts, self._month)
-        terms = [dict(name=m, url=f"archive/{m.replace('-', '/')}/", count=len(months[m]))
-                 for m in sorted(months, reverse=True)]
+        terms: list[dict[str, Any]] = [dict(name=m, url=f"archive/{m.replace('-', '/')}/", count=len(months[m]))
+                                       for m in sorted(months, reverse=True)]
         pages: list[Page] = []
         for term in terms:
             pages += self.list_pages(months[term["name"]], term["url"], term["name"], "", None)
@@ -288,14 +291,14 @@ class Plan:
 
         def part(name: str, chunk: list[SitePost], last: bool) -> Page:
             def render() -> bytes:
-                urls = [(self.base_url + p.href, p.date) for p in chunk]
+                urls: list[tuple[str, datetime | None]] = [(self.base_url + p.href, p.date) for p in chunk]
                 if last:
                     urls.append((self.absolute(""), posts[0].date if posts else None))
                 return syn.urlset(urls)
 
             return self._page(name, (list_key(chunk), last), render)  # URLs, and dates by versions
 
-        pages = [part(name, chunk, name == names[-1]) for name, chunk in zip(names, parts)]
+        pages = [part(name, chunk, name == names[-1]) for name, chunk in zip(names, parts, strict=True)]
         if len(parts) > 1:
             pages.append(self._page("sitemap.xml", tuple(names), lambda: syn.sitemap_index(
                 [self.absolute(name) for name in names])))

@@ -15,6 +15,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timezone, tzinfo
+from datetime import date as Date  # _Meta's field `date` hides the type inside the class
 from pathlib import Path
 from typing import NamedTuple
 
@@ -67,7 +68,7 @@ class _Meta(NamedTuple):
     name: str
     title: str
     date: datetime
-    url_date: datetime | date  # the front-matter date as Jekyll reads it (dates stay dates)
+    url_date: datetime | Date  # the front-matter date as Jekyll reads it (dates stay dates)
     site: str
     author: str
     link: str
