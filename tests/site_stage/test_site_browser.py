@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, unquote, urlsplit
 
@@ -144,23 +145,32 @@ def _xss_vectors() -> tuple[list[str], list[str]]:
     return OWN_VECTORS + corpus, cleaned
 
 
-def test_hostile_post_runs_nothing(browser, tmp_path):
+@contextmanager
+def _site_of(tmp_path, articles):
+    """A vault of these posts, built and served: yields (vault, base URL)."""
     from newsvault.archive.posts import render_post
 
-    raw, cleaned = _xss_vectors()
     root = make_vault(tmp_path / "v", [])
-    when = datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
-    for n, html in enumerate(["".join(raw).replace("\n", " "), "".join(cleaned).replace("\n", " ")]):
-        if not html:
-            continue
-        title = f"hostile {n}"
-        art = Article(title=title, date=when, author="x", link="https://example.com/a", site="XSS",
-                      content=html, ms=1611791840000, tags=("XSS",), categories=("XSS",))
-        (root / "_posts" / f"2021-01-27-{title}.md").write_text(render_post(art), encoding="utf-8")
+    for art in articles:
+        (root / "_posts" / f"2021-01-27-{art.title}.md").write_text(render_post(art), encoding="utf-8")
     vault = Vault(root)
     build_site(vault, load_config(root), search=False)
     server, base = serve_in_thread(vault.site_dir)
     try:
+        yield vault, base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_hostile_post_runs_nothing(browser, tmp_path):
+    raw, cleaned = _xss_vectors()
+    when = datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
+    arts = [Article(title=f"hostile {n}", date=when, author="x", link="https://example.com/a",
+                    site="XSS", content=html, ms=1611791840000, tags=("XSS",), categories=("XSS",))
+            for n, html in enumerate(["".join(raw).replace("\n", " "), "".join(cleaned).replace("\n", " ")])
+            if html]
+    with _site_of(tmp_path, arts) as (vault, base):
         context, page, log = _page(browser, base)
         for post in sorted(vault.site_dir.glob("2021-01-2*/hostile*/index.html")):
             page.goto(base + quote(str(post.parent.relative_to(vault.site_dir))) + "/", wait_until="load")
@@ -170,9 +180,6 @@ def test_hostile_post_runs_nothing(browser, tmp_path):
             assert page.evaluate("typeof window.nvxss") == "undefined"
             assert MARKER not in page.title()
         context.close()
-    finally:
-        server.shutdown()
-        server.server_close()
     assert log["dialogs"] == []
     assert not [m for m in log["console"] if MARKER in m and "Refused" not in m]
     assert not [u for u in log["outside"] if "xss" in u.lower() and u.endswith(".js")]
@@ -193,23 +200,18 @@ COVERING = [
 
 
 def test_a_covering_post_body_leaves_the_site_links_clickable(browser, tmp_path):
-    from newsvault.archive.posts import render_post
     from newsvault.content.clean import ContentOptions, clean_html
 
-    root = make_vault(tmp_path / "v", [])
     when = datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
+    arts = []
     for n, vector in enumerate(COVERING):
         html = clean_html(f"<p>text before</p>{vector}<p>text after</p>", "https://example.com/a",
                           ContentOptions()).html
         assert "z-index" in html and ("absolute" in html or "margin" in html), html  # kept
-        art = Article(title=f"cover {n}", date=when - timedelta(hours=n), author="x",
-                      link=f"https://example.com/{n}", site="Cover", content=html,
-                      ms=1611791840000 - n * 3600_000, tags=("Cover",), categories=("Cover",))
-        (root / "_posts" / f"2021-01-27-cover {n}.md").write_text(render_post(art), encoding="utf-8")
-    vault = Vault(root)
-    build_site(vault, load_config(root), search=False)
-    server, base = serve_in_thread(vault.site_dir)
-    try:
+        arts.append(Article(title=f"cover {n}", date=when - timedelta(hours=n), author="x",
+                            link=f"https://example.com/{n}", site="Cover", content=html,
+                            ms=1611791840000 - n * 3600_000, tags=("Cover",), categories=("Cover",)))
+    with _site_of(tmp_path, arts) as (vault, base):
         context, page, _ = _page(browser, base)
         for post in sorted(vault.site_dir.glob("2021-01-2*/cover*/index.html")):
             url = base + quote(str(post.parent.relative_to(vault.site_dir))) + "/"
@@ -227,6 +229,3 @@ def test_a_covering_post_body_leaves_the_site_links_clickable(browser, tmp_path)
             page.wait_for_load_state("load")
             assert page.url.endswith("/sources/"), page.url
         context.close()
-    finally:
-        server.shutdown()
-        server.server_close()
