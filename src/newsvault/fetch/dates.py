@@ -116,7 +116,8 @@ def parse_date(text: str | None) -> datetime | None:
     if (fast := _fast(text.strip())) is not None:
         return fast
     text = " ".join(text.split())
-    text = _COMMENT.sub("", text)
+    if text.endswith(")"):
+        text = _COMMENT.sub("", text)
     if not text or len(text) > 200:
         return None
     value = _read(text)
