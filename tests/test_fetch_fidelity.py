@@ -232,3 +232,24 @@ def test_messages_for_html_pages_and_unknown_charsets(server: FeedServer, tmp_pa
         assert (report[site]["status"], report[site]["new"]) == ("ok", 1), report[site]
         assert "unknown charset" in report[site]["error"] and "internal error" not in report[site]["error"]
     assert {p.article.title for p in _posts(vault)} == {"café crème"}
+
+
+# ------------------------------------------------------------------ item 5: the report
+def test_unreadable_dates_get_the_fetch_time_and_are_reported(server: FeedServer,
+                                                              tmp_path: Path) -> None:
+    def item(n: int, date: str | None) -> str:
+        when = f"<pubDate>{date}</pubDate>" if date else ""
+        return f"<item><title>D{n}</title><link>https://e.com/d/{n}</link>{when}</item>"
+
+    body = _rss(item(1, "02/01/2006") + item(2, "yesterday") + item(3, None)
+                + item(4, "Wed, 27 Jan 2021 10:00:00 +08:00") + item(5, "Wed, 31 Nov 2021 10:00:00 GMT"))
+    vault = _vault(tmp_path, {"dates": server.route("/dates", Reply(body=body))})
+    report = _fetch(vault)["dates"]
+    assert report["new"] == 5
+    assert ('3 entries without a readable date: "02/01/2006", "yesterday", '
+            '"Wed, 31 Nov 2021 10:00:00 GMT" (archived with the fetch time)') in report["error"]
+    assert "1 entry without a date (archived with the fetch time)" in report["error"]
+    dates = {p.article.title: p.article.date.isoformat() for p in _posts(vault)}
+    assert dates == {"D1": "2021-01-28T00:00:00+00:00", "D2": "2021-01-28T00:00:00+00:00",
+                     "D3": "2021-01-28T00:00:00+00:00", "D4": "2021-01-27T02:00:00+00:00",
+                     "D5": "2021-01-28T00:00:00+00:00"}
