@@ -52,8 +52,9 @@ def date_notes(entries: Iterable[Entry], now: datetime) -> list[str]:
             future += 1
     notes = []
     if unread:
-        quoted = ", ".join(f'"{text[:60]}"' for text in dict.fromkeys(unread[:3]))
-        more = ", …" if len(set(unread)) > 3 else ""
+        distinct = list(dict.fromkeys(unread))
+        quoted = ", ".join(f'"{text[:60]}"' for text in distinct[:3])
+        more = ", …" if len(distinct) > 3 else ""
         notes.append(f"{_entries(len(unread))} without a readable date: {quoted}{more} "
                      "(archived with the fetch time)")
     if missing:

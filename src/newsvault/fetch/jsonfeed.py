@@ -41,8 +41,9 @@ def parse_json_feed(text: str, base: str) -> tuple[list[Entry], list[str]]:
     entries, notes = read_each((i for i in data["items"] if isinstance(i, dict)),
                                lambda item: _entry(item, base))
     if long_numbers:
-        notes.append(f"{long_numbers} JSON numbers of more than "
-                     f"{sys.get_int_max_str_digits():,} digits kept as text")
+        what = "JSON number" if long_numbers == 1 else "JSON numbers"
+        notes.append(f"{long_numbers} {what} of more than {sys.get_int_max_str_digits():,} "
+                     "digits kept as text")
     return entries, notes
 
 

@@ -1,7 +1,8 @@
 """feedparser as the last resort, for documents lxml cannot make a feed of.
 
 feedparser's loose (SGML) parser reads some tag soup that no XML parser recovers; it
-is ~10× slower than the lxml adapter, so it only runs when lxml found no feed at all.
+is ~10× slower than the lxml adapter, so it only runs when lxml found no feed at all, or
+fewer items than the document's item tags (feeds.py), and counts only when it finds more.
 Its result becomes :class:`Entry` here and nowhere else, with the same field
 priorities as xmlfeed.py (``content`` covers content:encoded and Atom content). Dates
 are read from feedparser's raw strings by our own dates.py: its ``*_parsed`` values
