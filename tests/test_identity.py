@@ -8,7 +8,9 @@ from newsvault.archive.identity import normalize_link
 
 
 @pytest.mark.parametrize(("raw", "key"), [
-    ("HTTPS://Example.COM:443/a?b=1#frag", "https://example.com/a?b=1"),
+    ("HTTPS://Example.COM:443/a?b=1#frag", "https://example.com/a?b=1#frag"),
+    ("https://x.org/a#", "https://x.org/a"),
+    ("https://x.org/a#utm_source=feed&utm_medium=rss", "https://x.org/a"),
     ("http://example.com:80", "http://example.com/"),
     ("http://example.com:8080/x", "http://example.com:8080/x"),
     ("https://x.org/a?utm_source=rss&id=7&UTM_medium=x&fbclid=1", "https://x.org/a?id=7"),

@@ -7,6 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import REAL_POSTS, SEED_DIR, make_article
 from newsvault.archive.index import SCHEMA_VERSION, Index
 from newsvault.archive.store import save_post, write_post
@@ -26,7 +28,8 @@ def test_fresh_clone_knows_every_link(tmp_path: Path) -> None:
     with Index.open(vault) as index:
         assert index.last_sync is not None and index.last_sync.rebuilt
         assert index.count() == 41
-        assert index.knows("https://www.cna.com.tw/news/firstnews/202101280007.aspx#x")
+        assert index.knows("https://www.cna.com.tw/news/firstnews/202101280007.aspx#utm_source=x")
+        assert not index.knows("https://www.cna.com.tw/news/firstnews/202101280007.aspx#x")  # anchor
         assert index.knows("HTTPS://WWW.CNA.COM.TW/news/firstnews/202101280007.aspx?utm_source=t")
         assert not index.knows("https://www.cna.com.tw/news/firstnews/20210128")  # no prefix match
         assert index.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -70,7 +73,7 @@ def test_known_answers_like_knows_for_many_pairs(tmp_path: Path) -> None:
         for n in range(3):
             art = make_article(title=f"T{n}", link=f"https://x.org/{n}", guid=f"tag:x.org,{n}")
             index.add(write_post(vault.posts_dir, art), art)
-        pairs = [("HTTPS://X.ORG/1#frag", None), (None, "tag:x.org,2"), ("https://x.org/9", None),
+        pairs = [("HTTPS://X.ORG/1#", None), (None, "tag:x.org,2"), ("https://x.org/9", None),
                  ("https://x.org/1", "tag:x.org,9"), (None, None), ("https://x.org/", "other")]
         pairs += [(f"https://y.org/{n}", f"tag:y.org,{n}") for n in range(1200)]  # > one chunk
         assert index.known(pairs) == [index.knows(link, guid) for link, guid in pairs]
@@ -162,3 +165,23 @@ def test_parallel_rebuild_gives_the_same_rows(tmp_path: Path, monkeypatch) -> No
     monkeypatch.setattr(index_module.os, "cpu_count", lambda: 2)
     with Index.open(vault) as index:
         assert index.rows() == serial and len(serial) == 30
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_index_is_rekeyed_and_keeps_its_guids(tmp_path: Path, version: int) -> None:
+    """Links keep their fragment since schema 3, and files are named from the vault root
+    since schema 2: an old index re-reads every post (its link keys were cut at '#') but
+    keeps the guids, which only the index holds."""
+    vault = _vault(tmp_path)
+    with Index.open(vault) as index:
+        art = make_article(link="https://x.org/day#a", guid="tag:x.org,a")
+        index.add(write_post(vault.posts_dir, art), art)
+        index.db.execute("UPDATE posts SET link = 'https://x.org/day'")  # as versions 1-2 keyed it
+        if version == 1:  # and version 1 named files inside _posts/
+            index.db.execute("UPDATE posts SET file = substr(file, length('_posts/') + 1)")
+        index.db.execute(f"PRAGMA user_version={version}")
+    with Index.open(vault) as index:
+        assert not index.last_sync.rebuilt and index.last_sync.changed == 1
+        assert index.knows("https://x.org/day#a") and not index.knows("https://x.org/day#b")
+        assert index.knows(None, "tag:x.org,a")
+        assert index.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -43,6 +43,7 @@ class Entry:
     published: datetime | None  # aware, UTC
     updated: datetime | None  # aware, UTC
     content: str | None
+    unread_date: str | None = None  # the feed's date text when no date of the entry reads
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from newsvault.archive.identity import guid_key, normalize_link
+from newsvault.archive.identity import distinct_items, guid_key, normalize_link
 from newsvault.archive.index import Index
 from newsvault.archive.store import save_post
 from newsvault.config import Config
@@ -29,7 +29,7 @@ from newsvault.content import ContentOptions, prepare_content
 from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
 from newsvault.fetch.cleaner import Cleaner
-from newsvault.fetch.entries import to_article
+from newsvault.fetch.entries import date_notes, to_article
 from newsvault.fetch.feeds import parse_feed
 from newsvault.fetch.http import HttpClient, HttpError, Validators
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchReport
@@ -142,11 +142,16 @@ async def _fetch_feed(client: HttpClient, cleaner: Cleaner, vault: Vault, config
     return feed
 
 
-async def _prepare(feed: _Feed, entries: tuple[Entry, ...], client: HttpClient, vault: Vault,
+async def _prepare(feed: _Feed, entries: Sequence[Entry], client: HttpClient, vault: Vault,
                    config: Config, index: Index, now: datetime, notes: list[str],
                    cleaner: Cleaner) -> None:
     """Entries not yet archived → articles with cleaned content; counts seen and skipped."""
     options = ContentOptions.for_subscription(config.content, feed.sub, config.site.base_path)
+    entries, shared = distinct_items(entries)  # the dedup rule: docs/identity.md
+    if shared:
+        notes.append(f"{len(shared)} {'guid is' if len(shared) == 1 else 'guids are'} shared by "
+                     f"items with different links (e.g. {shared[0][:80]!r}); each item is "
+                     "archived as its own article")
     fresh: list[tuple[int, Entry]] = []
     seen = skipped = 0
     known = index.known((e.link, guid_key(e.guid, feed.sub.url)) for e in entries)
@@ -157,6 +162,7 @@ async def _prepare(feed: _Feed, entries: tuple[Entry, ...], client: HttpClient, 
             seen += 1
         else:
             fresh.append((position, entry))
+    notes.extend(date_notes((entry for _, entry in fresh), now))
     if options.images != "local" and options.fulltext_rule is None:  # no network needed
         results = await cleaner.clean([(e.content, e.link or "") for _, e in fresh], options)
     else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
@@ -143,23 +144,32 @@ def _xss_vectors() -> tuple[list[str], list[str]]:
     return OWN_VECTORS + corpus, cleaned
 
 
-def test_hostile_post_runs_nothing(browser, tmp_path):
+@contextmanager
+def _site_of(tmp_path, articles):
+    """A vault of these posts, built and served: yields (vault, base URL)."""
     from newsvault.archive.posts import render_post
 
-    raw, cleaned = _xss_vectors()
     root = make_vault(tmp_path / "v", [])
-    when = datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
-    for n, html in enumerate(["".join(raw).replace("\n", " "), "".join(cleaned).replace("\n", " ")]):
-        if not html:
-            continue
-        title = f"hostile {n}"
-        art = Article(title=title, date=when, author="x", link="https://example.com/a", site="XSS",
-                      content=html, ms=1611791840000, tags=("XSS",), categories=("XSS",))
-        (root / "_posts" / f"2021-01-27-{title}.md").write_text(render_post(art), encoding="utf-8")
+    for art in articles:
+        (root / "_posts" / f"2021-01-27-{art.title}.md").write_text(render_post(art), encoding="utf-8")
     vault = Vault(root)
     build_site(vault, load_config(root), search=False)
     server, base = serve_in_thread(vault.site_dir)
     try:
+        yield vault, base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_hostile_post_runs_nothing(browser, tmp_path):
+    raw, cleaned = _xss_vectors()
+    when = datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
+    arts = [Article(title=f"hostile {n}", date=when, author="x", link="https://example.com/a",
+                    site="XSS", content=html, ms=1611791840000, tags=("XSS",), categories=("XSS",))
+            for n, html in enumerate(["".join(raw).replace("\n", " "), "".join(cleaned).replace("\n", " ")])
+            if html]
+    with _site_of(tmp_path, arts) as (vault, base):
         context, page, log = _page(browser, base)
         for post in sorted(vault.site_dir.glob("2021-01-2*/hostile*/index.html")):
             page.goto(base + quote(str(post.parent.relative_to(vault.site_dir))) + "/", wait_until="load")
@@ -169,9 +179,52 @@ def test_hostile_post_runs_nothing(browser, tmp_path):
             assert page.evaluate("typeof window.nvxss") == "undefined"
             assert MARKER not in page.title()
         context.close()
-    finally:
-        server.shutdown()
-        server.server_close()
     assert log["dialogs"] == []
     assert not [m for m in log["console"] if MARKER in m and "Refused" not in m]
     assert not [u for u in log["outside"] if "xss" in u.lower() and u.endswith(".js")]
+
+
+# A post body that tries to lie over the mirror's own page (issue 11.10): the sanitizer
+# keeps absolute positioning, z-index and margins on purpose (layouts use them), so the
+# site contains the body's box instead.
+COVERING = [
+    '<a id="cover1" href="https://evil.example/1" style="position:absolute;top:0;left:0;'
+    'width:100%;height:100%;z-index:2147483647;background:rgba(255,0,0,.3)">covered</a>',
+    '<div style="position:relative;z-index:2147483647;margin:-5000px 0 0 -5000px;'
+    'width:20000px;height:20000px"><a id="cover2" href="https://evil.example/2" '
+    'style="display:block;width:100%;height:100%">covered</a></div>',
+    '<a id="cover3" href="https://evil.example/3" style="position:absolute;top:-3000px;'
+    'left:-3000px;width:10000px;height:10000px;z-index:99999">covered</a>',
+]
+
+
+def test_a_covering_post_body_leaves_the_site_links_clickable(browser, tmp_path):
+    from newsvault.content.clean import ContentOptions, clean_html
+
+    when = datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
+    arts = []
+    for n, vector in enumerate(COVERING):
+        html = clean_html(f"<p>text before</p>{vector}<p>text after</p>", "https://example.com/a",
+                          ContentOptions()).html
+        assert "z-index" in html and ("absolute" in html or "margin" in html), html  # kept
+        arts.append(Article(title=f"cover {n}", date=when - timedelta(hours=n), author="x",
+                            link=f"https://example.com/{n}", site="Cover", content=html,
+                            ms=1611791840000 - n * 3600_000, tags=("Cover",), categories=("Cover",)))
+    with _site_of(tmp_path, arts) as (vault, base):
+        context, page, _ = _page(browser, base)
+        for post in sorted(vault.site_dir.glob("2021-01-2*/cover*/index.html")):
+            url = base + quote(str(post.parent.relative_to(vault.site_dir))) + "/"
+            page.goto(url, wait_until="load")
+            assert page.locator("[id^=cover]").count() == 1
+            own = page.eval_on_selector_all(
+                ".masthead a, .neighbours a, .origin a, .terms a, .foot a, .meta a", """els =>
+                els.map(a => {
+                  a.scrollIntoView({block: 'center'});
+                  const s = a.getBoundingClientRect();
+                  const hit = document.elementFromPoint(s.x + s.width / 2, s.y + s.height / 2);
+                  return [a.getAttribute('href'), !!hit && hit.closest('a') === a]; })""")
+            assert len(own) >= 6 and all(on_top for _, on_top in own), (post.parent.name, own)
+            page.click(".masthead nav a[href$='sources/']")  # a real click lands on our link
+            page.wait_for_load_state("load")
+            assert page.url.endswith("/sources/"), page.url
+        context.close()

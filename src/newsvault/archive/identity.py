@@ -1,17 +1,25 @@
-"""Article identity (POST_FORMAT.md "Identity and dedup").
+"""Article identity (docs/identity.md; POST_FORMAT.md "Identity and dedup").
 
-An article is its normalized link: scheme and host lower-cased, the default port and the
-fragment dropped, tracking parameters (``utm_*``, ``fbclid``, …) removed; everything else
-kept as written, so two different articles never collapse into one. No prefix matching:
-the reference's substring check lost articles.
+An article is its normalized link: scheme and host lower-cased, the default port dropped,
+tracking parameters (``utm_*``, ``fbclid``, …) removed; everything else kept as written —
+the fragment too, since a feed that gives each item its own anchor on one page
+(``day.html#a``, ``day.html#b``) presents distinct articles — so two different articles
+never collapse into one. No prefix matching: the reference's substring check lost
+articles. A guid names the same article across runs even when its link changed (a new
+tracking value), unless the document itself gives that guid to items with different
+links (``distinct_items``): then it identifies none of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["guid_key", "normalize_link", "TRACKING_PARAMS"]
+from newsvault.models import Entry
+
+__all__ = ["distinct_items", "guid_key", "normalize_link", "TRACKING_PARAMS"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ws": 80, "wss": 443}
 TRACKING_PARAMS = frozenset({
@@ -38,7 +46,7 @@ def normalize_link(url: str | None) -> str:
     except ValueError:
         return url
     if not parts.scheme or not parts.netloc:
-        return url.split("#", 1)[0]
+        return url
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
     if ":" in host:  # IPv6 literal
@@ -51,7 +59,10 @@ def normalize_link(url: str | None) -> str:
     query = parts.query
     if query:
         query = "&".join(p for p in query.split("&") if p and not _tracking(p))
-    return urlunsplit((scheme, netloc, path, query, ""))
+    fragment = parts.fragment  # kept, unless it only carries tracking parameters
+    if all(_tracking(p) for p in fragment.split("&") if p):
+        fragment = ""
+    return urlunsplit((scheme, netloc, path, query, fragment))
 
 
 def guid_key(guid: str | None, feed_url: str) -> str | None:
@@ -61,3 +72,18 @@ def guid_key(guid: str | None, feed_url: str) -> str | None:
     if not guid:
         return None
     return guid if ":" in guid else f"{feed_url} {guid}"
+
+
+def distinct_items(entries: Sequence[Entry]) -> tuple[list[Entry], list[str]]:
+    """One document's entries with every guid that it gives to items with different links
+    removed (a feed bug: such a guid identifies none of them, so each item is its own
+    article, known by its link only), and those guids."""
+    links: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.guid:
+            links.setdefault(entry.guid, set()).add(normalize_link(entry.link))
+    shared = [guid for guid, seen in links.items() if len(seen) > 1]
+    if not shared:
+        return list(entries), []
+    drop = set(shared)
+    return [replace(e, guid=None) if e.guid in drop else e for e in entries], shared

@@ -34,7 +34,8 @@ from newsvault.vault import Vault
 
 __all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2  # 2: `file` is the path from the vault root (posts can be in subfolders)
+SCHEMA_VERSION = 3  # 2: `file` is the path from the vault root (posts can be in subfolders);
+#                    3: links keep their fragment (archive/identity.py)
 CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
 _SCHEMA = """
@@ -174,6 +175,14 @@ class Index:
         exists = self.db.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
         if version == SCHEMA_VERSION and exists:
+            return False
+        if version in (1, 2) and exists:  # same table: re-read every post, keep the guids
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                if version == 1:  # names were relative to _posts/ (a flat folder)
+                    self.db.execute("UPDATE posts SET file = '_posts/' || file")
+                self.db.execute("UPDATE posts SET mtime_ns = -1")
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             return False
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")

@@ -29,10 +29,16 @@ _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_SHAPES = (
-    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"),
+_SHAPES = (  # XML 1.0 appendix F, generalized: any ASCII start, declaration or not
+    (re.compile(rb"\x00\x00\x00[\x01-\x7f]"), "utf-32-be"),
+    (re.compile(rb"[\x01-\x7f]\x00\x00\x00"), "utf-32-le"),
+    (re.compile(rb"(?:\x00[\t\n\r ])*\x00<\x00[\x01-\x7f]"), "utf-16-be"),
+    (re.compile(rb"(?:[\t\n\r ]\x00)*<\x00[\x01-\x7f]\x00"), "utf-16-le"),
 )
+# Python codecs that are not charsets a document can be written in (bytes-to-bytes
+# transforms, IDNA, escapes), and UTF-7, which the WHATWG encoding standard drops.
+_NOT_CHARSETS = frozenset({"undefined", "idna", "punycode", "unicode-escape",
+                           "raw-unicode-escape", "utf-7", "mbcs", "oem"})
 SUPERSETS = {
     "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
     "big5": "cp950", "big5-tw": "cp950", "x-x-big5": "cp950",
@@ -64,18 +70,20 @@ def decode_document(data: bytes, content_type: str = "", *,
         if data.startswith(bom):
             return _decode_known(data[len(bom):], name, "byte-order mark")
     for shape, name in _SHAPES:
-        if data.startswith(shape):
+        if shape.match(data):
             return _decode_known(data, name, "first bytes")
     header = header_charset(content_type)
     prolog = in_document if in_document is not None else prolog_charset(data)
-    declared = [c for c in (header, prolog) if c]
+    declared = list(dict.fromkeys(c for c in (header, prolog) if c))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _decode_declared(data, declared, exc)
     notes: tuple[str, ...] = ()
-    if text and not text.isascii() and any(_codec(c) not in ("utf-8", None) for c in declared):
-        notes = (f"declared {', '.join(declared)} but the bytes are UTF-8; read as UTF-8",)
+    if text and not text.isascii() and any(_codec(c) != "utf-8" for c in declared):
+        unknown = [c for c in declared if _codec(c) is None]
+        said = f" (unknown charset {', '.join(unknown)})" if unknown else ""
+        notes = (f"declared {', '.join(declared)}{said} but the bytes are UTF-8; read as UTF-8",)
     return Decoded(text, "utf-8", notes)
 
 
@@ -90,12 +98,16 @@ def prolog_charset(data: bytes) -> str | None:
 
 
 def _codec(name: str) -> str | None:
-    """The Python codec for a declared charset name; None when Python has none."""
+    """The Python codec for a declared charset name; None when it names no charset
+    (unknown, or a Python codec such as ``hex`` or ``rot13`` that decodes no text)."""
     name = SUPERSETS.get(name.lower(), name.lower())
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def _decode_known(data: bytes, name: str, evidence: str) -> Decoded:

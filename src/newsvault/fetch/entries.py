@@ -2,9 +2,10 @@
 
 Decisions, each pinned by a test:
 
-- DATE: the item's published time, else its updated time; when neither parses, or the
-  time is later than "now", the time of archiving. Kept to the millisecond (the post
-  format's precision), so DATE and MS agree.
+- DATE: the item's published time, else its updated time; when neither reads (dates are
+  read exactly or not at all, fetch/dates.py), or the time is later than "now", the time
+  of archiving — and the feed's report says so (``date_notes``). Kept to the millisecond
+  (the post format's precision), so DATE and MS agree.
 - MS: the item's own time (published, else updated) in epoch milliseconds, not clamped
   to now; when the item has no time, DATE's milliseconds.
 - AUTHOR: the subscription's ``author`` key when set (it *overrides*: that is what people
@@ -19,6 +20,7 @@ Decisions, each pinned by a test:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from newsvault.archive.identity import guid_key
@@ -34,6 +36,36 @@ def article_date(entry: Entry, now: datetime) -> datetime:
     if own is None or own > now:
         own = now
     return to_millisecond(own)
+
+
+def date_notes(entries: Iterable[Entry], now: datetime) -> list[str]:
+    """The report's lines for entries about to be archived with the fetch time as DATE."""
+    unread: list[str] = []
+    missing = future = 0
+    for entry in entries:
+        own = entry.published or entry.updated
+        if own is None and entry.unread_date:
+            unread.append(entry.unread_date)
+        elif own is None:
+            missing += 1
+        elif own > now:
+            future += 1
+    notes = []
+    if unread:
+        distinct = list(dict.fromkeys(unread))
+        quoted = ", ".join(f'"{text[:60]}"' for text in distinct[:3])
+        more = ", …" if len(distinct) > 3 else ""
+        notes.append(f"{_entries(len(unread))} without a readable date: {quoted}{more} "
+                     "(archived with the fetch time)")
+    if missing:
+        notes.append(f"{_entries(missing)} without a date (archived with the fetch time)")
+    if future:
+        notes.append(f"{_entries(future)} dated after the fetch time (archived with the fetch time)")
+    return notes
+
+
+def _entries(n: int) -> str:
+    return f"{n} {'entry' if n == 1 else 'entries'}"
 
 
 def article_ms(entry: Entry, date: datetime) -> int:
@@ -82,4 +114,4 @@ def to_article(entry: Entry, sub: Subscription, *, now: datetime, content: str) 
     )
 
 
-__all__ = ["article_author", "article_date", "article_ms", "epoch_ms", "to_article"]
+__all__ = ["article_author", "article_date", "article_ms", "date_notes", "epoch_ms", "to_article"]

@@ -1,13 +1,14 @@
 """A fetched feed body → :class:`ParsedFeed` (entries in document order), or a clear error.
 
-``parse_feed`` is the stage's entry point. It decodes the bytes (charset.py) and vets
-any DOCTYPE entity declarations before a parser sees them (plain internal entities are
-expanded; external, parameter and nested ones — XXE, "billion laughs" — are refused;
-lxml never loads a DTD or touches the network). Then JSON Feed is read by jsonfeed.py
-and RSS/Atom by lxml in recover mode (xmlfeed.py): ~16× faster than feedparser on the
-fixture feeds and it recovers most broken XML. When it finds no items, a repair pass
-(stray XML declarations, unquoted attributes) gets a second try, then feedparser's
-lenient SGML-based parser, before the feed is reported as unreadable (README, "Fetch")."""
+``parse_feed`` is the stage's entry point. It decodes the bytes (charset.py); JSON Feed
+is read by jsonfeed.py, RSS/Atom by lxml in recover mode (xmlfeed.py): ~16× faster than
+feedparser on the fixture feeds, and it recovers most broken XML. A document that is not
+well-formed is first rewritten by xmltext.py so that libxml2's recovery cannot lose a
+character (entities, bare ``&``, the DOCTYPE rule: nothing is ever fetched or expanded
+beyond the limits); when items are still missing — nested by recovery inside an unclosed
+element, or beyond what lxml can read — they are looked for in the whole tree, then by
+feedparser's lenient SGML-based parser. Whatever was repaired is in ``notes``; an item
+that cannot be read costs only itself (README, "Fetch"; docs/fetch-fidelity.md)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from lxml import etree
 from newsvault.errors import FetchError
 from newsvault.fetch import jsonfeed, loose, xmlfeed
 from newsvault.fetch.charset import decode_document
+from newsvault.fetch.xmltext import harden, needs_hardening
 from newsvault.models import Entry
 
 
 class FeedError(FetchError):
-    """The body is not a feed we can read (HTML page, refused DTD, unrecoverable XML)."""
+    """The body is not a feed we can read (empty, an HTML page, no feed structure)."""
 
 
 @dataclass(frozen=True)
@@ -35,19 +37,22 @@ class ParsedFeed:
     notes: tuple[str, ...] = ()
 
 
-MAX_ENTITY_DECLS = 50
-MAX_EXPANSION = 1_000_000
-_REFUSED = "refused: the document's DOCTYPE declares XML entities that could be abused"
-_ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
-_PLAIN_ENTITY = re.compile(r"""<!ENTITY\s+([A-Za-z_][\w.-]*)\s+("[^"&%<]*"|'[^'&%<]*')\s*>""")
 _XML_DECL = re.compile(r"<\?xml\b[^<>]*\?>")
 _UNQUOTED_ATTR = re.compile(r"""(<[A-Za-z_][^<>"']*?\s[\w:.-]+)=([^\s"'<>=`]+)(?=[\s/>])""")
-_FIRST_ELEMENT = re.compile(r"<[A-Za-z_]")
 _FEED_LINK = re.compile(
     r"""<link[^>]+type=["']application/(?:rss|atom)\+xml["'][^>]*>""", re.I)
 _HREF = re.compile(r"""href=["']([^"']+)["']""", re.I)
+_HTML_START = re.compile(r"(?:\s|<\?[^>]*>|<!--.*?-->)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 _PARSER_OPTIONS: dict[str, Any] = dict(resolve_entities=False, no_network=True, huge_tree=False, recover=True,
                        load_dtd=False, remove_comments=False, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class _Read:
+    kind: str  # as ParsedFeed.kind, "" when no feed root was found
+    entries: list[Entry]
+    notes: list[str]
+    missing: bool  # the text has more item start tags than entries were read
 
 
 def parse_feed(data: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
@@ -57,54 +62,23 @@ def parse_feed(data: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     if not text:
         raise FeedError("empty document")
     if text[0] in "{[":
-        return ParsedFeed("json", tuple(jsonfeed.parse_json_feed(text, url)), decoded.encoding,
-                          decoded.notes)
-    expand = check_entities(text)
-    kind, entries = _parse_xml(text, url, expand=expand)
-    notes = decoded.notes
-    if not entries and kind != "html" and (repaired := repair_xml(text)) != text:
-        kind2, entries2 = _parse_xml(repaired, url, expand=expand)
-        if entries2:
-            kind, entries = kind2, entries2
-            notes += ("malformed XML repaired (stray XML declarations, unquoted attributes)",)
-    if kind == "html":
+        entries, repairs = jsonfeed.parse_json_feed(text, url)
+        return ParsedFeed("json", tuple(entries), decoded.encoding, decoded.notes + tuple(repairs))
+    read = _read_xml(text, url)
+    if not read.entries and read.kind != "html" and (repaired := repair_xml(text)) != text:
+        again = _read_xml(repaired, url)
+        if again.entries:
+            read = _Read(again.kind, again.entries, again.notes + [
+                "malformed XML repaired (stray XML declarations, unquoted attributes)"],
+                again.missing)
+    if read.kind == "html":
         raise FeedError(_html_message(text))
-    if not kind:
-        rescued = loose.parse_loose(text, url)
-        if rescued is None:
-            raise FeedError(_not_feed_message(text))
-        kind, entries = rescued
-    return ParsedFeed(kind, tuple(entries), decoded.encoding, notes)
-
-
-def check_entities(text: str) -> bool:
-    """Vet a DOCTYPE's entity declarations; True when there are (safe) ones to expand.
-
-    Only plain internal entities pass: a literal value with no reference to another
-    entity (no nesting, hence no exponential "billion laughs"), at most
-    ``MAX_ENTITY_DECLS`` of them, and at most ``MAX_EXPANSION`` characters produced in
-    total. External (SYSTEM/PUBLIC) and parameter entities are refused outright.
-    """
-    doctype = text.find("<!DOCTYPE")
-    if doctype < 0:
-        return False
-    first = _FIRST_ELEMENT.search(text)
-    if first is not None and first.start() < doctype:
-        return False  # a DOCTYPE after the root element is text, not a declaration
-    end = text.find("]>", doctype)
-    subset = text[doctype:end if end >= 0 else len(text)]
-    declared = _ENTITY_DECL.findall(subset)
-    if not declared:
-        return False
-    plain = dict(_PLAIN_ENTITY.findall(subset))
-    plain = {name: a or b for name, (a, b) in ((n, _split(v)) for n, v in plain.items())}
-    if len(plain) != len(declared) or len(plain) > MAX_ENTITY_DECLS:
-        raise FeedError(_REFUSED + " (external, parameter or nested entities)")
-    body = text[end:] if end >= 0 else ""
-    produced = sum(len(value) * body.count(f"&{name};") for name, value in plain.items())
-    if produced > MAX_EXPANSION:
-        raise FeedError(_REFUSED + f" (would expand to {produced:,} characters)")
-    return True
+    if not read.kind or read.missing:
+        read = _rescue(text, url, read)
+    if not read.kind:
+        raise FeedError(_not_feed_message(text))
+    return ParsedFeed(read.kind, tuple(read.entries), decoded.encoding,
+                      decoded.notes + tuple(dict.fromkeys(read.notes)))
 
 
 def repair_xml(text: str) -> str:
@@ -114,21 +88,58 @@ def repair_xml(text: str) -> str:
     return _UNQUOTED_ATTR.sub(r'\1="\2"', text)
 
 
-def _split(quoted: str) -> tuple[str, str]:
-    return (quoted[1:-1], "") if quoted[0] == '"' else ("", quoted[1:-1])
+def _read_xml(text: str, url: str) -> _Read:
+    """lxml in recover mode, on the hardened text whenever the document is not well-formed."""
+    hardened = harden(text) if needs_hardening(text) else None
+    root, errors = _lxml(hardened.text if hardened else text, url)
+    if errors and hardened is None:
+        hardened = harden(text)
+        root, errors = _lxml(hardened.text, url)
+    if root is None:
+        return _Read("", [], hardened.notes() if hardened else [], False)
+    kind, items = xmlfeed.feed_items(root)
+    notes = hardened.notes() if hardened else []
+    expected = hardened.items.get("entry" if kind == "atom" else "item", 0) if hardened else 0
+    if len(items) < expected:
+        found = xmlfeed.all_items(root, kind)
+        if len(found) > len(items):
+            extra = len(found) - len(items)
+            notes.append(f"{extra} {'item was' if extra == 1 else 'items were'} nested inside a "
+                         "broken element (an unclosed tag before them) and read from there")
+            items = found
+    entries, skipped = xmlfeed.entries_of(items, url)
+    if errors and entries:
+        notes.append(f"malformed XML recovered ({errors[0]})")
+    return _Read(kind, entries, notes + skipped, len(items) < expected)
 
 
-def _parse_xml(text: str, url: str, *, expand: bool) -> tuple[str, list[Entry]]:
-    """lxml in recover mode; entities are expanded only after check_entities vetted them."""
-    parser = etree.XMLParser(**{**_PARSER_OPTIONS, "resolve_entities": "internal" if expand else False})
+def _lxml(text: str, url: str) -> tuple[etree._Element | None, list[str]]:
+    """The root (None when lxml builds none) and libxml2's error messages."""
+    parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
         root = etree.fromstring(text.encode("utf-8"), parser, base_url=url)
-    except etree.XMLSyntaxError:
-        return "", []
-    if root is None:
-        return "", []
-    kind, items = xmlfeed.feed_items(root)
-    return kind, list(xmlfeed.iter_entries(items, url))
+    except etree.XMLSyntaxError as exc:
+        return None, [str(exc.msg)]
+    except Exception as exc:  # noqa: BLE001 - whatever libxml2 trips on costs the parse, not the run
+        return None, [f"{type(exc).__name__}: {exc}"]
+    errors = [f"line {e.line}: {e.message.strip()}" for e in parser.error_log
+              if e.level >= etree.ErrorLevels.ERROR]
+    return root, errors
+
+
+def _rescue(text: str, url: str, read: _Read) -> _Read:
+    """feedparser's lenient parser, when lxml found no feed or fewer items than the text
+    has; its result is used only when it finds more entries."""
+    try:
+        rescued = loose.parse_loose(text, url)
+    except Exception:  # noqa: BLE001 - the rescue is a bonus: its failure changes nothing
+        rescued = None
+    if rescued is None or len(rescued[1]) <= len(read.entries):
+        return read
+    kind, entries = rescued
+    found = f"{len(entries)} entries" + (f" (lxml found {len(read.entries)})" if read.kind else "")
+    return _Read(kind, entries, read.notes + [f"read by feedparser's lenient parser: {found}"],
+                 False)
 
 
 def _html_message(text: str) -> str:
@@ -140,9 +151,13 @@ def _html_message(text: str) -> str:
 
 
 def _not_feed_message(text: str) -> str:
+    if _HTML_START.match(text):
+        return _html_message(text)
     parser = etree.XMLParser(**{**_PARSER_OPTIONS, "recover": False})
     try:
         etree.fromstring(text.encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:
         return f"not a readable feed: {exc.msg}"
+    except Exception as exc:  # noqa: BLE001
+        return f"not a readable feed: {type(exc).__name__}"
     return "not a feed: no RSS, Atom or JSON Feed structure found"

@@ -1,18 +1,19 @@
 """feedparser as the last resort, for documents lxml cannot make a feed of.
 
 feedparser's loose (SGML) parser reads some tag soup that no XML parser recovers; it
-is ~10× slower than the lxml adapter, so it only runs when lxml found no feed at all.
+is ~10× slower than the lxml adapter, so it only runs when lxml found no feed at all, or
+fewer items than the document's item tags (feeds.py), and counts only when it finds more.
 Its result becomes :class:`Entry` here and nowhere else, with the same field
-priorities as xmlfeed.py (``content`` covers content:encoded and Atom content).
+priorities as xmlfeed.py (``content`` covers content:encoded and Atom content). Dates
+are read from feedparser's raw strings by our own dates.py: its ``*_parsed`` values
+come from lenient parsers that guess (see docs/fetch-dates.md).
 """
 
 from __future__ import annotations
 
-import calendar
-import time
-from datetime import datetime, timezone
 from typing import Any
 
+from newsvault.fetch.dates import parse_date
 from newsvault.fetch.urls import absolute_url
 from newsvault.models import Entry
 
@@ -34,14 +35,18 @@ def parse_loose(text: str, url: str) -> tuple[str, list[Entry]] | None:
 def _entry(item: Any, base: str) -> Entry:
     guid = (item.get("id") or "").strip() or None
     link = absolute_url(item.get("link"), base) or absolute_url(guid, None, web_only=True)
+    published_text = dict.get(item, "published")  # raw keys: no feedparser aliasing
+    updated_text = dict.get(item, "updated")
+    published, updated = parse_date(published_text), parse_date(updated_text)
     return Entry(
         title=item.get("title"),
         link=link,
         guid=guid,
         author=(item.get("author") or "").strip() or None,
-        published=_date(dict.get(item, "published_parsed")),  # raw keys: no feedparser aliasing
-        updated=_date(dict.get(item, "updated_parsed")),
+        published=published,
+        updated=updated,
         content=_content(item),
+        unread_date=None if published or updated else (published_text or updated_text or None),
     )
 
 
@@ -51,9 +56,3 @@ def _content(item: Any) -> str | None:
             return part["value"]
     summary = item.get("summary")
     return summary if summary and summary.strip() else None
-
-
-def _date(value: time.struct_time | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
