@@ -130,17 +130,18 @@ def count_posts(posts: Path) -> int:
 
 
 def _semaphores() -> set[str]:
-    """Python's named semaphores (``/dev/shm/sem.mp-*``): the fetch stage's worker pool
-    makes some, and its resource tracker, killed with the group, can no longer remove
-    them."""
+    """Python's named semaphores (``/dev/shm/sem.mp-*``): a killed run must leave none
+    (the cleaning workers talk over pipes; a ``concurrent.futures`` pool's semaphores
+    outlived its killed resource tracker)."""
     try:
         return {name for name in os.listdir("/dev/shm") if name.startswith("sem.mp-")}
     except OSError:
         return set()
 
 
-def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tuple[str, int]:
-    """Start a run and SIGKILL it at a random moment; returns (how, posts on disk)."""
+def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tuple[str, int, set[str]]:
+    """Start a run and SIGKILL it at a random moment; returns (how, posts on disk, the
+    named semaphores it left behind)."""
     semaphores = _semaphores()
     # Its own process group, killed as a whole (as systemd or a cancelled CI job does):
     # a helper it started (git, Pagefind) must not outlive it and write into the vault.
@@ -159,9 +160,10 @@ def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tup
         time.sleep(delay)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    for name in _semaphores() - semaphores:  # the killed run's: nobody else ran meanwhile
+    leaked = _semaphores() - semaphores  # the killed run's: nobody else ran meanwhile
+    for name in leaked:
         Path("/dev/shm", name).unlink(missing_ok=True)
-    return how, count_posts(posts)
+    return how, count_posts(posts), leaked
 
 
 def check_posts(vault: Path) -> list[str]:
@@ -183,7 +185,9 @@ def check_posts(vault: Path) -> list[str]:
 def one_round(number: int, work: Path, base_url: str, reference: dict[str, bytes],
               rng: random.Random, duration: float) -> Round:
     vault = make_vault(work / f"round{number}", base_url)
-    how, n = kill_at(vault, rng, len(reference), duration)
+    how, n, leaked = kill_at(vault, rng, len(reference), duration)
+    if leaked:
+        return Round(number, how, n, False, f"left semaphores in /dev/shm: {sorted(leaked)}")
     partial = [p for p in check_posts(vault) if not p.startswith("stray file .")]
     if partial:  # a hidden temp file may remain after SIGKILL; anything else may not
         return Round(number, how, n, False, "after the kill: " + "; ".join(partial[:3]))
