@@ -112,7 +112,7 @@ class HttpClient:
         self._hosts: dict[str, HostSlots] = {}
         # Through a proxy the proxy connects, so names are checked here before each request.
         self._precheck = transport is not None or bool(config.proxy or urllib.request.getproxies())
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=config.concurrency)
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=16)
         self._feeds = self._client(transport, limits)
         self._content = self._client(transport or (None if self._precheck else GuardedTransport(
             self.guard, http2=config.http2, limits=limits)), limits)
