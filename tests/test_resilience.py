@@ -540,6 +540,47 @@ def test_a_feed_redirecting_to_data_gets_a_clear_message(server: FeedServer, tmp
     assert "redirected to data:" in error and "internal error" not in error
 
 
+def _heavy_feed(server: FeedServer) -> str:
+    body = "".join(f"<p>paragraph {n} " + "words " * 2000 + "</p>" for n in range(5))
+    return server.route("/f.xml", Reply(body=rss(*items("k", 300, extra={"description": f"<![CDATA[{body}]]>"}))))
+
+
+def _start_with_workers(vault: Path, *args: str) -> subprocess.Popen[bytes]:
+    """A run in its own process group, returned once its cleaning workers are up."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "newsvault", *args, "--vault", str(vault),
+                             "--now", NOW], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kids: list[str] = []
+    for _ in range(600):
+        kids = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        if len(kids) >= 3 or proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None and len(kids) >= 3, "the run ended before its workers were seen"
+    return proc
+
+
+def test_sigterm_stops_a_run_whose_cleaning_workers_are_busy(server: FeedServer, tmp_path: Path) -> None:
+    """The stop promise with the pool: out within the 4 s grace (it was alive 600 s later),
+    and no worker left behind."""
+    vault = make_vault(tmp_path / "v", [{"site": "S", "url": _heavy_feed(server)}])
+    proc = _start_with_workers(vault, "run", "--no-publish")
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    elapsed = time.monotonic() - sent
+    time.sleep(0.3)
+    listed = subprocess.run(["ps", "-o", "stat=,pid=,args=", "-g", str(proc.pid)], capture_output=True,
+                            text=True).stdout.splitlines()
+    alive = [line for line in listed if not line.strip().startswith("Z")]  # zombies are gone
+    assert proc.returncode == 0 and elapsed < 6 and alive == []
+
+
 def _semaphores() -> set[str]:
     try:
         return {n for n in os.listdir("/dev/shm") if n.startswith("sem.mp-")}
@@ -549,21 +590,9 @@ def _semaphores() -> set[str]:
 
 def test_a_killed_run_leaves_no_semaphores(server: FeedServer, tmp_path: Path) -> None:
     """SIGKILL to the whole process group while the cleaning workers run."""
-    body = "".join(f"<p>paragraph {n} " + "words " * 2000 + "</p>" for n in range(5))
-    feed = server.route("/f.xml", Reply(body=rss(*items("k", 300, extra={"description": f"<![CDATA[{body}]]>"}))))
-    vault = make_vault(tmp_path / "v", [{"site": "S", "url": feed}])
+    vault = make_vault(tmp_path / "v", [{"site": "S", "url": _heavy_feed(server)}])
     before = _semaphores()
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    proc = subprocess.Popen([sys.executable, "-m", "newsvault", "fetch", "--vault", str(vault),
-                             "--now", NOW], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    kids: list[str] = []
-    for _ in range(600):  # until the cleaning workers are up
-        kids = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
-        if len(kids) >= 3 or proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None and len(kids) >= 3, "the run ended before its workers were seen"
+    proc = _start_with_workers(vault, "fetch")
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     time.sleep(0.5)

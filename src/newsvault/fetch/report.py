@@ -56,8 +56,9 @@ class FetchReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when the run worked (some failures allowed), 1 when every feed failed."""
-        return 1 if self.feeds and len(self.failed) == len(self.feeds) else 0
+        """0 when the run worked (some failures allowed) or was stopped on request (the
+        feeds it cut are not failures), 1 when every feed failed."""
+        return 1 if self.feeds and len(self.failed) == len(self.feeds) and not self.stopped else 0
 
     def to_json(self) -> dict[str, Any]:
         return {
