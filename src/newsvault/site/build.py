@@ -90,6 +90,7 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path)
     pages = plan.pages(posts)
     fixed = [page.out for page in pages if page.post is None]
+    output.check_outputs(fixed)  # posts never clash with each other: site_posts saw to it
     if _clash(fixed, [page.out for page in pages if page.post is not None]):
         # A post wants the path of one of the site's own pages (a permalink /search/):
         # the post moves to -2, the page keeps its path. (The paths of the site's pages
@@ -97,7 +98,6 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
         posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path,
                            reserved=fixed)
         pages = plan.pages(posts)
-    output.check_outputs([page.out for page in pages])
     manifest_file = state / "manifest.pickle"
     old = {} if full else output.load_manifest(manifest_file)
     site_dir = vault.site_dir
