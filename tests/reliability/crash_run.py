@@ -139,6 +139,21 @@ def _semaphores() -> set[str]:
         return set()
 
 
+def mapped_semaphores(pgid: int) -> set[str]:
+    """The named semaphores the processes of group ``pgid`` have open (they are mapped
+    files): on a shared machine other programs make and leak their own, so only these
+    can be charged to the run."""
+    found: set[str] = set()
+    pids = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True).stdout.split()
+    for pid in pids:
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except OSError:
+            continue
+        found.update(line.rsplit("/", 1)[1] for line in maps.splitlines() if "/dev/shm/sem.mp-" in line)
+    return found
+
+
 def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tuple[str, int, set[str]]:
     """Start a run and SIGKILL it at a random moment; returns (how, posts on disk, the
     named semaphores it left behind)."""
@@ -158,9 +173,10 @@ def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tup
         delay = rng.random() * duration * 0.7
         how = f"after {delay:.3f} s"
         time.sleep(delay)
+    held = mapped_semaphores(proc.pid)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    leaked = _semaphores() - semaphores  # the killed run's: nobody else ran meanwhile
+    leaked = (_semaphores() - semaphores) & held
     for name in leaked:
         Path("/dev/shm", name).unlink(missing_ok=True)
     return how, count_posts(posts), leaked
