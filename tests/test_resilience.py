@@ -529,9 +529,10 @@ def test_a_damaged_post_is_archived_again_while_the_index_lives(server: FeedServ
     damaged.write_bytes(b"\x00\x00garbage")
     done = nv(vault, "fetch", "--json")
     assert by_site(report(done))["S"]["new"] == 1
-    assert len(links(vault.joinpath())) if False else True
     restored = [t for n, t in posts(vault).items() if n != damaged.name]
     assert len(restored) == 2  # the article is back, under the next free name
+    assert {line for t in restored for line in t.splitlines() if line.startswith("from: ")} == \
+        {"from: https://example.com/d/0", "from: https://example.com/d/1"}
 
 
 def test_a_feed_redirecting_to_data_gets_a_clear_message(server: FeedServer, tmp_path: Path) -> None:
