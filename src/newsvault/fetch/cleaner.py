@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any
@@ -81,7 +82,10 @@ class Cleaner:
         self._idle: list[_Worker] = []
         self._all: list[_Worker] = []
         self._free: asyncio.Semaphore | None = None
-        self.notes: list[str] = []
+        # One thread per worker waits on its pipe: the event loop's default executor is
+        # busy parsing feeds, and time queued there must not count against a budget.
+        self._threads = ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="cleaner")
+        self.retired = 0  # workers killed over a budget (or dead)
 
     def __enter__(self) -> "Cleaner":
         return self
@@ -90,6 +94,7 @@ class Cleaner:
         for worker in self._all:  # never wait for a batch in flight (the stop promise)
             worker.kill()
         self._all, self._idle = [], []
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def clean(self, items: list[tuple[str | None, str]],
                     options: ContentOptions) -> list[ContentResult]:
@@ -112,8 +117,9 @@ class Cleaner:
         async with self._free:
             worker = self._idle.pop() if self._idle else await self._start()
             try:
-                ok, value = await asyncio.wait_for(asyncio.to_thread(worker.call, (items, options)),
-                                                   budget)
+                loop = asyncio.get_running_loop()
+                ok, value = await asyncio.wait_for(
+                    loop.run_in_executor(self._threads, worker.call, (items, options)), budget)
             except (TimeoutError, EOFError, OSError):
                 self._retire(worker)
                 return None
@@ -129,13 +135,14 @@ class Cleaner:
         worker = _Worker(multiprocessing.get_context("spawn"))
         self._all.append(worker)
         try:
-            await asyncio.to_thread(worker.conn.recv)
+            await asyncio.get_running_loop().run_in_executor(self._threads, worker.conn.recv)
         except BaseException:
             self._retire(worker)
             raise
         return worker
 
     def _retire(self, worker: _Worker) -> None:
+        self.retired += 1
         worker.kill()
         self._all.remove(worker)
 
