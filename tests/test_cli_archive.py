@@ -79,7 +79,7 @@ def test_init_adopts_an_old_archive(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["adopted"] and data["posts"] == 25
-    assert data["created"] == [".gitignore", "README.md", ".github/workflows/newsvault.yml",
+    assert data["created"] == [".gitignore", ".gitattributes", "README.md", ".github/workflows/newsvault.yml",
                                "newsvault.toml"] and data["kept"] == ["subs.json"]
 
 

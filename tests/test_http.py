@@ -25,6 +25,7 @@ from newsvault.models import Fetched
 from servers import FeedServer, Reply, endless, gzip_bomb, never_answers, redirect_loop, trickle
 
 FAST = FetchConfig(connect_timeout=1.0, read_timeout=1.0, feed_deadline=2.0, retries=2,
+                   allow_addresses=("127.0.0.1",),
                    backoff=0.05, max_retry_after=2.0, max_bytes=1024 * 1024)
 
 
@@ -297,3 +298,24 @@ def test_retry_after_parsing() -> None:
     assert retry_after(f("Wed, 27 Jan 2021 23:57:20 GMT")) == 0.0  # a past date: now
     assert retry_after(f("soon")) is None
     assert retry_after(Fetched("u", 429, "", b"")) is None
+
+
+def test_host_slots_widen_for_http2_unless_the_keeper_fixed_them() -> None:
+    from newsvault.fetch.http import HostSlots
+
+    async def run() -> tuple[int, int]:
+        slots, fixed = HostSlots(2), HostSlots(3, fixed=True)
+        await slots.widen(32)
+        await fixed.widen(32)
+        held = [await slots.__aenter__() for _ in range(32)]
+        assert len(held) == 32 and slots.busy == 32
+        return slots.limit, fixed.limit
+    assert asyncio.run(run()) == (32, 3)
+
+
+def test_host_limits_come_from_the_config() -> None:
+    client = HttpClient(replace(FAST, per_host=6, hosts={"rss.lan": 16, "127.0.0.1:8080": 2}))
+    assert client.slots("rss.lan:443").limit == 16
+    assert client.slots("127.0.0.1:8080").limit == 2
+    assert client.slots("other.example").limit == 6
+    asyncio.run(client.aclose())

@@ -78,7 +78,7 @@ def test_new_vault_gets_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     vault = tmp_path / "v"
     vault.mkdir()
     report = scaffold_vault(vault, title="My archive")
-    assert set(report.written) == {".gitignore", "README.md", "subs.json", WORKFLOW_PATH}
+    assert set(report.written) == {".gitignore", ".gitattributes", "README.md", "subs.json", WORKFLOW_PATH}
     assert report.git_initialized and (vault / ".git").is_dir()
     ignore = (vault / ".gitignore").read_text().splitlines()
     assert "_site/" in ignore and ".newsvault/" in ignore

@@ -51,8 +51,10 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class FetchConfig:
-    concurrency: int = 16
-    per_host: int = 2
+    concurrency: int = 64  # requests in flight at once, all hosts together
+    per_host: int = 6  # requests in flight to one host over HTTP/1.1 (what browsers allow)
+    per_host_http2: int = 32  # to a host that answered over HTTP/2 (streams of one connection)
+    hosts: dict[str, int] = field(default_factory=dict)  # per-host limits: {"rsshub.lan" = 16}
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     feed_deadline: float = 120.0
@@ -63,6 +65,15 @@ class FetchConfig:
     user_agent: str = f"newsvault/{__version__} (+https://github.com/newsvault)"
     proxy: str = ""  # http://… or socks5://…; empty = from the environment (HTTP(S)_PROXY, ALL_PROXY)
     backoff: float = 1.0  # seconds before the first retry; doubled for each further retry
+    http2: bool = True  # speak HTTP/2 with servers that offer it (one connection, many feeds)
+    run_deadline: float = 2700.0  # seconds for a whole fetch; what is done by then is archived (0 = none)
+    feed_budget: float = 300.0  # seconds for one feed's full-text pages and images, after the feed
+    article_deadline: float = 60.0  # seconds for one article's full text and images
+    max_new_per_feed: int = 1000  # new posts per feed per run; the rest waits for the next run
+    # Full-text pages and images never come from loopback, link-local or private
+    # addresses (a feed must not make newsvault reach the keeper's own network) unless
+    # listed here: addresses or networks, e.g. ["127.0.0.1", "10.1.0.0/16"].
+    allow_addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,9 @@ class ContentConfig:
     images: str = "keep"  # keep | proxy | local
     image_proxy: str = "https://images.weserv.nl/?url={url}"
     max_image_bytes: int = 10 * 1024 * 1024
+    max_images_per_article: int = 100  # images archived per article; the rest keep their remote URL
+    max_image_bytes_per_article: int = 50 * 1024 * 1024
+    max_image_bytes_per_run: int = 500 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -225,22 +239,32 @@ def _section(cls: type, data: dict[str, Any], where: str) -> Any:
     for key, value in data.items():
         if key not in hints:
             raise ConfigError(f"{where}: unknown setting {key!r}{_did_you_mean(key, hints)}")
-        expected = hints[key]
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if get_origin(expected) is tuple:  # a list of strings
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{where}: {key} must be a list of strings, not {value!r}")
-            value = tuple(value)
-        elif not isinstance(value, expected) or (int in (expected, *get_args(expected))
-                                                 and isinstance(value, bool)):
-            kind = " or ".join(t.__name__ for t in get_args(expected)) or expected.__name__
-            raise ConfigError(f"{where}: {key} must be {kind}, not {type(value).__name__} ({value!r})")
-        values[key] = value
+        values[key] = _value(hints[key], value, f"{where}: {key}")
     try:
         return cls(**values)
     except ValueError as exc:  # a value outside the allowed ones (checked by the section)
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def _value(expected: Any, value: Any, where: str) -> Any:
+    """``value`` checked against the setting's type (floats accept integers; a list
+    setting is a TOML array, a table setting a TOML table of such values)."""
+    origin = get_origin(expected)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where} must be a list, not {type(value).__name__} ({value!r})")
+        return tuple(_value(get_args(expected)[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a table, not {type(value).__name__} ({value!r})")
+        return {k: _value(get_args(expected)[1], v, f"{where}.{k}") for k, v in value.items()}
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    kinds = get_args(expected) or (expected,)  # a union such as ``int | str``, or one type
+    if not isinstance(value, kinds) or (int in kinds and isinstance(value, bool)):
+        kind = " or ".join(t.__name__ for t in kinds)
+        raise ConfigError(f"{where} must be {kind}, not {type(value).__name__} ({value!r})")
+    return value
 
 
 def _did_you_mean(name: str, choices: Any) -> str:

@@ -177,6 +177,8 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
             built = stages.build(vault, config, progress=progress)
         except BuildError as exc:
             build_error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a broken site must never keep the posts from git
+            build_error = f"internal error: {type(exc).__name__}: {exc}"
         stop.interruptible = False
         try:
             published = (publish_vault(vault, config, now=now, site_built=build_error is None)
@@ -283,7 +285,7 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
 _UNIT = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
 
-def parse_duration(text: str) -> float:
+def parse_duration(text: str, option: str = "--every") -> float:
     """``90s``, ``15m``, ``1h``, ``1h30m``, ``2d``, or plain seconds → seconds (> 0)."""
     value = text.strip()
     try:
@@ -291,9 +293,9 @@ def parse_duration(text: str) -> float:
     except ValueError:
         parts = _DURATION.findall(value)
         if not parts or _DURATION.sub("", value).strip():
-            raise UsageError(f"--every: {text!r} is not a duration (examples: 90s, 15m, 1h, "
+            raise UsageError(f"{option}: {text!r} is not a duration (examples: 90s, 15m, 1h, "
                              "1h30m)") from None
         seconds = sum(float(n) * _UNIT[u.lower()] for n, u in parts)
     if not seconds > 0 or math.isnan(seconds) or math.isinf(seconds):
-        raise UsageError(f"--every: {text!r} must be a positive duration")
+        raise UsageError(f"{option}: {text!r} must be a positive duration")
     return seconds

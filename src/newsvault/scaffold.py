@@ -25,6 +25,7 @@ WORKFLOW_PATH = ".github/workflows/newsvault.yml"
 #: vault path → template file in ``newsvault/init_templates/``
 TEMPLATES = {
     ".gitignore": "gitignore.txt",
+    ".gitattributes": "gitattributes.txt",
     "README.md": "README.md",
     "subs.json": "subs.json",
     WORKFLOW_PATH: "workflow.yml",
@@ -58,7 +59,7 @@ def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = Tru
         text = string.Template(template_text(template)).safe_substitute(
             title=title, version=__version__)
         target = root / rel
-        if rel == ".gitignore" and target.exists():
+        if rel in (".gitignore", ".gitattributes") and target.exists():
             if _extend_gitignore(target, text):
                 written.append(rel)
             else:

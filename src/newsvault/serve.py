@@ -19,9 +19,23 @@ EXTRA_TYPES = {".bin": "application/octet-stream", ".xml": "application/xml",
                ".js": "text/javascript", ".css": "text/css", ".json": "application/json"}
 
 
+IDLE_TIMEOUT = 30.0  # seconds a connection may sit without a request before it is closed
+BACKLOG = 256  # connections the kernel queues while the server is busy (the default is 5)
+
+
+class SiteServer(http.server.ThreadingHTTPServer):
+    """One thread per connection, a listen queue that takes a page's burst of requests
+    (a search loads dozens of fragments at once) and idle connections that time out."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
+    block_on_close = False
+
+
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Serves one folder; unknown paths get the site's own 404 page."""
 
+    timeout = IDLE_TIMEOUT  # socket timeout: a silent client is dropped, not kept forever
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
 
     def list_directory(self, path: object) -> None:
@@ -51,22 +65,22 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
-                verbose: bool = False) -> http.server.ThreadingHTTPServer:
+                verbose: bool = False, idle_timeout: float = IDLE_TIMEOUT) -> SiteServer:
     """A server for ``site_dir`` (port 0 picks a free port; see ``server_address``)."""
     if not (site_dir / "index.html").is_file():
         raise UsageError(f"{site_dir} has no index.html: run `newsvault build` first")
-    handler = functools.partial(SiteHandler, directory=str(site_dir))
+    handler = type("Handler", (SiteHandler,), {"timeout": idle_timeout})
     try:
-        server = http.server.ThreadingHTTPServer((host, port), handler)
+        server = SiteServer((host, port), functools.partial(handler, directory=str(site_dir)))
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    server.daemon_threads = True
     server.verbose = verbose  # type: ignore[attr-defined]
     return server
 
 
-def serve_in_thread(site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> tuple[http.server.ThreadingHTTPServer, str]:
+def serve_in_thread(site_dir: Path, host: str = "127.0.0.1", port: int = 0,
+                    idle_timeout: float = IDLE_TIMEOUT) -> tuple[SiteServer, str]:
     """Start serving in a background thread; returns the server and its base URL (for tests)."""
-    server = make_server(site_dir, host, port)
+    server = make_server(site_dir, host, port, idle_timeout=idle_timeout)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://{host}:{server.server_address[1]}/"

@@ -130,17 +130,33 @@ def count_posts(posts: Path) -> int:
 
 
 def _semaphores() -> set[str]:
-    """Python's named semaphores (``/dev/shm/sem.mp-*``): the fetch stage's worker pool
-    makes some, and its resource tracker, killed with the group, can no longer remove
-    them."""
+    """Python's named semaphores (``/dev/shm/sem.mp-*``): a killed run must leave none
+    (the cleaning workers talk over pipes; a ``concurrent.futures`` pool's semaphores
+    outlived its killed resource tracker)."""
     try:
         return {name for name in os.listdir("/dev/shm") if name.startswith("sem.mp-")}
     except OSError:
         return set()
 
 
-def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tuple[str, int]:
-    """Start a run and SIGKILL it at a random moment; returns (how, posts on disk)."""
+def mapped_semaphores(pgid: int) -> set[str]:
+    """The named semaphores the processes of group ``pgid`` have open (they are mapped
+    files): on a shared machine other programs make and leak their own, so only these
+    can be charged to the run."""
+    found: set[str] = set()
+    pids = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True).stdout.split()
+    for pid in pids:
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except OSError:
+            continue
+        found.update(line.rsplit("/", 1)[1] for line in maps.splitlines() if "/dev/shm/sem.mp-" in line)
+    return found
+
+
+def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tuple[str, int, set[str]]:
+    """Start a run and SIGKILL it at a random moment; returns (how, posts on disk, the
+    named semaphores it left behind)."""
     semaphores = _semaphores()
     # Its own process group, killed as a whole (as systemd or a cancelled CI job does):
     # a helper it started (git, Pagefind) must not outlive it and write into the vault.
@@ -157,11 +173,13 @@ def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tup
         delay = rng.random() * duration * 0.7
         how = f"after {delay:.3f} s"
         time.sleep(delay)
+    held = mapped_semaphores(proc.pid)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    for name in _semaphores() - semaphores:  # the killed run's: nobody else ran meanwhile
+    leaked = (_semaphores() - semaphores) & held
+    for name in leaked:
         Path("/dev/shm", name).unlink(missing_ok=True)
-    return how, count_posts(posts)
+    return how, count_posts(posts), leaked
 
 
 def check_posts(vault: Path) -> list[str]:
@@ -183,7 +201,9 @@ def check_posts(vault: Path) -> list[str]:
 def one_round(number: int, work: Path, base_url: str, reference: dict[str, bytes],
               rng: random.Random, duration: float) -> Round:
     vault = make_vault(work / f"round{number}", base_url)
-    how, n = kill_at(vault, rng, len(reference), duration)
+    how, n, leaked = kill_at(vault, rng, len(reference), duration)
+    if leaked:
+        return Round(number, how, n, False, f"left semaphores in /dev/shm: {sorted(leaked)}")
     partial = [p for p in check_posts(vault) if not p.startswith("stray file .")]
     if partial:  # a hidden temp file may remain after SIGKILL; anything else may not
         return Round(number, how, n, False, "after the kill: " + "; ".join(partial[:3]))

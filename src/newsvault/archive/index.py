@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from newsvault.archive import provenance
 from newsvault.archive.files import post_files
 from newsvault.archive.frontmatter import read_front_matter, split_front_matter
-from newsvault.archive.identity import normalize_link
+from newsvault.archive.identity import guid_key, normalize_link
 from newsvault.archive.posts import format_date, normalize_title
 from newsvault.errors import ArchiveError
 from newsvault.models import Article
@@ -34,8 +35,9 @@ from newsvault.vault import Vault
 
 __all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 3  # 2: `file` is the path from the vault root (posts can be in subfolders);
-#                    3: links keep their fragment (archive/identity.py)
+SCHEMA_VERSION = 4  # 2: `file` is the path from the vault root (posts can be in subfolders);
+#                    3: links keep their fragment (archive/identity.py);
+#                    4: the provenance tables (the committed _provenance/ record, read back)
 CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
 _SCHEMA = """
@@ -52,7 +54,18 @@ CREATE TABLE IF NOT EXISTS posts (
 );
 CREATE INDEX IF NOT EXISTS posts_link ON posts(link);
 CREATE INDEX IF NOT EXISTS posts_guid ON posts(guid) WHERE guid IS NOT NULL;
+CREATE TABLE IF NOT EXISTS provenance (
+    source TEXT NOT NULL,        -- the _provenance/ file the line is in
+    post TEXT NOT NULL,          -- the post file, from the vault root (as posts.file)
+    link TEXT NOT NULL,          -- normalized
+    guid TEXT                    -- the dedup key (identity.guid_key of guid and feed)
+);
+CREATE INDEX IF NOT EXISTS provenance_post ON provenance(post);
+CREATE INDEX IF NOT EXISTS provenance_source ON provenance(source);
+CREATE TABLE IF NOT EXISTS provenance_files (
+    source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
 """
+_OWN_TABLES = ("posts", "provenance", "provenance_files")
 
 
 @dataclass(frozen=True)
@@ -176,17 +189,21 @@ class Index:
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
         if version == SCHEMA_VERSION and exists:
             return False
-        if version in (1, 2) and exists:  # same table: re-read every post, keep the guids
+        if version in (1, 2, 3) and exists:  # same posts table: re-read every post, keep the guids
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 if version == 1:  # names were relative to _posts/ (a flat folder)
                     self.db.execute("UPDATE posts SET file = '_posts/' || file")
                 self.db.execute("UPDATE posts SET mtime_ns = -1")
+                for statement in _SCHEMA.split(";"):  # the tables added since (IF NOT EXISTS)
+                    if statement.strip():
+                        self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             return False
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DROP TABLE IF EXISTS posts")  # only ever our own table
+            for table in _OWN_TABLES:  # only ever our own tables
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.db.execute(statement)
@@ -219,10 +236,91 @@ class Index:
             self.db.executemany("DELETE FROM posts WHERE file=?", ((f,) for f in removed))
             for rows in _read_many(jobs):
                 self._upsert(rows, keep_guid=True)
+            if self._sync_provenance() or jobs:
+                self._guids_from_provenance()
         return SyncReport(rebuilt, added, changed, len(removed), len(seen))
 
+    # the provenance record (_provenance/*.jsonl, committed) ----------------------------
+    @property
+    def provenance_dir(self) -> Path:
+        return self.root / provenance.FOLDER
+
+    def _sync_provenance(self) -> bool:
+        """Re-read the provenance files that changed (a file is small: a month); True when
+        any did."""
+        known = {s: (n, m) for s, n, m in self.db.execute(
+            "SELECT source, size, mtime_ns FROM provenance_files")}
+        files = {p.name: p for p in provenance.month_files(self.provenance_dir)}
+        changed = False
+        for name in set(known) - set(files):
+            self.db.execute("DELETE FROM provenance WHERE source=?", (name,))
+            self.db.execute("DELETE FROM provenance_files WHERE source=?", (name,))
+            changed = True
+        for name, path in files.items():
+            st = path.stat()
+            if known.get(name) == (st.st_size, st.st_mtime_ns):
+                continue
+            self.db.execute("DELETE FROM provenance WHERE source=?", (name,))
+            self._insert_provenance(name, provenance.read_file(path))
+            self._file_seen(path)
+            changed = True
+        return changed
+
+    def _insert_provenance(self, source: str, records: Iterable[provenance.Record]) -> None:
+        self.db.executemany("INSERT INTO provenance VALUES (?,?,?,?)", (
+            (source, r.post, normalize_link(r.link),
+             guid_key(r.guid, r.feed or "") if r.guid else None) for r in records))
+
+    def _file_seen(self, path: Path) -> None:
+        st = path.stat()
+        self.db.execute("INSERT OR REPLACE INTO provenance_files VALUES (?,?,?)",
+                        (path.name, st.st_size, st.st_mtime_ns))
+
+    def _guids_from_provenance(self) -> None:
+        """Give posts the guid their provenance line records — only while the file still
+        holds that article (same link): a damaged or replaced post must not keep the
+        article's guid, or the article would never be archived again."""
+        self.db.execute(
+            "UPDATE posts SET guid = (SELECT p.guid FROM provenance p WHERE p.post = posts.file"
+            " AND p.link = posts.link AND p.guid IS NOT NULL LIMIT 1) WHERE guid IS NULL AND"
+            " link != '' AND EXISTS (SELECT 1 FROM provenance p WHERE p.post = posts.file"
+            " AND p.link = posts.link AND p.guid IS NOT NULL)")
+
+    def record(self, records: list[provenance.Record], *, fsync: bool = True) -> None:
+        """Append ``records`` to the provenance files and to this index."""
+        if not records:
+            return
+        files = provenance.append(self.provenance_dir, records, fsync=fsync)
+        by_file: dict[str, list[provenance.Record]] = {}
+        for r in records:
+            by_file.setdefault(provenance.month_file(self.provenance_dir, r.seen).name, []).append(r)
+
+        def store() -> None:
+            for name, rows in by_file.items():
+                self._insert_provenance(name, rows)
+            for path in files:
+                self._file_seen(path)
+
+        if self.db.in_transaction:  # inside batch()
+            store()
+            return
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            store()
+
+    def unrecorded(self) -> list[IndexRow]:
+        """Posts with a link that no provenance line names (archived before the record
+        existed, imported, adopted or added by hand)."""
+        return [IndexRow(*r) for r in self.db.execute(
+            "SELECT file, size, mtime_ns, link, guid, title, date, site, hash FROM posts"
+            " WHERE link != '' AND NOT EXISTS (SELECT 1 FROM provenance p WHERE p.post ="
+            " posts.file) ORDER BY file")]
+
     def _upsert(self, rows: Iterable[IndexRow], *, keep_guid: bool) -> None:
-        guid_sql = "COALESCE(excluded.guid, posts.guid)" if keep_guid else "excluded.guid"
+        # A re-read file keeps its guid only while it still holds an article: a damaged
+        # post (no link left) must not keep saying "archived" for it.
+        guid_sql = ("CASE WHEN excluded.link != '' THEN COALESCE(excluded.guid, posts.guid)"
+                    " ELSE excluded.guid END") if keep_guid else "excluded.guid"
         self.db.executemany(
             "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(file) DO UPDATE SET "
             "size=excluded.size, mtime_ns=excluded.mtime_ns, link=excluded.link, "

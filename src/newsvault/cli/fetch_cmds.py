@@ -83,16 +83,20 @@ def list_cmd(opts: Options) -> None:
 
 @cli.command("fetch")
 @vault_options
-def fetch_cmd(opts: Options) -> None:
+@click.option("--deadline", "deadline", metavar="DURATION", default=None,
+              help="Stop after this long (e.g. 40m) with what is done archived; "
+                   "overrides [fetch] run_deadline.")
+def fetch_cmd(opts: Options, deadline: str | None) -> None:
     """Read every enabled feed and archive each new article once.
 
     Exit status: 0 when the run worked (even if some feeds failed), 1 when every feed
     failed, 2 for usage or configuration errors.
     """
+    from newsvault.cli.run_cmds import with_deadline
     from newsvault.pipeline import fetch_vault  # imports the archive and content stages
 
     vault = opts.existing_vault()
-    config = load_config(vault.root)
+    config = with_deadline(load_config(vault.root), deadline)
     from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
 
     with VaultLock(vault, command="newsvault fetch"), progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:
@@ -103,6 +107,8 @@ def fetch_cmd(opts: Options) -> None:
         opts.say("No feeds to fetch: add one with `newsvault add URL --site NAME`.")
     elif opts.verbosity >= 0:
         _print(opts, _summary(report))
+        for note in report.notes:
+            opts.say(note)
         opts.say(f"{report.new} new articles from {len(report.feeds)} feeds, "
                  f"{len(report.failed)} failed, in {report.duration:.1f} s.")
     for feed in report.failed if opts.verbosity < 0 else ():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, is_dataclass, replace
 from typing import Any
 
 import click
@@ -32,25 +32,28 @@ from newsvault.vault import Vault
                    "with a little random delay added; stop with Ctrl-C or SIGTERM.")
 @click.option("--no-publish", "no_publish", is_flag=True,
               help="Fetch and build only; skip [publish] (no commit, push or deploy).")
-def run_command(opts: Options, every: str | None, no_publish: bool) -> None:
+@click.option("--deadline", "deadline", metavar="DURATION", default=None,
+              help="Stop fetching after this long (e.g. 40m) and archive, build and publish "
+                   "what is done; overrides [fetch] run_deadline.")
+def run_command(opts: Options, every: str | None, no_publish: bool, deadline: str | None) -> None:
     """Fetch all feeds, build the site, publish: the hourly job in one command.
 
     Holds the vault lock while it works (a second run exits with status 3). On
     SIGINT/SIGTERM it finishes the article being written, releases the lock and exits.
     """
     vault = opts.existing_vault()
-    config = load_config(vault.root)  # a broken config is an error before anything runs
+    config = with_deadline(load_config(vault.root), deadline)  # a broken config fails first
     interval = parse_duration(every) if every is not None else None
     stop = StopFlag()
     try:
-        _run(opts, vault, config, stop, interval, not no_publish)
+        _run(opts, vault, config, stop, interval, not no_publish, deadline)
     except StopTimeout as exc:
         opts.warn(f"newsvault: {exc} (the lock is released; the next run completes the work)")
     sys.exit(0)
 
 
 def _run(opts: Options, vault: Vault, config: Config, stop: StopFlag, interval: float | None,
-         publish: bool) -> None:
+         publish: bool, deadline: str | None = None) -> None:
     with stop_on_signals(stop, notify=opts.warn):
         if interval is None:
             with progress_bars(opts) as progress:
@@ -58,13 +61,22 @@ def _run(opts: Options, vault: Vault, config: Config, stop: StopFlag, interval: 
                                   stop=stop, progress=progress)
             _show(opts, report)
             sys.exit(report.exit_code)
-        loop = Loop(vault=vault, load_config=lambda: load_config(vault.root), interval=interval,
+        loop = Loop(vault=vault, load_config=lambda: with_deadline(load_config(vault.root), deadline),
+                    interval=interval,
                     on_report=lambda r: _show(opts, r), on_error=lambda e: _error(opts, e),
                     clock=fixed_clock(opts.now), publish=publish, stop=stop)
         opts.say(f"running every {_duration_text(interval)} (Ctrl-C to stop)")
         loop.run()
         opts.say(f"stopped after {loop.runs} run{'s' if loop.runs != 1 else ''}"
                  + (f" ({stop.signal_name})" if stop.signal_name else ""))
+
+
+def with_deadline(config: Config, deadline: str | None) -> Config:
+    """``config`` with ``--deadline`` as its run deadline (when given)."""
+    if deadline is None:
+        return config
+    seconds = parse_duration(deadline, option="--deadline")
+    return replace(config, fetch=replace(config.fetch, run_deadline=seconds))
 
 
 def _duration_text(seconds: float) -> str:
@@ -114,6 +126,7 @@ def summary_lines(report: RunReport) -> list[str]:
         if n:
             lines.append(f"  {site}: {n}")
     lines += [f"  failed: {f.site} ({f.url}): {f.error}" for f in failed]
+    lines += [f"  {note}" for note in getattr(report.fetch, "notes", ())]
     if report.stopped:
         lines.append("  stopped early: the site was not built or published (the next run will)")
         return lines
@@ -121,6 +134,7 @@ def summary_lines(report: RunReport) -> list[str]:
         posts = getattr(report.build, "posts", None)
         what = f"{posts} posts" if posts is not None else "site"
         lines.append(f"  site built: {what} in {_site_dir(report)}")
+        lines += [f"  {note}" for note in getattr(report.build, "notes", ())]
     lines += _publish_lines(report)
     return lines
 

@@ -34,17 +34,22 @@ def build(opts: Options, full: bool, no_search: bool) -> None:
     if report.search_seconds is not None:
         opts.say(f"Search index: {report.search_indexed} of {report.posts} posts indexed in "
                  f"{report.search_seconds:.2f}s")
+    for note in report.notes:
+        opts.warn(f"newsvault: {note}")
 
 
 @cli.command()
 @vault_options
 @click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-def serve(opts: Options, port: int, host: str) -> None:
+@click.option("--idle-timeout", "idle_timeout", default=30.0, show_default=True, type=float,
+              help="Seconds before a connection without a request is closed.")
+def serve(opts: Options, port: int, host: str, idle_timeout: float) -> None:
     """Serve _site/ on localhost for offline reading (search included)."""
     from newsvault.serve import make_server
 
-    server = make_server(Vault(opts.vault).site_dir, host, port, verbose=opts.verbosity > 0)
+    server = make_server(Vault(opts.vault).site_dir, host, port, verbose=opts.verbosity > 0,
+                         idle_timeout=idle_timeout)
     actual = server.server_address[1]
     opts.say(f"Serving {Vault(opts.vault).site_dir} at http://{host}:{actual}/ (Ctrl-C to stop)")
     try:

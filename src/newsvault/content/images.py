@@ -126,26 +126,59 @@ class ImageStore:
     max_bytes: int
     site_base_path: str = "/"
     concurrency: int = 8
+    max_run_bytes: int | None = None  # bytes this store may download in all (None: no limit)
     _done: dict[str, asyncio.Future[Stored]] = field(default_factory=dict, init=False)
     _limit: asyncio.Semaphore | None = field(default=None, init=False)
+    _run: _Budget | None = field(default=None, init=False)
+    over_run_budget: bool = field(default=False, init=False)
 
-    async def store(self, url: str) -> Stored:
+    def __post_init__(self) -> None:
+        self._run = _Budget(self.max_run_bytes) if self.max_run_bytes is not None else None
+
+    async def store(self, url: str, budget: _Budget | None = None) -> Stored:
         if url not in self._done:
-            self._done[url] = asyncio.ensure_future(self._download(url))
+            self._done[url] = asyncio.ensure_future(self._download(url, budget))
         return await asyncio.shield(self._done[url])
 
-    async def store_all(self, urls: list[str]) -> Mapping[str, Stored]:
-        results = await asyncio.gather(*(self.store(u) for u in urls))
+    async def store_all(self, urls: list[str], *, max_bytes: int | None = None) -> Mapping[str, Stored]:
+        """Each URL once; ``max_bytes``: what these downloads may add up to (one article's)."""
+        budget = _Budget(max_bytes) if max_bytes is not None else None
+        results = await asyncio.gather(*(self.store(u, budget) for u in urls))
         return dict(zip(urls, results, strict=True))
 
-    async def _download(self, url: str) -> Stored:
+    async def _download(self, url: str, budget: _Budget | None) -> Stored:
         if self._limit is None:
             self._limit = asyncio.Semaphore(self.concurrency)
         async with self._limit:
+            budgets = [b for b in (budget, self._run) if b is not None]
+            # Bytes are reserved before the download (the cap it is fetched under), and
+            # what it did not use is given back: concurrent downloads never overshoot.
+            allowed, grants = self.max_bytes, []
+            for b in budgets:
+                grants.append(await b.reserve(allowed))
+                allowed = min(allowed, grants[-1])
+            for b, grant in zip(budgets, grants, strict=True):
+                b.trim(grant, allowed)
+            if allowed <= 0:
+                run_out = self._run is not None and self._run.left <= 0
+                self.over_run_budget |= run_out
+                which = "of the run" if run_out else "per article"
+                return Stored(None, f"image not archived: {url}: the image budget {which} is used up")
+            got = None
             try:
-                got = await self.fetcher.get(url, max_bytes=self.max_bytes, accept=IMAGE_ACCEPT)
+                got = await self.fetcher.get(url, max_bytes=allowed, accept=IMAGE_ACCEPT)
             except FetchError as exc:
+                if allowed < self.max_bytes and "larger than" in str(exc):
+                    run_out = self._run is not None and grants[-1] == allowed
+                    self.over_run_budget |= run_out
+                    return Stored(None, f"image not archived: {url}: over the image budget "
+                                        f"{'of the run' if run_out else 'per article'} left "
+                                        f"({allowed:,} bytes)")
                 return Stored(None, f"image download failed: {url}: {exc}")
+            finally:
+                used = len(got.body) if got is not None and got.status < 400 else 0
+                for b in budgets:
+                    await b.release(allowed, used)
         if got.status >= 400:
             return Stored(None, f"image download failed: {url}: HTTP {got.status}")
         if len(got.body) > self.max_bytes:
@@ -160,6 +193,40 @@ class ImageStore:
         except OSError as exc:  # a full or read-only disk loses the copy, not the article
             return Stored(None, f"image not stored: {url}: {exc}")
         return Stored(site_path(name, self.site_base_path))
+
+
+class _Budget:
+    """Bytes that downloads may still use, shared by the downloads it is passed to.
+
+    A download reserves its cap, or what is left when that is less — but only once the
+    downloads in flight have given back what they did not use: so downloads run side by
+    side while the budget is roomy, and one at a time when it is nearly spent."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+        self.held = 0  # reserved by downloads in flight
+        self._cond = asyncio.Condition()
+
+    async def reserve(self, cap: int) -> int:
+        async with self._cond:
+            while True:
+                grant = max(0, min(cap, self.left))
+                if grant >= cap or self.held == 0:
+                    self.left -= grant
+                    self.held += grant
+                    return grant
+                await self._cond.wait()
+
+    def trim(self, grant: int, allowed: int) -> None:
+        """Give back what was reserved beyond ``allowed`` (another budget granted less)."""
+        self.left += grant - allowed
+        self.held -= grant - allowed
+
+    async def release(self, allowed: int, used: int) -> None:
+        async with self._cond:
+            self.left += allowed - used
+            self.held -= allowed
+            self._cond.notify_all()
 
 
 def site_path(name: str, base_path: str) -> str:

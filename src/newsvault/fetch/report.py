@@ -35,6 +35,8 @@ class FetchReport:
     feeds: tuple[FeedResult, ...] = ()
     stopped: bool = False  # should_stop() ended the run early (articles left unwritten)
     duration: float = 0.0
+    deadline_reached: bool = False  # the run deadline cut feeds still in flight
+    notes: tuple[str, ...] = ()  # about the run as a whole (deadline, budgets, provenance)
 
     @property
     def new_by_site(self) -> dict[str, int]:
@@ -54,8 +56,9 @@ class FetchReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when the run worked (some failures allowed), 1 when every feed failed."""
-        return 1 if self.feeds and len(self.failed) == len(self.feeds) else 0
+        """0 when the run worked (some failures allowed) or was stopped on request (the
+        feeds it cut are not failures), 1 when every feed failed."""
+        return 1 if self.feeds and len(self.failed) == len(self.feeds) and not self.stopped else 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +66,8 @@ class FetchReport:
             "new": self.new,
             "failed": len(self.failed),
             "stopped": self.stopped,
+            "deadline_reached": self.deadline_reached,
+            "notes": list(self.notes),
             "duration": round(self.duration, 3),
             "exit_code": self.exit_code,
             "new_by_site": self.new_by_site,

@@ -39,8 +39,10 @@ from newsvault.publish.gitcli import (
     zlist,
 )
 
-#: What ``commit_archive`` commits: the archive, and nothing the user is editing.
-ARCHIVE_PATHS = ("_posts", "assets")
+#: What ``commit_archive`` commits: the archive (posts, images, the provenance record
+#: that dedup needs on a fresh checkout), and nothing the user is editing.
+ARCHIVE_PATHS = ("_posts", "assets", "_provenance")
+PROVENANCE = "_provenance/"
 
 
 def _pathspec(paths: list[str]) -> list[str]:
@@ -226,7 +228,7 @@ def _rebase(root: Path, upstream: str) -> list[tuple[str, str]]:
     proc = git(root, "rebase", "-q", "--autostash", upstream, check=False)
     while proc.returncode != 0:
         conflicts = _conflicts(root)
-        bad = [p for p, code in conflicts if code != "AA" or not p.startswith("_posts/")]
+        bad = [p for p, code in conflicts if not _resolvable(p, code)]
         if not conflicts or bad:
             git(root, "rebase", "--abort", check=False)
             what = ", ".join(bad or ["(no conflicting file reported)"])
@@ -234,10 +236,75 @@ def _rebase(root: Path, upstream: str) -> list[tuple[str, str]]:
                 f"rebase onto {upstream} stopped on a conflict in {what}; the rebase was "
                 f"aborted and nothing was lost (your commits are intact); resolve it by hand: "
                 f"{_text(proc.stderr)}")
+        step: list[tuple[str, str]] = []
         for path, _ in conflicts:
-            renamed.append((path, _keep_both(root, path)))
+            if path.startswith(PROVENANCE):
+                _union(root, path)
+            else:
+                step.append((path, _keep_both(root, path)))
+        if step:
+            _repoint_provenance(root, step)
+        renamed += step
         proc = git(root, "rebase", "--continue", check=False, env={"GIT_EDITOR": "true"})
     return renamed
+
+
+def _resolvable(path: str, code: str) -> bool:
+    """Both sides added a post of one name (both kept), or both appended provenance lines."""
+    if path.startswith(PROVENANCE) and path.endswith(".jsonl"):
+        return code in ("AA", "UU")
+    return code == "AA" and path.startswith("_posts/")
+
+
+def _lines(root: Path, spec: str) -> list[bytes]:
+    proc = git(root, "show", spec, check=False)
+    return proc.stdout.splitlines(keepends=True) if proc.returncode == 0 else []
+
+
+def _union(root: Path, path: str) -> None:
+    """The remote's lines, then ours that it lacks (the record is append-only lines, each
+    standing alone: nothing is lost and nothing is doubled)."""
+    theirs = _lines(root, f":2:{path}")
+    have = set(theirs)
+    extra = [line for line in _lines(root, f":3:{path}") if line not in have]
+    data = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in theirs + extra)
+    write_atomic(root / path, data)
+    git(root, "add", "--", path)
+
+
+def _repoint_provenance(root: Path, renamed: list[tuple[str, str]]) -> None:
+    """Our provenance lines name our posts by the names they had; the posts just moved
+    to ``-N`` names (both kept), so their lines follow them. Lines of the remote, which
+    name its own posts under the old names, are left as they are."""
+    import json
+
+    moves = dict(renamed)
+    for path in _provenance_files(root):
+        ours = set(_lines(root, f"REBASE_HEAD:{path}")) - set(_lines(root, f"HEAD:{path}"))
+        if not ours:
+            continue
+        lines = (root / path).read_bytes().splitlines(keepends=True)
+        changed = False
+        for i, line in enumerate(lines):
+            if line not in ours:
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(data, dict) and data.get("post") in moves:
+                data["post"] = moves[data["post"]]
+                lines[i] = (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+                changed = True
+        if changed:
+            write_atomic(root / path, b"".join(lines))
+            git(root, "add", "--", path)
+
+
+def _provenance_files(root: Path) -> list[str]:
+    """The provenance files in the work tree (vault-relative)."""
+    folder = root / PROVENANCE
+    return sorted(f"{PROVENANCE}{p.name}" for p in folder.glob("*.jsonl")) if folder.is_dir() else []
 
 
 def _conflicts(root: Path) -> list[tuple[str, str]]:

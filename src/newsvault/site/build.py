@@ -44,6 +44,7 @@ class BuildReport:
     search_engine: str = ""
     search_indexed: int = 0  # posts (re-)indexed for search this time
     site_dir: str = ""
+    notes: tuple[str, ...] = ()  # what was left out (symbolic links in assets/…)
 
 
 def _ticker(progress: Progress | None, stage: str, total: int) -> Callable[[int], None] | None:
@@ -91,21 +92,32 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     plan = Plan(vault, config.site, config.mirrors)
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path)
     pages = plan.pages(posts)
+    fixed = [page.out for page in pages if page.post is None]
+    output.check_outputs(fixed)  # posts never clash with each other: site_posts saw to it
+    if _clash(fixed, [page.out for page in pages if page.post is not None]):
+        # A post wants the path of one of the site's own pages (a permalink /search/):
+        # the post moves to -2, the page keeps its path. (The paths of the site's pages
+        # do not depend on the posts' URLs, so a second plan has the same ones.)
+        posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path,
+                           reserved=fixed)
+        pages = plan.pages(posts)
     manifest_file = state / "manifest.pickle"
     old = {} if full else output.load_manifest(manifest_file)
     site_dir = vault.site_dir
     empty = not site_dir.is_dir() or not any(site_dir.iterdir())  # then nothing can be stale
     site_dir.mkdir(parents=True, exist_ok=True)
-    new, rendered, written = _write_pages(plan, pages, posts, old, site_dir, n,
-                                          _ticker(progress, "write", len(pages)))
+    new: output.Manifest = {page.out: page.key for page in pages}
+    # Stale files go first: a page may now need a path where an old page's folder was.
     stale = sorted(set(old) - set(new)) if old else [] if empty else _unlisted(site_dir, set(new))
     removed = output.remove_stale(site_dir, stale)
+    new, rendered, written = _write_pages(plan, pages, posts, old, site_dir, n,
+                                          _ticker(progress, "write", len(pages)))
     output.save_manifest(manifest_file, new)
     plan.store.close()
     cache.save()
     report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
                          written=written, removed=removed, seconds=time.perf_counter() - start,
-                         site_dir=str(site_dir))
+                         site_dir=str(site_dir), notes=tuple(dict.fromkeys(plan.notes)))
     if search if search is not None else config.site.search:
         from newsvault.site.search import (
             build_index,  # numpy and the fold table: not for --no-search
@@ -116,6 +128,13 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
         return replace(report, search_seconds=result.seconds, search_engine=result.engine,
                        search_indexed=result.indexed)
     return report
+
+
+def _clash(fixed: list[str], post_outs: list[str]) -> bool:
+    space = output.OutputSpace()
+    for out in fixed:
+        space.take(out)
+    return not all(space.free(out) for out in post_outs)
 
 
 def _outdated(pages: list[Page], old: output.Manifest, site_dir: Path) -> list[int]:

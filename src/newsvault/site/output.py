@@ -50,6 +50,47 @@ def _target(root: str, rel: str) -> str:
     return os.path.join(root, *parts)
 
 
+class OutputSpace:
+    """The output paths taken so far, and the folders they make: a new path is free when
+    it is neither taken nor a folder of one, and no folder of it is a taken file (a post
+    at ``/d/`` writes ``d/index.html``; one at ``/d/index.html/`` would need
+    ``d/index.html`` to be a folder)."""
+
+    def __init__(self) -> None:
+        self.files: set[str] = set()
+        self.dirs: set[str] = set()
+
+    def free(self, out: str) -> bool:
+        if out in self.files or out in self.dirs:
+            return False
+        cut = out.rfind("/")
+        while cut > 0:
+            if out[:cut] in self.files:
+                return False
+            cut = out.rfind("/", 0, cut)
+        return True
+
+    def take(self, out: str) -> None:
+        self.files.add(out)
+        cut = out.rfind("/")
+        while cut > 0 and out[:cut] not in self.dirs:
+            self.dirs.add(out[:cut])
+            cut = out.rfind("/", 0, cut)
+
+
+def check_outputs(outs: list[str]) -> None:
+    """Refuse a site where two pages need one output path (or one would be inside the
+    other): one would silently replace the other, or the build would fail half-way."""
+    space = OutputSpace()
+    for out in outs:
+        if not space.free(out):
+            other = out if out in space.files else next(
+                (f for f in space.files if f.startswith(out + "/") or out.startswith(f + "/")), out)
+            raise BuildError(f"two pages of the site need the output path {out!r} "
+                             f"(clashes with {other!r}); rename one of them")
+        space.take(out)
+
+
 def write_if_changed(root: Path, rel: str, data: bytes | list[bytes]) -> bool:
     """Write ``data`` (bytes, or a list of parts written one after the other) unless the
     file already holds exactly these bytes; True if written.
@@ -72,6 +113,8 @@ def write_if_changed(root: Path, rel: str, data: bytes | list[bytes]) -> bool:
         return True
     except NotADirectoryError as exc:
         raise BuildError(f"cannot write {rel!r}: a parent is a file ({exc})") from None
+    except OSError as exc:  # a folder in the way, no permission, a full disk
+        raise BuildError(f"cannot write {rel!r} in {root}: {exc.strerror or exc}") from None
     with fh:
         if os.fstat(fh.fileno()).st_size == sum(map(len, parts)) and all(fh.read(len(p)) == p for p in parts):
             return False

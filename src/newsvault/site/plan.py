@@ -43,6 +43,13 @@ def subscribed_sites(vault: Vault) -> list[str]:
     return [s["site"] for s in subs if isinstance(s, dict) and isinstance(s.get("site"), str)]
 
 
+def _read_file(path: Path) -> bytes:
+    """A file's bytes, refusing a symbolic link put there since it was listed."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
 SITEMAP_PART = 5_000  # URLs per sitemap file past that many (the protocol allows 50,000)
 
 # One entry of a post list; a vault's templates/list.html may use ``posts`` instead.
@@ -78,6 +85,7 @@ class Plan:
         self._context = hashlib.sha1()
         self.store = EntryStore(None)  # the builder sets the real one
         self._in_feeds: set[str] = set()
+        self.notes: list[str] = []  # what the build left out, for its report
 
     # URLs -------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -159,6 +167,7 @@ class Plan:
 
     # the plan ---------------------------------------------------------------------
     def pages(self, posts: list[SitePost]) -> list[Page]:
+        self.notes = []
         self.sources = Names([p.site for p in posts] + subscribed_sites(self.vault))
         self.tags = Names([t for p in posts for t in p.tags])
         self.cats = Names([c for p in posts for c in p.categories])
@@ -317,13 +326,35 @@ class Plan:
             if path.is_file():
                 rel = "theme/" + path.relative_to(STATIC).as_posix()
                 pages.append(self._file_page(rel, path))
-        assets = self.vault.assets_dir
-        if assets.is_dir():
-            for path in sorted(assets.rglob("*")):
-                if path.is_file() and not path.name.startswith("."):
-                    pages.append(self._file_page("assets/" + path.relative_to(assets).as_posix(), path))
+        for rel, path in self.asset_files():
+            pages.append(self._file_page("assets/" + rel, path))
         return pages
+
+    def asset_files(self) -> list[tuple[str, Path]]:
+        """The vault's ``assets/`` files, hidden ones and symbolic links left out: a link
+        committed into the archive (``evil.png -> /etc/passwd``) must not publish what it
+        points at. Skipped links are listed in :attr:`notes`."""
+        assets = self.vault.assets_dir
+        found: list[tuple[str, Path]] = []
+        if assets.is_symlink():
+            self.notes.append("assets/ is a symbolic link: not published")
+            return found
+        for folder, dirs, files in os.walk(assets):  # never follows links to folders
+            base = Path(folder)
+            for name in sorted(dirs):
+                if (base / name).is_symlink():
+                    self.notes.append(f"skipped the symbolic link {(base / name).relative_to(self.vault.root)}")
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (base / d).is_symlink())
+            for name in sorted(files):
+                path = base / name
+                if name.startswith("."):
+                    continue
+                if path.is_symlink():
+                    self.notes.append(f"skipped the symbolic link {path.relative_to(self.vault.root)}")
+                elif path.is_file():
+                    found.append((path.relative_to(assets).as_posix(), path))
+        return sorted(found)
 
     def _file_page(self, rel: str, path: Path) -> Page:
         st = path.stat()
-        return Page(rel, digest("file", str(path), st.st_size, st.st_mtime_ns), path.read_bytes)
+        return Page(rel, digest("file", str(path), st.st_size, st.st_mtime_ns), lambda: _read_file(path))

@@ -21,11 +21,12 @@ from typing import NamedTuple
 
 from newsvault.archive.frontmatter import split_front_matter
 from newsvault.archive.posts import parse_bytes
+from newsvault.content.urls import is_absolute_http
 from newsvault.models import Post
 from newsvault.site.content import xml_legal
 from newsvault.site.permalink import filename_slug, href, local_date, output_path, permalink
 
-CACHE_VERSION = 8  # 8: names are paths from the vault root
+CACHE_VERSION = 9  # 8: names are paths from the vault root; 9: only web links are kept
 HEAD = 8192  # bytes read first; the whole file only when its front matter is longer
 SCAN_MIN_JOBS = 2000  # a head takes ~30 µs: worker processes pay off from a few thousand files
 
@@ -107,6 +108,13 @@ def read_head(path: str | Path) -> tuple[Post, int, int]:
     return parse_bytes(data, Path(path), diagnose=False), st.st_size, st.st_mtime_ns
 
 
+def web_link(link: str) -> str:
+    """The post's link when it is a web address (http/https), else "": a ``from:`` of
+    ``javascript:``, ``data:`` or ``file:`` (an old or hand-made post) is never shown as
+    the link to the original."""
+    return link if link and is_absolute_http(link.strip()) else ""
+
+
 def _meta(name: str, size: int, mtime_ns: int, post: Post) -> _Meta:
     art = post.article
     raw_date = post.front_matter.get("date")
@@ -117,7 +125,7 @@ def _meta(name: str, size: int, mtime_ns: int, post: Post) -> _Meta:
     date_utc = art.date if art.date.tzinfo else art.date.replace(tzinfo=timezone.utc)
     return _Meta(
         name=name, title=art.title, date=date_utc.astimezone(timezone.utc), url_date=url_date,
-        site=art.site or (art.tags[0] if art.tags else ""), author=art.author, link=art.link,
+        site=art.site or (art.tags[0] if art.tags else ""), author=art.author, link=web_link(art.link),
         tags=tuple(str(t) for t in art.tags), categories=tuple(str(c) for c in art.categories),
         slug=str(slug) if isinstance(slug, str) and slug else filename_slug(name.rpartition("/")[2]),
         digest=f"{size}.{mtime_ns}", usable=post.layout != "none", layout=post.layout,
@@ -249,11 +257,18 @@ def scan(root: Path, names: Iterable[str], cache: PostCache,
 
 
 def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
-               cache: PostCache | None = None, base_path: str = "/") -> list[SitePost]:
-    """Newest first, each with its permalink; a URL taken by an earlier post gets ``-2``…
-    (Jekyll silently overwrites one with the other; an archive must show both)."""
+               cache: PostCache | None = None, base_path: str = "/",
+               reserved: Iterable[str] = ()) -> list[SitePost]:
+    """Newest first, each with its permalink; a URL whose output path is taken by an
+    earlier post — or by a page of the site (``reserved``), or that would nest into
+    one (``/d/`` and ``/d/index.html/``) — gets ``-2``… (Jekyll silently overwrites one
+    with the other; an archive must show both)."""
+    from newsvault.site.output import OutputSpace
+
     ordered = sorted((m for m in metas if m.usable), key=lambda m: (m.date, m.name))
-    taken: set[str] = set()
+    space = OutputSpace()
+    for path in reserved:
+        space.take(path)
     out: list[SitePost] = []
     # a URL follows from the settings and the file (its name and, by its digest, content)
     setting = f"{pattern}\n{datetime(2000, 1, 1, tzinfo=tz).utcoffset()}\n{base_path}"
@@ -266,10 +281,12 @@ def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
         else:
             url = permalink(pattern, local_date(m.url_date, tz), m.slug, m.categories)
         base, n = url, 2
-        while url in taken:
+        target = output_path(url)
+        while not space.free(target):
             url = (base.rstrip("/") + f"-{n}" + ("/" if base.endswith("/") else ""))
+            target = output_path(url)
             n += 1
-        taken.add(url)
+        space.take(target)
         link = hit[3] if hit and hit[2] == url else href(base_path, url)
         urls[m.name] = (m.digest, base, url, link)
         out.append(SitePost(m.name, url, m.title, m.date, m.site, m.author, m.link, m.tags, m.categories,

@@ -1,0 +1,152 @@
+"""The provenance record: where each archived article came from, committed with the posts.
+
+``_provenance/YYYY-MM.jsonl`` in the vault, one JSON object per line, one line per
+archived article, in the file of the month (UTC) it was first seen. See
+``docs/provenance.md`` for the format; in short::
+
+    {"v":1,"seen":"2024-05-01T08:00:00Z","post":"_posts/2024-05-01-Title.md",
+     "link":"https://example.com/a","feed":"https://example.com/feed.xml","guid":"123"}
+
+It is what dedup needs that the post files do not hold (the guid, and the feed that
+scopes it), so a fresh checkout — a CI runner without ``.newsvault/`` — rebuilds an
+index that still knows every guid and never archives an article twice. It lives in
+git, not in ``.newsvault/`` (a cache), and keeps post files byte-identical to the
+reference format.
+
+Rules that keep it trustworthy and merge-friendly:
+
+- append-only: a line once written is never changed; newer facts are new lines;
+- one line is one complete object; a torn last line (a crash while appending) is
+  ignored when read and never continued (the next append starts a new line);
+- lines of different runs are independent, so two runs appending to the same month
+  merge with git's ``union`` driver (``.gitattributes``) or by keeping both sides'
+  lines, which the publish step does itself on a rebase;
+- readers ignore keys they do not know and keep them; ``v`` is the version of the
+  line's own format (a later one may add keys, never change a key's meaning);
+- posts archived before the record existed (or added by hand, imported, adopted) get
+  a line with ``"reconstructed": true``, made from the post file: ``seen`` is then the
+  post's own date, and ``feed``/``guid`` are null (the file does not say).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FOLDER", "VERSION", "Record", "append", "read_file", "month_files"]
+
+FOLDER = "_provenance"
+VERSION = 1
+SUFFIX = ".jsonl"
+_KNOWN = ("v", "seen", "post", "link", "feed", "guid", "reconstructed")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One line: an article archived as ``post`` (vault-relative), first seen at ``seen``."""
+
+    post: str
+    link: str
+    seen: datetime
+    feed: str | None = None
+    guid: str | None = None  # as the feed gave it (not the dedup key: see identity.guid_key)
+    reconstructed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # keys of later versions, kept
+
+    def to_line(self) -> str:
+        data: dict[str, Any] = {"v": VERSION, "seen": stamp(self.seen), "post": self.post,
+                                "link": self.link, "feed": self.feed, "guid": self.guid}
+        if self.reconstructed:
+            data["reconstructed"] = True
+        data.update({k: v for k, v in self.extra.items() if k not in data})
+        line = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: JSON's \u escape keeps it exactly
+            line = json.dumps(data, separators=(",", ":")) + "\n"
+        return line
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record | None:
+        post, link, seen = data.get("post"), data.get("link"), data.get("seen")
+        if not isinstance(post, str) or not isinstance(link, str) or not isinstance(seen, str):
+            return None
+        try:
+            when = datetime.fromisoformat(seen.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        feed, guid = data.get("feed"), data.get("guid")
+        return cls(post=post, link=link, seen=when,
+                   feed=feed if isinstance(feed, str) else None,
+                   guid=guid if isinstance(guid, str) else None,
+                   reconstructed=data.get("reconstructed") is True,
+                   extra={k: v for k, v in data.items() if k not in _KNOWN})
+
+
+def stamp(when: datetime) -> str:
+    """UTC, to the second, with a ``Z``: the same instant is always the same text."""
+    utc = when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def month_file(folder: Path, seen: datetime) -> Path:
+    utc = seen.astimezone(timezone.utc) if seen.tzinfo else seen
+    return folder / f"{utc.year:04d}-{utc.month:02d}{SUFFIX}"
+
+
+def month_files(folder: Path) -> list[Path]:
+    try:
+        names = sorted(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [folder / n for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
+
+
+def append(folder: Path, records: Iterable[Record], *, fsync: bool = True) -> list[Path]:
+    """Append ``records`` to their month files; returns the files written."""
+    by_file: dict[Path, list[str]] = {}
+    for record in records:
+        by_file.setdefault(month_file(folder, record.seen), []).append(record.to_line())
+    if by_file:
+        folder.mkdir(parents=True, exist_ok=True)
+    for path, lines in by_file.items():
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            data = "".join(lines).encode("utf-8")
+            if not _ends_with_newline(fd):
+                data = b"\n" + data  # a torn line stays alone: it is ignored, not continued
+            os.write(fd, data)
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+    return list(by_file)
+
+
+def _ends_with_newline(fd: int) -> bool:
+    size = os.fstat(fd).st_size
+    return size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+
+
+def read_file(path: Path) -> Iterator[Record]:
+    """The records of one file; lines that are not a complete record are skipped (a torn
+    last line, a merge marker someone left): the record is evidence, never guessed."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return
+    for line in data.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            continue
+        record = Record.from_json(value) if isinstance(value, dict) else None
+        if record is not None:
+            yield record
