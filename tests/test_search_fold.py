@@ -33,7 +33,9 @@ def test_spellings_of_one_word_fold_together(words):
 
 
 def test_distinct_words_stay_apart():
-    for a, b in [("象", "像"), ("沈", "沉"), ("中国", "中华"), ("日", "曰"), ("土", "士"), ("已", "己")]:
+    """(象/像, 沈/沉 and 里/哩 do fold together: OpenCC 1.4.2 lists them as conversion
+    candidates of each other, as in 好象/好像; a phrase query still needs its neighbours.)"""
+    for a, b in [("中国", "中华"), ("日", "曰"), ("土", "士"), ("已", "己"), ("未", "末"), ("人", "入")]:
         assert fold(a) != fold(b)
 
 

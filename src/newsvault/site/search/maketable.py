@@ -8,11 +8,12 @@ must fold identically, and a site must not change its folding because a newer Op
 happened to be installed. It is made of:
 
 * **characters**: OpenCC's character dictionaries (``TSCharacters``, ``STCharacters``,
-  the Taiwan and Hong Kong variant lists and their reverses). Every character is joined
-  with each of its conversion candidates, and each group folds to one member (the one
-  OpenCC's ``t2s`` gives for the group's first character). Groups stay small (at most
-  6: 画/畫/劃/…); they hold the one-to-many cases like 乾/干/幹, 裏/裡/里, 台/臺/颱 and
-  着/著, which a Traditional text cannot tell apart: folding them together is the only
+  the Taiwan and Hong Kong variant lists and their reverses, which the OpenCC wheel
+  ships compiled and its ``opencc_dict`` writes back as text). Every character is
+  joined with each of its conversion candidates, and each group folds to one member
+  (the one OpenCC's ``t2s`` gives for the group's first character). Groups stay small
+  (at most 6: 壇/罈/墰/…); they hold the one-to-many cases like 乾/干/幹, 裏/裡/里,
+  台/臺/颱 and 着/著, which a Traditional text cannot tell apart: folding them together is the only
   way a Simplified query meets every Traditional spelling.
 * **width and case**: a character whose NFKC form, or lower case, is one character
   takes it (ＡＢＣ → abc, ｶ → カ, 兀 from the compatibility block → 兀).
@@ -32,7 +33,9 @@ import argparse
 import hashlib
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -42,14 +45,29 @@ FORMAT = 1
 SPACE, BREAK, CJK, WORD, IGNORE = range(5)
 CLASS_NAMES = ("space", "break", "cjk", "word", "ignore")
 
-DICTIONARIES = ("TSCharacters.txt", "STCharacters.txt", "TWVariants.txt", "TWVariantsRev.txt",
-                "HKVariants.txt", "HKVariantsRev.txt")
+DICTIONARIES = ("TSCharacters", "STCharacters", "TWVariants", "TWVariantsRev", "HKVariants",
+                "HKVariantsRev")
 # Blocks whose letters and numbers are written without spaces between words: each
 # character is a token. (Hangul is spaced: its syllables are word characters.)
 CJK_RANGES = ((0x2E80, 0x2FDF), (0x3005, 0x3007), (0x3021, 0x3029), (0x3031, 0x3035), (0x303B, 0x303C),
               (0x3040, 0x30FF), (0x3100, 0x312F), (0x31A0, 0x31BF), (0x31F0, 0x31FF), (0x3400, 0x4DBF),
               (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
 IGNORED = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x3099, 0x309A))
+
+
+def _dictionary_texts(opencc_dir: Path, into: Path) -> Path:
+    """The character dictionaries as text. The OpenCC wheel ships them compiled
+    (``.ocd2``) with its own ``opencc_dict`` tool, which writes them back as text."""
+    clib = opencc_dir / "clib"
+    tool = clib / "bin" / "opencc_dict"
+    for name in DICTIONARIES:
+        compiled = clib / "share" / "opencc" / f"{name}.ocd2"
+        if not tool.is_file() or not compiled.is_file():
+            raise SystemExit(f"maketable: {compiled} or {tool} is missing: install the OpenCC "
+                             "version pyproject.toml pins (pip install -e '.[test]')")
+        subprocess.run([str(tool), "-i", str(compiled), "-o", str(into / f"{name}.txt"),
+                        "-f", "ocd2", "-t", "text"], check=True, capture_output=True)
+    return into
 
 
 def _groups(folder: Path) -> dict[str, set[str]]:
@@ -64,7 +82,7 @@ def _groups(folder: Path) -> dict[str, set[str]]:
         return x
 
     for name in DICTIONARIES:
-        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+        for line in (folder / f"{name}.txt").read_text(encoding="utf-8").splitlines():
             key, _, values = line.partition("\t")
             for value in values.split(" "):
                 if len(key) == 1 and len(value) == 1 and key != value:
@@ -80,10 +98,11 @@ def _groups(folder: Path) -> dict[str, set[str]]:
 def _script_fold() -> tuple[dict[str, str], str]:
     import opencc  # only to make the table: the build reads the table
 
-    folder = Path(os.path.dirname(opencc.__file__)) / "dictionary"
     t2s = opencc.OpenCC("t2s")
     out: dict[str, str] = {}
-    for char, group in _groups(folder).items():
+    with tempfile.TemporaryDirectory() as tmp:
+        groups = _groups(_dictionary_texts(Path(os.path.dirname(opencc.__file__)), Path(tmp)))
+    for char, group in groups.items():
         first = min(group)
         target = t2s.convert(first)
         out[char] = target if target in group else first
