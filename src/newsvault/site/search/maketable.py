@@ -13,8 +13,8 @@ happened to be installed. It is made of:
   joined with each of its conversion candidates, and each group folds to one member
   (the one OpenCC's ``t2s`` gives for the group's first character). Groups stay small
   (at most 6: 壇/罈/墰/…); they hold the one-to-many cases like 乾/干/幹, 裏/裡/里,
-  台/臺/颱 and 着/著, which a Traditional text cannot tell apart: folding them together is the only
-  way a Simplified query meets every Traditional spelling.
+  台/臺/颱 and 着/著, which a Traditional text cannot tell apart: folding them together
+  is the only way a Simplified query meets every Traditional spelling.
 * **width and case**: a character whose NFKC form, or lower case, is one character
   takes it (ＡＢＣ → abc, ｶ → カ, 兀 from the compatibility block → 兀).
 * **classes** of the folded characters: CJK (each character is a token), word
@@ -60,12 +60,13 @@ def _dictionary_texts(opencc_dir: Path, into: Path) -> Path:
     (``.ocd2``) with its own ``opencc_dict`` tool, which writes them back as text."""
     clib = opencc_dir / "clib"
     tool = clib / "bin" / "opencc_dict"
+    compiled = {name: clib / "share" / "opencc" / f"{name}.ocd2" for name in DICTIONARIES}
+    missing = [str(path) for path in (tool, *compiled.values()) if not path.is_file()]
+    if missing:
+        raise SystemExit(f"maketable: {', '.join(missing)} missing: install the OpenCC "
+                         "version pyproject.toml pins (pip install -e '.[test]')")
     for name in DICTIONARIES:
-        compiled = clib / "share" / "opencc" / f"{name}.ocd2"
-        if not tool.is_file() or not compiled.is_file():
-            raise SystemExit(f"maketable: {compiled} or {tool} is missing: install the OpenCC "
-                             "version pyproject.toml pins (pip install -e '.[test]')")
-        subprocess.run([str(tool), "-i", str(compiled), "-o", str(into / f"{name}.txt"),
+        subprocess.run([str(tool), "-i", str(compiled[name]), "-o", str(into / f"{name}.txt"),
                         "-f", "ocd2", "-t", "text"], check=True, capture_output=True)
     return into
 
