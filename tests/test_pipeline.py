@@ -20,6 +20,7 @@ from newsvault.vault import Vault
 from servers import (
     BILLION_LAUGHS,
     FeedServer,
+    Handler,
     Reply,
     endless,
     gzip_bomb,
@@ -79,11 +80,23 @@ def test_fetch_twice_archives_nothing_new_and_uses_conditional_get(server: FeedS
 
 
 def test_same_article_in_two_feeds_is_archived_once(server: FeedServer, tmp_path: Path) -> None:
+    """The article is credited to the feed written first (docs/resilience.md): feed Two
+    answers only once feed One's two posts are on disk, so the order is One, Two."""
     shared = item("shared", link="https://news.example.com/a/shared?utm_source=rss#utm_medium=x")
     one = server.route("/one", Reply(body=rss(item(1), shared)))
-    two = server.route("/two", Reply(body=rss(item(2), {**shared, "link": "https://NEWS.example.com:443/a/shared"})))
-    vault = make_vault(tmp_path, [{"site": "One", "url": one}, {"site": "Two", "url": two}])
-    report = run(vault)
+    vault = make_vault(tmp_path, [{"site": "One", "url": one}])
+    second = Reply(body=rss(item(2), {**shared, "link": "https://NEWS.example.com:443/a/shared"}))
+
+    def after_one(handler: Handler) -> None:
+        for _ in range(100):
+            if len(posts(vault)) >= 2 or handler.app.stop.wait(0.05):
+                break
+        handler.send_reply(second)
+
+    two = server.route("/two", after_one)
+    vault.subs_file.write_text(json.dumps([{"site": "One", "url": one}, {"site": "Two", "url": two}]))
+    patient = replace(FAST, fetch=replace(FAST.fetch, read_timeout=10.0, feed_deadline=15.0))
+    report = run(vault, patient)
     assert [(f.site, f.new, f.seen) for f in report.feeds] == [("One", 2, 0), ("Two", 1, 1)]
     assert len(posts(vault)) == 3
     assert report.new_by_site == {"One": 2, "Two": 1}
