@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from dataclasses import asdict
 from datetime import datetime
@@ -20,6 +21,7 @@ from newsvault.fetch import state
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
+from newsvault.site.links import relative, up, with_index
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
 from newsvault.site.permalink import href, output_path, parse_tz
 from newsvault.site.posts import SitePost, read_body
@@ -71,15 +73,14 @@ class Plan:
         self.sources = Names([])
         self.tags = Names([])
         self.cats = Names([])
-        self.env = make_env(vault.templates_dir, config, self.tz, self.url,
-                            lambda s: self.url(f"sources/{self.sources[s]}/"),
-                            lambda t: self.url(f"tags/{self.tags[t]}/"),
-                            vault.state_dir / "site" / "jinja")
+        self.env = make_env(vault.templates_dir, config, self.tz, self.link,
+                            lambda s: f"sources/{self.sources[s]}/", lambda t: f"tags/{self.tags[t]}/",
+                            self.post_link, vault.state_dir / "site" / "jinja")
         self.env.globals["mirrors"] = [{"name": n, "url": u} for n, u in mirrors]
         self.base_key = digest(theme_digest(vault.templates_dir), asdict(config), mirrors)
         self._entries: dict[str, bytes] = {}
         self._articles: dict[str, str] = {}
-        self._items: dict[str, str] = {}
+        self._items: dict[tuple[str, str], str] = {}
         self.t = cast(SimpleNamespace, self.env.globals["t"])  # the theme's words (theme.strings)
         self.names_key = ""
         self._context = hashlib.sha1()
@@ -89,7 +90,31 @@ class Plan:
 
     # URLs -------------------------------------------------------------------------
     def url(self, path: str) -> str:
+        """The root-absolute URL of a site path (for the 404 page, feeds and the sitemap)."""
         return href(self.base_path, path)
+
+    def link(self, here: str | None, path: str, folder: bool = False) -> str:
+        """The href from the page ``here`` to ``path`` (see :mod:`newsvault.site.links`);
+        root-absolute when ``here`` is None."""
+        return self.url(path) if here is None else relative(here, path, folder)
+
+    def post_path(self, post: SitePost) -> str:
+        """The post's href relative to the site root (percent-encoded, ``index.html`` named)."""
+        return with_index(post.href[len(self.base_path):] if post.href.startswith(self.base_path)
+                          else post.href.lstrip("/"))
+
+    def post_link(self, here: str | None, post: object) -> str:
+        p = cast(SitePost, post)
+        return p.href if here is None else up(here) + self.post_path(p)
+
+    def local_assets(self, html: str, here: str) -> str:
+        """The article's links to the vault's archived images (``<base_path>assets/``, as the
+        content stage wrote them) made relative to the page."""
+        prefix = self.base_path + "assets/"
+        if prefix not in html:
+            return html
+        return re.sub(r'(\s(?:src|href|poster)=["\']?)' + re.escape(prefix), lambda m: m.group(1) + up(here) + "assets/",
+                      html)
 
     def absolute(self, path: str) -> str:
         return self.base_url + self.url(path)
@@ -106,8 +131,9 @@ class Plan:
         h.update(f"{newer.ident if newer else '-'}{post.ident}{older.ident if older else '-'}".encode())
         return h.hexdigest()
 
-    def _template(self, name: str, **ctx) -> bytes:
-        return self.env.get_template(name).render(**ctx).encode("utf-8")
+    def _template(self, here: str | None, name: str, **ctx) -> bytes:
+        """Render ``name`` for the page at ``here`` (None: links root-absolute)."""
+        return self.env.get_template(name).render(here=here, **ctx).encode("utf-8")
 
     def article(self, post: SitePost) -> str:
         """The post's article HTML, read from its file (kept for this build when a feed
@@ -120,16 +146,19 @@ class Plan:
                 self._articles[post.name] = html
         return html
 
-    def item(self, post: SitePost) -> str:
-        """A post's ``<li>`` in the lists (made once per build: a post is in ~5 lists)."""
-        html = self._items.get(post.name)
+    def item(self, post: SitePost, here: str) -> str:
+        """A post's ``<li>`` in the list at ``here`` (made once per build and depth: a post is
+        in ~5 lists)."""
+        prefix = up(here)
+        key = (post.name, prefix)
+        html = self._items.get(key)
         if html is None:
             local = post.date.astimezone(self.tz)
-            html = ITEM.format(url=escape(post.href), title=escape(post.title or self.t.untitled),
+            html = ITEM.format(url=escape(prefix + self.post_path(post)), title=escape(post.title or self.t.untitled),
                                iso=local.isoformat(), day=f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
-                               site_url=escape(self.url(f"sources/{self.sources[post.site]}/")),
+                               site_url=escape(relative(here, f"sources/{self.sources[post.site]}/")),
                                site=escape(post.site))
-            self._items[post.name] = html
+            self._items[key] = html
         return html
 
     def _entry_key(self, post: SitePost) -> str:
@@ -195,8 +224,8 @@ class Plan:
             older = posts[i + 1] if i + 1 < len(posts) else None
 
             def render(post=post, newer=newer, older=older) -> bytes:
-                content = Markup(self.article(post))
-                return self._template("post.html", post=post, content=content, newer=newer,
+                content = Markup(self.local_assets(self.article(post), post.out))
+                return self._template(post.out, "post.html", post=post, content=content, newer=newer,
                                       older=older, page_title=post.title)
 
             yield Page(post.out, self._post_key(post, newer, older), render, post)
@@ -210,13 +239,14 @@ class Plan:
         for url, chunk, pager in paginate(posts, self.config.per_page, first):
             title = heading if pager.number is None else f"{heading} ({pager.number})"
             shown = intro if pager.number is None else ""
+            out = output_path(url)
 
-            def render(chunk=chunk, pager=pager, title=title, shown=shown) -> bytes:
-                items = Markup("".join(self.item(p) for p in chunk))
-                return self._template("list.html", heading=title, intro=shown, posts=chunk, items=items,
+            def render(chunk=chunk, pager=pager, title=title, shown=shown, out=out) -> bytes:
+                items = Markup("".join(self.item(p, out) for p in chunk))
+                return self._template(out, "list.html", heading=title, intro=shown, posts=chunk, items=items,
                                       pager_info=pager, feed_url=feed, page_title=title if first else "")
 
-            pages.append(self._page(output_path(url), (heading, shown, feed, list_key(chunk),
+            pages.append(self._page(out, (heading, shown, feed, list_key(chunk),
                                                        pager.number, pager.newer_url, pager.older_url), render))
         return pages
 
@@ -232,7 +262,7 @@ class Plan:
             pages += self.list_pages(items, base, name, f"{len(items)}", base + "feed.xml")
         heading = self.t.sources
         pages.append(self._page("sources/index.html", (repr(rows),), lambda: self._template(
-            "sources.html", heading=heading, sources=rows, page_title=heading)))
+            "sources/index.html", "sources.html", heading=heading, sources=rows, page_title=heading)))
         return pages
 
     def term_pages(self, posts: list[SitePost], kind: str, names: Names, keys) -> list[Page]:
@@ -244,7 +274,7 @@ class Plan:
             pages += self.list_pages(groups[term["name"]], term["url"], term["name"], "", None)
         heading = getattr(self.t, kind)
         pages.append(self._page(f"{kind}/index.html", (repr(terms),), lambda: self._template(
-            "terms.html", heading=heading, terms=terms, page_title=heading)))
+            f"{kind}/index.html", "terms.html", heading=heading, terms=terms, page_title=heading)))
         return pages
 
     def _month(self, when: datetime) -> str:
@@ -260,7 +290,7 @@ class Plan:
             pages += self.list_pages(months[term["name"]], term["url"], term["name"], "", None)
         heading = self.t.archive
         pages.append(self._page("archive/index.html", (repr(terms),), lambda: self._template(
-            "terms.html", heading=heading, terms=terms, page_title=heading)))
+            "archive/index.html", "terms.html", heading=heading, terms=terms, page_title=heading)))
         return pages
 
     def _feed(self, out: str, title: str, home: str, posts: list[SitePost]) -> Page:
@@ -288,9 +318,9 @@ class Plan:
         t = self.t
         pages = self.sitemap_pages(posts)
         pages.append(self._page("robots.txt", (), lambda: syn.robots_txt(self.absolute("sitemap.xml"))))
-        pages.append(self._page("404.html", (), lambda: self._template("404.html", page_title=t.not_found)))
+        pages.append(self._page("404.html", (), lambda: self._template(None, "404.html", page_title=t.not_found)))
         pages.append(self._page("search/index.html", (), lambda: self._template(
-            "search.html", page_title=t.search)))
+            "search/index.html", "search.html", page_title=t.search)))
         if self.mirrors:  # for a reader whose mirror is blocked: where else to read
             pages.append(self._page("mirrors.json", (), lambda: json.dumps(
                 {"title": self.config.title, "mirrors": [{"name": n, "url": u} for n, u in self.mirrors]},

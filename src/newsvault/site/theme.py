@@ -31,7 +31,9 @@ STRINGS = {
         search_loading="搜尋中…", search_results="找到 {n} 篇文章", search_none="沒有找到含有「{q}」的文章。",
         search_page="第 {p} 頁，共 {n} 頁", search_prev="上一頁", search_next="下一頁",
         search_sort="排序", search_relevance="相關度", search_newest="最新", search_error="無法載入搜尋索引。",
-        search_results_nav="搜尋結果分頁", search_empty="請輸入要搜尋的字詞。", mirrors="其他鏡像"),
+        search_results_nav="搜尋結果分頁", search_empty="請輸入要搜尋的字詞。", mirrors="其他鏡像",
+        offline_search="這一頁是從檔案打開的，瀏覽器不讓它讀取搜尋索引。要搜尋，請在存檔的資料夾（有 newsvault.toml 的那個）裡執行這個指令，再打開它顯示的網址：",
+        archived="存檔於", published="發表於"),
     "zh-Hans": dict(
         skip="跳到内容", site_nav="网站导航", sources="来源", archive="按月归档", tags="标签",
         categories="分类", search="搜索", pages="分页", newer="较新", older="较旧", page="页",
@@ -44,7 +46,9 @@ STRINGS = {
         search_loading="搜索中…", search_results="找到 {n} 篇文章", search_none="没有找到含有“{q}”的文章。",
         search_page="第 {p} 页，共 {n} 页", search_prev="上一页", search_next="下一页",
         search_sort="排序", search_relevance="相关度", search_newest="最新", search_error="无法加载搜索索引。",
-        search_results_nav="搜索结果分页", search_empty="请输入要搜索的字词。", mirrors="其他镜像"),
+        search_results_nav="搜索结果分页", search_empty="请输入要搜索的字词。", mirrors="其他镜像",
+        offline_search="这一页是从文件打开的，浏览器不让它读取搜索索引。要搜索，请在存档的文件夹（有 newsvault.toml 的那个）里运行这个命令，再打开它显示的网址：",
+        archived="存档于", published="发表于"),
     "en": dict(
         skip="Skip to content", site_nav="Site", sources="Sources", archive="Archive",
         tags="Tags", categories="Categories", search="Search", pages="Pages",
@@ -61,7 +65,10 @@ STRINGS = {
         search_none="No article contains “{q}”.", search_page="Page {p} of {n}", search_prev="Previous",
         search_next="Next", search_sort="Sort by", search_relevance="relevance", search_newest="newest",
         search_error="The search index could not be loaded.", search_results_nav="Result pages",
-        search_empty="Type what to search for.", mirrors="Mirrors"),
+        search_empty="Type what to search for.", mirrors="Mirrors",
+        offline_search="This page was opened from the files, and browsers do not let it read the search index. "
+                       "To search, run this command in the archive's folder (the one with newsvault.toml) and open the address it shows:",
+        archived="Archived", published="Published"),
 }
 # Language tags → the theme's languages: "zh" (the setting's old value) is Traditional.
 ALIASES = {"zh": "zh-Hant", "zh-hant": "zh-Hant", "zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-mo": "zh-Hant",
@@ -111,14 +118,34 @@ def _bytecode_cache(cache_dir: Path | None) -> jinja2.BytecodeCache | None:
     if cache_dir is None:
         return None
     cache_dir.mkdir(parents=True, exist_ok=True)
-    return jinja2.FileSystemBytecodeCache(str(cache_dir))
+    # Compiled code depends on the filters too (a pass_context filter is called with the
+    # context): the cache files are named by this module's digest as well as the source's.
+    own = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+    return jinja2.FileSystemBytecodeCache(str(cache_dir), f"__jinja2_{own}_%s.cache")
 
 
 def make_env(vault_templates: Path, config: SiteConfig, tz: tzinfo,
-             url: Callable[[str], str], source_url: Callable[[str], str],
-             tag_url: Callable[[str], str], cache_dir: Path | None = None) -> jinja2.Environment:
+             link: Callable[[str | None, str, bool], str], source_path: Callable[[str], str],
+             tag_path: Callable[[str], str], post_link: Callable[[str | None, object], str],
+             cache_dir: Path | None = None) -> jinja2.Environment:
     """Templates from the vault's ``templates/`` first, then the package's; compiled
-    templates are kept in ``cache_dir`` (Jinja checks them against the source)."""
+    templates are kept in ``cache_dir`` (Jinja checks them against the source).
+
+    The link filters read ``here`` from the page's context (its path in the site, or
+    None for root-absolute links: the 404 page shows at any address): ``url`` (a site
+    path), ``folder`` (a site folder kept a folder, for scripts), ``source_url``,
+    ``tag_url`` and ``post_url`` (a post record)."""
+
+    def here(ctx: jinja2.runtime.Context) -> str | None:
+        return ctx.get("here")
+
+    filters: dict[str, Callable[..., str]] = dict(
+        url=lambda ctx, path: link(here(ctx), path, False),
+        folder=lambda ctx, path: link(here(ctx), path, True),
+        source_url=lambda ctx, name: link(here(ctx), source_path(name), False),
+        tag_url=lambda ctx, name: link(here(ctx), tag_path(name), False),
+        post_url=lambda ctx, post: post_link(here(ctx), post),
+    )
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(vault_templates)),
                                   jinja2.FileSystemLoader(str(TEMPLATES))])
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
@@ -126,8 +153,8 @@ def make_env(vault_templates: Path, config: SiteConfig, tz: tzinfo,
                              cache_size=-1, bytecode_cache=_bytecode_cache(cache_dir))
     offset = datetime(2000, 1, 1, tzinfo=tz).strftime("%z")
     label = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
+    env.filters.update({name: jinja2.pass_context(f) for name, f in filters.items()})
     env.filters.update(
-        url=url, source_url=source_url, tag_url=tag_url,
         iso=lambda d: d.astimezone(tz).isoformat(),
         day=lambda d: d.astimezone(tz).strftime("%Y-%m-%d"),
         stamp=lambda d: d.astimezone(tz).strftime("%Y-%m-%d %H:%M ") + f"({label})",

@@ -7,6 +7,13 @@
   var NV = window.NVSearch;
   var root = document.getElementById("search");
   if (!root || !NV) { return; }
+  // Opened from the files: browsers refuse fetch() on file:// URLs, so say what to run.
+  if (location.protocol === "file:") {
+    var offline = document.getElementById("search-offline");
+    if (offline) { offline.hidden = false; }
+    root.dataset.state = "offline";
+    return;
+  }
   var words = JSON.parse(root.dataset.strings || "{}");
   var siteRoot = new URL(root.dataset.root, document.baseURI).href;
   var indexBase = new URL(root.dataset.index, document.baseURI).href;
