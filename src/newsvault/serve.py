@@ -33,7 +33,29 @@ class SiteServer(http.server.ThreadingHTTPServer):
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves one folder; unknown paths get the site's own 404 page."""
+    """Serves one folder at ``base_path`` (as the public site is: a GitHub Pages project
+    site lives under ``/<repository>/``); ``/`` redirects there, unknown paths get the
+    site's own 404 page."""
+
+    base_path = "/"
+
+    def send_head(self):
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if self.base_path != "/" and not path.startswith(self.base_path):
+            if path in ("/", self.base_path.rstrip("/")):
+                self.send_response(302)
+                self.send_header("Location", self.base_path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            self.send_error(404)
+            return None
+        return super().send_head()
+
+    def translate_path(self, path: str) -> str:
+        if self.base_path != "/" and path.startswith(self.base_path):
+            path = "/" + path[len(self.base_path):]
+        return super().translate_path(path)
 
     timeout = IDLE_TIMEOUT  # socket timeout: a silent client is dropped, not kept forever
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
@@ -64,12 +86,21 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+def normal_base_path(base_path: str) -> str:
+    """``oped2``, ``/oped2`` or ``/oped2/`` → ``/oped2/``; empty → ``/``."""
+    inner = base_path.strip("/")
+    return f"/{inner}/" if inner else "/"
+
+
 def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
-                verbose: bool = False, idle_timeout: float = IDLE_TIMEOUT) -> SiteServer:
-    """A server for ``site_dir`` (port 0 picks a free port; see ``server_address``)."""
+                verbose: bool = False, idle_timeout: float = IDLE_TIMEOUT,
+                base_path: str = "/") -> SiteServer:
+    """A server for ``site_dir`` under ``base_path`` (port 0 picks a free port; see
+    ``server_address``)."""
     if not (site_dir / "index.html").is_file():
         raise UsageError(f"{site_dir} has no index.html: run `newsvault build` first")
-    handler = type("Handler", (SiteHandler,), {"timeout": idle_timeout})
+    handler = type("Handler", (SiteHandler,), {"timeout": idle_timeout,
+                                               "base_path": normal_base_path(base_path)})
     try:
         server = SiteServer((host, port), functools.partial(handler, directory=str(site_dir)))
     except OSError as exc:
@@ -79,8 +110,8 @@ def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
 
 
 def serve_in_thread(site_dir: Path, host: str = "127.0.0.1", port: int = 0,
-                    idle_timeout: float = IDLE_TIMEOUT) -> tuple[SiteServer, str]:
-    """Start serving in a background thread; returns the server and its base URL (for tests)."""
-    server = make_server(site_dir, host, port, idle_timeout=idle_timeout)
+                    idle_timeout: float = IDLE_TIMEOUT, base_path: str = "/") -> tuple[SiteServer, str]:
+    """Start serving in a background thread; returns the server and the site's URL (for tests)."""
+    server = make_server(site_dir, host, port, idle_timeout=idle_timeout, base_path=base_path)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://{host}:{server.server_address[1]}/"
+    return server, f"http://{host}:{server.server_address[1]}{normal_base_path(base_path)}"

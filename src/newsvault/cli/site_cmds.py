@@ -46,12 +46,15 @@ def build(opts: Options, full: bool, no_search: bool) -> None:
               help="Seconds before a connection without a request is closed.")
 def serve(opts: Options, port: int, host: str, idle_timeout: float) -> None:
     """Serve _site/ on localhost for offline reading (search included)."""
-    from newsvault.serve import make_server
+    from newsvault.serve import make_server, normal_base_path
 
-    server = make_server(Vault(opts.vault).site_dir, host, port, verbose=opts.verbosity > 0,
-                         idle_timeout=idle_timeout)
+    vault = Vault(opts.vault)
+    # the site's links are relative, but its 404 page and its feeds name base_path: serve there
+    base_path = normal_base_path(load_config(vault.root).site.base_path) if vault.config_file.is_file() else "/"
+    server = make_server(vault.site_dir, host, port, verbose=opts.verbosity > 0,
+                         idle_timeout=idle_timeout, base_path=base_path)
     actual = server.server_address[1]
-    opts.say(f"Serving {Vault(opts.vault).site_dir} at http://{host}:{actual}/ (Ctrl-C to stop)")
+    opts.say(f"Serving {vault.site_dir} at http://{host}:{actual}{base_path} (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -124,7 +124,7 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
         )
 
         result = build_index(site_dir, vault.root, posts, plan.tz, config.site.timezone, plan.base_path,
-                             full=full, workers=n, progress=progress)
+                             full=full, workers=n, progress=progress, tallies=state / "search-tallies.json")
         return replace(report, search_seconds=result.seconds, search_engine=result.engine,
                        search_indexed=result.indexed)
     return report

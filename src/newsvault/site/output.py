@@ -15,7 +15,7 @@ from pathlib import Path
 
 from newsvault.errors import BuildError
 
-MANIFEST_VERSION = 4
+MANIFEST_VERSION = 5  # 5: pages link to each other relatively
 Manifest = dict[str, str]  # output path → digest of the page's inputs
 
 

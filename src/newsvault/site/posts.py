@@ -26,7 +26,7 @@ from newsvault.models import Post
 from newsvault.site.content import xml_legal
 from newsvault.site.permalink import filename_slug, href, local_date, output_path, permalink
 
-CACHE_VERSION = 9  # 8: names are paths from the vault root; 9: only web links are kept
+CACHE_VERSION = 10  # 8: names are paths from the vault root; 9: only web links are kept; 10: links relative to each page
 HEAD = 8192  # bytes read first; the whole file only when its front matter is longer
 SCAN_MIN_JOBS = 2000  # a head takes ~30 µs: worker processes pay off from a few thousand files
 

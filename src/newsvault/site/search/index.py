@@ -148,13 +148,43 @@ def _build_segment(folder: Path, start: int, posts: list[SitePost], state: tuple
     (folder / "seg.json").write_text(json.dumps(meta, separators=(",", ":")), encoding="utf-8")
 
 
+def _tally(folder: Path) -> list[int]:
+    """How many files a segment folder holds and their bytes: a lost or truncated file
+    changes it (one ``scandir`` per folder: cheap next to re-indexing)."""
+    files = size = 0
+    stack = [str(folder)]
+    try:
+        while stack:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    else:
+                        files += 1
+                        size += entry.stat(follow_symlinks=False).st_size
+    except OSError:
+        return [-1, -1]
+    return [files, size]
+
+
+def _load_tallies(path: Path | None) -> dict[str, list[int]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path else {}
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def build_index(site_dir: Path, vault_root: Path, posts: list[SitePost], tz: tzinfo, setting: str,
                 base_path: str = "/", full: bool = False, workers: int = 1,
-                progress: Callable[[str, int, int], None] | None = None) -> SearchResult:
+                progress: Callable[[str, int, int], None] | None = None,
+                tallies: Path | None = None) -> SearchResult:
     """Index ``posts`` (newest first, as the site lists them) into ``site_dir/search/data``.
 
     ``setting`` is whatever else decides the index's files (the timezone dates are shown
-    in); ``full`` rebuilds every segment."""
+    in); ``full`` rebuilds every segment. ``tallies`` (a file outside the site) keeps the
+    file count and bytes of each segment: a kept segment that no longer matches (a file
+    lost or cut short) is built again."""
     start_time = time.perf_counter()
     fold_version = table().version  # loaded here: forked workers inherit it
     ordered = posts[::-1]
@@ -165,13 +195,18 @@ def build_index(site_dir: Path, vault_root: Path, posts: list[SitePost], tz: tzi
     segs_dir.mkdir(parents=True, exist_ok=True)
     names = _segment_names(ordered, "\n".join([str(FORMAT), fold_version, _code_digest(), setting,
                                                str(encode.BODY), str(encode.BIG), str(encode.BUCKET_BYTES)]))
-    todo = [(start, count, name) for start, count, name in names if not (segs_dir / name / "seg.json").is_file()]
+    known = {} if full else _load_tallies(tallies)
+    todo = [(start, count, name) for start, count, name in names
+            if not (segs_dir / name / "seg.json").is_file()
+            or (tallies is not None and known.get(name) != _tally(segs_dir / name))]
     tick = _ticker(progress, sum(count for _s, count, _n in todo))
     for start, count, name in todo:
         tmp = segs_dir / (name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         _build_segment(tmp, start, ordered[start:start + count], (str(vault_root), tz, base_path), workers, tick)
+        shutil.rmtree(segs_dir / name, ignore_errors=True)  # a damaged one
         os.replace(tmp, segs_dir / name)
+        known[name] = _tally(segs_dir / name)
     segments = []
     for _start, _count, name in names:
         meta = json.loads((segs_dir / name / "seg.json").read_text(encoding="utf-8"))
@@ -179,6 +214,8 @@ def build_index(site_dir: Path, vault_root: Path, posts: list[SitePost], tz: tzi
     manifest = {"format": FORMAT, "fold": fold_version, "body": encode.BODY, "docs": len(ordered),
                 "segments": segments}
     write_atomic(root / "index.json", json.dumps(manifest, separators=(",", ":")).encode())
+    if tallies is not None:
+        write_atomic(tallies, json.dumps({name: known[name] for _s, _c, name in names if name in known}).encode())
     keep = {name for _s, _c, name in names}
     for entry in segs_dir.iterdir():
         if entry.name not in keep:
