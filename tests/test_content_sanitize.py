@@ -118,9 +118,13 @@ CASES = {
         '<object width="425"><param name="movie" value="http://www.youtube.com/v/abcdefGHIJ1"><embed src="http://www.youtube.com/v/abcdefGHIJ1" type="application/x-shockwave-flash"></object>',
         '<a href="https://www.youtube.com/watch?v=abcdefGHIJ1">YouTube video</a>',
     ),
-    "noscript fallback image shown": (
+    "lazy image promoted, its noscript copy dropped": (
         '<img class="lazy" data-src="/a.jpg"><noscript><img src="/a.jpg"></noscript>',
-        '<img class="lazy" data-src="/a.jpg"><img src="https://news.example/a.jpg">',
+        '<img src="https://news.example/a.jpg" class="lazy" data-src="/a.jpg">',
+    ),
+    "noscript fallback image shown": (
+        '<p>a</p><noscript><img src="/a.jpg"></noscript>',
+        '<p>a</p><img src="https://news.example/a.jpg">',
     ),
     "fragment links stay in the post": ('<a href="#fn1">1</a>', '<a href="#fn1">1</a>'),
 }

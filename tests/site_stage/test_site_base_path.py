@@ -99,7 +99,7 @@ def test_serve_command_reads_base_path_from_the_settings(small: Path) -> None:
         assert _get(f"http://127.0.0.1:{port}/")[1]["Location"] == "/oped2/"
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _err = proc.communicate(timeout=30)
+        out, _err = proc.communicate(timeout=90)
     assert f"http://127.0.0.1:{port}/oped2/" in out
 
 

@@ -4,7 +4,7 @@ The stage order is fixed, and this module is where it is enforced:
 
     1. fulltext    replace the feed's HTML by the article page's body (when asked)
     2. oneline     the reference's one-line rule (``oneline.py``)
-    3. sanitize    embeds → links, then nh3 with the allowlist and URL/style checks
+    3. sanitize    lazy images promoted, embeds → links, then nh3 with the allowlist and URL/style checks
     4. absolutize  href/src/srcset/poster against the article (or page) URL
     5. images      keep / proxy / local
 
@@ -39,6 +39,7 @@ from newsvault.content.images import (
     image_urls,
     proxy_url,
 )
+from newsvault.content.lazyimages import promote_lazy_images
 from newsvault.content.minimal import minimal_edit
 from newsvault.content.oneline import js_trim, to_one_line
 from newsvault.content.sanitize import AttributeRewriter, sanitize
@@ -165,7 +166,7 @@ def _rewriters(base: str, options: ContentOptions, image_map: Mapping[str, str] 
 def _clean_one_line(one: str, base: str, options: ContentOptions, image_map: Mapping[str, str] | None) -> str:
     """Stages 3–5 over one-line HTML, then the byte-for-byte rule."""
     rewriters = _rewriters(base, options, image_map)
-    prepared = embeds_to_links(one, base)
+    prepared = embeds_to_links(promote_lazy_images(one), base)
     # removed markup can leave whitespace at the ends; trim it as the one-line rule would,
     # so cleaning a cleaned body changes nothing
     cleaned = js_trim(sanitize(prepared, rewriters))

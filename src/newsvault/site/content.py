@@ -158,14 +158,32 @@ def safe_html(html: str, origin_link: str, keep_prefix: str = "/assets/") -> str
     """Make stored HTML (XML-legal already: see :func:`xml_legal`) fit for the page: no
     active elements, relative links pointing at the original site (they meant the
     source's pages, not ours), except the vault's own archived images under
-    ``keep_prefix`` (``<base_path>assets/``)."""
-    html = drop_dangerous(html)
+    ``keep_prefix`` (``<base_path>assets/``).
+
+    Old posts never went through the content stage either: their lazy-loaded images are
+    promoted and their embedded videos and frames become links here, as the content
+    stage does for new ones (:func:`newsvault.content.clean.prepare_content`), and a
+    ``<noscript>``'s content is shown — before the active elements go."""
+    html = drop_dangerous(as_content_stage(html, origin_link))
     parts = urlsplit(origin_link)
     if parts.scheme not in ("http", "https"):
         return html
     origin = f"{parts.scheme}://{parts.netloc}"
     return _REL_URL.sub(lambda m: "=" + m.group(1) + _absolute(origin_link, origin, m.group(2), keep_prefix)
                         + m.group(1), html)
+
+
+def as_content_stage(html: str, origin_link: str) -> str:
+    """What the content stage's embed and lazy-image passes make of ``html`` (only when
+    it has a hint of either: most bodies cost two regex searches)."""
+    from newsvault.content.embeds import embeds_to_links, needs_embed_pass
+    from newsvault.content.lazyimages import needs_lazy_pass, promote_lazy_images
+
+    if needs_lazy_pass(html):
+        html = promote_lazy_images(html)
+    if needs_embed_pass(html):
+        html = embeds_to_links(html, origin_link)
+    return html
 
 
 def article_html(body: str, layout: str, origin_link: str, keep_prefix: str = "/assets/") -> str:
