@@ -44,7 +44,8 @@ class BuildReport:
     search_engine: str = ""
     search_indexed: int = 0  # posts (re-)indexed for search this time
     site_dir: str = ""
-    notes: tuple[str, ...] = ()  # what was left out (symbolic links in assets/…)
+    notes: tuple[str, ...] = ()  # what was left out (symbolic links in assets/…, broken posts)
+    skipped: tuple[str, ...] = ()  # post files that are not readable posts (not on the site)
 
 
 def _ticker(progress: Progress | None, stage: str, total: int) -> Callable[[int], None] | None:
@@ -115,9 +116,11 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     output.save_manifest(manifest_file, new)
     plan.store.close()
     cache.save()
+    skipped = tuple(sorted(m.name for m in metas if not m.usable))
+    notes = [*plan.notes, *(f"skipped {name}: not a readable post (`newsvault check` says why)" for name in skipped)]
     report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
                          written=written, removed=removed, seconds=time.perf_counter() - start,
-                         site_dir=str(site_dir), notes=tuple(dict.fromkeys(plan.notes)))
+                         site_dir=str(site_dir), notes=tuple(dict.fromkeys(notes)), skipped=skipped)
     if search if search is not None else config.site.search:
         from newsvault.site.search import (
             build_index,  # numpy and the fold table: not for --no-search

@@ -9,12 +9,14 @@ import re
 import sqlite3
 from dataclasses import asdict
 from datetime import datetime
+from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 from markupsafe import Markup, escape
 
+from newsvault.archive import provenance
 from newsvault.config import SiteConfig
 from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
@@ -35,6 +37,27 @@ def last_updates(vault: Vault) -> dict[str, datetime]:
         return state.last_successes(vault.index_file)
     except (NewsvaultError, sqlite3.Error):
         return {}
+
+
+def archived_times(vault: Vault) -> dict[str, datetime]:
+    """When each post was archived (its first line in ``_provenance/``). Reconstructed lines
+    say only the post's own date, not when anyone saw it: left out."""
+    seen: dict[str, datetime] = {}
+    for path in provenance.month_files(vault.root / provenance.FOLDER):
+        for record in provenance.read_file(path):
+            if not record.reconstructed and (record.post not in seen or record.seen < seen[record.post]):
+                seen[record.post] = record.seen
+    return seen
+
+
+_TAGS = re.compile(r"<[^>]*>")
+_FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\ssrc=["']?([^"'\s>]+)""", re.I)
+
+
+def share_text(html: str, limit: int = 160) -> str:
+    """The article's first words, for link previews (``og:description``)."""
+    text = " ".join(unescape(_TAGS.sub(" ", html[: limit * 20])).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def subscribed_sites(vault: Vault) -> list[str]:
@@ -87,6 +110,7 @@ class Plan:
         self.store = EntryStore(None)  # the builder sets the real one
         self._in_feeds: set[str] = set()
         self.notes: list[str] = []  # what the build left out, for its report
+        self.archived: dict[str, datetime] = {}  # post name → when it was archived
 
     # URLs -------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -129,6 +153,9 @@ class Plan:
         pages, and an hourly build makes every key, so this one is cheap."""
         h = self._context.copy()
         h.update(f"{newer.ident if newer else '-'}{post.ident}{older.ident if older else '-'}".encode())
+        archived = self.archived.get(post.name)
+        if archived is not None:
+            h.update(archived.isoformat().encode())
         return h.hexdigest()
 
     def _template(self, here: str | None, name: str, **ctx) -> bytes:
@@ -145,6 +172,18 @@ class Plan:
             if post.name in self._in_feeds:
                 self._articles[post.name] = html
         return html
+
+    def share(self, post: SitePost, article: str) -> dict[str, str]:
+        """What a link preview shows of a post (Open Graph and Twitter cards): its title,
+        first words and first picture, and its address when ``base_url`` says it."""
+        found = _FIRST_IMAGE.search(article)
+        image = unescape(found.group(1)) if found else ""
+        if image.startswith(self.base_path + "assets/"):
+            image = self.base_url + image if self.base_url else ""
+        elif not image.startswith(("https://", "http://")):
+            image = ""
+        return dict(title=post.title or self.t.untitled, description=share_text(article), image=image,
+                    url=self.base_url + post.href if self.base_url else "", date=post.date.isoformat())
 
     def item(self, post: SitePost, here: str) -> str:
         """A post's ``<li>`` in the list at ``here`` (made once per build and depth: a post is
@@ -197,6 +236,7 @@ class Plan:
     # the plan ---------------------------------------------------------------------
     def pages(self, posts: list[SitePost]) -> list[Page]:
         self.notes = []
+        self.archived = archived_times(self.vault)
         self.sources = Names([p.site for p in posts] + subscribed_sites(self.vault))
         self.tags = Names([t for p in posts for t in p.tags])
         self.cats = Names([c for p in posts for c in p.categories])
@@ -224,9 +264,11 @@ class Plan:
             older = posts[i + 1] if i + 1 < len(posts) else None
 
             def render(post=post, newer=newer, older=older) -> bytes:
-                content = Markup(self.local_assets(self.article(post), post.out))
+                article = self.article(post)
+                content = Markup(self.local_assets(article, post.out))
                 return self._template(post.out, "post.html", post=post, content=content, newer=newer,
-                                      older=older, page_title=post.title)
+                                      older=older, page_title=post.title, archived=self.archived.get(post.name),
+                                      share=self.share(post, article))
 
             yield Page(post.out, self._post_key(post, newer, older), render, post)
 
@@ -330,7 +372,13 @@ class Plan:
     def sitemap_pages(self, posts: list[SitePost]) -> list[Page]:
         """``sitemap.xml``: the URLs of the site, or past :data:`SITEMAP_PART` of them an
         index of parts that hold the oldest posts first, so that new posts change only
-        the last part (with the front page, dated by the newest post) and the index."""
+        the last part (with the front page, dated by the newest post) and the index.
+        None without ``base_url``: a sitemap lists absolute URLs, and guessed ones would
+        point search engines somewhere wrong."""
+        if not self.base_url:
+            self.notes.append("base_url is not set: no sitemap.xml, and the feeds carry no links to the "
+                              "pages; set [site] base_url to the site's public address")
+            return []
         oldest = posts[::-1]
         parts = [oldest[i:i + SITEMAP_PART] for i in range(0, len(oldest), SITEMAP_PART)] or [[]]
         names = ["sitemap.xml"] if len(parts) == 1 else [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)]

@@ -53,12 +53,17 @@ def rfc3339(when: datetime) -> str:
 @dataclass(frozen=True)
 class FeedEntry:
     title: str
-    url: str  # absolute (or site-absolute when no base_url is set)
+    url: str  # absolute; "" when no base_url is set (then the entry has no link)
     id: str
     date: datetime  # aware UTC
     author: str
     categories: tuple[str, ...]
     html: str  # XML-legal already (the article HTML is: see content.xml_legal)
+
+
+def _web(url: str) -> bool:
+    """Links in a feed are absolute: without ``base_url`` they are left out, not guessed."""
+    return url.startswith(("http://", "https://"))
 
 
 def entry_xml(e: FeedEntry) -> bytes:
@@ -68,8 +73,8 @@ def entry_xml(e: FeedEntry) -> bytes:
     stamp = rfc3339(e.date)
     out = ["<entry>\n"
            f"<title>{xml_text(e.title)}</title>\n"
-           f'<link rel="alternate" type="text/html" href={xml_attr(e.url)}/>\n'
-           f"<id>{xml_text(e.id)}</id>\n"
+           + (f'<link rel="alternate" type="text/html" href={xml_attr(e.url)}/>\n' if _web(e.url) else "")
+           + f"<id>{xml_text(e.id)}</id>\n"
            f"<published>{stamp}</published>\n<updated>{stamp}</updated>\n"
            f"<author><name>{xml_text(e.author or '-')}</name></author>\n"]
     out.extend(f"<category term={xml_attr(c)}/>\n" for c in e.categories)
@@ -87,8 +92,8 @@ def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, languag
            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={xml_attr(language)}>\n',
            f"<title>{xml_text(title)}</title>\n",
            f"<id>{xml_text(feed_id)}</id>\n",
-           f'<link rel="self" type="application/atom+xml" href={xml_attr(feed_url)}/>\n',
-           f'<link rel="alternate" type="text/html" href={xml_attr(home_url)}/>\n',
+           *([f'<link rel="self" type="application/atom+xml" href={xml_attr(feed_url)}/>\n',
+              f'<link rel="alternate" type="text/html" href={xml_attr(home_url)}/>\n'] if _web(feed_url) else []),
            f"<updated>{updated}</updated>\n",
            "<generator>newsvault</generator>\n"]
     return ["".join(out).encode("utf-8"), *entries, b"</feed>\n"]
