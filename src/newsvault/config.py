@@ -102,7 +102,7 @@ class SiteConfig:
     timezone: str = setting("+08:00", "The time zone dates are shown in on the pages.", rule=_TZ_RULE)
     per_page: int = setting(50, "Posts on each page of the front page's list.", minimum=1)
     language: str = setting(
-        "zh", "The pages' language: their words and <html lang> (zh or zh-Hant: Traditional "
+        "zh", "The pages' language: their words and their lang attribute (zh or zh-Hant: Traditional "
         "Chinese, zh-Hans: Simplified, en: English; other tags get English words).",
         rule=Rule("a language tag such as 'zh' or 'en'", lambda t: bool(_LANGUAGE.match(t)), ("zh-Hans", "en")))
     permalink_timezone: str = setting(

@@ -69,7 +69,7 @@ class Stages:
 
 @dataclass(frozen=True)
 class RunReport:
-    """What one run did; ``exit_code`` follows DESIGN.md (1 when every feed failed)."""
+    """What one run did; ``exit_code`` follows docs/commands.md (1 when every feed failed)."""
 
     now: datetime
     fetch: Any = None  # newsvault.pipeline.FetchReport

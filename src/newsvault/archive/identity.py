@@ -1,4 +1,4 @@
-"""Article identity (docs/identity.md; POST_FORMAT.md "Identity and dedup").
+"""Article identity (docs/identity.md; docs/post-format.md, "Identity and dedup").
 
 An article is its normalized link: scheme and host lower-cased, the default port dropped,
 tracking parameters (``utm_*``, ``fbclid``, …) removed; everything else kept as written —
