@@ -42,6 +42,14 @@ def _uncomment(text: str) -> str:
                      else line for line in text.splitlines())
 
 
+def test_every_setting_is_declared_with_setting() -> None:
+    for cls in [*SECTIONS.values(), TargetConfig]:
+        for item in fields(cls):
+            assert "help" in item.metadata, (
+                f"{cls.__name__}.{item.name}: declare it with setting(default, \"help\", …) "
+                "(CONTRIBUTING.md, Adding a setting)")
+
+
 def test_every_setting_has_help_and_is_described() -> None:
     declared = [(name, f.name) for name, cls in SECTIONS.items() for f in fields(cls)]
     declared += [("targets.NAME", f.name) for f in fields(TargetConfig) if f.name != "name"]

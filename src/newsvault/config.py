@@ -20,6 +20,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 from newsvault import __version__
 from newsvault.clock import parse_tz
 from newsvault.errors import ConfigError
+from newsvault.models import IMAGE_MODES
 
 CONFIG_NAME = "newsvault.toml"
 
@@ -74,7 +75,6 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _SECONDS = "seconds"
 
 LAYOUTS = ("flat", "year", "year/month")  # [archive] layout; newsvault.archive.layout uses them
-IMAGE_MODES = ("keep", "proxy", "local")  # [content] images (a feed's own "images" in subs.json too)
 
 
 @dataclass(frozen=True)
@@ -476,7 +476,7 @@ def describe() -> list[SettingInfo]:
                 continue
             default = getattr(defaults, item.name) if defaults is not None else item.default
             out.append(SettingInfo(section, item.name, _type_words(hints[item.name]), default,
-                                   item.metadata["help"], allowed(item)))
+                                   item.metadata.get("help", ""), allowed(item)))
     return out
 
 
@@ -525,7 +525,7 @@ def config_template(values: Mapping[str, Mapping[str, Any]] | None = None,
         defaults = cls()
         for item in fields(cls):
             more = allowed(item)
-            lines += _comment(item.metadata["help"] + (f" Allowed: {more}." if more else ""), "## ")
+            lines += _comment(item.metadata.get("help", "") + (f" Allowed: {more}." if more else ""), "## ")
             if item.name in given:
                 note = notes.get(item.name)
                 lines.append(f"{item.name} = {toml_value(given[item.name])}" + (f"  # {note}" if note else ""))
@@ -536,7 +536,7 @@ def config_template(values: Mapping[str, Mapping[str, Any]] | None = None,
               "## [targets.NAME] table for each, with these keys (-1: the host's limit, 0: none):"]
     for item in fields(TargetConfig)[1:]:
         more = allowed(item)
-        lines += _comment(f"{item.name}: {item.metadata['help']}" + (f" Allowed: {more}." if more else ""),
+        lines += _comment(f"{item.name}: {item.metadata.get('help', '')}" + (f" Allowed: {more}." if more else ""),
                           "##   ")
     lines += ["## For example:",
               "## [targets.codeberg]",

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsvault.config import IMAGE_MODES  # a feed's "images" takes the [content] images values
 from newsvault.errors import ConfigError, UsageError
 from newsvault.fsutil import write_atomic
 from newsvault.models import Subscription
+
+IMAGE_MODES = ("keep", "proxy", "local")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from urllib.parse import quote
 
 from selectolax.lexbor import LexborHTMLParser
 
-from newsvault.config import IMAGE_MODES  # declared with the [content] images setting
 from newsvault.content.urls import is_absolute_http, map_srcset, parse_srcset
 from newsvault.errors import FetchError
 from newsvault.fsutil import write_atomic
@@ -33,6 +32,7 @@ from newsvault.fsutil import write_atomic
 if TYPE_CHECKING:
     from newsvault.content import Fetcher
 
+IMAGE_MODES = ("keep", "proxy", "local")
 DEFAULT_PROXY = "https://images.weserv.nl/?url={url}"
 ASSETS_SUBDIR = "assets/img"
 IMAGE_ACCEPT = "image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8"
