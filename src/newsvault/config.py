@@ -500,8 +500,8 @@ def _escape(match: re.Match[str]) -> str:
     return "\\" + char if char in '"\\' else f"\\u{ord(char):04x}"
 
 
-def _comment(text: str, prefix: str) -> list[str]:
-    return textwrap.wrap(text, 88, initial_indent=prefix, subsequent_indent=prefix,
+def _comment(text: str, prefix: str, indent: str = "") -> list[str]:
+    return textwrap.wrap(text, 88, initial_indent=prefix, subsequent_indent=prefix + indent,
                          break_on_hyphens=False, break_long_words=False)
 
 
@@ -537,7 +537,7 @@ def config_template(values: Mapping[str, Mapping[str, Any]] | None = None,
     for item in fields(TargetConfig)[1:]:
         more = allowed(item)
         lines += _comment(f"{item.name}: {item.metadata.get('help', '')}" + (f" Allowed: {more}." if more else ""),
-                          "##   ")
+                          "##   ", "    ")
     lines += ["## For example:",
               "## [targets.codeberg]",
               '## type = "git"',
