@@ -40,7 +40,6 @@ from newsvault.archive.posts import read_post
 from newsvault.archive.store import Names, save_post
 from newsvault.config import Config
 from newsvault.content import ContentOptions, ContentResult, ImageStore, clean_html, prepare_content
-from newsvault.content.urls import is_absolute_http
 from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
 from newsvault.fetch.cleaner import Cleaner
@@ -50,6 +49,7 @@ from newsvault.fetch.http import HttpClient, HttpError, Validators
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchReport
 from newsvault.models import Article, Entry, Subscription
 from newsvault.subscriptions import load_subscriptions
+from newsvault.urls import is_absolute_http
 from newsvault.vault import Vault
 
 Progress = Callable[[str, int, int], None]  # (phase "fetch"|"write", done, total)

@@ -35,9 +35,10 @@ from newsvault.vault import Vault
 
 __all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 4  # 2: `file` is the path from the vault root (posts can be in subfolders);
+SCHEMA_VERSION = 5  # 2: `file` is the path from the vault root (posts can be in subfolders);
 #                    3: links keep their fragment (archive/identity.py);
-#                    4: the provenance tables (the committed _provenance/ record, read back)
+#                    4: the provenance tables (the committed _provenance/ record, read back);
+#                    5: links are keyed in their WHATWG serialization (newsvault/urls.py)
 CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
 _SCHEMA = """
@@ -189,12 +190,14 @@ class Index:
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
         if version == SCHEMA_VERSION and exists:
             return False
-        if version in (1, 2, 3) and exists:  # same posts table: re-read every post, keep the guids
+        if version in (1, 2, 3, 4) and exists:  # same posts table: re-read every post, keep the guids
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 if version == 1:  # names were relative to _posts/ (a flat folder)
                     self.db.execute("UPDATE posts SET file = '_posts/' || file")
                 self.db.execute("UPDATE posts SET mtime_ns = -1")
+                if version == 4:  # and every provenance file (their links are keys too)
+                    self.db.execute("UPDATE provenance_files SET mtime_ns = -1")
                 for statement in _SCHEMA.split(";"):  # the tables added since (IF NOT EXISTS)
                     if statement.strip():
                         self.db.execute(statement)

@@ -42,8 +42,8 @@ from newsvault.content.images import (
 from newsvault.content.minimal import minimal_edit
 from newsvault.content.oneline import js_trim, to_one_line
 from newsvault.content.sanitize import AttributeRewriter, sanitize
-from newsvault.content.urls import absolutizer
 from newsvault.errors import ConfigError, FetchError
+from newsvault.urls import absolutizer
 
 if TYPE_CHECKING:
     from newsvault.config import ContentConfig

@@ -18,13 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from newsvault.content.urls import is_absolute_http
 from newsvault.errors import FetchError
 from newsvault.fetch.charset import decode_document
+from newsvault.urls import is_absolute_http, resolve
 
 if TYPE_CHECKING:
     from newsvault.content import Fetcher
@@ -57,7 +56,7 @@ def page_base(tree: LexborHTMLParser, final_url: str) -> str:
     """The URL relative links on the page resolve against."""
     node = tree.css_first("base[href]")
     href = str(node.attributes.get("href") or "").strip() if node is not None else ""
-    joined = urljoin(final_url, href) if href else final_url
+    joined = (resolve(href, final_url) or final_url) if href else final_url
     return joined if is_absolute_http(joined) else final_url
 
 

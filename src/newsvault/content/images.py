@@ -25,9 +25,9 @@ from urllib.parse import quote
 
 from selectolax.lexbor import LexborHTMLParser
 
-from newsvault.content.urls import is_absolute_http, map_srcset, parse_srcset
 from newsvault.errors import FetchError
 from newsvault.fsutil import write_atomic
+from newsvault.urls import is_absolute_http, map_srcset, parse_srcset
 
 if TYPE_CHECKING:
     from newsvault.content import Fetcher

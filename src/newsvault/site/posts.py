@@ -21,10 +21,10 @@ from typing import NamedTuple
 
 from newsvault.archive.frontmatter import split_front_matter
 from newsvault.archive.posts import parse_bytes
-from newsvault.content.urls import is_absolute_http
 from newsvault.models import Post
 from newsvault.site.content import xml_legal
 from newsvault.site.permalink import filename_slug, href, local_date, output_path, permalink
+from newsvault.urls import is_absolute_http
 
 CACHE_VERSION = 9  # 8: names are paths from the vault root; 9: only web links are kept
 HEAD = 8192  # bytes read first; the whole file only when its front matter is longer
