@@ -22,6 +22,7 @@ from newsvault.archive.layout import other_folders, post_folder
 from newsvault.archive.naming import post_filename, with_suffix
 from newsvault.archive.posts import render_post
 from newsvault.errors import ArchiveError
+from newsvault.fsutil import temp_prefix
 from newsvault.models import Article
 
 __all__ = ["write_post", "save_post", "save_bytes", "Saved", "Names", "link_of_file", "TEMP_SUFFIX"]
@@ -61,7 +62,7 @@ def link_of_file(path: Path) -> str | None:
 
 
 def _write_temp(folder: Path, name: str, data: bytes, fsync: bool) -> Path:
-    temp = folder / f".{name[:200]}.{os.getpid()}{TEMP_SUFFIX}"
+    temp = folder / f"{temp_prefix(name)}{os.getpid()}{TEMP_SUFFIX}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, data)
