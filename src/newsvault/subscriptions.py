@@ -16,9 +16,7 @@ from typing import Any
 
 from newsvault.errors import ConfigError, UsageError
 from newsvault.fsutil import write_atomic
-from newsvault.models import Subscription
-
-IMAGE_MODES = ("keep", "proxy", "local")
+from newsvault.models import IMAGE_MODES, ImageMode, Subscription
 
 
 @dataclass(frozen=True)
@@ -141,10 +139,13 @@ def _fulltext(entry: dict[str, Any], where: str) -> bool | str:
     raise ConfigError(f"{where}: 'fulltext' must be true, false, \"auto\" or a CSS selector, not {value!r}")
 
 
-def _images(entry: dict[str, Any], where: str) -> str | None:
+def _images(entry: dict[str, Any], where: str) -> ImageMode | None:
     value = entry.get("images")
-    if value is None or value in IMAGE_MODES:
-        return value
+    if value is None:
+        return None
+    for mode in IMAGE_MODES:
+        if value == mode:
+            return mode
     raise ConfigError(f"{where}: 'images' must be one of {', '.join(IMAGE_MODES)}, not {value!r}")
 
 

@@ -33,7 +33,7 @@ from newsvault.errors import ArchiveError
 from newsvault.models import Article
 from newsvault.vault import Vault
 
-__all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION"]
+__all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION", "read_only"]
 
 SCHEMA_VERSION = 5  # 2: `file` is the path from the vault root (posts can be in subfolders);
 #                    3: links keep their fragment (archive/identity.py);
@@ -425,3 +425,23 @@ class Index:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+@contextmanager
+def read_only(vault: Vault) -> Iterator[sqlite3.Connection | None]:
+    """``vault``'s index opened for reading only, None when there is none yet.
+
+    For the other stages' tables in it (the fetch log that ``status`` and the site's
+    "last updated" read): nothing is created, migrated or synced, so a build or a
+    ``status`` never writes the index. This module is the only one that opens it."""
+    if not vault.index_file.exists():
+        yield None
+        return
+    try:
+        db = sqlite3.connect(f"{vault.index_file.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}") from exc
+    try:
+        yield db
+    finally:
+        db.close()
