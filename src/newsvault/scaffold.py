@@ -81,8 +81,7 @@ def _extend_gitignore(path: Path, template: str) -> bool:
     if not missing:
         return False
     sep = "" if have.endswith("\n") or not have else "\n"
-    path.write_text(have + sep + "# added by newsvault\n" + "\n".join(missing) + "\n",
-                    encoding="utf-8")
+    write_atomic(path, (have + sep + "# added by newsvault\n" + "\n".join(missing) + "\n").encode("utf-8"))
     return True
 
 
