@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FEEDS
+from newsvault.errors import FeedError
 from newsvault.fetch.charset import decode_document
-from newsvault.fetch.feeds import FeedError, ParsedFeed, parse_feed
+from newsvault.fetch.feeds import ParsedFeed, parse_feed
 from newsvault.urls import resolve
 
 URL = "http://example.org/feeds/feed.xml"

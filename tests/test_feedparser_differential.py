@@ -19,7 +19,8 @@ import pytest
 
 from conftest import FEEDS
 from newsvault.archive.posts import normalize_title
-from newsvault.fetch.feeds import FeedError, parse_feed
+from newsvault.errors import FeedError
+from newsvault.fetch.feeds import parse_feed
 from newsvault.urls import resolve
 
 URL = "http://example.org/feeds/feed.xml"

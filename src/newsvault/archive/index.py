@@ -162,14 +162,14 @@ class Index:
         try:
             return cls._open(vault, sync)
         except sqlite3.Error as exc:
-            raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}") from exc
+            raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}", path=vault.index_file) from exc
 
     @classmethod
     def _open(cls, vault: Vault, sync: bool) -> Index:
         try:
             vault.state_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ArchiveError(f"cannot create {vault.state_dir}: {exc.strerror}") from exc
+            raise ArchiveError(f"cannot create {vault.state_dir}: {exc.strerror}", path=vault.state_dir) from exc
         db = sqlite3.connect(vault.index_file, timeout=30, isolation_level=None)
         index = cls(db, vault.root)
         try:
@@ -440,7 +440,7 @@ def read_only(vault: Vault) -> Iterator[sqlite3.Connection | None]:
     try:
         db = sqlite3.connect(f"{vault.index_file.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}") from exc
+        raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}", path=vault.index_file) from exc
     try:
         yield db
     finally:

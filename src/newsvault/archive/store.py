@@ -157,7 +157,7 @@ def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool
         for n in itertools.count(start):
             final = posts_dir / with_suffix(base, n)
             if final.parent != posts_dir or final.name in ("", ".", ".."):
-                raise ArchiveError(f"refusing to write {final}: outside {posts_dir}")
+                raise ArchiveError(f"refusing to write {final}: outside {posts_dir}", path=final)
             taken = [p for p in (final, *(f / final.name for f in elsewhere)) if p.exists()]
             if taken:
                 same = [p for p in taken if (key and link_of_file(p) == key) or _same_bytes(p, data)]
@@ -179,7 +179,8 @@ def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool
                 return Saved(final, True, data, n)
         raise AssertionError("unreachable")  # itertools.count never ends
     except OSError as exc:
-        raise ArchiveError(f"cannot write {base} in {posts_dir}: {exc.strerror or exc}") from exc
+        raise ArchiveError(f"cannot write {base} in {posts_dir}: {exc.strerror or exc}",
+                           path=posts_dir / base) from exc
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)

@@ -142,7 +142,7 @@ def _create(path: Path, text: str, report: InitReport) -> None:
         report.kept.append(rel)
         return
     except OSError as exc:
-        raise ArchiveError(f"cannot create {path}: {exc.strerror}") from exc
+        raise ArchiveError(f"cannot create {path}: {exc.strerror}", path=path) from exc
     report.created.append(rel)
 
 
@@ -157,7 +157,7 @@ def init_vault(root: Path) -> InitReport:
             vault.posts_dir.mkdir()
             report.created.append("_posts/")
     except OSError as exc:
-        raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}") from exc
+        raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}", path=root) from exc
     # The automation files (.gitignore, README, workflow) and `git init`: see
     # newsvault.scaffold. Existing files are kept; a .gitignore gains missing lines.
     scaffold = scaffold_vault(root, examples=False)
