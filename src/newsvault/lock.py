@@ -18,7 +18,7 @@ import fcntl
 import json
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from types import TracebackType
 
@@ -34,6 +34,9 @@ class LockHolder:
     host: str
     started: str  # ISO 8601 UTC
     command: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
 
     def describe(self) -> str:
         what = f" ({self.command})" if self.command else ""

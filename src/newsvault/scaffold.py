@@ -11,7 +11,7 @@ a ``.gitignore`` only gains the lines it lacks.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -38,6 +38,9 @@ class ScaffoldReport:
     kept: tuple[str, ...]  # existing files left as they were
     git_initialized: bool
     notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
 
 
 def template_text(name: str) -> str:

@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -91,6 +91,9 @@ class SyncReport:
     changed: int
     removed: int
     total: int
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
 
 
 def read_row(path: str, size: int, mtime_ns: int, name: str | None = None) -> IndexRow:

@@ -43,7 +43,7 @@ class MigrateReport:
     commit: str | None = None  # the commit that records the move (None: not a git repository)
     config_changed: bool = False
 
-    def to_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"layout": self.layout, "posts": self.posts, "moved": len(self.moved),
                 "commit": self.commit, "config_changed": self.config_changed,
                 "moves": [{"from": a, "to": b} for a, b in self.moved]}

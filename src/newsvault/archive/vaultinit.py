@@ -40,7 +40,7 @@ class InitReport:
     notes: list[str] = field(default_factory=list)  # e.g. an old workflow that also commits
     git_initialized: bool = False
 
-    def to_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"vault": str(self.root), "created": self.created, "kept": self.kept,
                 "adopted": self.adopted, "posts": self.posts, "notes": self.notes,
                 "git_initialized": self.git_initialized}

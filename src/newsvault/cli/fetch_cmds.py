@@ -136,9 +136,7 @@ def status_cmd(opts: Options) -> None:
 
     targets = target_status(vault, load_config(vault.root))
     if opts.json:
-        opts.emit_json({"feeds": [{**h.__dict__, "last_success": _iso(h.last_success),
-                                   "last_error_at": _iso(h.last_error_at)} for h in health],
-                        "targets": targets})
+        opts.emit_json({"feeds": [h.to_json() for h in health], "targets": targets})
         return
     table = Table("site", "last success", "failures", "archived", "last error", box=None)
     for h in health:

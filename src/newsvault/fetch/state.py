@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from newsvault.errors import ArchiveError
@@ -54,6 +54,9 @@ class FeedHealth:
     consecutive_failures: int
     archived: int
     runs: int
+
+    def to_json(self) -> dict[str, object]:
+        return {**asdict(self), "last_success": _iso(self.last_success), "last_error_at": _iso(self.last_error_at)}
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
@@ -168,3 +171,7 @@ def has_state(db: sqlite3.Connection) -> bool:
 
 def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
