@@ -91,6 +91,26 @@ class RunReport:
             code = max(code, 1)
         return code
 
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``newsvault run --json``)."""
+        return {
+            "now": self.now.isoformat(),
+            "new_articles": self.new_articles,
+            "exit_code": self.exit_code,
+            "stopped": self.stopped,
+            "stale_lock": _json(self.stale_lock),
+            "swept": list(self.swept),
+            "fetch": _json(self.fetch),
+            "build": _json(self.build),
+            "build_error": self.build_error,
+            "publish": _json(self.publish),
+        }
+
+
+def _json(report: Any) -> Any:
+    """A stage's report as JSON-ready data: every report has ``to_json``."""
+    return None if report is None else report.to_json()
+
 
 class StopFlag:
     """Set by SIGINT/SIGTERM (or by hand); the run checks it, sleeps wake on it."""
