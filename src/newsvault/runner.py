@@ -9,8 +9,10 @@ run, which commits and pushes everything the remote lacks, not just its own work
 Stopping (SIGINT/SIGTERM) is cooperative: the fetch stage asks ``should_stop`` between
 articles, so the article being written is finished, then the run skips building and
 publishing (quick exit for a shutting-down machine; the next run does both) and the
-lock is released. A second signal interrupts at once. A run killed outright (SIGKILL,
-power loss) leaves complete posts only; the kernel drops its lock.
+lock is released. A stop during the site build lets the build finish (a half-updated
+site would mix old and new links), then skips publishing. A second signal interrupts at
+once. A run killed outright (SIGKILL, power loss) leaves complete posts only; the kernel
+drops its lock.
 """
 
 from __future__ import annotations
@@ -99,8 +101,20 @@ class StopFlag:
         self._event = threading.Event()
         self.signal_name: str | None = None
         # True while the run may be interrupted at any point (fetching: as safe as a
-        # crash). Never while git runs: a killed git leaves .git/index.lock behind.
+        # crash). Never while git runs (a killed git leaves .git/index.lock behind), nor
+        # while the site is built (its pages would mix two versions of the site).
         self.interruptible = True
+        self.doing = "the current article"  # what a stop request lets finish (its message)
+
+    @contextmanager
+    def finishing(self, what: str) -> Iterator[None]:
+        """A step a first stop request lets finish, however long the grace period."""
+        before = self.interruptible, self.doing
+        self.interruptible, self.doing = False, what
+        try:
+            yield
+        finally:
+            self.interruptible, self.doing = before
 
     def set(self, reason: str = "stop") -> None:
         self.signal_name = self.signal_name or reason
@@ -141,9 +155,8 @@ def stop_on_signals(flag: StopFlag, notify: Callable[[str], None] = lambda _m: N
         if flag.is_set():
             raise KeyboardInterrupt
         flag.set(name)
-        notify(f"{name}: finishing the current article, then stopping "
-               "(send it again to stop at once)")
-        if grace > 0:
+        notify(f"{name}: finishing {flag.doing}, then stopping (send it again to stop at once)")
+        if grace > 0 and flag.interruptible:  # a step being finished is never timed out
             signal.setitimer(signal.ITIMER_REAL, grace)
 
     def timeout(_signum: int, _frame: FrameType | None) -> None:
@@ -173,18 +186,19 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
             return RunReport(now=now, fetch=fetched, stopped=True, stale_lock=lock.stale,
                              swept=swept)
         built, build_error = None, None
-        try:
-            built = stages.build(vault, config, progress=progress)
-        except BuildError as exc:
-            build_error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - a broken site must never keep the posts from git
-            build_error = f"internal error: {type(exc).__name__}: {exc}"
-        stop.interruptible = False
-        try:
+        with stop.finishing("the site build"):
+            try:
+                built = stages.build(vault, config, progress=progress)
+            except BuildError as exc:
+                build_error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - a broken site must never keep the posts from git
+                build_error = f"internal error: {type(exc).__name__}: {exc}"
+        if stop.is_set():  # stopped while building: the site is whole, publishing waits
+            return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
+                             stopped=True, stale_lock=lock.stale, swept=swept)
+        with stop.finishing("publishing"):
             published = (publish_vault(vault, config, now=now, site_built=build_error is None)
                          if publish else None)
-        finally:
-            stop.interruptible = True
         return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
                          publish=published, stale_lock=lock.stale, swept=swept)
 

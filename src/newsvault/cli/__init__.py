@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> None:
 def _run(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="newsvault", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort as exc:  # click turns a KeyboardInterrupt into Abort
+        click.echo("Interrupted." if isinstance(exc.__cause__, KeyboardInterrupt) else "Aborted.",
+                   err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

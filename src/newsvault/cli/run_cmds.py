@@ -127,7 +127,7 @@ def summary_lines(report: RunReport) -> list[str]:
             lines.append(f"  {site}: {n}")
     lines += [f"  failed: {f.site} ({f.url}): {f.error}" for f in failed]
     lines += [f"  {note}" for note in getattr(report.fetch, "notes", ())]
-    if report.stopped:
+    if report.stopped and report.build is None and report.build_error is None:
         lines.append("  stopped early: the site was not built or published (the next run will)")
         return lines
     if report.build is not None:
@@ -135,6 +135,9 @@ def summary_lines(report: RunReport) -> list[str]:
         what = f"{posts} posts" if posts is not None else "site"
         lines.append(f"  site built: {what} in {_site_dir(report)}")
         lines += [f"  {note}" for note in getattr(report.build, "notes", ())]
+    if report.stopped:
+        lines.append("  stopped early: nothing was published (the next run will)")
+        return lines
     lines += _publish_lines(report)
     return lines
 
