@@ -22,7 +22,6 @@ from newsvault.subscriptions import (
     remove_subscription,
     save_subs_file,
 )
-from newsvault.vault import Vault
 
 
 @cli.command("add")
@@ -41,7 +40,7 @@ def add_cmd(opts: Options, url: str, site: str, author: str | None, tags: tuple[
     optional = {"author": author, "tags": list(tags), "categories": list(categories),
                 "images": images, "fulltext": fulltext}
     entry.update({k: v for k, v in optional.items() if v})
-    vault = Vault(opts.vault)
+    vault = opts.existing_vault()
     subs = add_subscription(read_subs_file(vault.subs_file), entry)
     save_subs_file(subs)
     if opts.json:
@@ -96,7 +95,7 @@ def fetch_cmd(opts: Options, deadline: str | None) -> None:
     from newsvault.cli.run_cmds import with_deadline
     from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
     from newsvault.pipeline import fetch_vault  # imports the archive and content stages
-    from newsvault.runner import StopFlag, StopTimeout, stop_on_signals
+    from newsvault.stop import StopFlag, StopTimeout, stop_on_signals
 
     vault = opts.existing_vault()
     config = with_deadline(load_config(vault.root), deadline)
