@@ -92,13 +92,17 @@ def normal_base_path(base_path: str) -> str:
     return f"/{inner}/" if inner else "/"
 
 
+def check_built(site_dir: Path) -> None:
+    if not (site_dir / "index.html").is_file():
+        raise UsageError(f"{site_dir} has no index.html: run `newsvault build` first")
+
+
 def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
                 verbose: bool = False, idle_timeout: float = IDLE_TIMEOUT,
                 base_path: str = "/") -> SiteServer:
     """A server for ``site_dir`` under ``base_path`` (port 0 picks a free port; see
     ``server_address``)."""
-    if not (site_dir / "index.html").is_file():
-        raise UsageError(f"{site_dir} has no index.html: run `newsvault build` first")
+    check_built(site_dir)
     handler = type("Handler", (SiteHandler,), {"timeout": idle_timeout,
                                                "base_path": normal_base_path(base_path)})
     try:

@@ -175,7 +175,7 @@ def test_header_search_box_on_every_page(browser, served, truth):  # noqa: F811
     page.fill("header .site-search input", "臺灣")
     page.keyboard.press("Enter")
     page.wait_for_selector("#search[data-state=done]")
-    assert urlsplit(page.url).path == "/search/" and page.input_value("#site-q") == "臺灣"
+    assert urlsplit(page.url).path == "/search/index.html" and page.input_value("#site-q") == "臺灣"
     assert page.locator("#search-results li").count() == min(10, len(truth["臺灣"])) > 0
     context.close()
 

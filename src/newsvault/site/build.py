@@ -13,7 +13,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from newsvault.archive.files import post_files
@@ -46,6 +46,9 @@ class BuildReport:
     site_dir: str = ""
     notes: tuple[str, ...] = ()  # what was left out (symbolic links in assets/…, broken posts)
     skipped: tuple[str, ...] = ()  # post files that are not readable posts (not on the site)
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
 
 
 def _ticker(progress: Progress | None, stage: str, total: int) -> Callable[[int], None] | None:

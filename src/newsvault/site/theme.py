@@ -109,7 +109,7 @@ def theme_digest(vault_templates: Path) -> str:
     """Changes whenever a template, a static file or the site code changes (forces re-rendering)."""
     # the site's code, and the content stage's passes it runs over old posts
     code = [*PACKAGE_DIR.glob("*.py"), PACKAGE_DIR.parent / "content" / "embeds.py",
-            PACKAGE_DIR.parent / "content" / "lazyimages.py", PACKAGE_DIR.parent / "content" / "urls.py"]
+            PACKAGE_DIR.parent / "content" / "lazyimages.py"]
     h = hashlib.sha1(_files_digest([TEMPLATES, STATIC, vault_templates]).encode())
     for path in sorted(code):
         h.update(path.read_bytes())
