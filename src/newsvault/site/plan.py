@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import sqlite3
 from dataclasses import asdict
@@ -21,6 +22,7 @@ from newsvault.archive.index import read_only
 from newsvault.config import SiteConfig
 from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
+from newsvault.fsutil import write_atomic
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
@@ -44,12 +46,35 @@ def last_updates(vault: Vault) -> dict[str, datetime]:
 
 def archived_times(vault: Vault) -> dict[str, datetime]:
     """When each post was archived (its first line in ``_provenance/``). Reconstructed lines
-    say only the post's own date, not when anyone saw it: left out."""
+    say only the post's own date, not when anyone saw it: left out. Each month file's
+    times are kept in ``.newsvault/site/archived.pickle`` by its size and mtime: an hourly
+    build reads only the month that grew."""
+    cache_file = vault.state_dir / "site" / "archived.pickle"
+    try:
+        cached = pickle.loads(cache_file.read_bytes())
+        if not isinstance(cached, dict):
+            cached = {}
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        cached = {}
+    fresh: dict[str, tuple[int, int, dict[str, datetime]]] = {}
     seen: dict[str, datetime] = {}
     for path in provenance.month_files(vault.root / provenance.FOLDER):
-        for record in provenance.read_file(path):
-            if not record.reconstructed and (record.post not in seen or record.seen < seen[record.post]):
-                seen[record.post] = record.seen
+        st = path.stat()
+        hit = cached.get(path.name)
+        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            times = hit[2]
+        else:
+            times = {}
+            for record in provenance.read_file(path):
+                if not record.reconstructed and (record.post not in times or record.seen < times[record.post]):
+                    times[record.post] = record.seen
+        fresh[path.name] = (st.st_size, st.st_mtime_ns, times)
+        for post, when in times.items():
+            if post not in seen or when < seen[post]:
+                seen[post] = when
+    if fresh != cached:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache_file, pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL))
     return seen
 
 
