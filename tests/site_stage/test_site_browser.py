@@ -226,5 +226,5 @@ def test_a_covering_post_body_leaves_the_site_links_clickable(browser, tmp_path)
             assert len(own) >= 6 and all(on_top for _, on_top in own), (post.parent.name, own)
             page.click(".masthead nav a[href$='sources/index.html']")  # a real click lands on our link
             page.wait_for_load_state("load")
-            assert page.url.endswith("/sources/"), page.url
+            assert page.url.endswith("/sources/index.html"), page.url
         context.close()
