@@ -19,8 +19,9 @@ import pytest
 
 from conftest import FEEDS
 from newsvault.archive.posts import normalize_title
-from newsvault.fetch.feeds import FeedError, parse_feed
-from newsvault.fetch.urls import absolute_url
+from newsvault.errors import FeedError
+from newsvault.fetch.feeds import parse_feed
+from newsvault.urls import resolve
 
 URL = "http://example.org/feeds/feed.xml"
 
@@ -121,7 +122,7 @@ def differences(path: Path) -> dict[str, tuple[int, object, object]]:
         own = a.published or a.updated
         pairs = {
             "title": (normalize_title(a.title or ""), normalize_title(b.get("title") or "")),
-            "link": (a.link, absolute_url(b.get("link"), URL)),
+            "link": (a.link, resolve(b.get("link"), URL)),
             "guid": (a.guid, b.get("id") or None),
             "published": (own.replace(microsecond=0) if own else None,
                           _instant(b.get("published_parsed") or b.get("updated_parsed"))),

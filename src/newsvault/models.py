@@ -30,7 +30,7 @@ class Subscription:
     categories: tuple[str, ...] = ()
     enabled: bool = True
     fulltext: bool | str = False  # False, "auto", or a CSS selector
-    images: str | None = None  # "keep" | "proxy" | "local"; None = the vault default
+    images: ImageMode | None = None  # None = the vault default
 
 
 @dataclass(frozen=True)

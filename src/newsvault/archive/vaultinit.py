@@ -39,7 +39,7 @@ class InitReport:
     notes: list[str] = field(default_factory=list)  # e.g. an old workflow that also commits
     git_initialized: bool = False
 
-    def to_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"vault": str(self.root), "created": self.created, "kept": self.kept,
                 "adopted": self.adopted, "posts": self.posts, "notes": self.notes,
                 "git_initialized": self.git_initialized}
@@ -105,7 +105,7 @@ def _create(path: Path, text: str, report: InitReport) -> None:
         report.kept.append(rel)
         return
     except OSError as exc:
-        raise ArchiveError(f"cannot create {path}: {exc.strerror}") from exc
+        raise ArchiveError(f"cannot create {path}: {exc.strerror}", path=path) from exc
     report.created.append(rel)
 
 
@@ -120,7 +120,7 @@ def init_vault(root: Path) -> InitReport:
             vault.posts_dir.mkdir()
             report.created.append("_posts/")
     except OSError as exc:
-        raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}") from exc
+        raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}", path=root) from exc
     # The automation files (.gitignore, README, workflow) and `git init`: see
     # newsvault.scaffold. Existing files are kept; a .gitignore gains missing lines.
     scaffold = scaffold_vault(root, examples=False)

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from newsvault.archive.files import is_post_path
+from newsvault.archive.naming import with_suffix
 from newsvault.errors import ConfigError, PublishError
 from newsvault.fsutil import write_atomic
 from newsvault.publish.gitcli import (
@@ -333,7 +334,7 @@ def _free_name(root: Path, path: str) -> str:
     p = PurePosixPath(path)
     n = 2
     while True:
-        candidate = str(p.with_name(f"{p.stem}-{n}{p.suffix}"))
+        candidate = str(p.with_name(with_suffix(p.name, n)))
         tracked = git(root, "cat-file", "-e", f"HEAD:{candidate}", check=False).returncode == 0
         if not (root / candidate).exists() and not tracked:
             return candidate
