@@ -47,6 +47,7 @@ from newsvault.fetch.entries import article_date, date_notes, to_article
 from newsvault.fetch.feeds import parse_feed
 from newsvault.fetch.http import HttpClient, Validators
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchReport
+from newsvault.lock import locked
 from newsvault.models import Article, Entry, Subscription
 from newsvault.subscriptions import load_subscriptions
 from newsvault.urls import is_absolute_http
@@ -85,13 +86,14 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
     """Fetch all enabled feeds of ``vault`` and write their new articles; never raises for
     a single feed's failure (it is in the report). Config errors (subs.json) do raise.
 
-    ``deadline``: seconds for the whole run (default ``[fetch] run_deadline``; 0 = none)."""
+    ``deadline``: seconds for the whole run (default ``[fetch] run_deadline``; 0 = none).
+    Holds the vault lock (LockedError while another run has it)."""
     started = time.monotonic()
     subs = [s for s in load_subscriptions(vault.subs_file) if s.enabled]
     for sub in subs:  # a bad [content] setting is a config error (exit 2), not N feed errors
         ContentOptions.for_subscription(config.content, sub, config.site.base_path)
     seconds = config.fetch.run_deadline if deadline is None else deadline
-    with Index.open(vault) as index:
+    with locked(vault, "newsvault fetch"), Index.open(vault) as index:
         state.ensure_schema(index.db)
         run = _Run(vault, config, index, now, progress, should_stop,
                    started + seconds if seconds > 0 else None)

@@ -97,9 +97,7 @@ def fetch_cmd(opts: Options, deadline: str | None) -> None:
 
     vault = opts.existing_vault()
     config = with_deadline(load_config(vault.root), deadline)
-    from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
-
-    with VaultLock(vault, command="newsvault fetch"), progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:
+    with progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:  # fetch_vault locks
         report = fetch_vault(vault, config, now=opts.now, progress=progress)
     if opts.json:
         opts.emit_json(report.to_json())

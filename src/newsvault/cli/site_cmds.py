@@ -16,12 +16,11 @@ from newsvault.vault import Vault
 @click.option("--no-search", "no_search", is_flag=True, help="Skip the search index.")
 def build(opts: Options, full: bool, no_search: bool) -> None:
     """Build the website into _site/ (only what changed, unless --full)."""
-    from newsvault.lock import VaultLock  # one writer of _site/ at a time (a `run` builds too)
-    from newsvault.site.build import build_site
+    from newsvault.site.build import build_site  # takes the vault lock: one writer of _site/
 
     vault = opts.existing_vault()
     config = load_config(vault.root)
-    with VaultLock(vault, command="newsvault build"), progress_bars(opts) as progress:
+    with progress_bars(opts) as progress:
         report = build_site(vault, config, full=full, progress=progress,
                             search=False if no_search else None)
     if opts.json:

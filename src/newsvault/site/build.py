@@ -18,6 +18,7 @@ from pathlib import Path
 
 from newsvault.archive.files import post_files
 from newsvault.config import Config
+from newsvault.lock import locked
 from newsvault.site import output, parallel
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.pages import Page
@@ -75,7 +76,8 @@ def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Pr
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(vault, config, full, progress, search)
+        with locked(vault, "newsvault build"):  # one writer of _site/ at a time (a run builds too)
+            return _build(vault, config, full, progress, search)
     finally:
         if enabled:
             gc.enable()
