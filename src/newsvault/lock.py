@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import threading
@@ -27,6 +28,8 @@ from types import TracebackType
 
 from newsvault.errors import ArchiveError, LockedError
 from newsvault.vault import Vault
+
+log = logging.getLogger(__name__)  # `-v` shows INFO, `-vv` DEBUG (cli/common.py)
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ def locked(vault: Vault, command: str) -> Iterator[VaultLock]:
         yield held
         return
     with VaultLock(vault, command) as lock:
+        log.debug("vault lock %s taken for %s", key, command)
         _HELD.locks[key] = lock
         try:
             yield lock

@@ -27,6 +27,7 @@ not all written keep their old HTTP validators so nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -52,6 +53,8 @@ from newsvault.models import Article, Entry, Subscription
 from newsvault.subscriptions import load_subscriptions
 from newsvault.urls import is_absolute_http
 from newsvault.vault import Vault
+
+log = logging.getLogger(__name__)  # `-v` shows INFO, `-vv` DEBUG (cli/common.py)
 
 Progress = Callable[[str, int, int], None]  # (phase "fetch"|"write", done, total)
 FSYNC_EACH_MAX = 200  # past this many posts in a run, one sync at the end instead of two per post
@@ -106,6 +109,10 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
                 state.store_validators(index.db, feed.sub.url, feed.validators, now)
         results = tuple(feed.result for feed in feeds)
         state.record_results(index.db, now, results)
+    for r in results:
+        log.info("%s (%s): %s%s, %d new, %d seen, %d skipped, %.2f s%s", r.site, r.url, r.status,
+                 f" HTTP {r.http_status}" if r.http_status else "", r.new, r.seen, r.skipped,
+                 r.duration, f": {r.error}" if r.error else "")
     return FetchReport(now=now, feeds=results, stopped=run.stopped or should_stop(),
                        duration=time.monotonic() - started, deadline_reached=run.cut,
                        notes=tuple(run.notes))

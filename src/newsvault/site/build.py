@@ -10,6 +10,7 @@ full ones.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +27,8 @@ from newsvault.site.plan import Plan
 from newsvault.site.posts import PostCache, SitePost, scan, site_posts
 from newsvault.site.search import DATA
 from newsvault.vault import Vault
+
+log = logging.getLogger(__name__)  # `-v` shows INFO, `-vv` DEBUG (cli/common.py)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -123,6 +126,9 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
                          written=written, removed=removed, seconds=time.perf_counter() - start,
                          site_dir=str(site_dir), notes=tuple(dict.fromkeys(plan.notes)))
+    log.info("site: %d post files listed, %d parsed (the rest from the cache), %d pages rendered, "
+             "%d files written, %d removed, %.2f s, %d workers", len(names), parsed, rendered, written,
+             removed, report.seconds, n)
     if search if search is not None else config.site.search:
         from newsvault.site.search import (
             build_index,  # numpy and the fold table: not for --no-search
