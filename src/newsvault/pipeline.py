@@ -35,16 +35,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from newsvault.archive import provenance
+from newsvault.archive.articles import article_date, date_notes, to_article
 from newsvault.archive.identity import distinct_items, guid_key, normalize_link
 from newsvault.archive.index import Index
 from newsvault.archive.posts import read_post
 from newsvault.archive.store import Names, save_post
 from newsvault.config import Config
 from newsvault.content import ContentOptions, ContentResult, ImageStore, clean_html, prepare_content
+from newsvault.content.pool import Cleaner
 from newsvault.errors import FetchError, NewsvaultError
 from newsvault.fetch import state
-from newsvault.fetch.cleaner import Cleaner
-from newsvault.fetch.entries import article_date, date_notes, to_article
 from newsvault.fetch.feeds import parse_feed
 from newsvault.fetch.http import HttpClient, Validators
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchReport

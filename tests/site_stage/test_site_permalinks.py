@@ -221,11 +221,13 @@ def test_dropping_dangerous_elements_in_real_posts_and_unclosed_tags():
 @example("/a;", "https://news.example/dir/page.html")
 @example("/x\ny", "https://news.example/dir/page.html")
 @example("/c d/é^`{}", "https://Example.COM:443/dir/page.html")
+@example("/\\", "https://news.example/dir/page.html")
 @given(st.text(alphabet="/.ab;?#%:\t\n國 ^`{}|[]\\\"'<>2eE", max_size=16).map(lambda s: "/" + s),
        st.sampled_from(["https://news.example/dir/page.html", "http://u@h.example:81", "https:///x/",
                         "HTTPS://E.example/a;p?q#f", "https://Example.COM:443/news/"]))
 def test_root_relative_links_resolve_as_the_url_module_does(url, base):
-    """The fast path (origin + path) gives what ``urls.resolve`` gives, byte for byte."""
+    """The fast path (origin + path) gives what ``urls.resolve`` gives, byte for byte; a
+    value that is no URL (a slash and a backslash: ``//`` with no host) is left as it is."""
     from newsvault.site.content import _absolute
     from newsvault.urls import origin, resolve
 
@@ -233,7 +235,7 @@ def test_root_relative_links_resolve_as_the_url_module_does(url, base):
     assert root is not None
     assert _absolute(base, root, url, "/assets/") == (
         url if url.startswith("/assets/") else resolve("https:" + url) or url if url.startswith("//")
-        else resolve(url, base))
+        else resolve(url, base) or url)
 
 
 def _spec_slug(text: str, extra: str, cased: bool) -> str:

@@ -26,10 +26,10 @@ from pathlib import Path
 from types import TracebackType
 
 from newsvault.archive import provenance
+from newsvault.archive.fields import format_date, normalize_title
 from newsvault.archive.files import post_files
 from newsvault.archive.frontmatter import read_front_matter, split_front_matter
 from newsvault.archive.identity import guid_key, normalize_link
-from newsvault.archive.posts import format_date, normalize_title
 from newsvault.errors import ArchiveError
 from newsvault.models import Article
 from newsvault.vault import Vault

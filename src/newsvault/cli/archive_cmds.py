@@ -9,10 +9,10 @@ import click
 
 from newsvault.archive.checker import check_archive
 from newsvault.archive.importer import import_archive
-from newsvault.archive.vaultinit import init_vault
 from newsvault.cli import cli
 from newsvault.cli.common import Options, vault_options
 from newsvault.errors import UsageError
+from newsvault.init import init_vault
 from newsvault.vault import Vault
 
 
