@@ -106,9 +106,12 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
         # A post wants the path of one of the site's own pages (a permalink /search/):
         # the post moves to -2, the page keeps its path. (The paths of the site's pages
         # do not depend on the posts' URLs, so a second plan has the same ones.)
+        wanted = {post.name: post.url for post in posts}
         posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path,
                            reserved=fixed)
         pages = plan.pages(posts)
+        plan.notes += [f"{post.name}: its permalink {wanted[post.name]} is taken by a page of the site; "
+                       f"the post is at {post.url}" for post in posts if wanted.get(post.name) != post.url]
     manifest_file = state / "manifest.pickle"
     old = {} if full else output.load_manifest(manifest_file)
     site_dir = vault.site_dir
