@@ -36,7 +36,7 @@ CLASSES = {
                        "author is the name the feed gives",
     "fp-last-wins": "feedparser keeps the last of repeated author elements, even an empty "
                     "one; newsvault the first non-empty one, in document order",
-    "author-rule": "newsvault's AUTHOR rule (POST_FORMAT.md): dc:creator before <author>",
+    "author-rule": "newsvault's AUTHOR rule (docs/post-format.md): dc:creator before <author>",
     "fp-title-markup": "feedparser keeps a title's markup (Atom xhtml, HTML in CDATA) and "
                        "re-escapes its text; a post title is the text the feed wrote",
     "fp-relative-id": "feedparser resolves an id or guid against the feed's URL as if it were "
@@ -44,7 +44,7 @@ CLASSES = {
     "fp-drops-guid": "feedparser drops a guid it cannot parse as a URL; it is kept as written",
     "fp-urn-link": "feedparser makes a tag:/urn: id or an href-less link the entry's link; a "
                    "link must be a web address",
-    "guid-as-link": "newsvault's LINK rule (POST_FORMAT.md): an item without a link is linked by "
+    "guid-as-link": "newsvault's LINK rule (docs/post-format.md): an item without a link is linked by "
                     "its guid or rdf:about when that is a URL (else the article cannot be "
                     "archived at all)",
     "truncated": "the document ends inside a CDATA opener; newsvault keeps the characters "

@@ -19,11 +19,9 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 LAYERS: list[tuple[str, ...]] = [
     # below every stage: the shared vocabulary…
     ("newsvault", "newsvault.errors", "newsvault.models", "newsvault.vault", "newsvault.urls",
-     "newsvault.charset",
-     # the layout names (no imports of their own), which the settings check against
-     "newsvault.archive.layout"),
+     "newsvault.charset"),
     # …and tools
-    ("newsvault.fsutil", "newsvault.clock", "newsvault.lock",
+    ("newsvault.fsutil", "newsvault.clock", "newsvault.lock", "newsvault.stop",
      # a git runner (no publishing in it), also used by init and migrate-layout
      "newsvault.publish.gitcli"),
     # the user's settings
@@ -36,7 +34,8 @@ LAYERS: list[tuple[str, ...]] = [
     # commands over those
     ("newsvault.init", "newsvault.runner", "newsvault.serve"),
     ("newsvault.cli",),
-    ("newsvault.__main__",),
+    # what runs the command line: python -m newsvault, the generated reference docs
+    ("newsvault.__main__", "newsvault.docsgen"),
 ]
 
 # Packages whose modules import the package itself, on purpose. The command modules
@@ -72,7 +71,8 @@ def _unit(module: str) -> tuple[int, str]:
     best: tuple[int, str] | None = None
     for rank, units in enumerate(LAYERS):
         for unit in units:
-            if (module == unit or module.startswith(unit + ".")) and (best is None or len(unit) > len(best[1])):
+            below = module.startswith(unit + ".") and unit != "newsvault"  # the package's own file only
+            if (module == unit or below) and (best is None or len(unit) > len(best[1])):
                 best = (rank, unit)
     assert best is not None, f"{module} is in no layer: add it to LAYERS"
     return best

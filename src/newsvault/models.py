@@ -39,7 +39,7 @@ class Entry:
 
     Values are as the feed gave them (decoded text), except ``link`` which is already
     absolute against the feed URL. ``content`` is the HTML chosen by the content
-    priority of POST_FORMAT.md.
+    priority of docs/post-format.md.
     """
 
     title: str | None

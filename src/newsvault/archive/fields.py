@@ -1,5 +1,5 @@
-"""The field rules of POST_FORMAT.md that more than one stage applies: TITLE, LINKTEXT
-and DATE.
+"""The field rules of the post format (docs/post-format.md) that more than one stage
+applies: TITLE, LINKTEXT and DATE.
 
 They are rules about values, not about whole posts, so they live apart from post
 rendering (``posts.py``): file naming (``naming.py``), the dedup index and the fetch stage

@@ -1,4 +1,4 @@
-"""Article identity (docs/identity.md; POST_FORMAT.md "Identity and dedup").
+"""Article identity (docs/identity.md; docs/post-format.md, "Identity and dedup").
 
 An article is its normalized link: the link as ``newsvault.urls.resolve`` serializes it
 (the WHATWG form every stage stores: scheme and host lower-cased, IDNA hosts, the default

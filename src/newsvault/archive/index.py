@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS posts (
     link TEXT NOT NULL,          -- normalized link ('' when the post has none)
     guid TEXT,
     title TEXT NOT NULL,
-    date TEXT,                   -- UTC, POST_FORMAT DATE format
+    date TEXT,                   -- UTC, the DATE format of docs/post-format.md
     site TEXT NOT NULL,
     hash TEXT NOT NULL           -- blake2b-128 of the file bytes
 );

@@ -1,4 +1,4 @@
-"""Post file names (POST_FORMAT.md "File name").
+"""Post file names (docs/post-format.md, "File name").
 
 ``_posts/YYYY-MM-DD-<NAME>.md``: the date is the UTC date of DATE, NAME is the title's
 first 50 code points with ``/`` → ``--`` (the reference rule) and, for portability,

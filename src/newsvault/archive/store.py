@@ -1,4 +1,4 @@
-"""Writing posts safely (STYLE.md #17): atomic, never outside ``_posts/``, never twice.
+"""Writing posts safely: atomic, never outside ``_posts/``, never twice.
 
 A post is written to a hidden temporary file in the same folder, flushed to disk, then
 hard-linked to its final name, which fails instead of overwriting when another writer

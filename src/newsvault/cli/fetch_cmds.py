@@ -22,7 +22,6 @@ from newsvault.subscriptions import (
     remove_subscription,
     save_subs_file,
 )
-from newsvault.vault import Vault
 
 
 @cli.command("add")
@@ -41,7 +40,7 @@ def add_cmd(opts: Options, url: str, site: str, author: str | None, tags: tuple[
     optional = {"author": author, "tags": list(tags), "categories": list(categories),
                 "images": images, "fulltext": fulltext}
     entry.update({k: v for k, v in optional.items() if v})
-    vault = Vault(opts.vault)
+    vault = opts.existing_vault()
     subs = add_subscription(read_subs_file(vault.subs_file), entry)
     save_subs_file(subs)
     if opts.json:
@@ -89,16 +88,25 @@ def list_cmd(opts: Options) -> None:
 def fetch_cmd(opts: Options, deadline: str | None) -> None:
     """Read every enabled feed and archive each new article once.
 
-    Exit status: 0 when the run worked (even if some feeds failed), 1 when every feed
-    failed, 2 for usage or configuration errors.
+    Exit status: 0 when the run worked (even if some feeds failed) or was stopped by
+    Ctrl-C/SIGTERM (the article being written is finished), 1 when every feed failed,
+    2 for usage or configuration errors, 3 when another run holds the vault.
     """
     from newsvault.cli.run_cmds import with_deadline
     from newsvault.pipeline import fetch_vault  # imports the archive and content stages
+    from newsvault.stop import StopFlag, StopTimeout, stop_on_signals
 
     vault = opts.existing_vault()
     config = with_deadline(load_config(vault.root), deadline)
-    with progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:  # fetch_vault locks
-        report = fetch_vault(vault, config, now=opts.now, progress=progress)
+    stop = StopFlag()
+    try:  # fetch_vault takes the vault lock
+        with stop_on_signals(stop, notify=opts.warn), \
+                progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:
+            report = fetch_vault(vault, config, now=opts.now, progress=progress,
+                                 should_stop=stop.is_set)
+    except StopTimeout as exc:
+        opts.warn(f"newsvault: {exc} (the lock is released; the next fetch completes the work)")
+        sys.exit(0)
     if opts.json:
         opts.emit_json(report.to_json())
     elif not report.feeds:
@@ -109,6 +117,8 @@ def fetch_cmd(opts: Options, deadline: str | None) -> None:
             opts.say(note)
         opts.say(f"{report.new} new articles from {len(report.feeds)} feeds, "
                  f"{len(report.failed)} failed, in {report.duration:.1f} s.")
+        if report.stopped:
+            opts.say(f"Stopped early ({stop.signal_name or 'stop'}): the next fetch gets the rest.")
     for feed in report.failed if opts.verbosity < 0 else ():
         opts.warn(f"{feed.site} ({feed.url}): {feed.error}")
     sys.exit(report.exit_code)

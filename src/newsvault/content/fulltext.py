@@ -41,7 +41,7 @@ class FullText:
 
 
 def decode_page(page: Fetched) -> str:
-    """Page bytes to text, by the same evidence as feeds (``fetch.charset``), with the
+    """Page bytes to text, by the same evidence as feeds (``newsvault.charset``), with the
     page's ``<meta charset>`` in the place of an XML prolog."""
     meta = _CHARSET_META.search(page.body[:4096])
     declared = meta.group(1).decode("ascii", "replace").lower() if meta else None

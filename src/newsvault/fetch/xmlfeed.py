@@ -2,9 +2,9 @@
 
 One pass over each item's children collects the elements we use, keyed by a short
 namespace name, so the same code reads RSS 2.0, RSS 1.0 (RDF) and both Atoms. This
-module is the only place that knows feed element names (STYLE.md #3).
+module is the only place that knows feed element names.
 
-Choices, in the order POST_FORMAT.md states them:
+Choices, in the order docs/post-format.md states them:
 
 - title: RSS ``title`` > Atom ``title`` > ``dc:title`` > ``media:title``;
 - content: ``content:encoded`` > ``xhtml:body`` > ``media:group/media:description`` (or an

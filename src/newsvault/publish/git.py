@@ -6,7 +6,7 @@ fetch → rebase → push again, never by a force-push. Post files have distinct
 so a rebase of new posts over other new posts applies cleanly; when both sides added
 *different* posts under the same name (same date and title start, chosen
 independently), both are kept: the remote's file keeps the name and ours takes the
-next free ``-N`` suffix (the rule of POST_FORMAT.md). Any other conflict aborts the
+next free ``-N`` suffix (the rule of docs/post-format.md). Any other conflict aborts the
 rebase and fails loudly, with our commit intact.
 
 The site branch holds generated files only. It is written through a temporary index

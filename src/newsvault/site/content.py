@@ -1,7 +1,7 @@
 """A post's body as HTML for its page and its feed entry.
 
 Posts are Markdown with raw HTML, rendered by Jekyll's kramdown in the reference. Two
-shapes exist (POST_FORMAT.md): the "link" layout (``<!--ms-->``, ``[title](link)``,
+shapes exist (docs/post-format.md): the "link" layout (``<!--ms-->``, ``[title](link)``,
 ``------``, then the article in one ``<div>`` line) and the older "html" layout
 (pretty-printed HTML right after the front matter). kramdown passes both through as
 HTML; CommonMark would turn the indented lines after blank lines of the html layout
