@@ -93,15 +93,14 @@ def fetch_cmd(opts: Options, deadline: str | None) -> None:
     2 for usage or configuration errors, 3 when another run holds the vault.
     """
     from newsvault.cli.run_cmds import with_deadline
-    from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
     from newsvault.pipeline import fetch_vault  # imports the archive and content stages
     from newsvault.stop import StopFlag, StopTimeout, stop_on_signals
 
     vault = opts.existing_vault()
     config = with_deadline(load_config(vault.root), deadline)
     stop = StopFlag()
-    try:
-        with stop_on_signals(stop, notify=opts.warn), VaultLock(vault, command="newsvault fetch"), \
+    try:  # fetch_vault takes the vault lock
+        with stop_on_signals(stop, notify=opts.warn), \
                 progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:
             report = fetch_vault(vault, config, now=opts.now, progress=progress,
                                  should_stop=stop.is_set)
