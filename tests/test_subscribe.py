@@ -96,6 +96,9 @@ def test_a_url_that_cannot_be_read_needs_a_site_name(vault: Path, site: FeedServ
     assert named.returncode == 0, named.stderr
     assert "could not read it now" in named.stderr and "subscribed anyway" in named.stderr
     assert subs(vault) == [{"site": "Later", "url": site.url("/missing.xml")}]
+    page = nv(vault, "add", site.url("/plain"), "--site", "Page")  # read, and not a feed
+    assert page.returncode == 1 and "links to no feed" in page.stderr and "give --site" not in page.stderr
+    assert len(subs(vault)) == 1
 
 
 @pytest.mark.parametrize("bad,words", [
@@ -264,3 +267,19 @@ def test_hostile_opml_external_entities_and_billion_laughs_are_harmless(vault: P
     names = [s["site"] for s in subs(vault)]
     assert len(names) == 2 and not any("TOP-SECRET" in n for n in names)
     assert all(len(n) < 1000 for n in names)  # no entity was expanded a billion times
+
+
+def test_a_feed_link_to_another_host_is_fetched_only_from_the_public_web(
+        vault: Path, site: FeedServer) -> None:
+    """A page on the keeper's host may point anywhere: a link to another host is fetched
+    as full-text pages are (global addresses only), so a page cannot make `add` read the
+    keeper's own network or files."""
+    port = site.base.rsplit(":", 1)[1]
+    site.route("/elsewhere", Reply(body=f"""<html><head>
+        <link rel="alternate" type="application/rss+xml" href="http://localhost:{port}/feeds/yanjing.rss">
+        <link rel="alternate" type="application/rss+xml" href="file:///etc/passwd">
+        </head></html>""".encode(), headers=HTML))
+    done = nv(vault, "add", site.url("/elsewhere"))
+    assert done.returncode == 1, done.stderr
+    assert "links to 2 feeds, but none can be read" in done.stderr and "not a web address" in done.stderr
+    assert not site.hits("/feeds/yanjing.rss") and subs(vault) == []

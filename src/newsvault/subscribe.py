@@ -17,6 +17,7 @@ from typing import Any
 
 from newsvault.config import Config
 from newsvault.errors import FetchError, UsageError
+from newsvault.fetch.discover import NoFeedFound, find_feed
 from newsvault.opml import read_opml
 from newsvault.subscriptions import (
     SubsFile,
@@ -48,8 +49,9 @@ def add_feeds(vault: Vault, config: Config, urls: list[str], *, site: str | None
     else each is named by its feed's title. ``extra`` holds the other subs.json keys.
 
     Raises UsageError, before fetching anything, for a URL that is not one, or that is
-    given twice or already subscribed. A URL whose feed cannot be read now is left out
-    (in ``failed``) unless ``site`` is given: then it is subscribed with a note."""
+    given twice or already subscribed. A URL that cannot be read now is left out (in
+    ``failed``) unless ``site`` is given: then it is subscribed with a note. A URL read
+    that is no feed and links to none is always left out."""
     subs = read_subs_file(vault.subs_file)
     checked = [check_feed_url(url, vault.root) for url in urls]
     known = {s.url: s.site for s in subs.subscriptions}
@@ -63,6 +65,9 @@ def add_feeds(vault: Vault, config: Config, urls: list[str], *, site: str | None
     found = asyncio.run(_find_all(config, vault.root, checked))
     added, failed, notes = [], [], []
     for url, result in zip(checked, found, strict=True):
+        if isinstance(result, NoFeedFound):  # read, and not a feed: --site cannot help
+            failed.append((url, str(result)))
+            continue
         if isinstance(result, FetchError):
             if site is None:
                 failed.append((url, f"{result} (give --site NAME to subscribe to it anyway)"))
@@ -89,8 +94,7 @@ def add_feeds(vault: Vault, config: Config, urls: list[str], *, site: str | None
 
 
 async def _find_all(config: Config, root: Path, urls: list[str]) -> list[Any]:
-    from newsvault.fetch.discover import find_feed  # the HTTP client and the feed parser
-    from newsvault.fetch.http import HttpClient
+    from newsvault.fetch.http import HttpClient  # the HTTP client: only when adding URLs
 
     async with HttpClient(config.fetch, base_dir=root) as client:
         async def one(url: str) -> Any:

@@ -2,7 +2,8 @@
 page links to (autodiscovery), and the feed's own title (the default site name).
 
 Everything is fetched by the project's one HTTP client (its limits, size caps and
-redirect checks) as a subscription is, and read by the feed parser the runs use, so a
+redirect checks) as a subscription is (a feed a page links to on another host, as a
+full-text page is: global addresses only), and read by the feed parser the runs use, so a
 feed that ``add`` accepts is one the next run can read. XML is read hardened (no
 DOCTYPE, no entity expansion: :mod:`newsvault.fetch.xmltext`), HTML by the standard
 library's tokenizer, which runs nothing and fetches nothing.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import html.parser
 import json
 import re
+import urllib.parse
 from dataclasses import dataclass
 
 from lxml import etree
@@ -20,7 +22,7 @@ from lxml import etree
 from newsvault.errors import FetchError
 from newsvault.fetch.charset import decode_document
 from newsvault.fetch.feeds import FeedError, parse_feed
-from newsvault.fetch.http import HttpClient
+from newsvault.fetch.http import FEED_ACCEPT, HttpClient
 from newsvault.fetch.urls import absolute_url
 from newsvault.fetch.xmltext import harden
 from newsvault.models import Fetched
@@ -30,6 +32,10 @@ from newsvault.models import Fetched
 FEED_TYPES = {"application/rss+xml": "RSS", "application/atom+xml": "Atom",
               "application/feed+json": "JSON Feed"}
 _SPACE = re.compile(r"\s+")
+
+
+class NoFeedFound(FetchError):
+    """The URL was read, and it is not a feed nor links to one that can be read."""
 
 
 @dataclass(frozen=True)
@@ -64,24 +70,31 @@ async def find_feed(client: HttpClient, url: str) -> Found:
         text = decode_document(fetched.body, fetched.content_type).text
         links = feed_links(text, fetched.url)
         if not links:
-            raise FetchError(f"{url}: {exc}, and it links to no feed "
+            raise NoFeedFound(f"{url}: {exc}, and it links to no feed "
                              "(no <link rel=\"alternate\" type=\"application/rss+xml\"…>)") from None
-        return await _first_readable(client, url, links)
+        return await _first_readable(client, url, fetched.url, links)
     return Found(url, feed_title(fetched), parsed.kind)
 
 
-async def _first_readable(client: HttpClient, page: str, links: list[FeedLink]) -> Found:
+async def _first_readable(client: HttpClient, page: str, final: str, links: list[FeedLink]) -> Found:
+    """The first of ``links`` that reads as a feed. A link to the page's own host is the
+    keeper's as much as the page is; one elsewhere is what a web page points at, and is
+    fetched like a full-text page: web addresses on global IPs only."""
+    home = urllib.parse.urlsplit(final).netloc.lower()
     problems = []
     for link in links:
         try:
-            fetched = await _get(client, link.url)
+            if urllib.parse.urlsplit(link.url).netloc.lower() == home:
+                fetched = await _get(client, link.url)
+            else:
+                fetched = await client.get(link.url, accept=FEED_ACCEPT)
             parsed = parse_feed(fetched.body, url=fetched.url, content_type=fetched.content_type)
         except FetchError as exc:
             problems.append(f"{link.url}: {exc}")
             continue
         others = tuple(other.url for other in links if other.url != link.url)
         return Found(link.url, feed_title(fetched) or link.title, parsed.kind, page, others)
-    raise FetchError(f"{page} links to {len(links)} feed{'s' if len(links) > 1 else ''}, but none "
+    raise NoFeedFound(f"{page} links to {len(links)} feed{'s' if len(links) > 1 else ''}, but none "
                      f"can be read: {'; '.join(problems)}")
 
 
