@@ -72,7 +72,7 @@ class Stages:
 
 @dataclass(frozen=True)
 class RunReport:
-    """What one run did; ``exit_code`` follows DESIGN.md (1 when every feed failed)."""
+    """What one run did; ``exit_code`` follows docs/commands.md (1 when every feed failed)."""
 
     now: datetime
     fetch: Any = None  # newsvault.pipeline.FetchReport
@@ -93,6 +93,26 @@ class RunReport:
         if self.build_error or (self.publish and not self.publish.ok):
             code = max(code, 1)
         return code
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``newsvault run --json``)."""
+        return {
+            "now": self.now.isoformat(),
+            "new_articles": self.new_articles,
+            "exit_code": self.exit_code,
+            "stopped": self.stopped,
+            "stale_lock": _json(self.stale_lock),
+            "swept": list(self.swept),
+            "fetch": _json(self.fetch),
+            "build": _json(self.build),
+            "build_error": self.build_error,
+            "publish": _json(self.publish),
+        }
+
+
+def _json(report: Any) -> Any:
+    """A stage's report as JSON-ready data: every report has ``to_json``."""
+    return None if report is None else report.to_json()
 
 
 def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = True,

@@ -110,20 +110,16 @@ def status_cmd(opts: Options) -> None:
     """
     vault = opts.existing_vault()
     subs = read_subs_file(vault.subs_file).subscriptions
-    db = state.open_readonly(vault.index_file)
-    try:
-        health = [state.feed_health(db, s.url, s.site) if db else
+    from newsvault.archive.index import read_only
+
+    with read_only(vault) as db:
+        health = [state.feed_health(db, s.url, s.site) if db and state.has_state(db) else
                   state.FeedHealth(s.site, s.url, None, None, None, 0, 0, 0) for s in subs]
-    finally:
-        if db is not None:
-            db.close()
     from newsvault.publish.publisher import target_status
 
     targets = target_status(vault, load_config(vault.root))
     if opts.json:
-        opts.emit_json({"feeds": [{**h.__dict__, "last_success": _iso(h.last_success),
-                                   "last_error_at": _iso(h.last_error_at)} for h in health],
-                        "targets": targets})
+        opts.emit_json({"feeds": [h.to_json() for h in health], "targets": targets})
         return
     table = Table("site", "last success", "failures", "archived", "last error", box=None)
     for h in health:

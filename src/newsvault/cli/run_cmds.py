@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, is_dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 import click
 
@@ -100,7 +99,7 @@ def _error(opts: Options, exc: NewsvaultError) -> None:
 
 def _show(opts: Options, report: RunReport) -> None:
     if opts.json:
-        opts.emit_json(report_dict(report))
+        opts.emit_json(report.to_json())
         return
     for line in summary_lines(report):
         opts.say(line)
@@ -167,27 +166,3 @@ def _publish_lines(report: RunReport) -> list[str]:
     lines += [f"  warning: {warning}" for warning in pub.warnings]
     lines += [f"  {note}" for note in pub.notes]
     return lines
-
-
-def report_dict(report: RunReport) -> dict[str, Any]:
-    """The report as JSON-ready data."""
-    return {
-        "now": report.now.isoformat(),
-        "new_articles": report.new_articles,
-        "exit_code": report.exit_code,
-        "stopped": report.stopped,
-        "stale_lock": _plain(report.stale_lock),
-        "swept": list(report.swept),
-        "fetch": _plain(report.fetch),
-        "build": _plain(report.build),
-        "build_error": report.build_error,
-        "publish": _plain(report.publish),
-    }
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "to_json"):
-        return value.to_json()
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    return value

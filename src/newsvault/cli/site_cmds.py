@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import click
 
 from newsvault.cli import cli
@@ -29,7 +27,7 @@ def build(opts: Options, full: bool, no_search: bool) -> None:
         report = build_site(vault, config, full=full, progress=progress,
                             search=False if no_search else None)
     if opts.json:
-        opts.emit_json(asdict(report))
+        opts.emit_json(report.to_json())
         return
     opts.say(f"Built {report.posts} posts into {report.site_dir}: {report.rendered} pages rendered, "
              f"{report.written} files written, {report.removed} removed in {report.seconds:.2f}s")

@@ -11,8 +11,9 @@ import click
 from newsvault.cli import cli
 from newsvault.cli.common import Options, vault_options
 from newsvault.config import load_config
+from newsvault.models import IMAGE_MODES
 from newsvault.subscribe import AddReport, add_feeds, import_opml
-from newsvault.subscriptions import IMAGE_MODES, read_subs_file
+from newsvault.subscriptions import read_subs_file
 
 
 @cli.command("add")

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from newsvault.errors import FetchError
+from newsvault.errors import FeedError, FetchError
 from newsvault.fetch.charset import decode_document
-from newsvault.fetch.feeds import FeedError, parse_feed
+from newsvault.fetch.feeds import parse_feed
 from newsvault.fetch.http import FEED_ACCEPT, HttpClient
-from newsvault.fetch.urls import absolute_url
 from newsvault.fetch.xmltext import harden
 from newsvault.models import Fetched
+from newsvault.urls import resolve
 
 # <link rel="alternate" type=…> values that announce a feed (plain application/json is
 # not one: WordPress uses it for its REST API).
@@ -34,7 +34,7 @@ FEED_TYPES = {"application/rss+xml": "RSS", "application/atom+xml": "Atom",
 _SPACE = re.compile(r"\s+")
 
 
-class NoFeedFound(FetchError):
+class NoFeedFound(FeedError):
     """The URL was read, and it is not a feed nor links to one that can be read."""
 
 
@@ -70,8 +70,8 @@ async def find_feed(client: HttpClient, url: str) -> Found:
         text = decode_document(fetched.body, fetched.content_type).text
         links = feed_links(text, fetched.url)
         if not links:
-            raise NoFeedFound(f"{url}: {exc}, and it links to no feed "
-                             "(no <link rel=\"alternate\" type=\"application/rss+xml\"…>)") from None
+            raise NoFeedFound(f"{url}: {exc}, and it links to no feed (no <link rel=\"alternate\" "
+                              "type=\"application/rss+xml\"…>)", url=url) from None
         return await _first_readable(client, url, fetched.url, links)
     return Found(url, feed_title(fetched), parsed.kind)
 
@@ -95,13 +95,13 @@ async def _first_readable(client: HttpClient, page: str, final: str, links: list
         others = tuple(other.url for other in links if other.url != link.url)
         return Found(link.url, feed_title(fetched) or link.title, parsed.kind, page, others)
     raise NoFeedFound(f"{page} links to {len(links)} feed{'s' if len(links) > 1 else ''}, but none "
-                     f"can be read: {'; '.join(problems)}")
+                      f"can be read: {'; '.join(problems)}", url=page)
 
 
 async def _get(client: HttpClient, url: str) -> Fetched:
     fetched = await client.fetch_feed(url)
     if not 200 <= fetched.status < 300:
-        raise FetchError(f"{url}: HTTP {fetched.status}")
+        raise FetchError(f"{url}: HTTP {fetched.status}", url=url, status=fetched.status)
     return fetched
 
 
@@ -133,10 +133,10 @@ def feed_links(page: str, url: str) -> list[FeedLink]:
         finder.close()
     except AssertionError:  # html.parser's way of giving up on hopeless markup
         pass
-    base = absolute_url(finder.base, url) or url
+    base = resolve(finder.base, url) or url
     found: dict[str, FeedLink] = {}
     for href, kind, title in finder.links:
-        target = absolute_url(href, base)
+        target = resolve(href, base)
         if target and target not in found:
             found[target] = FeedLink(target, kind, title)
     return list(found.values())
