@@ -22,15 +22,16 @@ def nv(vault: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, env=env, timeout=120)
 
 
-def test_add_list_remove(tmp_path: Path) -> None:
+def test_add_list_remove(tmp_path: Path, server: FeedServer) -> None:
     vault = tmp_path / "v"
     vault.mkdir()
     (vault / "subs.json").write_text("[]")  # a vault (`add` refuses any other folder)
-    done = nv(vault, "add", "https://a.example/feed.xml", "--site", "(臺)中央社CNA", "--tag", "news")
+    url = server.route("/feed.xml", Reply(body=rss()))
+    done = nv(vault, "add", url, "--site", "(臺)中央社CNA", "--tag", "news")
     assert done.returncode == 0, done.stderr
     assert json.loads((vault / "subs.json").read_text()) == [
-        {"site": "(臺)中央社CNA", "url": "https://a.example/feed.xml", "tags": ["news"]}]
-    again = nv(vault, "add", "https://a.example/feed.xml", "--site", "x")
+        {"site": "(臺)中央社CNA", "url": url, "tags": ["news"]}]
+    again = nv(vault, "add", url, "--site", "x")
     assert again.returncode == 2 and "already subscribed" in again.stderr
     listed = nv(vault, "list", "--json")
     assert json.loads(listed.stdout)[0]["site"] == "(臺)中央社CNA"

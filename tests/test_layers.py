@@ -30,9 +30,10 @@ LAYERS: list[tuple[str, ...]] = [
     # the stages that make posts: peers, composed by pipeline.py alone
     ("newsvault.fetch", "newsvault.content", "newsvault.archive"),
     # what reads the archive: the run's composition, the site, publishing, a new vault's files
-    ("newsvault.pipeline", "newsvault.site", "newsvault.publish", "newsvault.scaffold"),
+    ("newsvault.pipeline", "newsvault.site", "newsvault.publish", "newsvault.scaffold",
+     "newsvault.opml"),
     # commands over those
-    ("newsvault.init", "newsvault.runner", "newsvault.serve"),
+    ("newsvault.init", "newsvault.runner", "newsvault.serve", "newsvault.subscribe"),
     ("newsvault.cli",),
     # what runs the command line: python -m newsvault, the generated reference docs
     ("newsvault.__main__", "newsvault.docsgen"),
