@@ -27,12 +27,14 @@ not all written keep their old HTTP validators so nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from newsvault import __version__
 from newsvault.archive import provenance
 from newsvault.archive.identity import distinct_items, guid_key, normalize_link
 from newsvault.archive.index import Index
@@ -62,6 +64,7 @@ class _Prepared:
     position: int  # entry order in the feed
     article: Article
     guid: str | None  # the guid as the feed gave it (for the provenance record)
+    content: ContentResult | None = None  # where the body came from (provenance)
 
 
 @dataclass
@@ -315,7 +318,7 @@ class _Run:
     def _add(self, feed: _Feed, position: int, entry: Entry, content: ContentResult) -> None:
         feed.notes.extend(content.notes)
         article = to_article(entry, feed.sub, now=self.now, content=content.html)
-        feed.articles.append(_Prepared(position, article, entry.guid))
+        feed.articles.append(_Prepared(position, article, entry.guid, content))
 
     # writing ---------------------------------------------------------------------------
     def _write(self, feed: _Feed) -> None:
@@ -360,9 +363,8 @@ class _Run:
         self.unsynced |= not fsync
         if saved.written:
             self.index.add(saved.path, article, saved.data)
-            records.append(provenance.Record(
-                post=self.index.name(saved.path), link=article.link, seen=self.now,
-                feed=feed.sub.url, guid=item.guid))
+            records.append(provenance_record(self.index.name(saved.path), article, self.now,
+                                             feed.sub.url, item, saved.data))
             feed.result = replace(feed.result, new=feed.result.new + 1)
             self.written += 1
         else:
@@ -373,6 +375,19 @@ class _Run:
         feed.pending -= 1
         if self.progress:
             self.progress("write", self.written, max(self.written, self.expected))
+
+
+def provenance_record(post: str, article: Article, now: datetime, feed_url: str,
+                      item: _Prepared, data: bytes | None) -> provenance.Record:
+    """The provenance line of a post just written (docs/provenance.md, version 2)."""
+    content = item.content
+    return provenance.Record(
+        post=post, link=article.link, seen=now, feed=feed_url, guid=item.guid,
+        final_url=content.final_url if content else None,
+        status=content.status if content else None,
+        sha256=hashlib.sha256(data).hexdigest() if data is not None else None,
+        body_sha256=hashlib.sha256(article.content.encode("utf-8", "surrogatepass")).hexdigest(),
+        source=content.source if content else "feed", newsvault=__version__)
 
 
 def _message(feed: _Feed) -> str | None:

@@ -43,6 +43,8 @@ class FullTextError(FetchError):
 class FullText:
     html: str
     base_url: str  # resolve the body's relative links against this
+    final_url: str = ""  # the page's URL after redirects (provenance)
+    status: int | None = None  # the page's HTTP status (provenance)
 
 
 def decode_page(page: Fetched) -> str:
@@ -108,11 +110,11 @@ async def fetch_fulltext(link: str, rule: str, fetcher: Fetcher) -> FullText:
     text = decode_page(page)
     base = page_base(LexborHTMLParser(text), page.url or link)
     if rule != "auto":
-        return FullText(extract_selected(text, rule), base)
+        return FullText(extract_selected(text, rule), base, page.url or link, page.status)
     body = extract_auto(text, base)
     if len(LexborHTMLParser(body).text(strip=True) or "") < MIN_TEXT:
         raise FullTextError("the extracted body is (almost) empty")
-    return FullText(body, base)
+    return FullText(body, base, page.url or link, page.status)
 
 
 __all__ = ["FullText", "FullTextError", "decode_page", "extract_auto", "extract_selected", "fetch_fulltext"]
