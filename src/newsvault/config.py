@@ -98,6 +98,29 @@ class PublishConfig:
     push_attempts: int = 5  # push races lost (remote moved) before giving up until the next run
 
 
+@dataclass(frozen=True)
+class EvidenceConfig:
+    """Revisits of archived articles: edits and deletions at the source (docs/evidence.md)."""
+
+    revisit: bool = True  # newsvault run revisits the articles that are due (subs.json "revisit" per feed)
+    schedule: tuple[str, ...] = ("1h", "6h", "24h", "3d", "7d", "30d")  # after archiving
+    confirm_every: str = "12h"  # after a failure, check again this often until a verdict or a success
+    min_failures: int = 3  # consecutive failures a deletion verdict needs...
+    min_span: str = "24h"  # ...spanning at least this long
+    max_requests: int = 200  # revisits per run at most (the rest stay due for the next runs)
+    time_budget: float = 300.0  # seconds per run for revisits
+    markers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # soft-404 texts per site ("*": all)
+    generic: dict[str, tuple[str, ...]] = field(default_factory=dict)  # generic pages per site (URLs, paths)
+
+    def __post_init__(self) -> None:
+        from newsvault.evidence.schedule import parse_span
+
+        for value in (*self.schedule, self.confirm_every, self.min_span):
+            parse_span(value)
+        if self.min_failures < 1 or self.max_requests < 0 or self.time_budget < 0:
+            raise ValueError("min_failures must be at least 1; max_requests and time_budget not negative")
+
+
 TARGET_TYPES = ("git", "site-branch", "folder", "s3")
 HOSTS = ("auto", "none", "github", "codeberg", "gitlab", "cloudflare-pages")
 LIMITS = ("max_dir_entries", "max_file_bytes", "max_repo_bytes", "max_site_bytes", "max_files")
@@ -174,6 +197,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
     targets: tuple[TargetConfig, ...] = ()  # [targets.NAME] tables, in file order
 
     @property

@@ -25,6 +25,7 @@ class Subscription:
     enabled: bool = True
     fulltext: bool | str = False  # False, "auto", or a CSS selector
     images: str | None = None  # "keep" | "proxy" | "local"; None = the vault default
+    revisit: bool = True  # revisit its articles after archiving them (docs/evidence.md)
 
 
 @dataclass(frozen=True)

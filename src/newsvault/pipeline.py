@@ -38,12 +38,13 @@ from newsvault import __version__
 from newsvault.archive import provenance
 from newsvault.archive.identity import distinct_items, guid_key, normalize_link
 from newsvault.archive.index import Index
-from newsvault.archive.posts import read_post
+from newsvault.archive.posts import format_date, read_post
 from newsvault.archive.store import Names, save_post
 from newsvault.config import Config
 from newsvault.content import ContentOptions, ContentResult, ImageStore, clean_html, prepare_content
 from newsvault.content.urls import is_absolute_http
 from newsvault.errors import NewsvaultError
+from newsvault.evidence import feeds as feed_items
 from newsvault.fetch import state
 from newsvault.fetch.cleaner import Cleaner
 from newsvault.fetch.entries import article_date, date_notes, to_article
@@ -80,6 +81,7 @@ class _Feed:
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     finished: bool = False  # its task is over (written, failed, or cut and salvaged)
+    items: list[tuple[str, str | None, str]] | None = None  # (link, guid key, date) as read
 
 
 def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progress | None = None,
@@ -107,6 +109,10 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
                 state.store_validators(index.db, feed.sub.url, feed.validators, now)
         results = tuple(feed.result for feed in feeds)
         state.record_results(index.db, now, results)
+        feed_items.ensure_schema(index.db)
+        for feed in feeds:  # what revisits ask: is an item still in its feed? (evidence/feeds.py)
+            if feed.result.status == NOT_MODIFIED or (feed.result.status != ERROR and feed.items is not None):
+                feed_items.store(index.db, feed.sub.url, feed.items, now)
     return FetchReport(now=now, feeds=results, stopped=run.stopped or should_stop(),
                        duration=time.monotonic() - started, deadline_reached=run.cut,
                        notes=tuple(run.notes))
@@ -229,6 +235,8 @@ class _Run:
                 parsed = await asyncio.to_thread(parse_feed, fetched.body, url=fetched.url,
                                                  content_type=fetched.content_type)
                 feed.notes.extend(parsed.notes)
+                feed.items = [(normalize_link(e.link), guid_key(e.guid, sub.url) if e.guid else None,
+                               format_date(article_date(e, self.now))) for e in parsed.entries if e.link]
                 await self._prepare(feed, parsed.entries)
                 feed.validators = Validators.of(fetched)
         except NewsvaultError as exc:  # fetch/parse failures, a bad [content] setting

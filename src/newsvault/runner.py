@@ -53,6 +53,12 @@ def _fetch(vault: Vault, config: Config, **kwargs: Any) -> Any:
     return fetch_vault(vault, config, **kwargs)
 
 
+def _revisit(vault: Vault, config: Config, **kwargs: Any) -> Any:
+    from newsvault.evidence.revisit import revisit_vault
+
+    return revisit_vault(vault, config, **kwargs)
+
+
 def _build(vault: Vault, config: Config, **kwargs: Any) -> Any:
     from newsvault.site.build import build_site
 
@@ -65,6 +71,7 @@ class Stages:
 
     fetch: FetchStage = _fetch
     build: BuildStage = _build
+    revisit: Callable[..., Any] = _revisit
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class RunReport:
 
     now: datetime
     fetch: Any = None  # newsvault.pipeline.FetchReport
+    revisit: Any = None  # newsvault.evidence.revisit.RevisitReport (None: revisits off)
     build: Any = None  # newsvault.site.build.BuildReport
     build_error: str | None = None
     publish: PublishReport | None = None
@@ -172,6 +180,10 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
         if stop.is_set() or getattr(fetched, "stopped", False):
             return RunReport(now=now, fetch=fetched, stopped=True, stale_lock=lock.stale,
                              swept=swept)
+        revisited = None
+        if config.evidence.revisit:  # after the feeds: their hosts' health and items are known
+            revisited = stages.revisit(vault, config, now=now, progress=progress,
+                                       should_stop=stop.is_set, failing_hosts=failing_hosts(fetched))
         built, build_error = None, None
         try:
             built = stages.build(vault, config, progress=progress)
@@ -185,8 +197,21 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
                          if publish else None)
         finally:
             stop.interruptible = True
-        return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
-                         publish=published, stale_lock=lock.stale, swept=swept)
+        return RunReport(now=now, fetch=fetched, revisit=revisited, build=built,
+                         build_error=build_error, publish=published, stale_lock=lock.stale,
+                         swept=swept)
+
+
+def failing_hosts(fetched: Any) -> frozenset[str]:
+    """Hosts whose feed failed in this run by an outage (no answer, 5xx): their articles
+    are not revisited (an outage is not a deletion)."""
+    import urllib.parse
+
+    out = set()
+    for feed in getattr(fetched, "feeds", ()):
+        if feed.status == "error" and (feed.http_status is None or feed.http_status >= 500):
+            out.add(urllib.parse.urlsplit(feed.url).netloc.lower())
+    return frozenset(out)
 
 
 _TEMP = re.compile(r"^\..+\.(\d+)\.tmp$")

@@ -30,14 +30,18 @@ from newsvault.archive.frontmatter import read_front_matter, split_front_matter
 from newsvault.archive.identity import guid_key, normalize_link
 from newsvault.archive.posts import format_date, normalize_title
 from newsvault.errors import ArchiveError
+from newsvault.evidence import feeds as evidence_feeds
+from newsvault.evidence import tracks as evidence_tracks
 from newsvault.models import Article
 from newsvault.vault import Vault
 
 __all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 4  # 2: `file` is the path from the vault root (posts can be in subfolders);
+SCHEMA_VERSION = 5  # 2: `file` is the path from the vault root (posts can be in subfolders);
 #                    3: links keep their fragment (archive/identity.py);
 #                    4: the provenance tables (the committed _provenance/ record, read back)
+#                    5: the evidence tables (revisits, evidence_files, feed_items, feed_reads:
+#                       evidence/tracks.py and evidence/feeds.py, rebuilt from _evidence/)
 CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
 _SCHEMA = """
@@ -64,8 +68,9 @@ CREATE INDEX IF NOT EXISTS provenance_post ON provenance(post);
 CREATE INDEX IF NOT EXISTS provenance_source ON provenance(source);
 CREATE TABLE IF NOT EXISTS provenance_files (
     source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
-"""
-_OWN_TABLES = ("posts", "provenance", "provenance_files")
+""" + evidence_tracks.SCHEMA + ";" + evidence_feeds.SCHEMA
+_OWN_TABLES = ("posts", "provenance", "provenance_files", "revisits", "evidence_files",
+               "feed_items", "feed_reads")
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,14 @@ class Index:
         exists = self.db.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
         if version == SCHEMA_VERSION and exists:
+            return False
+        if version == 4 and exists:  # 5 only adds the evidence tables (filled from the files)
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             return False
         if version in (1, 2, 3) and exists:  # same posts table: re-read every post, keep the guids
             with self.db:

@@ -165,6 +165,18 @@ class HttpClient:
         headers = {"Accept": FEED_ACCEPT, **(validators.headers() if validators else {})}
         return await self._fetch(self._feeds, url, headers, None)
 
+    async def fetch_page(self, url: str, validators: Validators | None = None, *,
+                         max_bytes: int | None = None) -> Fetched:
+        """An article page again (a revisit, docs/evidence.md): conditional GET, web
+        addresses on allowed IPs only, same limits; a 304 comes back as is, a final
+        error status raises HttpError with it."""
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise HttpError(f"{_short(url)}: not a web address", None)
+        headers = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                   **(validators.headers() if validators else {})}
+        return await self._fetch(self._content, url, headers, max_bytes)
+
     def slots(self, host: str) -> HostSlots:
         """The per-host limit of ``host`` (``netloc``): the keeper's for it, else the default."""
         slots = self._hosts.get(host)
