@@ -146,3 +146,37 @@ def test_an_item_dropped_from_its_feed_while_older_ones_remain(server: FeedServe
     assert [reason for _, reason in report.verdicts] == ["dropped"]
     assert report.verdicts[0][0].endswith(".md")
     assert json.loads(vault.subs_file.read_text())[0]["url"] == feed
+
+
+def nv(vault: Vault, *args: str, now: datetime) -> dict:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["PYTHONPATH"] = str(REPO / "src")
+    done = subprocess.run([sys.executable, "-m", "newsvault", *args, "--vault", str(vault.root),
+                           "--now", now.strftime("%Y-%m-%dT%H:%M:%SZ"), "--json"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_commands_revisit_run_and_status(server: FeedServer, tmp_path: Path) -> None:
+    vault = make(tmp_path, server, n=2)
+    first = nv(vault, "run", "--no-publish", now=T0)
+    assert first["revisit"]["done"] == 0 and first["new_articles"] == 2
+    status = nv(vault, "status", now=at(1))["evidence"]
+    assert (status["tracked"], status["pending"], status["scheduled"]) == (2, 2, 2)
+    server.route("/a/1", page("Changed text of article 1, long enough to be the body."))
+    revisited = nv(vault, "revisit", now=at(1))
+    assert revisited["done"] == 2 and len(revisited["revisions"]) == 1
+    server.route("/a/0", Reply(410, b""))
+    for h in (6, 18, 30):
+        ran = nv(vault, "run", "--no-publish", now=at(h))
+    assert [v[1] for v in ran["revisit"]["verdicts"]] == ["gone"]
+    status = nv(vault, "status", now=at(31))["evidence"]
+    assert [v["reason"] for v in status["verdicts"]] == ["gone"]
+    assert [r["revisions"] for r in status["revisions"]] == [1]
+    assert status["pending"] == 0

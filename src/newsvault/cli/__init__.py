@@ -22,7 +22,7 @@ COMMANDS = {
     "check": "archive_cmds", "init": "archive_cmds", "import": "archive_cmds",
     "migrate-layout": "archive_cmds",
     "add": "fetch_cmds", "remove": "fetch_cmds", "list": "fetch_cmds", "fetch": "fetch_cmds",
-    "status": "fetch_cmds", "run": "run_cmds", "build": "site_cmds", "serve": "site_cmds",
+    "status": "fetch_cmds", "run": "run_cmds", "revisit": "evidence_cmds", "build": "site_cmds", "serve": "site_cmds",
 }
 
 

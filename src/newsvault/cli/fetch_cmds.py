@@ -137,10 +137,13 @@ def status_cmd(opts: Options) -> None:
     from newsvault.publish.publisher import target_status
 
     targets = target_status(vault, load_config(vault.root))
+    from newsvault.evidence.status import evidence_status
+
+    evidence = evidence_status(vault.index_file, opts.now)
     if opts.json:
         opts.emit_json({"feeds": [{**h.__dict__, "last_success": _iso(h.last_success),
                                    "last_error_at": _iso(h.last_error_at)} for h in health],
-                        "targets": targets})
+                        "targets": targets, "evidence": evidence.to_json()})
         return
     table = Table("site", "last success", "failures", "archived", "last error", box=None)
     for h in health:
@@ -153,6 +156,14 @@ def status_cmd(opts: Options) -> None:
     for target in targets:
         for warning in target["warnings"]:
             opts.warn(f"warning: target {target['name']}: {warning}")
+    if evidence.tracked and opts.verbosity >= 0:
+        opts.say(f"evidence: {evidence.tracked} articles followed, {evidence.pending} revisits due "
+                 f"now, {evidence.scheduled} scheduled (next {evidence.next_due or 'none'}); "
+                 f"{len(evidence.verdicts)} deleted at source, {len(evidence.revised)} edited")
+        for post, reason in evidence.verdicts:
+            opts.say(f"  deleted at source ({reason}): {post}")
+        for post, n in evidence.revised:
+            opts.say(f"  edited at source ({n} revision{'s' if n != 1 else ''}): {post}")
 
 
 def _targets_table(targets: list[dict[str, Any]]) -> Table:

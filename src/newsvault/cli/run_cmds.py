@@ -130,6 +130,10 @@ def summary_lines(report: RunReport) -> list[str]:
     if report.stopped:
         lines.append("  stopped early: the site was not built or published (the next run will)")
         return lines
+    if report.revisit is not None:
+        from newsvault.cli.evidence_cmds import summary
+
+        lines += ["  " + line for line in summary(report.revisit)]
     if report.build is not None:
         posts = getattr(report.build, "posts", None)
         what = f"{posts} posts" if posts is not None else "site"
@@ -170,6 +174,7 @@ def report_dict(report: RunReport) -> dict[str, Any]:
         "stale_lock": _plain(report.stale_lock),
         "swept": list(report.swept),
         "fetch": _plain(report.fetch),
+        "revisit": report.revisit.as_dict() if report.revisit is not None else None,
         "build": _plain(report.build),
         "build_error": report.build_error,
         "publish": _plain(report.publish),
