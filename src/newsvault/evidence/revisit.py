@@ -166,6 +166,7 @@ def revisit_vault(vault: Vault, config: Config, *, now: datetime, progress: Prog
         with index.db:
             index.db.execute("BEGIN IMMEDIATE")
             tracks.sync(index.db, vault.root, rules, baselines=_baselines(vault))
+            tracks.left_feeds(index.db, now)
         off = {url for url, s in subs.items() if not s.revisit}
         candidates = [t for t in tracks.due(index.db, now, max(ev.max_requests, 0) * 4 + 100)
                       if t.feed not in off]

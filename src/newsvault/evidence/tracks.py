@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newsvault.archive import provenance
+from newsvault.archive.identity import guid_key, normalize_link
 from newsvault.config import EvidenceConfig
 from newsvault.evidence import records
 from newsvault.evidence.schedule import next_due, parse_span
@@ -35,6 +36,10 @@ CREATE TABLE IF NOT EXISTS revisits (
     due TEXT,                -- next revisit, UTC ISO (NULL: the schedule is over)
     verdict TEXT,            -- the standing deletion verdict's reason, or NULL
     revisions INTEGER NOT NULL,
+    link TEXT NOT NULL,      -- normalized (is the item still in its feed?)
+    guid TEXT,               -- the dedup key of its guid
+    date TEXT,               -- the post's date
+    failing INTEGER NOT NULL, -- failures since the last success, no verdict yet
     state TEXT NOT NULL      -- the Track as JSON
 );
 CREATE INDEX IF NOT EXISTS revisits_due ON revisits(due) WHERE due IS NOT NULL;
@@ -200,9 +205,27 @@ def ensure_schema(db: sqlite3.Connection) -> None:
 
 
 def store(db: sqlite3.Connection, tracks: list[Track]) -> None:
-    db.executemany("INSERT OR REPLACE INTO revisits VALUES (?,?,?,?,?,?,?)", (
+    db.executemany("INSERT OR REPLACE INTO revisits VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
         (t.post, t.host, t.feed, records.stamp(t.due) if t.due else None,
-         t.verdict.reason if t.verdict else None, t.revisions, to_json(t)) for t in tracks))
+         t.verdict.reason if t.verdict else None, t.revisions, normalize_link(t.link),
+         guid_key(t.guid, t.feed or "") if t.guid else None, t.date,
+         int(bool(t.failures) and t.verdict is None), to_json(t)) for t in tracks))
+
+
+def left_feeds(db: sqlite3.Connection, now: datetime) -> int:
+    """Make due now every article that left a feed read in this run while an item older
+    than it remains (deleted at the source, most often): the page is looked at at once
+    instead of at its next step, so a deletion is confirmed within about a day. Only
+    articles not already failing or judged; returns how many."""
+    when = records.stamp(now)
+    cur = db.execute(
+        "UPDATE revisits SET due = ? WHERE failing = 0 AND verdict IS NULL"
+        " AND (due IS NULL OR due > ?) AND feed IN (SELECT feed FROM feed_reads WHERE ok_at = ?)"
+        " AND date > (SELECT min(fi.date) FROM feed_items fi WHERE fi.feed = revisits.feed)"
+        " AND NOT EXISTS (SELECT 1 FROM feed_items fi WHERE fi.feed = revisits.feed AND"
+        " (fi.link = revisits.link OR (revisits.guid IS NOT NULL AND fi.guid = revisits.guid)))",
+        (when, when, when))
+    return cur.rowcount
 
 
 def load(db: sqlite3.Connection, posts: list[str]) -> dict[str, Track]:
