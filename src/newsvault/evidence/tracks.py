@@ -149,8 +149,8 @@ def apply(track: Track, line: dict[str, Any], rules: Rules) -> Track:
         if isinstance(verdict, dict) and new.verdict is None:
             since = records.when(verdict, "since") or at
             new = replace(new, verdict=Verdict(str(verdict.get("reason")), since, at, new.failures))
-    else:
-        return replace(new, checks=track.checks)  # transient/unclear: due again next run
+    elif outcome.kind != "unclear":
+        return replace(new, checks=track.checks)  # transient (never written): due again
     failing = bool(new.failures) and new.verdict is None
     due = next_due(track.seen, at, rules.steps, failing=failing, confirm_every=rules.confirm_every)
     return replace(new, due=due)
