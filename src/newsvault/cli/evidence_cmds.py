@@ -25,7 +25,7 @@ def revisit_cmd(opts: Options) -> None:
     with VaultLock(vault, command="newsvault revisit"), progress_bars(opts, {"revisit": "revisits"}) as progress:
         report = revisit_vault(vault, config, now=opts.now, progress=progress)
     if opts.json:
-        opts.emit_json(report.as_dict())
+        opts.emit_json(report.to_json())
     else:
         for line in summary(report):
             opts.say(line)

@@ -44,7 +44,7 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class RevisitReport:
-    """What one revisit pass did (``--json``: :meth:`as_dict`)."""
+    """What one revisit pass did (``--json``: :meth:`to_json`)."""
 
     now: datetime
     due: int = 0  # due at the start (up to the request budget's look-ahead)
@@ -59,7 +59,7 @@ class RevisitReport:
     duration: float = 0.0
     notes: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"due": self.due, "done": self.done, "requests": self.requests, "left": self.left,
                 "revisions": list(self.revisions), "verdicts": [list(v) for v in self.verdicts],
                 "cleared": list(self.cleared), "transient": self.transient,

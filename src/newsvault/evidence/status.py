@@ -9,10 +9,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+from newsvault.archive.index import read_only
 from newsvault.archive.provenance import stamp
+from newsvault.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -31,26 +32,21 @@ class EvidenceStatus:
                 "revisions": [{"post": p, "revisions": n} for p, n in self.revised]}
 
 
-def evidence_status(index_file: Path, now: datetime) -> EvidenceStatus:
+def evidence_status(vault: Vault, now: datetime) -> EvidenceStatus:
     empty = EvidenceStatus(0, 0, 0, None, (), ())
-    if not index_file.exists():
-        return empty
-    try:
-        db = sqlite3.connect(f"file:{index_file}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return empty
-    try:
-        when = stamp(now)
-        tracked, pending, scheduled, nxt = db.execute(
-            "SELECT count(*), sum(due IS NOT NULL AND due <= ?), sum(due IS NOT NULL),"
-            " min(CASE WHEN due > ? THEN due END) FROM revisits", (when, when)).fetchone()
-        verdicts = tuple(db.execute(
-            "SELECT post, verdict FROM revisits WHERE verdict IS NOT NULL ORDER BY post"))
-        revised = tuple(db.execute(
-            "SELECT post, revisions FROM revisits WHERE revisions > 0 ORDER BY post"))
-    except sqlite3.Error:  # an index from before schema 5: nothing followed yet
-        return empty
-    finally:
-        db.close()
+    with read_only(vault) as db:
+        if db is None:
+            return empty
+        try:
+            when = stamp(now)
+            tracked, pending, scheduled, nxt = db.execute(
+                "SELECT count(*), sum(due IS NOT NULL AND due <= ?), sum(due IS NOT NULL),"
+                " min(CASE WHEN due > ? THEN due END) FROM revisits", (when, when)).fetchone()
+            verdicts = tuple(db.execute(
+                "SELECT post, verdict FROM revisits WHERE verdict IS NOT NULL ORDER BY post"))
+            revised = tuple(db.execute(
+                "SELECT post, revisions FROM revisits WHERE revisions > 0 ORDER BY post"))
+        except sqlite3.Error:  # an index from before the evidence tables: nothing followed yet
+            return empty
     return EvidenceStatus(int(tracked or 0), int(pending or 0), int(scheduled or 0), nxt,
                           verdicts, revised)
