@@ -8,6 +8,8 @@ import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from newsvault.archive.index import Index
 from newsvault.config import load_config
 from newsvault.evidence import tracks
@@ -27,7 +29,7 @@ def page(text: str) -> Reply:
 
 def make(tmp_path: Path, server: FeedServer, n: int = 1, toml: str = "") -> Vault:
     root = tmp_path / "v"
-    root.mkdir()
+    root.mkdir(parents=True)
     for i in range(n):
         server.route(f"/a/{i}", page(f"Original text of article {i}, long enough to be the body."))
     feed = server.route("/f.xml", Reply(body=rss(*[
@@ -180,3 +182,23 @@ def test_the_commands_revisit_run_and_status(server: FeedServer, tmp_path: Path)
     assert [v["reason"] for v in status["verdicts"]] == ["gone"]
     assert [r["revisions"] for r in status["revisions"]] == [1]
     assert status["pending"] == 0
+
+
+def test_git_publish_commits_evidence_and_revisions_with_the_posts(
+        server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from automation_helpers import isolate_git, make_remote_and_clone, remote_files
+    isolate_git(monkeypatch, tmp_path)
+    remote, clone = make_remote_and_clone(tmp_path)
+    inner = make(tmp_path / "made", server, n=1, toml="[publish]\ngit = true\n")
+    for name in ("subs.json", "newsvault.toml"):
+        (clone / name).write_text((inner.root / name).read_text())
+    vault = Vault(clone)
+    assert nv(vault, "run", now=T0)["publish"]["errors"] == []
+    server.route("/a/0", page("Edited text of article 0, long enough to be the body."))
+    ran = nv(vault, "run", now=at(1))
+    assert ran["publish"]["errors"] == [] and len(ran["revisit"]["revisions"]) == 1
+    files = remote_files(remote)
+    assert "_evidence/2024-05.jsonl" in files and "_provenance/2024-05.jsonl" in files
+    revision = observations(vault)[-1]["revision"]["file"]
+    assert revision.startswith("_revisions/") and revision.endswith(".html")
+    assert [f for f in files if f.startswith("_revisions/")] == [revision]
