@@ -2,7 +2,7 @@
 
     index (due tracks) ─► conditional GET (the fetch stage's client: same limits and
     per-host politeness) ─► classify (verdicts.py) ─► fingerprint (normalize.py)
-    ─► revision file (atomic), then one observation line (_evidence/, fsynced)
+    ─► revision file (atomic), then one observation line (_evidence/; synced once a pass)
     ─► the index folds the new lines (tracks.sync)
 
 Bounded per run by ``[evidence] max_requests`` and ``time_budget`` (the longest overdue
@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from newsvault.archive.identity import guid_key
@@ -79,6 +81,7 @@ class _Pass:
     progress: Progress | None
     should_stop: Callable[[], bool]
     lines: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
+    written: set[Path] = field(default_factory=set)  # _evidence/ files appended to
     requests: int = 0
     transient: int = 0
     done: int = 0
@@ -144,7 +147,9 @@ class _Pass:
                              revision_file=revision_file, revision_sha256=revision_sha)
         if status == 304:  # unchanged: keep the validators we sent
             line.pop("etag", None), line.pop("last_modified", None)
-        records.append(self.vault.root / records.FOLDER, [(self.now, line)])
+        # Appended at once (a kill loses nothing written); synced to disk once per pass.
+        self.written.update(records.append(self.vault.root / records.FOLDER, [(self.now, line)],
+                                           fsync=False))
         self.lines.append((self.now, line))
 
 
@@ -176,6 +181,8 @@ def revisit_vault(vault: Vault, config: Config, *, now: datetime, progress: Prog
         work = _Pass(vault, config, index, now, rules, subs, failing, progress, should_stop)
         if todo:
             asyncio.run(_run(work, todo, ev.time_budget))
+        for path in work.written:  # durable before the index counts them as read
+            fsync_file(path)
         with index.db:
             index.db.execute("BEGIN IMMEDIATE")
             tracks.sync(index.db, vault.root, rules, baselines=_baselines(vault))
@@ -209,6 +216,14 @@ async def _run(work: _Pass, todo: list[tracks.Track], budget: float) -> None:
             task.cancel()
         if pending:
             await asyncio.wait(pending)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _baselines(vault: Vault) -> Callable[[str, str | None], str | None]:
