@@ -202,3 +202,47 @@ def test_git_publish_commits_evidence_and_revisions_with_the_posts(
     revision = observations(vault)[-1]["revision"]["file"]
     assert revision.startswith("_revisions/") and revision.endswith(".html")
     assert [f for f in files if f.startswith("_revisions/")] == [revision]
+
+
+def test_the_time_budget_cuts_a_pass_and_what_was_cut_stays_due(server: FeedServer, tmp_path: Path) -> None:
+    from servers import never_answers
+    vault = make(tmp_path, server, n=2)
+    (vault.root / "newsvault.toml").write_text(TOML.replace("retries = 0", "retries = 0\nread_timeout = 60.0")
+                                               + "[evidence]\ntime_budget = 1.0\n")
+    config = load_config(vault.root)
+    fetch_vault(vault, config, now=T0)
+    server.route("/a/0", never_answers)
+    report = revisit_vault(vault, config, now=at(1))
+    assert report.duration < 20 and report.left == 2
+    assert observations(vault) == []  # the host's first answer never came: nothing more asked of it
+    due_posts = [row[0] for row in state(vault) if row[1] == "2024-05-01T13:00:00Z"]
+    assert len(due_posts) == 2  # the cut revisits are still due at their old time
+    server.stop.set()
+
+
+def test_a_torn_line_is_ignored_and_the_next_lines_still_count(server: FeedServer, tmp_path: Path) -> None:
+    vault = make(tmp_path, server, n=1)
+    config = load_config(vault.root)
+    fetch_vault(vault, config, now=T0)
+    revisit_vault(vault, config, now=at(1))
+    path = vault.root / "_evidence" / "2024-05.jsonl"
+    with path.open("ab") as fh:  # a kill in the middle of an append
+        fh.write(path.read_bytes()[:40])
+    server.route("/a/0", page("Edited text of article 0, long enough to be the body."))
+    assert len(revisit_vault(vault, config, now=at(6)).revisions) == 1
+    text = path.read_bytes()
+    assert text.count(b"\n") == 3 and len(observations_ok(vault)) == 2
+    before = state(vault)
+    shutil.rmtree(vault.root / ".newsvault")
+    revisit_vault(vault, config, now=at(7))
+    assert state(vault) == before
+
+
+def observations_ok(vault: Vault) -> list[dict]:
+    out = []
+    for line in (vault.root / "_evidence" / "2024-05.jsonl").read_bytes().splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
