@@ -21,7 +21,7 @@ failed is also an attribute, so callers and the JSON reports can use it without 
 the message (as httpx's errors carry their request). Stages that know it attach it where
 they catch the error (:func:`attach`), like ``pipeline.py`` does with a feed's URL.
 
-Outside the tree on purpose: ``runner.StopTimeout`` is a ``KeyboardInterrupt``, not an
+Outside the tree on purpose: ``stop.StopTimeout`` is a ``KeyboardInterrupt``, not an
 error: the grace period of a stop request ran out, and it must unwind through every
 ``except Exception`` like the second Ctrl-C it stands for.
 """

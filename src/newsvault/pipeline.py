@@ -127,6 +127,7 @@ class _Run:
         self.vault, self.config, self.index, self.now = vault, config, index, now
         self.progress, self.should_stop, self.deadline_at = progress, should_stop, deadline_at
         self.names = Names()
+        self.posts_dir = vault.posts_dir  # one Path for the run (layout's cache is keyed by it)
         self.links: set[str] = set()
         self.guids: set[str] = set()
         self.written = 0
@@ -365,7 +366,7 @@ class _Run:
             return
         fsync = self.written < FSYNC_EACH_MAX
         try:
-            saved = save_post(self.vault.posts_dir, article, fsync=fsync, names=self.names,
+            saved = save_post(self.posts_dir, article, fsync=fsync, names=self.names,
                               layout=self.config.archive.layout)
         except NewsvaultError as exc:  # this article is not written; the next run retries
             feed.notes.append(f"not written: {exc}")

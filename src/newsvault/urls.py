@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import urlsplit
 
 from ada_url import URL
@@ -122,8 +123,12 @@ def absolutize(value: str, base: str) -> str:
     pointing into the post), empty values, and everything when ``base`` is not an
     absolute http(s) URL.
     """
+    return _absolutize(value, base, lambda: is_absolute_http(base))
+
+
+def _absolutize(value: str, base: str, base_ok: Callable[[], bool]) -> str:
     view = browser_view(value)
-    if not view or view.startswith("#") or url_scheme(view) or not is_absolute_http(base):
+    if not view or view.startswith("#") or url_scheme(view) or not base_ok():
         return value
     return resolve(view, base) or value
 
@@ -145,11 +150,22 @@ def absolutizer(base: str) -> Callable[[str, str, str], str | None]:
     """An attribute rewriter making ``href``/``src``/``srcset``/``poster`` (and the
     ``cite``/``longdesc`` references) absolute against ``base``."""
 
+    # One article's URLs, each resolved once: the sanitizer and the in-place edit
+    # (minimal.py) ask for the same ones, and resolving is the costly part of cleaning.
+    done: dict[str, str] = {}
+    base_ok = cache(lambda: is_absolute_http(base))
+
+    def one(url: str) -> str:
+        new = done.get(url)
+        if new is None:
+            new = done[url] = _absolutize(url, base, base_ok)
+        return new
+
     def rewrite(tag: str, attr: str, value: str) -> str | None:
         if attr == "srcset":
-            return map_srcset(value, lambda url: absolutize(url, base))
+            return map_srcset(value, one)
         if attr in ABSOLUTIZED:
-            return absolutize(value, base)
+            return one(value)
         return value
 
     return rewrite

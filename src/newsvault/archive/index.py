@@ -151,6 +151,8 @@ class Index:
     def __init__(self, db: sqlite3.Connection, root: Path) -> None:
         self.db = db
         self.root = root
+        text = str(root)
+        self._root_prefix = text if text.endswith("/") else text + "/"
         self.last_sync: SyncReport | None = None
 
     @classmethod
@@ -415,6 +417,9 @@ class Index:
 
     def name(self, path: Path) -> str:
         """The ``file`` key of a post: its path from the vault root."""
+        text, root = str(path), self._root_prefix
+        if os.sep == "/" and len(text) > len(root) and text.startswith(root):
+            return text[len(root):]  # what relative_to gives, without its cost (2 calls per post)
         return path.relative_to(self.root).as_posix()
 
     def rename(self, moves: Iterable[tuple[str, str]]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from newsvault.archive.frontmatter import read_front_matter, split_front_matter
@@ -63,6 +64,7 @@ def format_date(date: datetime) -> str:
             f"{d.second:02d}.{d.microsecond // 1000:03d}Z")
 
 
+@lru_cache(maxsize=1024)  # a feed's tags are the same for each of its posts
 def _flow(items: tuple[str, ...]) -> str:
     return "[ " + ", ".join(flow_item(i) for i in items) + " ]" if items else "[ ]"
 

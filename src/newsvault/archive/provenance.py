@@ -36,6 +36,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,10 @@ SUFFIX = ".jsonl"
 SOURCES = ("feed", "fulltext", "selector")  # where an archived body came from
 _KNOWN = ("v", "seen", "post", "link", "feed", "guid", "reconstructed", "final_url", "status",
           "sha256", "body_sha256", "source", "newsvault")
+# What json.dumps(data, ensure_ascii=..., separators=(",", ":")) makes, without building
+# an encoder for every line (one per post written).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_COMPACT_ASCII = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -79,11 +84,11 @@ class Record:
             if value is not None:
                 data[key] = value
         data.update({k: v for k, v in self.extra.items() if k not in data})
-        line = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = _COMPACT.encode(data) + "\n"
         try:
             line.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: JSON's \u escape keeps it exactly
-            line = json.dumps(data, separators=(",", ":")) + "\n"
+            line = _COMPACT_ASCII.encode(data) + "\n"
         return line
 
     @classmethod
@@ -115,6 +120,7 @@ def _int(data: dict[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+@lru_cache(maxsize=64)  # a run stamps its records with one time
 def stamp(when: datetime) -> str:
     """UTC, to the second, with a ``Z``: the same instant is always the same text."""
     utc = when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)

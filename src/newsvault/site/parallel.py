@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 MIN_JOBS = 200  # below this, one process is faster (for jobs of ~0.3 ms, a page; scale for others)
@@ -30,7 +31,7 @@ def workers(configured: int) -> int:
     return configured if configured > 0 else (os.cpu_count() or 1)
 
 
-def _context():
+def fork_context() -> Any:
     import multiprocessing  # only for big builds: an hourly one never starts workers
 
     try:
@@ -49,7 +50,7 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
     global _STATE
     size = max(chunk, len(jobs) // (n * 16))  # ~16 chunks per worker: balanced, few round trips
     bounds = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
-    ctx = _context() if n > 1 and len(jobs) >= min_jobs else None
+    ctx = fork_context() if n > 1 and len(jobs) >= min_jobs else None
     if ctx is None:
         for start, stop in bounds:
             yield from func(state, jobs[start:stop])
@@ -58,26 +59,34 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
         return
     _STATE = (func, state, jobs)
     try:
-        # Blocked while forking, so no worker runs the parent's handlers before
-        # _ignore_signals; a signal meanwhile waits for the parent's unblock.
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-        try:
-            pool = ctx.Pool(n, initializer=_ignore_signals)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        with pool:
-            try:
-                for results in pool.imap_unordered(_call, bounds):
-                    yield from results
-                    if tick:
-                        tick(len(results))
-            except BaseException:
-                _kill(pool)
-                raise
+        with quiet_pool(ctx, n) as pool:
+            for results in pool.imap_unordered(_call, bounds):
+                yield from results
+                if tick:
+                    tick(len(results))
             pool.close()
             pool.join()  # reap the workers now: their CPU time belongs to this build
     finally:
         _STATE = None
+
+
+@contextmanager
+def quiet_pool(ctx: Any, n: int) -> Iterator[Any]:
+    """A pool of ``n`` forked workers that leave stopping to the parent: they ignore
+    SIGINT/SIGTERM (one Ctrl-C, one message), and are killed if the parent stops."""
+    # Blocked while forking, so no worker runs the parent's handlers before
+    # _ignore_signals; a signal meanwhile waits for the parent's unblock.
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        pool = ctx.Pool(n, initializer=_ignore_signals)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    with pool:
+        try:
+            yield pool
+        except BaseException:
+            _kill(pool)
+            raise
 
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}

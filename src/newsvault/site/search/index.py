@@ -164,12 +164,7 @@ def _index_segments(todo: list[tuple[int, int, str]], ordered: list[SitePost], s
     jobs = sorted(todo, key=lambda job: -job[1])  # the biggest first: the workers end together
     ctx = None
     if workers > 1 and len(jobs) > 1 and sum(count for _s, count, _n in jobs) >= parallel.MIN_JOBS:
-        import multiprocessing
-
-        try:
-            ctx = multiprocessing.get_context("fork")
-        except ValueError:  # no fork on this platform: one process
-            ctx = None
+        ctx = parallel.fork_context()
     if ctx is None:
         _JOB = (ordered, segs_dir, state, tick)
         try:
@@ -189,7 +184,7 @@ def _index_segments(todo: list[tuple[int, int, str]], ordered: list[SitePost], s
     _JOB = (ordered, segs_dir, state, count)
     seen = 0
     try:
-        with ctx.Pool(min(workers, len(jobs))) as pool:
+        with parallel.quiet_pool(ctx, min(workers, len(jobs))) as pool:
             results = pool.imap_unordered(_index_segment, jobs)
             while True:
                 try:
