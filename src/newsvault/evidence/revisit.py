@@ -30,7 +30,7 @@ from newsvault.archive.index import Index
 from newsvault.archive.posts import read_post
 from newsvault.config import Config
 from newsvault.content.fulltext import decode_page
-from newsvault.errors import ConfigError, FetchError, NewsvaultError
+from newsvault.errors import FetchError, NewsvaultError
 from newsvault.evidence import feeds as feed_items
 from newsvault.evidence import records, tracks
 from newsvault.evidence.normalize import fingerprint, select_body
@@ -161,12 +161,7 @@ def revisit_vault(vault: Vault, config: Config, *, now: datetime, progress: Prog
     started = time.monotonic()
     ev = config.evidence
     rules = tracks.Rules.of(ev)
-    try:
-        subs = {s.url: s for s in load_subscriptions(vault.subs_file)}
-    except ConfigError:
-        raise
-    except NewsvaultError:
-        subs = {}
+    subs = {s.url: s for s in load_subscriptions(vault.subs_file)}  # a broken subs.json: exit 2
     with Index.open(vault) as index:
         with index.db:
             index.db.execute("BEGIN IMMEDIATE")
