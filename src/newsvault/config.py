@@ -14,6 +14,7 @@ import textwrap
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -204,9 +205,24 @@ class PublishConfig:
                                  "up until the next run.", minimum=1)
 
 
-def _is_span(text: str) -> bool:
-    from newsvault.evidence.schedule import parse_span
+_SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.I)
+_SPAN_UNIT = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
+
+def parse_span(text: str) -> timedelta:
+    """``90s``, ``15m``, ``6h``, ``3d``, ``1d12h`` → a positive timedelta (ValueError if not):
+    the durations of ``[evidence]``."""
+    value = text.strip()
+    parts = _SPAN.findall(value)
+    if not parts or _SPAN.sub("", value).strip():
+        raise ValueError(f"{text!r} is not a duration (examples: 1h, 6h, 3d, 1d12h)")
+    seconds = sum(float(n) * _SPAN_UNIT[u.lower()] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be a positive duration")
+    return timedelta(seconds=seconds)
+
+
+def _is_span(text: str) -> bool:
     try:
         parse_span(text)
     except ValueError:

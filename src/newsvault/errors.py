@@ -12,6 +12,7 @@
     │   ├── LimitExceeded          size / time / redirect limit hit
     │   ├── BlockedAddress         a page or image on an address not allowed
     │   ├── FeedError              the body is not a feed newsvault can read
+    │   │   └── NoFeedFound        a page that is no feed and links to none
     │   └── FullTextError          no usable article body on the page
     ├── BuildError                 the site could not be built                   .path
     └── PublishError               git or deploy failed
@@ -87,6 +88,10 @@ class BlockedAddress(FetchError):
 
 class FeedError(FetchError):
     """The body is not a feed we can read (empty, an HTML page, no feed structure)."""
+
+
+class NoFeedFound(FeedError):
+    """The URL was read, and it is not a feed nor links to one that can be read."""
 
 
 class FullTextError(FetchError):

@@ -226,7 +226,8 @@ def test_dropping_dangerous_elements_in_real_posts_and_unclosed_tags():
        st.sampled_from(["https://news.example/dir/page.html", "http://u@h.example:81", "https:///x/",
                         "HTTPS://E.example/a;p?q#f", "https://Example.COM:443/news/"]))
 def test_root_relative_links_resolve_as_the_url_module_does(url, base):
-    """The fast path (origin + path) gives what ``urls.resolve`` gives, byte for byte."""
+    """The fast path (origin + path) gives what ``urls.resolve`` gives, byte for byte; a
+    value that is no URL (a slash and a backslash: ``//`` with no host) is left as it is."""
     from newsvault.site.content import _absolute
     from newsvault.urls import origin, resolve
 

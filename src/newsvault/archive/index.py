@@ -15,6 +15,7 @@ own version in your own table).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -25,15 +26,15 @@ from pathlib import Path
 from types import TracebackType
 
 from newsvault.archive import provenance
+from newsvault.archive.fields import format_date, normalize_title
 from newsvault.archive.files import post_files
 from newsvault.archive.frontmatter import read_front_matter, split_front_matter
 from newsvault.archive.identity import guid_key, normalize_link
-from newsvault.archive.posts import format_date, normalize_title
 from newsvault.errors import ArchiveError
-from newsvault.evidence import feeds as evidence_feeds
-from newsvault.evidence import tracks as evidence_tracks
 from newsvault.models import Article
 from newsvault.vault import Vault
+
+log = logging.getLogger(__name__)  # `-v` shows INFO, `-vv` DEBUG (cli/common.py)
 
 __all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION", "read_only"]
 
@@ -41,8 +42,9 @@ SCHEMA_VERSION = 6  # 2: `file` is the path from the vault root (posts can be in
 #                    3: links keep their fragment (archive/identity.py);
 #                    4: the provenance tables (the committed _provenance/ record, read back);
 #                    5: links are keyed in their WHATWG serialization (newsvault/urls.py);
-#                    6: the evidence tables (revisits, evidence_files, feed_items, feed_reads:
-#                       evidence/tracks.py and evidence/feeds.py, rebuilt from _evidence/)
+#                    6: the evidence stage's tables (revisits, evidence_files, feed_items,
+#                       feed_reads: created by evidence/tracks.py and evidence/feeds.py,
+#                       rebuilt from _evidence/; dropped with this index when it is rebuilt)
 CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
 _SCHEMA = """
@@ -69,7 +71,7 @@ CREATE INDEX IF NOT EXISTS provenance_post ON provenance(post);
 CREATE INDEX IF NOT EXISTS provenance_source ON provenance(source);
 CREATE TABLE IF NOT EXISTS provenance_files (
     source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
-""" + evidence_tracks.SCHEMA + ";" + evidence_feeds.SCHEMA
+"""
 _OWN_TABLES = ("posts", "provenance", "provenance_files", "revisits", "evidence_files",
                "feed_items", "feed_reads")
 
@@ -200,7 +202,7 @@ class Index:
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
         if version == SCHEMA_VERSION and exists:
             return False
-        if version == 5 and exists:  # 6 only adds the evidence tables (filled from the files)
+        if version == 5 and exists:  # 6: the evidence stage creates its tables itself
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 for statement in _SCHEMA.split(";"):
@@ -223,7 +225,7 @@ class Index:
             return False
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            for table in _OWN_TABLES:  # only ever our own tables
+            for table in _OWN_TABLES:  # ours, and the evidence stage's (rebuilt from its files)
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -259,6 +261,8 @@ class Index:
                 self._upsert(rows, keep_guid=True)
             if self._sync_provenance() or jobs:
                 self._guids_from_provenance()
+        log.info("index: %d posts, %d added, %d changed, %d removed%s", len(seen), added, changed,
+                 len(removed), " (rebuilt)" if rebuilt else "")
         return SyncReport(rebuilt, added, changed, len(removed), len(seen))
 
     # the provenance record (_provenance/*.jsonl, committed) ----------------------------

@@ -15,22 +15,20 @@ own base URL (its final URL after redirects, or its ``<base href>``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from selectolax.lexbor import LexborHTMLParser
 
+from newsvault.charset import decode_html
 from newsvault.errors import FullTextError, attach
-from newsvault.fetch.charset import decode_document
 from newsvault.urls import is_absolute_http, resolve
 
 if TYPE_CHECKING:
-    from newsvault.content import Fetcher
+    from newsvault.content.fetcher import Fetcher
     from newsvault.models import Fetched
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-_CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
 MIN_TEXT = 25  # characters of text below which an extraction counts as failed
 
 
@@ -43,11 +41,9 @@ class FullText:
 
 
 def decode_page(page: Fetched) -> str:
-    """Page bytes to text, by the same evidence as feeds (``fetch.charset``), with the
+    """Page bytes to text, by the same evidence as feeds (``newsvault.charset``), with the
     page's ``<meta charset>`` in the place of an XML prolog."""
-    meta = _CHARSET_META.search(page.body[:4096])
-    declared = meta.group(1).decode("ascii", "replace").lower() if meta else None
-    return decode_document(page.body, page.content_type, in_document=declared).text
+    return decode_html(page.body, page.content_type)
 
 
 def page_base(tree: LexborHTMLParser, final_url: str) -> str:

@@ -28,8 +28,8 @@ from typing import Any
 from newsvault.archive.identity import guid_key
 from newsvault.archive.index import Index
 from newsvault.archive.posts import read_post
+from newsvault.charset import decode_html
 from newsvault.config import Config
-from newsvault.content.fulltext import decode_page
 from newsvault.errors import FetchError, NewsvaultError
 from newsvault.evidence import feeds as feed_items
 from newsvault.evidence import records, tracks
@@ -117,7 +117,7 @@ class _Pass:
         ev = self.config.evidence
         sub = self.subs.get(track.feed or "")
         site = sub.site if sub else ""
-        text = decode_page(fetched) if fetched is not None and fetched.body else ""
+        text = decode_html(fetched.body, fetched.content_type) if fetched is not None and fetched.body else ""
         member = feed_items.in_feed(self.index.db, track.feed, track.link,
                                     guid_key(track.guid, track.feed or "") if track.guid else None,
                                     track.date, self.now)
@@ -165,6 +165,7 @@ def revisit_vault(vault: Vault, config: Config, *, now: datetime, progress: Prog
     with Index.open(vault) as index:
         with index.db:
             index.db.execute("BEGIN IMMEDIATE")
+            feed_items.ensure_schema(index.db)
             tracks.sync(index.db, vault.root, rules, baselines=_baselines(vault))
             tracks.left_feeds(index.db, now)
         off = {url for url, s in subs.items() if not s.revisit}

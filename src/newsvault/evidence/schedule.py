@@ -8,27 +8,12 @@ a day and a half of the page vanishing, however far apart the schedule's steps a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from newsvault.config import parse_span  # the durations' one home: [evidence] settings
+
 __all__ = ["next_due", "parse_span"]
-
-_SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.I)
-_UNIT = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
-
-
-def parse_span(text: str) -> timedelta:
-    """``90s``, ``15m``, ``6h``, ``3d``, ``1d12h`` → a positive timedelta (ValueError if not)."""
-    value = text.strip()
-    parts = _SPAN.findall(value)
-    if not parts or _SPAN.sub("", value).strip():
-        raise ValueError(f"{text!r} is not a duration (examples: 1h, 6h, 3d, 1d12h)")
-    seconds = sum(float(n) * _UNIT[u.lower()] for n, u in parts)
-    if seconds <= 0:
-        raise ValueError(f"{text!r} must be a positive duration")
-    return timedelta(seconds=seconds)
-
 
 def next_due(seen: datetime, now: datetime, steps: Sequence[timedelta], *, failing: bool,
              confirm_every: timedelta) -> datetime | None:

@@ -31,7 +31,7 @@ def workers(configured: int) -> int:
     return configured if configured > 0 else (os.cpu_count() or 1)
 
 
-def fork_context() -> Any:
+def _context():
     import multiprocessing  # only for big builds: an hourly one never starts workers
 
     try:
@@ -50,7 +50,7 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
     global _STATE
     size = max(chunk, len(jobs) // (n * 16))  # ~16 chunks per worker: balanced, few round trips
     bounds = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
-    ctx = fork_context() if n > 1 and len(jobs) >= min_jobs else None
+    ctx = _context() if n > 1 and len(jobs) >= min_jobs else None
     if ctx is None:
         for start, stop in bounds:
             yield from func(state, jobs[start:stop])
@@ -59,33 +59,33 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
         return
     _STATE = (func, state, jobs)
     try:
-        with quiet_pool(ctx, n) as pool:
-            for results in pool.imap_unordered(_call, bounds):
+        with pool(ctx, n) as workers_pool:
+            for results in workers_pool.imap_unordered(_call, bounds):
                 yield from results
                 if tick:
                     tick(len(results))
-            pool.close()
-            pool.join()  # reap the workers now: their CPU time belongs to this build
+            workers_pool.close()
+            workers_pool.join()  # reap the workers now: their CPU time belongs to this build
     finally:
         _STATE = None
 
 
 @contextmanager
-def quiet_pool(ctx: Any, n: int) -> Iterator[Any]:
-    """A pool of ``n`` forked workers that leave stopping to the parent: they ignore
-    SIGINT/SIGTERM (one Ctrl-C, one message), and are killed if the parent stops."""
+def pool(ctx: Any, n: int) -> Iterator[Any]:
+    """``ctx.Pool(n)`` for every forked worker of a build: the workers ignore SIGINT and
+    SIGTERM (the parent decides), and are killed when the body raises (a second Ctrl-C)."""
     # Blocked while forking, so no worker runs the parent's handlers before
     # _ignore_signals; a signal meanwhile waits for the parent's unblock.
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
-        pool = ctx.Pool(n, initializer=_ignore_signals)
+        workers_pool = ctx.Pool(n, initializer=_ignore_signals)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
-    with pool:
+    with workers_pool:
         try:
-            yield pool
+            yield workers_pool
         except BaseException:
-            _kill(pool)
+            _kill(workers_pool)
             raise
 
 

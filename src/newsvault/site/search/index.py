@@ -37,8 +37,9 @@ from newsvault.fsutil import write_atomic
 from newsvault.site import parallel
 from newsvault.site.content import body_html, drop_dangerous
 from newsvault.site.posts import SitePost, read_body
-from newsvault.site.search import DATA, encode
+from newsvault.site.search import encode
 from newsvault.site.search.encode import Postings, encode_groups, postings
+from newsvault.site.search.files import DATA
 from newsvault.site.search.fold import table
 from newsvault.site.search.text import html_text
 
@@ -164,7 +165,12 @@ def _index_segments(todo: list[tuple[int, int, str]], ordered: list[SitePost], s
     jobs = sorted(todo, key=lambda job: -job[1])  # the biggest first: the workers end together
     ctx = None
     if workers > 1 and len(jobs) > 1 and sum(count for _s, count, _n in jobs) >= parallel.MIN_JOBS:
-        ctx = parallel.fork_context()
+        import multiprocessing
+
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:  # no fork on this platform: one process
+            ctx = None
     if ctx is None:
         _JOB = (ordered, segs_dir, state, tick)
         try:
@@ -184,7 +190,7 @@ def _index_segments(todo: list[tuple[int, int, str]], ordered: list[SitePost], s
     _JOB = (ordered, segs_dir, state, count)
     seen = 0
     try:
-        with parallel.quiet_pool(ctx, min(workers, len(jobs))) as pool:
+        with parallel.pool(ctx, min(workers, len(jobs))) as pool:  # workers leave signals to us
             results = pool.imap_unordered(_index_segment, jobs)
             while True:
                 try:
