@@ -33,7 +33,8 @@ from newsvault.site.search.fold import CJK, H1_P, H1_SEED, H2_P, H2_SEED, WORD, 
 
 BODY = 1024  # the article's ordinals start here; the title's at 0 (so ordinal < BODY: title)
 BIG = 16 * 1024  # postings longer than this get a file of their own
-BUCKET_BYTES = 8 * 1024  # a segment gets about total / this many buckets (a power of two)
+BUCKET_BYTES = 4 * 1024  # a segment gets about total / this many buckets (a power of two): a
+# query fetches one per term and segment
 GROUP_BITS = 3
 GROUPS = 1 << GROUP_BITS
 _SHIFT = np.uint64(64 - GROUP_BITS)
