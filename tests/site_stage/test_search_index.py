@@ -171,3 +171,43 @@ def test_excerpts_from_the_record_are_the_whole_texts(built_sample):
     assert len(got) > 40 and all(r["got"] == r["want"] for r in got)
     longer = [r for r in got if r["more"]]
     assert any(r["fetched"] for r in longer) and sum(not r["fetched"] for r in longer) > len(longer) / 2
+
+
+def test_the_cli_search_bar_moves(tmp_path):
+    """``newsvault build`` on a terminal: the *search* bar passes through counts between
+    0 and the total while the index is built (not 0/1 for the whole run)."""
+    import os
+    import pty
+    import re
+    import select
+    import subprocess
+    import sys
+
+    posts = sorted(SAMPLE_POSTS.iterdir())
+    root = make_vault(tmp_path / "v", [], '[site]\nbase_url = "https://example.org"\n')
+    for copy in range(3):  # ~600 posts: long enough for the bar to be redrawn several times
+        for post in posts:
+            stem, ext = post.name.rsplit(".", 1)
+            shutil.copyfile(post, root / "_posts" / f"{stem[:120]} {copy}.{ext}")
+    n = 3 * len(posts)
+    main, sub = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "newsvault", "build", "--vault", str(root), "--full"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sub,
+                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(sub)
+    screen = b""
+    while True:
+        ready, _, _ = select.select([main], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the build ended and closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(main)
+    counts = {int(done) for done, total in re.findall(rb"search[^\r\n]*?(\d+)/(\d+)", screen) if int(total) == n}
+    assert 0 in counts and len({c for c in counts if 0 < c < n}) >= 2, sorted(counts)
