@@ -199,7 +199,8 @@ def _index_segments(todo: list[tuple[int, int, str]], ordered: list[SitePost], s
     _JOB = (ordered, segs_dir, state, count)
     seen = 0
     try:
-        with ctx.Pool(min(workers, len(jobs))) as pool:
+        # a new worker per segment: what one segment allocated is returned to the system
+        with ctx.Pool(min(workers, len(jobs)), maxtasksperchild=1) as pool:
             results = pool.imap_unordered(_index_segment, jobs)
             while True:
                 try:
