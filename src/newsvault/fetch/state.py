@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 
+from newsvault.errors import ArchiveError
 from newsvault.fetch.report import FeedResult
 from newsvault.fetch.validators import Validators
 
@@ -55,11 +55,34 @@ class FeedHealth:
     archived: int
     runs: int
 
+    def to_json(self) -> dict[str, object]:
+        return {**asdict(self), "last_success": _iso(self.last_success), "last_error_at": _iso(self.last_error_at)}
+
 
 def ensure_schema(db: sqlite3.Connection) -> None:
+    """Create the tables, or bring older ones up to this version (every change so far
+    added a table, which ``CREATE … IF NOT EXISTS`` does). Tables written by a newer
+    newsvault are refused rather than written in a shape it does not expect."""
+    stored = stored_version(db)
+    if stored is not None and stored > SCHEMA_VERSION:
+        raise ArchiveError(f"the fetch tables of this vault's index are version {stored}, newer than this "
+                         f"newsvault's {SCHEMA_VERSION}: upgrade newsvault (or delete .newsvault/, a cache "
+                         "that costs one full fetch per feed and the feed health history)")
     db.executescript(SCHEMA)
     db.execute("INSERT OR REPLACE INTO fetch_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     db.commit()
+
+
+def stored_version(db: sqlite3.Connection) -> int | None:
+    """The fetch tables' schema version in ``db``; None when they do not exist yet."""
+    try:
+        row = db.execute("SELECT value FROM fetch_meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError:  # no fetch_meta table: a new index
+        return None
+    try:
+        return int(row[0]) if row else None
+    except ValueError:
+        return None
 
 
 def load_validators(db: sqlite3.Connection) -> dict[str, Validators]:
@@ -141,28 +164,14 @@ def last_success_by_site(db: sqlite3.Connection) -> dict[str, datetime]:
     return {site: _time(at) for site, at in rows if at}  # type: ignore[misc]
 
 
-def last_successes(index_file: Path) -> dict[str, datetime]:
-    """When each site's feed last answered (ok or not modified); {} without fetch state."""
-    db = open_readonly(index_file)
-    if db is None:
-        return {}
-    try:
-        return last_success_by_site(db)
-    finally:
-        db.close()
-
-
-def open_readonly(index_file: Path) -> sqlite3.Connection | None:
-    """The index for reading health, without creating or rebuilding anything."""
-    if not index_file.exists():
-        return None
-    db = sqlite3.connect(f"{index_file.resolve().as_uri()}?mode=ro", uri=True)
-    has_log = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_log'").fetchone()
-    if not has_log:
-        db.close()
-        return None
-    return db
+def has_state(db: sqlite3.Connection) -> bool:
+    """Does this index hold the fetch tables (has a fetch run yet)?"""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_log'").fetchone() is not None
 
 
 def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

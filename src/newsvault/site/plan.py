@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from markupsafe import Markup, escape
 
+from newsvault.archive.index import read_only
 from newsvault.config import SiteConfig
 from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
@@ -24,23 +25,23 @@ from newsvault.site.pages import Names, Page, by_month, digest, group, list_key,
 from newsvault.site.permalink import href, output_path, parse_tz
 from newsvault.site.posts import SitePost, read_body
 from newsvault.site.theme import STATIC, language_tag, make_env, theme_digest
+from newsvault.subscriptions import read_subs_file
 from newsvault.vault import Vault
 
 
 def last_updates(vault: Vault) -> dict[str, datetime]:
     """Last successful fetch per site from the fetch stage; unknown ({}) without fetch state."""
     try:
-        return state.last_successes(vault.index_file)
+        with read_only(vault) as db:
+            return state.last_success_by_site(db) if db is not None and state.has_state(db) else {}
     except (NewsvaultError, sqlite3.Error):
         return {}
 
 
 def subscribed_sites(vault: Vault) -> list[str]:
-    try:
-        subs = json.loads(vault.subs_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [s["site"] for s in subs if isinstance(s, dict) and isinstance(s.get("site"), str)]
+    """The sites of the enabled subscriptions (``subscriptions.py`` reads and checks
+    subs.json: a broken one is the user's to fix, and ``build`` says so)."""
+    return [s.site for s in read_subs_file(vault.subs_file).subscriptions if s.enabled]
 
 
 def _read_file(path: Path) -> bytes:
