@@ -20,7 +20,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from newsvault.models import Entry
-from newsvault.urls import resolve
+from newsvault.urls import serialized
 
 __all__ = ["distinct_items", "guid_key", "normalize_link", "TRACKING_PARAMS"]
 
@@ -53,10 +53,10 @@ def normalize_link(url: str | None) -> str:
         return url
     if not parts.scheme or not parts.netloc:
         return url
-    serialized = resolve(url)  # one string for one link, whichever stage wrote it
-    if serialized is not None and serialized != url:
+    canonical = serialized(url)  # one string for one link, whichever stage wrote it
+    if canonical is not None and canonical != url:
         try:
-            parts = urlsplit(serialized)
+            parts = urlsplit(canonical)
             port = parts.port
         except ValueError:
             pass
