@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from newsvault.config import SiteConfig
 from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
+from newsvault.fetch.health import span_words
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
@@ -35,12 +36,46 @@ def last_updates(vault: Vault) -> dict[str, datetime]:
         return {}
 
 
-def subscribed_sites(vault: Vault) -> list[str]:
+def subscribed_feeds(vault: Vault) -> list[tuple[str, str]]:
+    """(site, url) of every subscription in subs.json; [] when it cannot be read."""
     try:
         subs = json.loads(vault.subs_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [s["site"] for s in subs if isinstance(s, dict) and isinstance(s.get("site"), str)]
+    return [(s["site"], str(s.get("url", ""))) for s in subs
+            if isinstance(s, dict) and isinstance(s.get("site"), str)]
+
+
+def subscribed_sites(vault: Vault) -> list[str]:
+    return [site for site, _ in subscribed_feeds(vault)]
+
+
+def source_health(vault: Vault) -> dict[str, state.FeedHealth]:
+    """Each subscribed site's feed health (fetch/health.py); {} without fetch state."""
+    try:
+        return state.health_by_site(vault.index_file, subscribed_feeds(vault))
+    except (NewsvaultError, sqlite3.Error):
+        return {}
+
+
+def health_words(h: state.FeedHealth | None, t: SimpleNamespace, language: str) -> str:
+    """One source's health as the sources page says it ("" when never fetched)."""
+    if h is None or h.last_attempt is None:
+        return ""
+    if h.failing:
+        return str(t.failing.format(n=h.consecutive_failures, error=h.last_error or "?"))
+    if h.silent and h.usual_gap is not None and h.last_new is not None:
+        quiet = (h.last_attempt - h.last_new).total_seconds()
+        return str(t.silent.format(quiet=span_words(quiet, language),
+                                   usual=span_words(h.usual_gap, language)))
+    return str(t.working)
+
+
+def _health_row(h: state.FeedHealth | None, t: SimpleNamespace, language: str) -> dict[str, Any]:
+    """The sources page's health cells of one source."""
+    flag = "failing" if h and h.failing else "silent" if h and h.silent else ""
+    return dict(attempt=h.last_attempt if h else None, health=health_words(h, t, language),
+                flag=flag)
 
 
 def _read_file(path: Path) -> bytes:
@@ -222,13 +257,16 @@ class Plan:
 
     def source_pages(self, per_site: dict[str, list[SitePost]]) -> list[Page]:
         updates = last_updates(self.vault)
+        health = source_health(self.vault)
+        language = language_tag(self.config.language)
         rows = []
         pages: list[Page] = []
         for name in sorted(self.sources.slugs, key=lambda n: (-len(per_site.get(n, [])), n)):
             items = per_site.get(name, [])
             base = f"sources/{self.sources[name]}/"
             rows.append(dict(name=name, url=base, feed=base + "feed.xml", count=len(items),
-                             latest=items[0].date if items else None, updated=updates.get(name)))
+                             latest=items[0].date if items else None, updated=updates.get(name),
+                             **_health_row(health.get(name), self.t, language)))
             pages += self.list_pages(items, base, name, f"{len(items)}", base + "feed.xml")
         heading = self.t.sources
         pages.append(self._page("sources/index.html", (repr(rows),), lambda: self._template(
