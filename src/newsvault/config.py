@@ -50,6 +50,20 @@ class SiteConfig:
 
 
 @dataclass(frozen=True)
+class LegacyConfig:
+    """The public URLs of the site an adopted archive had before (a Jekyll site), kept
+    answering. ``newsvault init`` fills this in from ``_config.yml`` (docs/adopting.md)."""
+
+    feeds: tuple[str, ...] = ()  # more paths that serve the site's Atom feed, e.g. ["atom.xml"]
+    paginate: int = 0  # posts per page of jekyll-paginate's /pageN/ (newest first); 0 = none
+    paginate_path: str = "/page:num/"  # where those pages were (Jekyll's paginate_path)
+    tag_feeds: str = ""  # folder of jekyll-feed's per-tag feeds, e.g. "feed/by_tag/"; "" = none
+    pages: tuple[str, ...] = ()  # the old site's own pages (files in the vault) rendered at their URLs
+    redirects: dict[str, str] = field(default_factory=dict)  # old path → newsvault path
+    keep: tuple[str, ...] = ()  # the old site's files and folders (images, CNAME) published as they are
+
+
+@dataclass(frozen=True)
 class FetchConfig:
     concurrency: int = 64  # requests in flight at once, all hosts together
     per_host: int = 6  # requests in flight to one host over HTTP/1.1 (what browsers allow)
@@ -174,6 +188,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    legacy: LegacyConfig = field(default_factory=LegacyConfig)
     targets: tuple[TargetConfig, ...] = ()  # [targets.NAME] tables, in file order
 
     @property

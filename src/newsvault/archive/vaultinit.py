@@ -16,6 +16,7 @@ from pathlib import Path
 
 from newsvault.archive.files import post_files
 from newsvault.archive.index import Index, SyncReport
+from newsvault.archive.jekyllsite import Adopted, adopt_jekyll_config
 from newsvault.archive.layout import DEFAULT_NEW_VAULT
 from newsvault.config import Config
 from newsvault.errors import ArchiveError
@@ -85,10 +86,16 @@ TARGETS_EXAMPLE = [  # "##": an example, not a default to uncomment
 ]
 
 
-def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT) -> str:
+def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT, adopted: Adopted | None = None) -> str:
     """The commented defaults with ``[archive] layout`` set; in a git repository,
-    committing new posts is switched on (the hourly workflow relies on it)."""
+    committing new posts is switched on (the hourly workflow relies on it). An adopted
+    Jekyll site's settings and old URLs (archive/jekyllsite.py) are set in ``[site]`` and
+    ``[legacy]``."""
     text = default_config_text()
+    if adopted is not None:
+        text = _set_section(text, "site", adopted.site, "carried over from _config.yml")
+        text = _set_section(text, "legacy", adopted.legacy,
+                            "the old site's URLs, kept answering (docs/adopting.md)")
     text = text.replace('# [archive]\n# layout = "flat"\n',
                         f'[archive]\nlayout = "{layout}"  # flat | year | year/month: the folder '
                         'of _posts/ new posts go to (`newsvault migrate-layout` moves the others)\n')
@@ -97,6 +104,14 @@ def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT) -> str:
                             "[publish]\ngit = true  # commit new posts (and push when there is a "
                             "remote); the hourly workflow relies on it\n")
     return text
+
+
+def _set_section(text: str, section: str, values: dict[str, object], why: str) -> str:
+    """Uncomment ``[section]`` and set ``values`` under it (the defaults stay commented)."""
+    if not values:
+        return text
+    lines = "".join(f"{key} = {_toml_value(value)}\n" for key, value in values.items())
+    return text.replace(f"# [{section}]\n", f"[{section}]  # {why}\n{lines}", 1)
 
 
 def subs_text(vault: Vault) -> str:
@@ -111,7 +126,8 @@ VAULT_FILES: list[tuple[str, Callable[[Vault], str]]] = [
     # After scaffold_vault's `git init`: committing is on when the vault is a repository
     # of its own (never when it is a folder inside some other project's repository).
     ("newsvault.toml", lambda vault: config_text(commit=is_repository_root(vault.root),
-                                                 layout=_layout_for(vault))),
+                                                 layout=_layout_for(vault),
+                                                 adopted=adopt_jekyll_config(vault.root))),
     ("subs.json", subs_text),
 ]
 
@@ -167,6 +183,8 @@ def init_vault(root: Path) -> InitReport:
     report.git_initialized = scaffold.git_initialized
     for relpath, text in VAULT_FILES:
         _create(root / relpath, text(vault), report)
+    adopted = adopt_jekyll_config(root) if "newsvault.toml" in report.created else None
+    report.notes += adopted.notes if adopted else []
     with Index.open(vault) as index:
         report.index = index.last_sync
         report.posts = index.count()

@@ -14,13 +14,14 @@ from typing import Any, cast
 
 from markupsafe import Markup, escape
 
-from newsvault.config import SiteConfig
+from newsvault.config import LegacyConfig, SiteConfig
 from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
 from newsvault.fetch.health import span_words
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
+from newsvault.site.legacy import legacy_pages
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
 from newsvault.site.permalink import href, output_path, parse_tz
 from newsvault.site.posts import SitePost, read_body
@@ -96,8 +97,10 @@ class Plan:
     """Knows the settings, the theme and the URL scheme; turns posts into pages."""
 
     def __init__(self, vault: Vault, config: SiteConfig,
-                 mirrors: tuple[tuple[str, str], ...] = ()) -> None:
+                 mirrors: tuple[tuple[str, str], ...] = (),
+                 legacy: LegacyConfig | None = None) -> None:
         self.vault, self.config = vault, config
+        self.legacy = legacy or LegacyConfig()  # an adopted site's old URLs (site/legacy.py)
         self.mirrors = mirrors  # (name, URL) of every public copy: in each footer and mirrors.json
         self.tz = parse_tz(config.timezone)
         self.permalink_tz = parse_tz(config.permalink_timezone)
@@ -221,6 +224,8 @@ class Plan:
         out += self.month_pages(posts)
         out += self.feed_pages(posts, per_site)
         out += self.fixed_pages(posts)
+        taken = {page.out for page in out}  # an old URL newsvault serves itself keeps its page
+        out += [page for page in legacy_pages(self, posts, self.legacy) if page.out not in taken]
         out += self.static_pages()
         return out
 
