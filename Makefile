@@ -10,7 +10,7 @@ CONSTRAINTS := requirements/constraints.txt
 PAGEFIND_VERSION := 1.6.0
 PAGEFIND := .tools/node_modules/pagefind/package.json
 
-.PHONY: setup setup-system tools demo test lint lock bench clean test-reliability
+.PHONY: setup setup-system tools demo docs test lint lock bench clean test-reliability
 
 setup: setup-system $(STAMP)
 
@@ -32,6 +32,11 @@ $(PAGEFIND):
 
 demo: $(STAMP)
 	$(PY) examples/demo.py
+
+# The command and configuration references (docs/commands.md, docs/configuration.md) are
+# written from the code: run this after adding or changing a command, an option or a setting.
+docs: $(STAMP)
+	$(PY) -m newsvault.docsgen docs
 
 test: setup
 	$(PY) -m pytest -q

@@ -66,7 +66,7 @@ def measure(items: list[tuple[str, str]]) -> dict[str, object]:
     from newsvault.content.fidelity import same_tree
     from newsvault.content.oneline import js_trim, to_one_line
     from newsvault.content.sanitize import sanitize
-    from newsvault.content.urls import absolutizer
+    from newsvault.urls import absolutizer
 
     keep, proxy = ContentOptions(), ContentOptions(images="proxy")
     ones = [(to_one_line(h), link) for h, link in items]

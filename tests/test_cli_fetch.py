@@ -25,6 +25,7 @@ def nv(vault: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_add_list_remove(tmp_path: Path) -> None:
     vault = tmp_path / "v"
     vault.mkdir()
+    (vault / "subs.json").write_text("[]")  # a vault (`add` refuses any other folder)
     done = nv(vault, "add", "https://a.example/feed.xml", "--site", "(臺)中央社CNA", "--tag", "news")
     assert done.returncode == 0, done.stderr
     assert json.loads((vault / "subs.json").read_text()) == [
@@ -96,7 +97,8 @@ def test_fetch_exit_1_when_every_feed_fails(tmp_path: Path) -> None:
 def test_commands_refuse_a_folder_that_is_not_a_vault(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-vault"
     for command in (["fetch"], ["list"], ["status"], ["remove", "x"], ["build", "--no-search"],
-                    ["import", str(tmp_path)]):
+                    ["import", str(tmp_path)], ["add", "https://a.example/f.xml", "--site", "A"],
+                    ["serve", "--port", "0"], ["run", "--no-publish"], ["migrate-layout"]):
         done = nv(missing, *command)
         assert done.returncode == 2, (command, done.stderr)
         assert "is not a vault" in done.stderr and "Traceback" not in done.stderr

@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 from content_support import HttpxFetcher, Site, serve
 from newsvault.content import ContentOptions, ImageStore, clean_html, prepare_content
 from newsvault.content.images import is_proxied, proxy_url, site_path, sniff_image
-from newsvault.content.urls import absolutize, format_srcset, parse_srcset
+from newsvault.urls import absolutize, format_srcset, parse_srcset
 
 CNA = "https://imgcdn.cna.com.tw/www/WebPhotos/1024/20210120/2000x1334_0158742081958.jpg"
 SEED_FORM = "https://images.weserv.nl/?url=imgcdn.cna.com.tw/www/WebPhotos/1024/20210120/2000x1334_0158742081958.jpg"

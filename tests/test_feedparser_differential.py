@@ -19,8 +19,9 @@ import pytest
 
 from conftest import FEEDS
 from newsvault.archive.posts import normalize_title
-from newsvault.fetch.feeds import FeedError, parse_feed
-from newsvault.fetch.urls import absolute_url
+from newsvault.errors import FeedError
+from newsvault.fetch.feeds import parse_feed
+from newsvault.urls import resolve
 
 URL = "http://example.org/feeds/feed.xml"
 
@@ -35,7 +36,7 @@ CLASSES = {
                        "author is the name the feed gives",
     "fp-last-wins": "feedparser keeps the last of repeated author elements, even an empty "
                     "one; newsvault the first non-empty one, in document order",
-    "author-rule": "newsvault's AUTHOR rule (POST_FORMAT.md): dc:creator before <author>",
+    "author-rule": "newsvault's AUTHOR rule (docs/post-format.md): dc:creator before <author>",
     "fp-title-markup": "feedparser keeps a title's markup (Atom xhtml, HTML in CDATA) and "
                        "re-escapes its text; a post title is the text the feed wrote",
     "fp-relative-id": "feedparser resolves an id or guid against the feed's URL as if it were "
@@ -43,7 +44,7 @@ CLASSES = {
     "fp-drops-guid": "feedparser drops a guid it cannot parse as a URL; it is kept as written",
     "fp-urn-link": "feedparser makes a tag:/urn: id or an href-less link the entry's link; a "
                    "link must be a web address",
-    "guid-as-link": "newsvault's LINK rule (POST_FORMAT.md): an item without a link is linked by "
+    "guid-as-link": "newsvault's LINK rule (docs/post-format.md): an item without a link is linked by "
                     "its guid or rdf:about when that is a URL (else the article cannot be "
                     "archived at all)",
     "truncated": "the document ends inside a CDATA opener; newsvault keeps the characters "
@@ -121,7 +122,7 @@ def differences(path: Path) -> dict[str, tuple[int, object, object]]:
         own = a.published or a.updated
         pairs = {
             "title": (normalize_title(a.title or ""), normalize_title(b.get("title") or "")),
-            "link": (a.link, absolute_url(b.get("link"), URL)),
+            "link": (a.link, resolve(b.get("link"), URL)),
             "guid": (a.guid, b.get("id") or None),
             "published": (own.replace(microsecond=0) if own else None,
                           _instant(b.get("published_parsed") or b.get("updated_parsed"))),

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FEEDS
-from newsvault.errors import FetchError
+from newsvault.errors import FeedError, FetchError
 from newsvault.fetch.charset import decode_document
-from newsvault.fetch.feeds import FeedError, parse_feed
+from newsvault.fetch.feeds import parse_feed
 from paths import CORPUS
 from servers import BILLION_LAUGHS, XXE, rss
 

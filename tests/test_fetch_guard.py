@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from newsvault.config import ConfigError, FetchConfig, config_from_dict
-from newsvault.errors import FetchError
-from newsvault.fetch.addresses import AddressGuard, BlockedAddress
+from newsvault.errors import BlockedAddress, FetchError
+from newsvault.fetch.addresses import AddressGuard
 from newsvault.fetch.http import HttpClient
 from servers import FeedServer, Reply
 

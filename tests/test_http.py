@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from newsvault.config import FetchConfig
-from newsvault.errors import FetchError, LimitExceeded
+from newsvault.errors import FetchError, HttpError, LimitExceeded
 from newsvault.fetch.body import BoundedBody
-from newsvault.fetch.http import HttpClient, HttpError, Validators, local_path, retry_after
+from newsvault.fetch.http import HttpClient, Validators, local_path, retry_after
 from newsvault.fetch.outcomes import Action, classify_exception, classify_status
 from newsvault.models import Fetched
 from servers import FeedServer, Reply, endless, gzip_bomb, never_answers, redirect_loop, trickle

@@ -185,3 +185,15 @@ def test_an_older_index_is_rekeyed_and_keeps_its_guids(tmp_path: Path, version: 
         assert index.knows("https://x.org/day#a") and not index.knows("https://x.org/day#b")
         assert index.knows(None, "tag:x.org,a")
         assert index.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_only_the_archive_index_opens_the_index_file() -> None:
+    """One owner of ``index.sqlite`` (issue 13.4): other stages get a connection from
+    ``archive/index.py`` (``Index.open``, ``read_only``) and never open the file."""
+    src = Path(__file__).resolve().parent.parent / "src" / "newsvault"
+    openers = sorted(str(p.relative_to(src)) for p in src.rglob("*.py")
+                     if "sqlite3.connect(" in p.read_text(encoding="utf-8"))
+    assert openers == ["archive/index.py", "site/entrystore.py"]  # the site's own cache file
+    users = sorted(str(p.relative_to(src)) for p in src.rglob("*.py")
+                   if ".index_file" in p.read_text(encoding="utf-8"))
+    assert users == ["archive/index.py"]

@@ -38,3 +38,14 @@ def test_suffix_and_post_filename() -> None:
     assert with_suffix("2021-01-27-x.md", 1) == "2021-01-27-x.md"
     assert with_suffix("2021-01-27-x.md", 3) == "2021-01-27-x-3.md"
     assert post_filename(make_article("  two\n lines ")) == "2021-01-27-two lines.md"
+
+
+def test_the_suffix_keeps_the_extension_and_the_byte_limit() -> None:
+    from newsvault.archive.naming import MAX_NAME_BYTES, with_suffix
+
+    assert with_suffix("2021-01-27-x.md", 2) == "2021-01-27-x-2.md"
+    assert with_suffix("2021-01-27-x.html", 3) == "2021-01-27-x-3.html"
+    assert with_suffix("2021-01-27-x.md", 1) == "2021-01-27-x.md"
+    long = "2021-01-27-" + "é" * 200 + ".markdown"
+    assert len(with_suffix(long, 12).encode()) <= MAX_NAME_BYTES
+    assert with_suffix(long, 12).endswith("-12.markdown")

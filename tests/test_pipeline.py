@@ -256,14 +256,15 @@ def test_results_are_kept_in_the_index(server: FeedServer, tmp_path: Path) -> No
     vault = make_vault(tmp_path, [{"site": "ok", "url": ok}, {"site": "bad", "url": server.url("/404")}])
     run(vault)
     run(vault)
+    from newsvault.archive.index import read_only
     from newsvault.fetch import state
-    success = state.last_successes(vault.index_file)
+
+    with read_only(vault) as db:
+        assert db is not None and state.has_state(db)
+        success = state.last_success_by_site(db)
+        bad = state.feed_health(db, server.url("/404"), "bad")
+        good = state.feed_health(db, ok, "ok")
     assert list(success) == ["ok"] and success["ok"] == NOW
-    db = state.open_readonly(vault.index_file)
-    assert db is not None
-    bad = state.feed_health(db, server.url("/404"), "bad")
-    good = state.feed_health(db, ok, "ok")
-    db.close()
     assert (bad.consecutive_failures, bad.last_success, bad.archived) == (2, None, 0)
     assert "404" in (bad.last_error or "")
     assert (good.consecutive_failures, good.archived, good.runs) == (0, 1, 2)

@@ -257,3 +257,22 @@ def test_git_locks_left_by_a_killed_session_are_removed_a_persons_are_not(
         assert sorted(removed) == ["index.lock", "refs/heads/main.lock"]
         _post(vault, "2021-01-27-a.md", "CNA")
         assert commit_archive(vault, now=NOW, count_sites=_sites) is not None
+
+
+def test_keep_both_uses_the_archives_suffix_rule_and_its_name_limit(tmp_path: Path) -> None:
+    """The rebase's ``-N`` name is the store's (``naming.with_suffix``): a name already
+    at MAX_NAME_BYTES gets its suffix inside the limit (publish/git had its own rule,
+    which made a 242-byte name the file system refuses on some systems)."""
+    from newsvault.archive.naming import MAX_NAME_BYTES, with_suffix
+
+    long = "2021-01-27-" + "國" * ((MAX_NAME_BYTES - 14) // 3) + ".md"
+    assert len(long.encode()) <= MAX_NAME_BYTES < len(long.encode()) + 2
+    remote, vault = make_remote_and_clone(tmp_path)
+    other = _push_from_elsewhere(tmp_path, remote, long, body="their article")
+    _post(vault, long, "CNA", body="our article")
+    commit_archive(vault, now=NOW, count_sites=_sites)
+    result = push_archive(vault, remote="origin", backoff=0)
+    assert result.renamed == ((f"_posts/{long}", f"_posts/{with_suffix(long, 2)}"),)
+    assert len(with_suffix(long, 2).encode()) <= MAX_NAME_BYTES
+    sh(other, "pull", "-q")
+    assert "our article" in (other / "_posts" / with_suffix(long, 2)).read_text()

@@ -1,7 +1,7 @@
 """Ordinary inputs render byte-identically to the reference system.
 
 The table is every real "link"-layout post in the fixture whose fields are ordinary
-(POST_FORMAT.md rule 1): a title, author and site name without YAML, Markdown or HTML
+(docs/post-format.md, rule 1): a title, author and site name without YAML, Markdown or HTML
 special characters, a valid date in the DATE format, a numeric marker that equals the date,
 the site as the only tag and category, and no extra front-matter keys.
 """

@@ -35,6 +35,7 @@ class Recorder:
     calls: list[str] = field(default_factory=list)
     fail_build: bool = False
     stop_after_fetch: StopFlag | None = None
+    stop_during_build: StopFlag | None = None
     prefix: str = "post"
 
     def fetch(self, vault: Vault, config: Config, *, now: datetime, progress: Any = None,
@@ -51,6 +52,9 @@ class Recorder:
     def build(self, vault: Vault, config: Config, *, full: bool = False,
               progress: Any = None) -> str:
         self.calls.append("build")
+        if self.stop_during_build:
+            assert not self.stop_during_build.interruptible  # the grace timer leaves it be
+            self.stop_during_build.set("test")
         if self.fail_build:
             raise BuildError("template broke")
         vault.site_dir.mkdir(exist_ok=True)
@@ -110,6 +114,18 @@ def test_stop_during_fetch_skips_build_and_publish_next_run_publishes(
     files = remote_files(remote)
     assert "_posts/2021-01-27-post1.md" in files and "_posts/2021-01-27-later1.md" in files
     assert "2 new articles" in sh(remote, "log", "-1", "--format=%b", "main")
+
+
+def test_stop_during_build_finishes_it_then_skips_publishing(vault: tuple[Path, Path]) -> None:
+    remote, root = vault
+    stop = StopFlag()
+    rec = Recorder(stop_during_build=stop)
+    report = run_once(Vault(root), _config(), now=NOW, stop=stop,
+                      stages=Stages(fetch=rec.fetch, build=rec.build))
+    assert report.stopped and rec.calls == ["fetch", "build"] and report.build == "built"
+    assert report.publish is None and report.exit_code == 0
+    assert "_posts/2021-01-27-post1.md" not in remote_files(remote)
+    assert stop.interruptible and Vault(root).lock_file.read_text() == ""
 
 
 def test_run_refused_while_locked(vault: tuple[Path, Path]) -> None:
@@ -247,6 +263,29 @@ def test_stop_grace_period_interrupts_a_stuck_fetch_but_never_git() -> None:
         _busy(0.6)
     assert stop.is_set()
     assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
+
+
+def test_a_step_being_finished_outlives_the_grace_period_and_names_itself_in_the_message() -> None:
+    import os
+    import signal
+
+    from newsvault.runner import stop_on_signals
+
+    stop, said = StopFlag(), []
+    with stop_on_signals(stop, notify=said.append, grace=0.2):
+        with stop.finishing("the site build"):
+            os.kill(os.getpid(), signal.SIGINT)
+            _busy(0.6)  # three grace periods: not cut
+        assert stop.interruptible and stop.doing == "the current article"  # restored after it
+        _busy(0.4)  # no timer was left armed by the stop during the step
+    assert said == ["SIGINT: finishing the site build, then stopping (send it again to stop at once)"]
+    stop = StopFlag()
+    with pytest.raises(KeyboardInterrupt):  # a second signal still stops at once
+        with stop_on_signals(stop, grace=0.2), stop.finishing("the site build"):
+            os.kill(os.getpid(), signal.SIGINT)
+            _busy(0.1)
+            os.kill(os.getpid(), signal.SIGINT)
+            _busy(1)
 
 
 def test_sweep_finds_what_write_atomic_leaves_behind(tmp_path: Path, monkeypatch) -> None:

@@ -120,6 +120,28 @@ def test_real_text_folds_as_opencc_converts_it():
     ('<a title="x>y">link</a> &amp; &lt;p&gt; &#x53F0;', "link & <p> 台"),
     ("<ul><li>one</li><li>two</li></ul><script>alert(1)</script>", "one\ntwo"),
     ("", ""),
+    ("<p>a</p><b>b</b>c", "a\nbc"),  # a block ends a paragraph on both sides, as a browser shows it
+    ("x\x00y<p>z</p>", "xy\nz"),  # a NUL (the parser's paragraph mark) is dropped, as a browser does
+    ("<div><script>s</script><noscript><script>q</script></noscript></div>w", "w"),
 ])
 def test_article_text(fragment, text):
     assert html_text(fragment) == text
+
+
+@given(st.lists(st.one_of(st.integers(0, 300), st.integers(0, 2**32 - 1)), max_size=200))
+def test_varints_are_leb128(values):
+    """The index's varints, computed with numpy, are LEB128 as search-core.js reads it."""
+    import numpy as np
+
+    from newsvault.site.search.encode import _varints
+
+    want, ends = bytearray(), []
+    for v in values:
+        while True:
+            byte, v = v & 0x7F, v >> 7
+            want.append(byte | (0x80 if v else 0))
+            if not v:
+                break
+        ends.append(len(want))
+    data, got_ends = _varints(np.array(values, np.uint32))
+    assert data.tobytes() == bytes(want) and got_ends.tolist() == ends

@@ -54,3 +54,23 @@ def test_validators_round_trip() -> None:
     assert state.load_validators(db) == {"u": Validators('"e"', "Wed, 27 Jan 2021 23:57:20 GMT")}
     state.store_validators(db, "u", Validators(), T0)  # a server that stopped sending them
     assert state.load_validators(db) == {}
+
+
+def test_the_stored_schema_version_is_read(tmp_path) -> None:
+    """Version-1 tables (before fetch_totals) are brought up to date; tables from a newer
+    newsvault are refused instead of being written in a shape it does not know."""
+    from newsvault.errors import ArchiveError
+
+    db = sqlite3.connect(tmp_path / "index.sqlite")
+    db.executescript("CREATE TABLE fetch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                     "INSERT INTO fetch_meta VALUES ('schema_version', '1');")
+    assert state.stored_version(db) == 1
+    state.ensure_schema(db)
+    assert state.stored_version(db) == state.SCHEMA_VERSION
+    assert db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_totals'").fetchone()
+    db.execute("UPDATE fetch_meta SET value = ? WHERE key = 'schema_version'", (str(state.SCHEMA_VERSION + 1),))
+    db.commit()
+    with pytest.raises(ArchiveError, match=f"version {state.SCHEMA_VERSION + 1}, newer"):
+        state.ensure_schema(db)
+    assert state.stored_version(db) == state.SCHEMA_VERSION + 1  # left as it was
+    assert state.stored_version(sqlite3.connect(":memory:")) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,19 @@ def test_names_stay_inside_posts_dir(tmp_path: Path) -> None:
     path = write_post(posts, make_article("../../etc/passwd"))
     assert path.parent == posts
     assert path.name == "2021-01-27-..--..--etc--passwd.md"
+
+
+def test_one_atomic_writer(tmp_path: Path) -> None:
+    """Files are replaced through ``fsutil.write_atomic`` only (issue 13.4): the copies
+    that wrote a fixed ``NAME.tmp`` could be mixed up by two writers, and the .gitignore
+    extension was not atomic at all. The other renames are not file writes: the store's
+    no-clobber fallback, a damaged index moved aside, a finished search segment folder."""
+    src = Path(__file__).resolve().parent.parent / "src" / "newsvault"
+    renamers = sorted(str(p.relative_to(src)) for p in src.rglob("*.py")
+                      if "os.replace(" in p.read_text(encoding="utf-8"))
+    assert renamers == ["archive/index.py", "archive/store.py", "fsutil.py", "site/search/index.py"]
+    from newsvault.fsutil import write_atomic
+
+    long = "2021-01-27-" + "國" * 76 + ".md"  # 240 bytes: the longest post name
+    write_atomic(tmp_path / long, b"x")
+    assert (tmp_path / long).read_bytes() == b"x" and os.listdir(tmp_path) == [long]

@@ -98,3 +98,33 @@ def test_save_then_load_round_trips(entries: list[dict[str, str]]) -> None:
         save_subs_file(subs)
         assert [(s.site, s.url) for s in load_subscriptions(path)] == \
             [(e["site"], e["url"].strip()) for e in entries]
+
+
+def test_the_site_reads_subs_json_through_this_module(tmp_path: Path) -> None:
+    """One subs.json reader (issue 13.4): the site's list of sources skips disabled
+    subscriptions, and a broken file is a ConfigError naming it, not an empty list."""
+    from newsvault.site.plan import subscribed_sites
+    from newsvault.vault import Vault
+
+    vault = Vault(tmp_path)
+    vault.subs_file.write_text(json.dumps([{"site": "On", "url": "https://a.example/feed"},
+                                           {"site": "Off", "url": "https://b.example/feed", "enabled": False}]))
+    assert subscribed_sites(vault) == ["On"]
+    vault.subs_file.write_text('[{"site": "On"}]')
+    with pytest.raises(ConfigError, match="subs.json"):
+        subscribed_sites(vault)
+
+
+def test_one_list_of_image_modes() -> None:
+    """subs.json, the CLI's ``--images`` choices and the content stage check against
+    ``models.IMAGE_MODES`` (issue 13.4), so they cannot disagree."""
+    from newsvault.cli.fetch_cmds import add_cmd
+    from newsvault.content.clean import ContentOptions
+    from newsvault.models import IMAGE_MODES
+
+    choice = next(p for p in add_cmd.params if p.name == "images")
+    assert tuple(choice.type.choices) == IMAGE_MODES == ("keep", "proxy", "local")
+    for mode in IMAGE_MODES:
+        assert ContentOptions(images=mode).images == mode
+    with pytest.raises(ConfigError, match="keep, proxy, local"):
+        ContentOptions(images="bogus")

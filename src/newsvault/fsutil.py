@@ -9,7 +9,17 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["temp_prefix", "write_atomic"]
+
+_NAME_BYTES = 150  # of the real name in a temporary one: with the rest, within 255 bytes
+
+
+def temp_prefix(name: str) -> str:
+    """``.NAME.``, the start of a temporary file's name for the file ``name``; long names
+    are cut by whole characters to 150 bytes, so that a 240-byte post name (the limit in
+    ``archive/naming.py``) still gives a temporary name the file system accepts."""
+    cut = name.encode("utf-8")[:_NAME_BYTES].decode("utf-8", errors="ignore")
+    return f".{cut}."
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -19,7 +29,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     file system, so the rename is atomic) and is removed if writing fails.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:200]}.",
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name),
                                suffix=f".{os.getpid()}.tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -18,7 +18,7 @@ import fcntl
 import json
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from types import TracebackType
 
@@ -34,6 +34,9 @@ class LockHolder:
     host: str
     started: str  # ISO 8601 UTC
     command: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
 
     def describe(self) -> str:
         what = f" ({self.command})" if self.command else ""
@@ -75,7 +78,7 @@ class VaultLock:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
-            raise ArchiveError(f"cannot open the vault lock {path}: {exc.strerror or exc}") from None
+            raise ArchiveError(f"cannot open the vault lock {path}: {exc.strerror or exc}", path=path) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -84,11 +87,11 @@ class VaultLock:
             who = holder.describe() if holder else "another process"
             raise LockedError(
                 f"vault {self.vault.root} is locked by {who}; another newsvault run is "
-                f"working on it (lock file {path}). Try again when it has finished."
-            ) from None
+                f"working on it (lock file {path}). Try again when it has finished.",
+                path=path) from None
         except OSError as exc:
             os.close(fd)
-            raise LockedError(f"cannot lock {path}: {exc}") from None
+            raise LockedError(f"cannot lock {path}: {exc}", path=path) from None
         self.stale = _parse_holder(_read_all(fd))
         _write_all(fd, self._describe_self())
         self._fd = fd

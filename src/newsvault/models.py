@@ -11,6 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal, get_args
+
+# How an article's images are kept (``images`` in newsvault.toml and subs.json): the one
+# list that the settings, subs.json, the CLI's choices and the content stage check against.
+ImageMode = Literal["keep", "proxy", "local"]
+IMAGE_MODES: tuple[ImageMode, ...] = get_args(ImageMode)
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,7 @@ class Subscription:
     categories: tuple[str, ...] = ()
     enabled: bool = True
     fulltext: bool | str = False  # False, "auto", or a CSS selector
-    images: str | None = None  # "keep" | "proxy" | "local"; None = the vault default
+    images: ImageMode | None = None  # None = the vault default
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class Entry:
 
     Values are as the feed gave them (decoded text), except ``link`` which is already
     absolute against the feed URL. ``content`` is the HTML chosen by the content
-    priority of POST_FORMAT.md.
+    priority of docs/post-format.md.
     """
 
     title: str | None

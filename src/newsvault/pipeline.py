@@ -40,16 +40,16 @@ from newsvault.archive.posts import read_post
 from newsvault.archive.store import Names, save_post
 from newsvault.config import Config
 from newsvault.content import ContentOptions, ContentResult, ImageStore, clean_html, prepare_content
-from newsvault.content.urls import is_absolute_http
-from newsvault.errors import NewsvaultError
+from newsvault.errors import FetchError, NewsvaultError
 from newsvault.fetch import state
 from newsvault.fetch.cleaner import Cleaner
 from newsvault.fetch.entries import article_date, date_notes, to_article
 from newsvault.fetch.feeds import parse_feed
-from newsvault.fetch.http import HttpClient, HttpError, Validators
+from newsvault.fetch.http import HttpClient, Validators
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchReport
 from newsvault.models import Article, Entry, Subscription
 from newsvault.subscriptions import load_subscriptions
+from newsvault.urls import is_absolute_http
 from newsvault.vault import Vault
 
 Progress = Callable[[str, int, int], None]  # (phase "fetch"|"write", done, total)
@@ -228,9 +228,11 @@ class _Run:
                 feed.notes.extend(parsed.notes)
                 await self._prepare(feed, parsed.entries)
                 feed.validators = Validators.of(fetched)
-        except NewsvaultError as exc:  # fetch/parse failures, a bad [content] setting
-            feed.result = replace(feed.result, status=ERROR, error=str(exc), http_status=(
-                exc.status if isinstance(exc, HttpError) else feed.result.http_status))
+        except FetchError as exc:  # fetch and parse failures
+            feed.result = replace(feed.result, status=ERROR, error=str(exc),
+                                  http_status=exc.status or feed.result.http_status)
+        except NewsvaultError as exc:  # a bad [content] setting
+            feed.result = replace(feed.result, status=ERROR, error=str(exc))
         except Exception as exc:  # a bug must cost one feed, not the run
             feed.result = replace(feed.result, status=ERROR,
                                   error=f"internal error: {type(exc).__name__}: {exc}")

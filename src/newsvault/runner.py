@@ -9,8 +9,10 @@ run, which commits and pushes everything the remote lacks, not just its own work
 Stopping (SIGINT/SIGTERM) is cooperative: the fetch stage asks ``should_stop`` between
 articles, so the article being written is finished, then the run skips building and
 publishing (quick exit for a shutting-down machine; the next run does both) and the
-lock is released. A second signal interrupts at once. A run killed outright (SIGKILL,
-power loss) leaves complete posts only; the kernel drops its lock.
+lock is released. A stop during the site build lets the build finish (a half-updated
+site would mix old and new links), then skips publishing. A second signal interrupts at
+once. A run killed outright (SIGKILL, power loss) leaves complete posts only; the kernel
+drops its lock.
 """
 
 from __future__ import annotations
@@ -19,21 +21,22 @@ import math
 import os
 import random
 import re
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any, Protocol
 
 from newsvault.config import Config
 from newsvault.errors import BuildError, LockedError, NewsvaultError, UsageError
 from newsvault.lock import LockHolder, VaultLock
 from newsvault.publish.publisher import PublishReport, publish_vault
+from newsvault.stop import (  # noqa: F401 - StopTimeout, stop_on_signals: a run's callers import them from here
+    StopFlag,
+    StopTimeout,
+    stop_on_signals,
+)
 from newsvault.vault import Vault
 
 
@@ -69,7 +72,7 @@ class Stages:
 
 @dataclass(frozen=True)
 class RunReport:
-    """What one run did; ``exit_code`` follows DESIGN.md (1 when every feed failed)."""
+    """What one run did; ``exit_code`` follows docs/commands.md (1 when every feed failed)."""
 
     now: datetime
     fetch: Any = None  # newsvault.pipeline.FetchReport
@@ -91,73 +94,25 @@ class RunReport:
             code = max(code, 1)
         return code
 
-
-class StopFlag:
-    """Set by SIGINT/SIGTERM (or by hand); the run checks it, sleeps wake on it."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.signal_name: str | None = None
-        # True while the run may be interrupted at any point (fetching: as safe as a
-        # crash). Never while git runs: a killed git leaves .git/index.lock behind.
-        self.interruptible = True
-
-    def set(self, reason: str = "stop") -> None:
-        self.signal_name = self.signal_name or reason
-        self._event.set()
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; True at once when stopped (short slices keep signals prompt)."""
-        deadline = time.monotonic() + max(0.0, seconds)
-        while not self._event.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self._event.wait(min(left, 0.25))
-        return self._event.is_set()
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``newsvault run --json``)."""
+        return {
+            "now": self.now.isoformat(),
+            "new_articles": self.new_articles,
+            "exit_code": self.exit_code,
+            "stopped": self.stopped,
+            "stale_lock": _json(self.stale_lock),
+            "swept": list(self.swept),
+            "fetch": _json(self.fetch),
+            "build": _json(self.build),
+            "build_error": self.build_error,
+            "publish": _json(self.publish),
+        }
 
 
-class StopTimeout(KeyboardInterrupt):
-    """The grace period after a stop request ran out (a feed still downloading)."""
-
-
-@contextmanager
-def stop_on_signals(flag: StopFlag, notify: Callable[[str], None] = lambda _m: None,
-                    grace: float = 4.0) -> Iterator[StopFlag]:
-    """SIGINT/SIGTERM set ``flag``; a second one, or ``grace`` seconds passing, stops now.
-
-    Stopping "now" raises KeyboardInterrupt wherever the run is: like a crash, but with
-    the lock released on the way out, and as safe as a crash (posts are written
-    atomically, the index is rebuilt from ``_posts/``). The grace period bounds how long
-    a stop can take when a download is in flight (a service manager waits ~10 s before
-    SIGKILL).
-    """
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        if flag.is_set():
-            raise KeyboardInterrupt
-        flag.set(name)
-        notify(f"{name}: finishing the current article, then stopping "
-               "(send it again to stop at once)")
-        if grace > 0:
-            signal.setitimer(signal.ITIMER_REAL, grace)
-
-    def timeout(_signum: int, _frame: FrameType | None) -> None:
-        if flag.interruptible:
-            raise StopTimeout(f"still busy {grace:g} s after the stop request: stopped at once")
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, timeout)
-    try:
-        yield flag
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+def _json(report: Any) -> Any:
+    """A stage's report as JSON-ready data: every report has ``to_json``."""
+    return None if report is None else report.to_json()
 
 
 def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = True,
@@ -173,18 +128,19 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
             return RunReport(now=now, fetch=fetched, stopped=True, stale_lock=lock.stale,
                              swept=swept)
         built, build_error = None, None
-        try:
-            built = stages.build(vault, config, progress=progress)
-        except BuildError as exc:
-            build_error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - a broken site must never keep the posts from git
-            build_error = f"internal error: {type(exc).__name__}: {exc}"
-        stop.interruptible = False
-        try:
+        with stop.finishing("the site build"):
+            try:
+                built = stages.build(vault, config, progress=progress)
+            except BuildError as exc:
+                build_error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - a broken site must never keep the posts from git
+                build_error = f"internal error: {type(exc).__name__}: {exc}"
+        if stop.is_set():  # stopped while building: the site is whole, publishing waits
+            return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
+                             stopped=True, stale_lock=lock.stale, swept=swept)
+        with stop.finishing("publishing"):
             published = (publish_vault(vault, config, now=now, site_built=build_error is None)
                          if publish else None)
-        finally:
-            stop.interruptible = True
         return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
                          publish=published, stale_lock=lock.stale, swept=swept)
 
@@ -285,8 +241,12 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
 _UNIT = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
 
-def parse_duration(text: str, option: str = "--every") -> float:
-    """``90s``, ``15m``, ``1h``, ``1h30m``, ``2d``, or plain seconds → seconds (> 0)."""
+MIN_INTERVAL = 60.0  # `run --every`: feeds change hourly at most; faster only loads their servers
+
+
+def parse_duration(text: str, option: str = "--every", minimum: float = 0.0) -> float:
+    """``90s``, ``15m``, ``1h``, ``1h30m``, ``2d``, or plain seconds → seconds (> 0, and at
+    least ``minimum``)."""
     value = text.strip()
     try:
         seconds = float(value)
@@ -298,4 +258,7 @@ def parse_duration(text: str, option: str = "--every") -> float:
         seconds = sum(float(n) * _UNIT[u.lower()] for n, u in parts)
     if not seconds > 0 or math.isnan(seconds) or math.isinf(seconds):
         raise UsageError(f"{option}: {text!r} must be a positive duration")
+    if seconds < minimum:
+        raise UsageError(f"{option}: {text!r} is too short: the minimum is {minimum:g}s (feeds "
+                         "change a few times an hour at most; a faster loop only loads their servers)")
     return seconds

@@ -11,7 +11,7 @@ a ``.gitignore`` only gains the lines it lacks.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -38,6 +38,9 @@ class ScaffoldReport:
     kept: tuple[str, ...]  # existing files left as they were
     git_initialized: bool
     notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
 
 
 def template_text(name: str) -> str:
@@ -91,8 +94,7 @@ def _extend_gitignore(path: Path, template: str) -> bool:
     if not missing:
         return False
     sep = "" if have.endswith("\n") or not have else "\n"
-    path.write_text(have + sep + "# added by newsvault\n" + "\n".join(missing) + "\n",
-                    encoding="utf-8")
+    write_atomic(path, (have + sep + "# added by newsvault\n" + "\n".join(missing) + "\n").encode("utf-8"))
     return True
 
 

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsvault.errors import ConfigError, UsageError
+from newsvault.errors import ConfigError, UsageError, attach
 from newsvault.fsutil import write_atomic
-from newsvault.models import Subscription
-
-IMAGE_MODES = ("keep", "proxy", "local")
+from newsvault.models import IMAGE_MODES, ImageMode, Subscription
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,8 @@ class SubsFile:
 
     @property
     def subscriptions(self) -> list[Subscription]:
-        return [_subscription(self.path, i, entry) for i, entry in enumerate(self.raw)]
+        with attach(file=self.path):
+            return [_subscription(self.path, i, entry) for i, entry in enumerate(self.raw)]
 
 
 def read_subs_file(path: Path) -> SubsFile:
@@ -40,14 +39,14 @@ def read_subs_file(path: Path) -> SubsFile:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:  # a folder, no permission…: the user's to fix, not a traceback
-        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}", file=path) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", file=path) from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        raise ConfigError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", file=path) from None
     if not isinstance(data, list):
         raise ConfigError(f"{path}: must be a JSON array of {{\"site\": …, \"url\": …}} objects, "
-                          f"not {type(data).__name__}")
+                          f"not {type(data).__name__}", file=path)
     subs = SubsFile(path, tuple(data))
     _check_unique(path, subs.subscriptions)
     return subs
@@ -141,10 +140,13 @@ def _fulltext(entry: dict[str, Any], where: str) -> bool | str:
     raise ConfigError(f"{where}: 'fulltext' must be true, false, \"auto\" or a CSS selector, not {value!r}")
 
 
-def _images(entry: dict[str, Any], where: str) -> str | None:
+def _images(entry: dict[str, Any], where: str) -> ImageMode | None:
     value = entry.get("images")
-    if value is None or value in IMAGE_MODES:
-        return value
+    if value is None:
+        return None
+    for mode in IMAGE_MODES:
+        if value == mode:
+            return mode
     raise ConfigError(f"{where}: 'images' must be one of {', '.join(IMAGE_MODES)}, not {value!r}")
 
 
@@ -154,5 +156,5 @@ def _check_unique(path: Path, subs: list[Subscription]) -> None:
     for i, sub in enumerate(subs):
         if sub.url in first:
             raise ConfigError(f"{path}: entry {i + 1} (site {sub.site!r}): url {sub.url} "
-                              f"is already used by entry {first[sub.url] + 1}")
+                              f"is already used by entry {first[sub.url] + 1}", file=path)
         first[sub.url] = i

@@ -1,4 +1,4 @@
-"""Where things live in a vault (see DESIGN.md, "The vault")."""
+"""Where things live in a vault (docs/guide.md, "A vault")."""
 
 from __future__ import annotations
 

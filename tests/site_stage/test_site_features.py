@@ -71,7 +71,7 @@ def test_cli_errors_are_one_line(tmp_path):
     (tmp_path / "newsvault.toml").write_text("[site]\nper_pgae = 3\n", encoding="utf-8")
     proc = _cli("build", "--vault", str(tmp_path))
     assert proc.returncode == 2 and "per_page" in proc.stderr and "Traceback" not in proc.stderr
-    proc = _cli("serve", "--vault", str(tmp_path / "nothing"), "--port", "0")
+    proc = _cli("serve", "--vault", str(tmp_path), "--port", "0")  # a vault, never built
     assert proc.returncode == 2 and "newsvault build" in proc.stderr
 
 

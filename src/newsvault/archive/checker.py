@@ -29,7 +29,7 @@ class PostReport:
     def broken(self) -> bool:
         return any(p.broken for p in self.problems)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"file": self.name or self.path.name, "broken": self.broken,
                 "problems": [{"message": p.message, "broken": p.broken} for p in self.problems]}
 
@@ -52,10 +52,10 @@ class CheckReport:
     def ok(self) -> int:
         return self.posts - len(self.reports)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"folder": str(self.folder), "posts": self.posts, "ok": self.ok,
                 "with_warnings": self.warnings, "broken": self.broken,
-                "problems": [r.to_dict() for r in self.reports]}
+                "problems": [r.to_json() for r in self.reports]}
 
 
 def posts_folder(path: Path) -> Path:

@@ -2,7 +2,7 @@
 
 A site build reads the front matter of every post, and PyYAML spends ~40–70 µs on each,
 mostly constructing Python objects. Nearly every post has the same seven simple lines
-(POST_FORMAT.md "Layout"), so :func:`load_simple` reads those directly and returns
+(docs/post-format.md, "Layout"), so :func:`load_simple` reads those directly and returns
 ``None`` for anything it is not certain about; the caller then asks PyYAML. The contract:
 whenever a dict comes back it equals what ``yaml.safe_load`` (libyaml or pure Python)
 returns, types included.

@@ -1,6 +1,8 @@
-"""Article identity (docs/identity.md; POST_FORMAT.md "Identity and dedup").
+"""Article identity (docs/identity.md; docs/post-format.md, "Identity and dedup").
 
-An article is its normalized link: scheme and host lower-cased, the default port dropped,
+An article is its normalized link: the link as ``newsvault.urls.resolve`` serializes it
+(the WHATWG form every stage stores: scheme and host lower-cased, IDNA hosts, the default
+port dropped, dot segments resolved, spaces and non-ASCII percent-encoded), then
 tracking parameters (``utm_*``, ``fbclid``, …) removed; everything else kept as written —
 the fragment too, since a feed that gives each item its own anchor on one page
 (``day.html#a``, ``day.html#b``) presents distinct articles — so two different articles
@@ -18,6 +20,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from newsvault.models import Entry
+from newsvault.urls import resolve
 
 __all__ = ["distinct_items", "guid_key", "normalize_link", "TRACKING_PARAMS"]
 
@@ -47,6 +50,13 @@ def normalize_link(url: str | None) -> str:
         return url
     if not parts.scheme or not parts.netloc:
         return url
+    serialized = resolve(url)  # one string for one link, whichever stage wrote it
+    if serialized is not None and serialized != url:
+        try:
+            parts = urlsplit(serialized)
+            port = parts.port
+        except ValueError:
+            pass
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
     if ":" in host:  # IPv6 literal

@@ -29,7 +29,7 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)  # source paths already archived
     broken: list[tuple[str, str]] = field(default_factory=list)  # (source path, why)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"source": str(self.source), "copied": len(self.copied),
                 "skipped": len(self.skipped), "broken": len(self.broken),
                 "copied_files": self.copied, "skipped_files": self.skipped,

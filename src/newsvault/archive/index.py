@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -33,11 +33,12 @@ from newsvault.errors import ArchiveError
 from newsvault.models import Article
 from newsvault.vault import Vault
 
-__all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION"]
+__all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION", "read_only"]
 
-SCHEMA_VERSION = 4  # 2: `file` is the path from the vault root (posts can be in subfolders);
+SCHEMA_VERSION = 5  # 2: `file` is the path from the vault root (posts can be in subfolders);
 #                    3: links keep their fragment (archive/identity.py);
-#                    4: the provenance tables (the committed _provenance/ record, read back)
+#                    4: the provenance tables (the committed _provenance/ record, read back);
+#                    5: links are keyed in their WHATWG serialization (newsvault/urls.py)
 CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
 _SCHEMA = """
@@ -48,7 +49,7 @@ CREATE TABLE IF NOT EXISTS posts (
     link TEXT NOT NULL,          -- normalized link ('' when the post has none)
     guid TEXT,
     title TEXT NOT NULL,
-    date TEXT,                   -- UTC, POST_FORMAT DATE format
+    date TEXT,                   -- UTC, the DATE format of docs/post-format.md
     site TEXT NOT NULL,
     hash TEXT NOT NULL           -- blake2b-128 of the file bytes
 );
@@ -90,6 +91,9 @@ class SyncReport:
     changed: int
     removed: int
     total: int
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
 
 
 def read_row(path: str, size: int, mtime_ns: int, name: str | None = None) -> IndexRow:
@@ -161,14 +165,14 @@ class Index:
         try:
             return cls._open(vault, sync)
         except sqlite3.Error as exc:
-            raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}") from exc
+            raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}", path=vault.index_file) from exc
 
     @classmethod
     def _open(cls, vault: Vault, sync: bool) -> Index:
         try:
             vault.state_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ArchiveError(f"cannot create {vault.state_dir}: {exc.strerror}") from exc
+            raise ArchiveError(f"cannot create {vault.state_dir}: {exc.strerror}", path=vault.state_dir) from exc
         db = sqlite3.connect(vault.index_file, timeout=30, isolation_level=None)
         index = cls(db, vault.root)
         try:
@@ -189,12 +193,14 @@ class Index:
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
         if version == SCHEMA_VERSION and exists:
             return False
-        if version in (1, 2, 3) and exists:  # same posts table: re-read every post, keep the guids
+        if version in (1, 2, 3, 4) and exists:  # same posts table: re-read every post, keep the guids
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 if version == 1:  # names were relative to _posts/ (a flat folder)
                     self.db.execute("UPDATE posts SET file = '_posts/' || file")
                 self.db.execute("UPDATE posts SET mtime_ns = -1")
+                if version == 4:  # and every provenance file (their links are keys too)
+                    self.db.execute("UPDATE provenance_files SET mtime_ns = -1")
                 for statement in _SCHEMA.split(";"):  # the tables added since (IF NOT EXISTS)
                     if statement.strip():
                         self.db.execute(statement)
@@ -422,3 +428,23 @@ class Index:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+@contextmanager
+def read_only(vault: Vault) -> Iterator[sqlite3.Connection | None]:
+    """``vault``'s index opened for reading only, None when there is none yet.
+
+    For the other stages' tables in it (the fetch log that ``status`` and the site's
+    "last updated" read): nothing is created, migrated or synced, so a build or a
+    ``status`` never writes the index. This module is the only one that opens it."""
+    if not vault.index_file.exists():
+        yield None
+        return
+    try:
+        db = sqlite3.connect(f"{vault.index_file.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}", path=vault.index_file) from exc
+    try:
+        yield db
+    finally:
+        db.close()

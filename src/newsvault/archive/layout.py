@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from newsvault.config import LAYOUTS  # the [archive] layout setting declares them
+
 __all__ = ["LAYOUTS", "DEFAULT_NEW_VAULT", "folder_for", "post_folder", "other_folders"]
 
-LAYOUTS = ("flat", "year", "year/month")
 DEFAULT_NEW_VAULT = "year"  # what `newsvault init` writes for a new vault
 _DATE = re.compile(r"(\d{2,4})-(\d{1,2})-\d{1,2}-")
 

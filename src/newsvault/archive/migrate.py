@@ -29,6 +29,7 @@ from newsvault.archive.files import POSTS, post_files
 from newsvault.archive.index import Index
 from newsvault.archive.layout import LAYOUTS, folder_for
 from newsvault.errors import ArchiveError, UsageError
+from newsvault.fsutil import write_atomic
 from newsvault.vault import Vault
 
 __all__ = ["MigrateReport", "migrate_layout", "plan_moves", "detect_layout", "set_layout_setting"]
@@ -42,7 +43,7 @@ class MigrateReport:
     commit: str | None = None  # the commit that records the move (None: not a git repository)
     config_changed: bool = False
 
-    def to_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"layout": self.layout, "posts": self.posts, "moved": len(self.moved),
                 "commit": self.commit, "config_changed": self.config_changed,
                 "moves": [{"from": a, "to": b} for a, b in self.moved]}
@@ -114,9 +115,7 @@ def set_layout_setting(config_file: Path, layout: str) -> bool:
                            "automatically; set it by hand") from None
     if new == text:
         return False
-    tmp = config_file.with_name(f".{config_file.name}.tmp")
-    tmp.write_text(new, encoding="utf-8")
-    os.replace(tmp, config_file)
+    write_atomic(config_file, new.encode("utf-8"))
     return True
 
 

@@ -1,4 +1,4 @@
-"""Post file names (POST_FORMAT.md "File name").
+"""Post file names (docs/post-format.md, "File name").
 
 ``_posts/YYYY-MM-DD-<NAME>.md``: the date is the UTC date of DATE, NAME is the title's
 first 50 code points with ``/`` → ``--`` (the reference rule) and, for portability,
@@ -57,8 +57,14 @@ def post_filename(article: Article) -> str:
 
 
 def with_suffix(filename: str, n: int) -> str:
-    """``2021-01-27-x.md`` → ``2021-01-27-x-2.md`` (n ≥ 2); n == 1 gives the name itself."""
+    """``2021-01-27-x.md`` → ``2021-01-27-x-2.md`` (n ≥ 2); n == 1 gives the name itself.
+
+    The one ``-N`` rule, for the store's next free name and for publishing's keep-both
+    rebase: the extension is kept (``x.html`` → ``x-2.html``) and the name stays within
+    MAX_NAME_BYTES, the stem giving way to the suffix."""
     if n <= 1:
         return filename
-    stem = filename[:-3] if filename.endswith(".md") else filename
-    return _fit(stem, f"-{n}.md")
+    stem, dot, ext = filename.rpartition(".")
+    if not dot or not stem:
+        stem, ext = filename, ""
+    return _fit(stem, f"-{n}.{ext}" if ext else f"-{n}")

@@ -1,4 +1,4 @@
-"""Posts both ways: ``Article`` → post text (exact bytes of POST_FORMAT.md) and back.
+"""Posts both ways: ``Article`` → post text (exact bytes of docs/post-format.md) and back.
 
 Rendering is a single f-string over pre-quoted fields, so the fetch stage can write
 thousands of posts per run. Reading is tolerant of everything the reference system
@@ -77,7 +77,7 @@ def _has_liquid(text: str, content: str) -> bool:
 
 
 def render_post(article: Article) -> str:
-    """The post text for ``article``, byte for byte as POST_FORMAT.md "Layout" says.
+    """The post text for ``article``, byte for byte as docs/post-format.md, "Layout", says.
 
     One addition for hostile input only: ``render_with_liquid: false`` after
     ``categories:`` when the link text or content holds Liquid delimiters.

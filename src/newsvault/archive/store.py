@@ -1,4 +1,4 @@
-"""Writing posts safely (STYLE.md #17): atomic, never outside ``_posts/``, never twice.
+"""Writing posts safely: atomic, never outside ``_posts/``, never twice.
 
 A post is written to a hidden temporary file in the same folder, flushed to disk, then
 hard-linked to its final name, which fails instead of overwriting when another writer
@@ -22,6 +22,7 @@ from newsvault.archive.layout import other_folders, post_folder
 from newsvault.archive.naming import post_filename, with_suffix
 from newsvault.archive.posts import render_post
 from newsvault.errors import ArchiveError
+from newsvault.fsutil import temp_prefix
 from newsvault.models import Article
 
 __all__ = ["write_post", "save_post", "save_bytes", "Saved", "Names", "link_of_file", "TEMP_SUFFIX"]
@@ -61,7 +62,7 @@ def link_of_file(path: Path) -> str | None:
 
 
 def _write_temp(folder: Path, name: str, data: bytes, fsync: bool) -> Path:
-    temp = folder / f".{name[:200]}.{os.getpid()}{TEMP_SUFFIX}"
+    temp = folder / f"{temp_prefix(name)}{os.getpid()}{TEMP_SUFFIX}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, data)
@@ -156,7 +157,7 @@ def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool
         for n in itertools.count(start):
             final = posts_dir / with_suffix(base, n)
             if final.parent != posts_dir or final.name in ("", ".", ".."):
-                raise ArchiveError(f"refusing to write {final}: outside {posts_dir}")
+                raise ArchiveError(f"refusing to write {final}: outside {posts_dir}", path=final)
             taken = [p for p in (final, *(f / final.name for f in elsewhere)) if p.exists()]
             if taken:
                 same = [p for p in taken if (key and link_of_file(p) == key) or _same_bytes(p, data)]
@@ -178,7 +179,8 @@ def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool
                 return Saved(final, True, data, n)
         raise AssertionError("unreachable")  # itertools.count never ends
     except OSError as exc:
-        raise ArchiveError(f"cannot write {base} in {posts_dir}: {exc.strerror or exc}") from exc
+        raise ArchiveError(f"cannot write {base} in {posts_dir}: {exc.strerror or exc}",
+                           path=posts_dir / base) from exc
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)

@@ -8,17 +8,16 @@ parent folders are created as needed.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsvault.archive.files import post_files
 from newsvault.archive.index import Index, SyncReport
 from newsvault.archive.jekyllsite import Adopted, adopt_jekyll_config
 from newsvault.archive.layout import DEFAULT_NEW_VAULT
-from newsvault.config import Config
+from newsvault.config import config_template
 from newsvault.errors import ArchiveError
 from newsvault.publish.gitcli import is_repository_root
 from newsvault.scaffold import scaffold_vault, template_text
@@ -41,49 +40,16 @@ class InitReport:
     notes: list[str] = field(default_factory=list)  # e.g. an old workflow that also commits
     git_initialized: bool = False
 
-    def to_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"vault": str(self.root), "created": self.created, "kept": self.kept,
                 "adopted": self.adopted, "posts": self.posts, "notes": self.notes,
                 "git_initialized": self.git_initialized}
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return json.dumps(str(value), ensure_ascii=False)  # a valid TOML basic string
-
-
 def default_config_text() -> str:
-    """A ``newsvault.toml`` with every setting of ``config.py`` commented out at its default."""
-    lines = ["# newsvault settings. Every key is optional; the values shown are the defaults.",
-             "# Remove the leading '#' of a line (and of its [section]) to change it.", ""]
-    config = Config()
-    for section in fields(Config):
-        if section.name == "targets":
-            continue
-        values = getattr(config, section.name)
-        lines.append(f"# [{section.name}]")
-        for item in fields(values):
-            lines.append(f"# {item.name} = {_toml_value(getattr(values, item.name))}")
-        lines.append("")
-    lines += TARGETS_EXAMPLE
-    return "\n".join(lines)
-
-
-TARGETS_EXAMPLE = [  # "##": an example, not a default to uncomment
-    "## More places to publish to, each one independent (see docs/publishing.md), e.g.:",
-    "## [targets.codeberg]",
-    '## type = "git"            # git | site-branch | folder | s3',
-    '## remote = "codeberg"     # a git remote\'s name or URL',
-    '## url = "https://codeberg.org/me/news"  # public address, listed in every page footer',
-    "",
-]
+    """A ``newsvault.toml`` with every setting of ``config.py`` commented out at its
+    default, each with its help (:func:`newsvault.config.config_template`)."""
+    return config_template()
 
 
 def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT, adopted: Adopted | None = None) -> str:
@@ -91,27 +57,18 @@ def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT, adopted: Adopt
     committing new posts is switched on (the hourly workflow relies on it). An adopted
     Jekyll site's settings and old URLs (archive/jekyllsite.py) are set in ``[site]`` and
     ``[legacy]``."""
-    text = default_config_text()
+    values: dict[str, dict[str, object]] = {"archive": {"layout": layout}}
+    notes = {}
     if adopted is not None:
-        text = _set_section(text, "site", adopted.site, "carried over from _config.yml")
-        text = _set_section(text, "legacy", adopted.legacy,
-                            "the old site's URLs, kept answering (docs/adopting.md)")
-    text = text.replace('# [archive]\n# layout = "flat"\n',
-                        f'[archive]\nlayout = "{layout}"  # flat | year | year/month: the folder '
-                        'of _posts/ new posts go to (`newsvault migrate-layout` moves the others)\n')
+        values.update({name: dict(given) for name, given in
+                       (("site", adopted.site), ("legacy", adopted.legacy)) if given})
+        notes = {key: "from _config.yml" for key in adopted.site}
+        notes.update({key: "the old site's URLs (docs/adopting.md)" for key in adopted.legacy})
     if commit:
-        text = text.replace("# [publish]\n# git = false\n",
-                            "[publish]\ngit = true  # commit new posts (and push when there is a "
-                            "remote); the hourly workflow relies on it\n")
-    return text
-
-
-def _set_section(text: str, section: str, values: dict[str, object], why: str) -> str:
-    """Uncomment ``[section]`` and set ``values`` under it (the defaults stay commented)."""
-    if not values:
-        return text
-    lines = "".join(f"{key} = {_toml_value(value)}\n" for key, value in values.items())
-    return text.replace(f"# [{section}]\n", f"[{section}]  # {why}\n{lines}", 1)
+        values["publish"] = {"git": True}
+    return config_template(values, notes={
+        **notes, "layout": "`newsvault migrate-layout` moves the posts to another layout",
+        "git": "the hourly workflow relies on it"})
 
 
 def subs_text(vault: Vault) -> str:
@@ -158,7 +115,7 @@ def _create(path: Path, text: str, report: InitReport) -> None:
         report.kept.append(rel)
         return
     except OSError as exc:
-        raise ArchiveError(f"cannot create {path}: {exc.strerror}") from exc
+        raise ArchiveError(f"cannot create {path}: {exc.strerror}", path=path) from exc
     report.created.append(rel)
 
 
@@ -173,7 +130,7 @@ def init_vault(root: Path) -> InitReport:
             vault.posts_dir.mkdir()
             report.created.append("_posts/")
     except OSError as exc:
-        raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}") from exc
+        raise ArchiveError(f"cannot create the vault {root}: {exc.strerror}", path=root) from exc
     # The automation files (.gitignore, README, workflow) and `git init`: see
     # newsvault.scaffold. Existing files are kept; a .gitignore gains missing lines.
     scaffold = scaffold_vault(root, examples=False)

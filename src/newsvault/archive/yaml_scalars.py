@@ -1,4 +1,4 @@
-"""YAML scalars for post front matter (POST_FORMAT.md "Layout").
+"""YAML scalars for post front matter (docs/post-format.md, "Layout").
 
 The rule: a value is written plain when a YAML 1.1 loader (PyYAML ``safe_load``) reads
 the plain text back as the very same string, else double-quoted. Ordinary names and
@@ -135,7 +135,7 @@ def double_quoted(value: str) -> str:
 
 
 def scalar(value: str) -> str:
-    """Plain when safe, else double-quoted (AUTHOR and LINK of POST_FORMAT.md)."""
+    """Plain when safe, else double-quoted (AUTHOR and LINK of docs/post-format.md)."""
     return value if plain_ok(value) else double_quoted(value)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import json
 import sys
 
 import click
@@ -63,21 +64,43 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(argv: list[str] | None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        cli.main(args=argv, prog_name="newsvault", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
+        cli.main(args=args, prog_name="newsvault", standalone_mode=False)
+    except click.exceptions.Abort as exc:  # click turns a KeyboardInterrupt into Abort
+        interrupted = isinstance(exc.__cause__, KeyboardInterrupt)
+        _fail(args, "Interrupted" if interrupted else "Aborted",
+              "Interrupted." if interrupted else "Aborted.", 130, prefix="")
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        if not _wants_json(args):
+            exc.show()
+            sys.exit(exc.exit_code)
+        kind = "UsageError" if isinstance(exc, click.UsageError) else type(exc).__name__
+        _fail(args, kind, exc.format_message(), exc.exit_code)
     except NewsvaultError as exc:
-        click.echo(f"newsvault: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(args, type(exc).__name__, str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        _fail(args, "Interrupted", "Interrupted.", 130, prefix="")
     except BrokenPipeError:
         sys.exit(1)
     # click returns the command's return value in non-standalone mode; commands exit
     # with their own status through ctx.exit / sys.exit.
+
+
+def _wants_json(args: list[str]) -> bool:
+    """``--json`` among the options (not after ``--``, where it would be an argument)."""
+    return "--json" in (args[:args.index("--")] if "--" in args else args)
+
+
+def _fail(args: list[str], kind: str, message: str, code: int, prefix: str = "newsvault: ") -> None:
+    """End with ``code``: the one-line message on stderr and, under ``--json``, the error
+    as JSON on stdout too, so a script that parses stdout always gets JSON."""
+    click.echo(f"{prefix}{message}", err=True)
+    if _wants_json(args):
+        click.echo(json.dumps(error_json(kind, message, code), ensure_ascii=False))
+    sys.exit(code)
+
+
+def error_json(kind: str, message: str, code: int) -> dict[str, object]:
+    """An error as ``--json`` prints it (docs/command-line.md)."""
+    return {"error": {"type": kind, "message": message}, "exit_code": code}

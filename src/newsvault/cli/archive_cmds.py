@@ -38,7 +38,7 @@ def check_cmd(opts: Options, path: Path | None) -> None:
                              "(give a PATH, or run `newsvault init`)")
     report = check_archive(path)
     if opts.json:
-        opts.emit_json(report.to_dict())
+        opts.emit_json(report.to_json())
     else:
         for item in report.reports:
             kind = "BROKEN " if item.broken else "warning"
@@ -59,7 +59,7 @@ def init_cmd(opts: Options, directory: Path | None) -> None:
     """
     report = init_vault(directory if directory is not None else opts.vault)
     if opts.json:
-        opts.emit_json(report.to_dict())
+        opts.emit_json(report.to_json())
         return
     for name in report.created:
         opts.say(f"created {name}")
@@ -87,7 +87,7 @@ def import_cmd(opts: Options, source: Path) -> None:
     vault = opts.existing_vault()
     report = import_archive(vault, source, layout=load_config(vault.root).archive.layout)
     if opts.json:
-        opts.emit_json(report.to_dict())
+        opts.emit_json(report.to_json())
         return
     if opts.verbosity > 0:
         for name in report.copied:
@@ -129,7 +129,7 @@ def migrate_layout_cmd(opts: Options, layout: str, dry_run: bool) -> None:
             return
         report = migrate_layout(vault, layout, now=opts.now)
     if opts.json:
-        opts.emit_json(report.to_dict())
+        opts.emit_json(report.to_json())
         return
     opts.say(f"moved {len(report.moved)} of {report.posts} posts into the {layout} layout"
              + (f"; committed {report.commit[:10]}" if report.commit else "")

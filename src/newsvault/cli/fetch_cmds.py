@@ -16,14 +16,13 @@ from newsvault.config import load_config
 from newsvault.fetch import state
 from newsvault.fetch.health import span_words
 from newsvault.fetch.report import ERROR, FetchReport
+from newsvault.models import IMAGE_MODES
 from newsvault.subscriptions import (
-    IMAGE_MODES,
     add_subscription,
     read_subs_file,
     remove_subscription,
     save_subs_file,
 )
-from newsvault.vault import Vault
 
 
 @cli.command("add")
@@ -42,7 +41,7 @@ def add_cmd(opts: Options, url: str, site: str, author: str | None, tags: tuple[
     optional = {"author": author, "tags": list(tags), "categories": list(categories),
                 "images": images, "fulltext": fulltext}
     entry.update({k: v for k, v in optional.items() if v})
-    vault = Vault(opts.vault)
+    vault = opts.existing_vault()
     subs = add_subscription(read_subs_file(vault.subs_file), entry)
     save_subs_file(subs)
     if opts.json:
@@ -90,18 +89,26 @@ def list_cmd(opts: Options) -> None:
 def fetch_cmd(opts: Options, deadline: str | None) -> None:
     """Read every enabled feed and archive each new article once.
 
-    Exit status: 0 when the run worked (even if some feeds failed), 1 when every feed
-    failed, 2 for usage or configuration errors.
+    Exit status: 0 when the run worked (even if some feeds failed) or was stopped by
+    Ctrl-C/SIGTERM (the article being written is finished), 1 when every feed failed,
+    2 for usage or configuration errors, 3 when another run holds the vault.
     """
     from newsvault.cli.run_cmds import with_deadline
+    from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
     from newsvault.pipeline import fetch_vault  # imports the archive and content stages
+    from newsvault.stop import StopFlag, StopTimeout, stop_on_signals
 
     vault = opts.existing_vault()
     config = with_deadline(load_config(vault.root), deadline)
-    from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
-
-    with VaultLock(vault, command="newsvault fetch"), progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:
-        report = fetch_vault(vault, config, now=opts.now, progress=progress)
+    stop = StopFlag()
+    try:
+        with stop_on_signals(stop, notify=opts.warn), VaultLock(vault, command="newsvault fetch"), \
+                progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:
+            report = fetch_vault(vault, config, now=opts.now, progress=progress,
+                                 should_stop=stop.is_set)
+    except StopTimeout as exc:
+        opts.warn(f"newsvault: {exc} (the lock is released; the next fetch completes the work)")
+        sys.exit(0)
     if opts.json:
         opts.emit_json(report.to_json())
     elif not report.feeds:
@@ -112,6 +119,8 @@ def fetch_cmd(opts: Options, deadline: str | None) -> None:
             opts.say(note)
         opts.say(f"{report.new} new articles from {len(report.feeds)} feeds, "
                  f"{len(report.failed)} failed, in {report.duration:.1f} s.")
+        if report.stopped:
+            opts.say(f"Stopped early ({stop.signal_name or 'stop'}): the next fetch gets the rest.")
     for feed in report.failed if opts.verbosity < 0 else ():
         opts.warn(f"{feed.site} ({feed.url}): {feed.error}")
     sys.exit(report.exit_code)
@@ -130,13 +139,11 @@ def status_cmd(opts: Options) -> None:
     """
     vault = opts.existing_vault()
     subs = read_subs_file(vault.subs_file).subscriptions
-    db = state.open_readonly(vault.index_file)
-    try:
-        health = [state.feed_health(db, s.url, s.site) if db else
+    from newsvault.archive.index import read_only
+
+    with read_only(vault) as db:
+        health = [state.feed_health(db, s.url, s.site) if db and state.has_state(db) else
                   state.FeedHealth(s.site, s.url, None, None, None, 0, 0, 0) for s in subs]
-    finally:
-        if db is not None:
-            db.close()
     from newsvault.publish.publisher import target_status
 
     targets = target_status(vault, load_config(vault.root))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, is_dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 import click
 
@@ -13,6 +12,7 @@ from newsvault.cli.common import Options, progress_bars, vault_options
 from newsvault.config import Config, load_config
 from newsvault.errors import NewsvaultError
 from newsvault.runner import (
+    MIN_INTERVAL,
     Loop,
     RunReport,
     StopFlag,
@@ -28,7 +28,7 @@ from newsvault.vault import Vault
 @cli.command("run")
 @vault_options
 @click.option("--every", "every", metavar="DURATION", default=None,
-              help="Run again and again, this long apart (90s, 15m, 1h, 1h30m), "
+              help="Run again and again, this long apart (at least 1m: 90s, 15m, 1h, 1h30m), "
                    "with a little random delay added; stop with Ctrl-C or SIGTERM.")
 @click.option("--no-publish", "no_publish", is_flag=True,
               help="Fetch and build only; skip [publish] (no commit, push or deploy).")
@@ -43,7 +43,7 @@ def run_command(opts: Options, every: str | None, no_publish: bool, deadline: st
     """
     vault = opts.existing_vault()
     config = with_deadline(load_config(vault.root), deadline)  # a broken config fails first
-    interval = parse_duration(every) if every is not None else None
+    interval = parse_duration(every, minimum=MIN_INTERVAL) if every is not None else None
     stop = StopFlag()
     try:
         _run(opts, vault, config, stop, interval, not no_publish, deadline)
@@ -89,12 +89,17 @@ def _duration_text(seconds: float) -> str:
 
 
 def _error(opts: Options, exc: NewsvaultError) -> None:
+    """A round of ``--every`` that failed (the loop goes on): like the CLI's errors."""
     opts.warn(f"newsvault: {exc}")
+    if opts.json:
+        from newsvault.cli import error_json
+
+        opts.emit_json(error_json(type(exc).__name__, str(exc), exc.exit_code))
 
 
 def _show(opts: Options, report: RunReport) -> None:
     if opts.json:
-        opts.emit_json(report_dict(report))
+        opts.emit_json(report.to_json())
         return
     for line in summary_lines(report):
         opts.say(line)
@@ -127,7 +132,7 @@ def summary_lines(report: RunReport) -> list[str]:
             lines.append(f"  {site}: {n}")
     lines += [f"  failed: {f.site} ({f.url}): {f.error}" for f in failed]
     lines += [f"  {note}" for note in getattr(report.fetch, "notes", ())]
-    if report.stopped:
+    if report.stopped and report.build is None and report.build_error is None:
         lines.append("  stopped early: the site was not built or published (the next run will)")
         return lines
     if report.build is not None:
@@ -135,6 +140,9 @@ def summary_lines(report: RunReport) -> list[str]:
         what = f"{posts} posts" if posts is not None else "site"
         lines.append(f"  site built: {what} in {_site_dir(report)}")
         lines += [f"  {note}" for note in getattr(report.build, "notes", ())]
+    if report.stopped:
+        lines.append("  stopped early: nothing was published (the next run will)")
+        return lines
     lines += _publish_lines(report)
     return lines
 
@@ -158,27 +166,3 @@ def _publish_lines(report: RunReport) -> list[str]:
     lines += [f"  warning: {warning}" for warning in pub.warnings]
     lines += [f"  {note}" for note in pub.notes]
     return lines
-
-
-def report_dict(report: RunReport) -> dict[str, Any]:
-    """The report as JSON-ready data."""
-    return {
-        "now": report.now.isoformat(),
-        "new_articles": report.new_articles,
-        "exit_code": report.exit_code,
-        "stopped": report.stopped,
-        "stale_lock": _plain(report.stale_lock),
-        "swept": list(report.swept),
-        "fetch": _plain(report.fetch),
-        "build": _plain(report.build),
-        "build_error": report.build_error,
-        "publish": _plain(report.publish),
-    }
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "to_json"):
-        return value.to_json()
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    return value

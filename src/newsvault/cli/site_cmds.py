@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import click
 
 from newsvault.cli import cli
 from newsvault.cli.common import Options, progress_bars, vault_options
 from newsvault.config import load_config
-from newsvault.vault import Vault
 
 
 @cli.command()
@@ -20,14 +17,17 @@ def build(opts: Options, full: bool, no_search: bool) -> None:
     """Build the website into _site/ (only what changed, unless --full)."""
     from newsvault.lock import VaultLock  # one writer of _site/ at a time (a `run` builds too)
     from newsvault.site.build import build_site
+    from newsvault.stop import StopFlag, stop_on_signals
 
     vault = opts.existing_vault()
     config = load_config(vault.root)
-    with VaultLock(vault, command="newsvault build"), progress_bars(opts) as progress:
+    stop = StopFlag()  # a first Ctrl-C lets the build finish: a half-built site mixes two versions
+    with stop_on_signals(stop, notify=opts.warn), stop.finishing("the site build"), \
+            VaultLock(vault, command="newsvault build"), progress_bars(opts) as progress:
         report = build_site(vault, config, full=full, progress=progress,
                             search=False if no_search else None)
     if opts.json:
-        opts.emit_json(asdict(report))
+        opts.emit_json(report.to_json())
         return
     opts.say(f"Built {report.posts} posts into {report.site_dir}: {report.rendered} pages rendered, "
              f"{report.written} files written, {report.removed} removed in {report.seconds:.2f}s")
@@ -40,18 +40,20 @@ def build(opts: Options, full: bool, no_search: bool) -> None:
 
 @cli.command()
 @vault_options
-@click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--idle-timeout", "idle_timeout", default=30.0, show_default=True, type=float,
+@click.option("--idle-timeout", "idle_timeout", default=30.0, show_default=True,
+              type=click.FloatRange(0, min_open=True),
               help="Seconds before a connection without a request is closed.")
 def serve(opts: Options, port: int, host: str, idle_timeout: float) -> None:
     """Serve _site/ on localhost for offline reading (search included)."""
     from newsvault.serve import make_server
 
-    server = make_server(Vault(opts.vault).site_dir, host, port, verbose=opts.verbosity > 0,
-                         idle_timeout=idle_timeout)
+    site_dir = opts.existing_vault().site_dir
+    server = make_server(site_dir, host, port, verbose=opts.verbosity > 0, idle_timeout=idle_timeout)
     actual = server.server_address[1]
-    opts.say(f"Serving {Vault(opts.vault).site_dir} at http://{host}:{actual}/ (Ctrl-C to stop)")
+    opts.say(f"Serving {site_dir} at http://{host}:{actual}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

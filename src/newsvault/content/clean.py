@@ -33,7 +33,6 @@ from newsvault.content.fidelity import keep_faithful
 from newsvault.content.fulltext import fetch_fulltext
 from newsvault.content.images import (
     DEFAULT_PROXY,
-    IMAGE_MODES,
     ImageStore,
     image_rewriter,
     image_urls,
@@ -42,8 +41,9 @@ from newsvault.content.images import (
 from newsvault.content.minimal import minimal_edit
 from newsvault.content.oneline import js_trim, to_one_line
 from newsvault.content.sanitize import AttributeRewriter, sanitize
-from newsvault.content.urls import absolutizer
 from newsvault.errors import ConfigError, FetchError
+from newsvault.models import IMAGE_MODES
+from newsvault.urls import absolutizer
 
 if TYPE_CHECKING:
     from newsvault.config import ContentConfig

@@ -17,7 +17,7 @@ import html as htmlmod
 import re
 from urllib.parse import urlsplit
 
-from newsvault.content.urls import absolutize, browser_view, url_scheme
+from newsvault.urls import absolutize, browser_view, url_scheme
 
 _ATTRS = r"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
 _IFRAME = re.compile(r"<iframe\b" + _ATTRS + r">.*?(?:</iframe\s*>|\Z)", re.I | re.S)

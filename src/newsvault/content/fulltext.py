@@ -18,13 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from newsvault.content.urls import is_absolute_http
-from newsvault.errors import FetchError
+from newsvault.errors import FullTextError, attach
 from newsvault.fetch.charset import decode_document
+from newsvault.urls import is_absolute_http, resolve
 
 if TYPE_CHECKING:
     from newsvault.content import Fetcher
@@ -33,10 +32,6 @@ if TYPE_CHECKING:
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 _CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
 MIN_TEXT = 25  # characters of text below which an extraction counts as failed
-
-
-class FullTextError(FetchError):
-    """The article page could not be fetched or had no extractable body."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ def page_base(tree: LexborHTMLParser, final_url: str) -> str:
     """The URL relative links on the page resolve against."""
     node = tree.css_first("base[href]")
     href = str(node.attributes.get("href") or "").strip() if node is not None else ""
-    joined = urljoin(final_url, href) if href else final_url
+    joined = (resolve(href, final_url) or final_url) if href else final_url
     return joined if is_absolute_http(joined) else final_url
 
 
@@ -97,8 +92,14 @@ def extract_auto(page_html: str, url: str) -> str:
 async def fetch_fulltext(link: str, rule: str, fetcher: Fetcher) -> FullText:
     """Fetch ``link`` and extract its body by ``rule`` ("auto" or a CSS selector).
 
-    Raises FullTextError (a FetchError) with the reason when there is nothing usable.
+    Raises FullTextError (a FetchError) with the reason when there is nothing usable;
+    the error's ``url`` is ``link``.
     """
+    with attach(url=link):
+        return await _fetch_fulltext(link, rule, fetcher)
+
+
+async def _fetch_fulltext(link: str, rule: str, fetcher: Fetcher) -> FullText:
     page = await fetcher.get(link, accept=PAGE_ACCEPT)
     if page.status >= 400:
         raise FullTextError(f"HTTP {page.status}")

@@ -25,14 +25,13 @@ from urllib.parse import quote
 
 from selectolax.lexbor import LexborHTMLParser
 
-from newsvault.content.urls import is_absolute_http, map_srcset, parse_srcset
 from newsvault.errors import FetchError
 from newsvault.fsutil import write_atomic
+from newsvault.urls import is_absolute_http, map_srcset, parse_srcset
 
 if TYPE_CHECKING:
     from newsvault.content import Fetcher
 
-IMAGE_MODES = ("keep", "proxy", "local")
 DEFAULT_PROXY = "https://images.weserv.nl/?url={url}"
 ASSETS_SUBDIR = "assets/img"
 IMAGE_ACCEPT = "image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8"
@@ -244,7 +243,6 @@ def _write_once(path: Path, data: bytes) -> None:
 __all__ = [
     "ASSETS_SUBDIR",
     "DEFAULT_PROXY",
-    "IMAGE_MODES",
     "ImageStore",
     "Stored",
     "image_rewriter",

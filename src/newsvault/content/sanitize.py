@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import nh3
 
 from newsvault.content import policy
-from newsvault.content.urls import parse_srcset, url_scheme
+from newsvault.urls import parse_srcset, url_scheme
 
 # (tag, attribute, value) -> new value, or None to drop the attribute
 AttributeRewriter = Callable[[str, str, str], "str | None"]

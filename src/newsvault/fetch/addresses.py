@@ -23,14 +23,10 @@ from typing import Any
 
 import httpcore
 
-from newsvault.errors import ConfigError, FetchError
+from newsvault.errors import BlockedAddress, ConfigError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class BlockedAddress(FetchError):
-    """A full-text page or image on an address that is not allowed (final: no retry)."""
 
 
 class AddressGuard:

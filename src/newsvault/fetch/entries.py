@@ -1,4 +1,4 @@
-"""Entry (what the feed said) → Article (what the archive stores), per POST_FORMAT.md.
+"""Entry (what the feed said) → Article (what the archive stores), per docs/post-format.md.
 
 Decisions, each pinned by a test:
 

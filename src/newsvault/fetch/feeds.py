@@ -18,15 +18,11 @@ from typing import Any
 
 from lxml import etree
 
-from newsvault.errors import FetchError
+from newsvault.errors import FeedError
 from newsvault.fetch import jsonfeed, loose, xmlfeed
 from newsvault.fetch.charset import decode_document
 from newsvault.fetch.xmltext import harden, needs_hardening
 from newsvault.models import Entry
-
-
-class FeedError(FetchError):
-    """The body is not a feed we can read (empty, an HTML page, no feed structure)."""
 
 
 @dataclass(frozen=True)

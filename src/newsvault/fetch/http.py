@@ -33,8 +33,8 @@ import httpcore
 import httpx
 
 from newsvault.config import FetchConfig
-from newsvault.errors import FetchError, LimitExceeded
-from newsvault.fetch.addresses import AddressGuard, BlockedAddress, GuardedBackend
+from newsvault.errors import BlockedAddress, FetchError, HttpError, LimitExceeded
+from newsvault.fetch.addresses import AddressGuard, GuardedBackend
 from newsvault.fetch.body import BoundedBody
 from newsvault.fetch.outcomes import Action, classify_exception, classify_status
 from newsvault.fetch.validators import Validators
@@ -42,14 +42,6 @@ from newsvault.models import Fetched
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
                "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
-
-
-class HttpError(FetchError):
-    """A final HTTP status that is not a success; ``status`` is kept for the report."""
-
-    def __init__(self, message: str, status: int | None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class HostSlots:
@@ -151,10 +143,10 @@ class HttpClient:
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
             raise HttpError(f"{_short(url)}: not a web address (only http and https links are "
-                            "fetched for articles and images)", None)
+                            "fetched for articles and images)", None, url=url)
         fetched = await self._fetch(self._content, url, {"Accept": accept or "*/*"}, max_bytes)
         if fetched.status == 304:
-            raise HttpError(f"{url}: unexpected 304 Not Modified", 304)
+            raise HttpError(f"{url}: unexpected 304 Not Modified", 304, url=url)
         return fetched
 
     async def fetch_feed(self, url: str, validators: Validators | None = None) -> Fetched:
@@ -200,7 +192,8 @@ class HttpClient:
                 rule = classify_status(fetched.status)
                 problem: str = f"HTTP {fetched.status} ({rule.reason})"
                 status: int | None = fetched.status
-            except (LimitExceeded, BlockedAddress):
+            except (LimitExceeded, BlockedAddress) as exc:
+                exc.url = exc.url or url
                 raise  # final, and their message says everything
             except (httpx.HTTPError, httpx.InvalidURL, FetchError, ssl.SSLError) as exc:
                 rule = classify_exception(exc)
@@ -208,10 +201,10 @@ class HttpClient:
             if rule.action in (Action.OK, Action.NOT_MODIFIED) and fetched is not None:
                 return fetched
             if rule.action is Action.FAIL or attempt >= self.config.retries:
-                raise HttpError(problem + _tries(attempt), status)
+                raise HttpError(problem + _tries(attempt), status, url=url)
             wait = self._backoff(attempt, fetched)
             if wait is None or time.monotonic() + wait > deadline:
-                raise HttpError(problem + _tries(attempt) + _why_stop(wait), status)
+                raise HttpError(problem + _tries(attempt) + _why_stop(wait), status, url=url)
             await asyncio.sleep(wait)
             attempt += 1
 
@@ -330,7 +323,8 @@ def local_path(url: str, base_dir: Path) -> Path | None:
     if scheme == "file":
         return Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
     if len(scheme) > 1:  # a one-letter "scheme" is a Windows drive letter
-        raise HttpError(f"{url}: unsupported URL scheme {scheme!r} (use http, https, file or a path)", None)
+        raise HttpError(f"{url}: unsupported URL scheme {scheme!r} (use http, https, file or a path)", None,
+                        url=url)
     return base_dir / url
 
 

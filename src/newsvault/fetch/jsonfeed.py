@@ -16,9 +16,9 @@ from typing import Any
 
 from newsvault.errors import FetchError
 from newsvault.fetch.dates import parse_date
-from newsvault.fetch.urls import absolute_url
 from newsvault.fetch.xmlfeed import plain_to_html, read_each
 from newsvault.models import Entry
+from newsvault.urls import resolve
 
 
 def parse_json_feed(text: str, base: str) -> tuple[list[Entry], list[str]]:
@@ -50,9 +50,9 @@ def parse_json_feed(text: str, base: str) -> tuple[list[Entry], list[str]]:
 def _entry(item: dict[str, Any], base: str) -> Entry:
     guid = item.get("id")
     guid = str(guid).strip() if isinstance(guid, (str, int)) and str(guid).strip() else None
-    link = (absolute_url(_str(item.get("url")), base)
-            or absolute_url(_str(item.get("external_url")), base)
-            or absolute_url(guid, None, web_only=True))
+    link = (resolve(_str(item.get("url")), base)
+            or resolve(_str(item.get("external_url")), base)
+            or resolve(guid, None, web_only=True))
     published_text, updated_text = _str(item.get("date_published")), _str(item.get("date_modified"))
     published, updated = parse_date(published_text), parse_date(updated_text)
     unread = None if published or updated else (published_text or updated_text or "").strip()

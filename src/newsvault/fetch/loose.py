@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from newsvault.fetch.dates import parse_date
-from newsvault.fetch.urls import absolute_url
 from newsvault.models import Entry
+from newsvault.urls import resolve
 
 
 def parse_loose(text: str, url: str) -> tuple[str, list[Entry]] | None:
@@ -34,7 +34,7 @@ def parse_loose(text: str, url: str) -> tuple[str, list[Entry]] | None:
 
 def _entry(item: Any, base: str) -> Entry:
     guid = (item.get("id") or "").strip() or None
-    link = absolute_url(item.get("link"), base) or absolute_url(guid, None, web_only=True)
+    link = resolve(item.get("link"), base) or resolve(guid, None, web_only=True)
     published_text = dict.get(item, "published")  # raw keys: no feedparser aliasing
     updated_text = dict.get(item, "updated")
     published, updated = parse_date(published_text), parse_date(updated_text)

@@ -1,4 +1,4 @@
-"""What a fetch run did, per feed, and the exit status that follows from it (STYLE.md #9).
+"""What a fetch run did, per feed, and the exit status that follows from it.
 
 One failed feed is a line in the report, never the end of the run: the run exits 0
 when it worked (even if some feeds failed) and 1 only when every feed failed.

@@ -22,8 +22,8 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 
+from newsvault.errors import ArchiveError
 from newsvault.fetch.health import KEEP_ARRIVALS, rhythm
 from newsvault.fetch.report import FeedResult
 from newsvault.fetch.validators import Validators
@@ -69,19 +69,24 @@ class FeedHealth:
         return self.consecutive_failures > 0
 
     def to_json(self) -> dict[str, object]:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat().replace("+00:00", "Z") if value else None
-
-        return {"site": self.site, "url": self.url, "last_success": iso(self.last_success),
-                "last_attempt": iso(self.last_attempt),
+        return {"site": self.site, "url": self.url, "last_success": _iso(self.last_success),
+                "last_attempt": _iso(self.last_attempt),
                 "consecutive_failures": self.consecutive_failures,
-                "last_error": self.last_error, "last_error_at": iso(self.last_error_at),
-                "last_new": iso(self.last_new),
+                "last_error": self.last_error, "last_error_at": _iso(self.last_error_at),
+                "last_new": _iso(self.last_new),
                 "usual_gap_s": round(self.usual_gap) if self.usual_gap is not None else None,
                 "silent": self.silent, "archived": self.archived, "runs": self.runs}
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
+    """Create the tables, or bring older ones up to this version (every change so far
+    added a table, which ``CREATE … IF NOT EXISTS`` does). Tables written by a newer
+    newsvault are refused rather than written in a shape it does not expect."""
+    stored = stored_version(db)
+    if stored is not None and stored > SCHEMA_VERSION:
+        raise ArchiveError(f"the fetch tables of this vault's index are version {stored}, newer than this "
+                         f"newsvault's {SCHEMA_VERSION}: upgrade newsvault (or delete .newsvault/, a cache "
+                         "that costs one full fetch per feed and the feed health history)")
     had = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_arrivals'").fetchone()
     db.executescript(SCHEMA)
     if not had:  # a vault from before schema 3: its kept log already knows some arrivals
@@ -89,6 +94,18 @@ def ensure_schema(db: sqlite3.Connection) -> None:
                    " WHERE new > 0")
     db.execute("INSERT OR REPLACE INTO fetch_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     db.commit()
+
+
+def stored_version(db: sqlite3.Connection) -> int | None:
+    """The fetch tables' schema version in ``db``; None when they do not exist yet."""
+    try:
+        row = db.execute("SELECT value FROM fetch_meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError:  # no fetch_meta table: a new index
+        return None
+    try:
+        return int(row[0]) if row else None
+    except ValueError:
+        return None
 
 
 def load_validators(db: sqlite3.Connection) -> dict[str, Validators]:
@@ -182,29 +199,12 @@ def last_success_by_site(db: sqlite3.Connection) -> dict[str, datetime]:
     return {site: _time(at) for site, at in rows if at}  # type: ignore[misc]
 
 
-def last_successes(index_file: Path) -> dict[str, datetime]:
-    """When each site's feed last answered (ok or not modified); {} without fetch state."""
-    db = open_readonly(index_file)
-    if db is None:
-        return {}
-    try:
-        return last_success_by_site(db)
-    finally:
-        db.close()
-
-
-def health_by_site(index_file: Path, feeds: Iterable[tuple[str, str]]) -> dict[str, FeedHealth]:
-    """The health of each site's feeds ((site, url) pairs), one per site; {} without fetch
-    state. A site with several feeds shows its worst one, with the newest times of all."""
-    db = open_readonly(index_file)
-    if db is None:
-        return {}
-    try:
-        per_site: dict[str, list[FeedHealth]] = {}
-        for site, url in feeds:
-            per_site.setdefault(site, []).append(feed_health(db, url, site))
-    finally:
-        db.close()
+def health_by_site(db: sqlite3.Connection, feeds: Iterable[tuple[str, str]]) -> dict[str, FeedHealth]:
+    """The health of each site's feeds ((site, url) pairs), one per site. A site with
+    several feeds shows its worst one, with the newest times of all."""
+    per_site: dict[str, list[FeedHealth]] = {}
+    for site, url in feeds:
+        per_site.setdefault(site, []).append(feed_health(db, url, site))
     return {site: _combine(group) for site, group in per_site.items()}
 
 
@@ -223,17 +223,14 @@ def _combine(feeds: list[FeedHealth]) -> FeedHealth:
                    archived=sum(h.archived for h in feeds), runs=sum(h.runs for h in feeds))
 
 
-def open_readonly(index_file: Path) -> sqlite3.Connection | None:
-    """The index for reading health, without creating or rebuilding anything."""
-    if not index_file.exists():
-        return None
-    db = sqlite3.connect(f"{index_file.resolve().as_uri()}?mode=ro", uri=True)
-    has_log = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_log'").fetchone()
-    if not has_log:
-        db.close()
-        return None
-    return db
+def has_state(db: sqlite3.Connection) -> bool:
+    """Does this index hold the fetch tables (has a fetch run yet)?"""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_log'").fetchone() is not None
 
 
 def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -2,9 +2,9 @@
 
 One pass over each item's children collects the elements we use, keyed by a short
 namespace name, so the same code reads RSS 2.0, RSS 1.0 (RDF) and both Atoms. This
-module is the only place that knows feed element names (STYLE.md #3).
+module is the only place that knows feed element names.
 
-Choices, in the order POST_FORMAT.md states them:
+Choices, in the order docs/post-format.md states them:
 
 - title: RSS ``title`` > Atom ``title`` > ``dc:title`` > ``media:title``;
 - content: ``content:encoded`` > ``xhtml:body`` > ``media:group/media:description`` (or an
@@ -33,8 +33,8 @@ from lxml import etree
 
 from newsvault.fetch.charset import fix_c1
 from newsvault.fetch.dates import parse_date
-from newsvault.fetch.urls import absolute_url
 from newsvault.models import Entry
+from newsvault.urls import resolve
 
 NS = {
     "": "", "http://purl.org/rss/1.0/": "", "http://my.netscape.com/rdf/simple/0.9/": "",
@@ -114,7 +114,7 @@ def entry_from_item(item: etree._Element, base: str) -> Entry:
     guid = _text(fields.get("guid")) or _text(fields.get("atom:id")) or item.get(RDF_ABOUT)
     link = _rss_link(fields.get("link"), base) or _atom_link(links, base)
     if not link and guid:
-        link = absolute_url(guid, None, web_only=True)
+        link = resolve(guid, None, web_only=True)
     published, unread = _first_date(fields, _PUBLISHED)
     updated, unread_updated = _first_date(fields, _UPDATED)
     title_key = next((k for k in _TITLES if k in fields), None)
@@ -285,7 +285,7 @@ def _rss_link(el: etree._Element | None, base: str) -> str | None:
     if el is None:
         return None
     href = el.get("href") if el.get("href") else el.text
-    return absolute_url(href, el.base or base) if href and href.strip() else None
+    return resolve(href, el.base or base) if href and href.strip() else None
 
 
 def _atom_link(links: list[etree._Element], base: str) -> str | None:
@@ -293,7 +293,7 @@ def _atom_link(links: list[etree._Element], base: str) -> str | None:
     alternates = [link for link in links if link.get("href") and link.get("rel", "alternate") == "alternate"]
     alternates.sort(key=lambda link: 0 if "html" in link.get("type", "text/html") else 1)
     for link in alternates:
-        url = absolute_url(link.get("href"), link.base or base)
+        url = resolve(link.get("href"), link.base or base)
         if url:
             return url
     return None

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from newsvault.config import LIMITS, TargetConfig
+from newsvault.fsutil import write_atomic
 
 __all__ = ["Usage", "Measure", "HOST_LIMITS", "host_of", "limits_for", "measure_folder",
            "measure_git", "check_budget", "fix", "remote_url", "WARN_AT"]
@@ -255,10 +256,7 @@ def _tree_measure(root: Path, commit: str, cache: Path | None) -> dict[str, Any]
     else:
         state = _tree_full(root, commit)
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.tmp")
-        tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, cache)
+        write_atomic(cache, json.dumps(state, ensure_ascii=False).encode("utf-8"))
     return state
 
 

@@ -6,7 +6,7 @@ fetch → rebase → push again, never by a force-push. Post files have distinct
 so a rebase of new posts over other new posts applies cleanly; when both sides added
 *different* posts under the same name (same date and title start, chosen
 independently), both are kept: the remote's file keeps the name and ours takes the
-next free ``-N`` suffix (the rule of POST_FORMAT.md). Any other conflict aborts the
+next free ``-N`` suffix (the rule of docs/post-format.md). Any other conflict aborts the
 rebase and fails loudly, with our commit intact.
 
 The site branch holds generated files only. It is written through a temporary index
@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from newsvault.archive.files import is_post_path
+from newsvault.archive.naming import with_suffix
 from newsvault.errors import ConfigError, PublishError
 from newsvault.fsutil import write_atomic
 from newsvault.publish.gitcli import (
@@ -333,7 +334,7 @@ def _free_name(root: Path, path: str) -> str:
     p = PurePosixPath(path)
     n = 2
     while True:
-        candidate = str(p.with_name(f"{p.stem}-{n}{p.suffix}"))
+        candidate = str(p.with_name(with_suffix(p.name, n)))
         tracked = git(root, "cat-file", "-e", f"HEAD:{candidate}", check=False).returncode == 0
         if not (root / candidate).exists() and not tracked:
             return candidate

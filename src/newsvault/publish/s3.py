@@ -46,6 +46,7 @@ from typing import Any
 
 from newsvault.config import TargetConfig
 from newsvault.errors import PublishError
+from newsvault.fsutil import write_atomic
 
 __all__ = ["S3Result", "sync_folder", "content_type", "cache_control", "upload_order", "local_files"]
 
@@ -201,11 +202,8 @@ def _save_record(record: Path | None, target: TargetConfig, prefix: str, files: 
                  listed: float) -> None:
     if record is None:
         return
-    record.parent.mkdir(parents=True, exist_ok=True)
-    tmp = record.with_name(f".{record.name}.tmp")
-    tmp.write_text(json.dumps({"identity": _identity(target, prefix), "listed_at": listed,
-                               "files": files}, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, record)
+    write_atomic(record, json.dumps({"identity": _identity(target, prefix), "listed_at": listed,
+                                     "files": files}, ensure_ascii=False).encode("utf-8"))
 
 
 def _digest(path: str, known: list[Any] | None) -> list[Any]:

@@ -13,7 +13,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from newsvault.archive.files import post_files
@@ -45,6 +45,9 @@ class BuildReport:
     search_indexed: int = 0  # posts (re-)indexed for search this time
     site_dir: str = ""
     notes: tuple[str, ...] = ()  # what was left out (symbolic links in assets/…)
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
 
 
 def _ticker(progress: Progress | None, stage: str, total: int) -> Callable[[int], None] | None:

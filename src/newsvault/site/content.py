@@ -1,7 +1,7 @@
 """A post's body as HTML for its page and its feed entry.
 
 Posts are Markdown with raw HTML, rendered by Jekyll's kramdown in the reference. Two
-shapes exist (POST_FORMAT.md): the "link" layout (``<!--ms-->``, ``[title](link)``,
+shapes exist (docs/post-format.md): the "link" layout (``<!--ms-->``, ``[title](link)``,
 ``------``, then the article in one ``<div>`` line) and the older "html" layout
 (pretty-printed HTML right after the front matter). kramdown passes both through as
 HTML; CommonMark would turn the indented lines after blank lines of the html layout
@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
 
 from markupsafe import escape
+
+from newsvault.urls import origin as url_origin
+from newsvault.urls import resolve
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -43,10 +45,12 @@ _REL_URL = re.compile(r"""=(?<=[fcr]=)(?:(?<=\shref=)|(?<=\ssrc=)|(?<=\sposter=)
 _DANGEROUS_HINT = re.compile(
     r"<(?=[sSiIoOeEnNmMbBlLfF])((?i:script|style|iframe|object|embed|noscript|meta|base|link|frame(?:set)?))\b")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-# A root-relative URL that urljoin would only prefix with the origin: no dot segments
-# (checked apart: it resolves those), no query, fragment or params (it drops empty ones),
-# no tab or line break (it strips those).
-_PLAIN_PATH = re.compile(r"/[^?#;\t\r\n]*")
+# A root-relative path that resolving (``urls.resolve``) would only prefix with the
+# origin: only characters the WHATWG path leaves as they are (no space, quote, ``<>``,
+# backtick, braces, ``\\``, control or non-ASCII character: those are percent-encoded or
+# turned into "/"), no query or fragment, and no dot segment (checked apart, with their
+# ``%2e`` spelling).
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@%/\[\]|]*")
 
 
 @lru_cache(maxsize=1)
@@ -69,11 +73,11 @@ def body_html(body: str, layout: str) -> str:
 def _absolute(base: str, origin: str, url: str, keep: str) -> str:
     if not url or url.startswith(("#", keep)) or _SCHEME.match(url):
         return url
-    if url.startswith("//"):
-        return "https:" + url
-    if _PLAIN_PATH.fullmatch(url) and "/." not in url:
-        return origin + url  # what urljoin gives, 5× faster
-    return urljoin(base, url)
+    if url.startswith("//"):  # scheme-relative: the https page, never mixed content
+        return resolve("https:" + url) or url
+    if _PLAIN_PATH.fullmatch(url) and "/." not in url and "/%2" not in url:
+        return origin + url  # what resolve gives, 5× faster
+    return resolve(url, base) or url
 
 
 def xml_legal(text: str, raw: bytes) -> str:
@@ -160,10 +164,9 @@ def safe_html(html: str, origin_link: str, keep_prefix: str = "/assets/") -> str
     source's pages, not ours), except the vault's own archived images under
     ``keep_prefix`` (``<base_path>assets/``)."""
     html = drop_dangerous(html)
-    parts = urlsplit(origin_link)
-    if parts.scheme not in ("http", "https"):
+    origin = url_origin(origin_link)
+    if origin is None:
         return html
-    origin = f"{parts.scheme}://{parts.netloc}"
     return _REL_URL.sub(lambda m: "=" + m.group(1) + _absolute(origin_link, origin, m.group(2), keep_prefix)
                         + m.group(1), html)
 

@@ -14,6 +14,7 @@ import pickle
 from pathlib import Path
 
 from newsvault.errors import BuildError
+from newsvault.fsutil import write_atomic
 
 MANIFEST_VERSION = 4
 Manifest = dict[str, str]  # output path → digest of the page's inputs
@@ -31,11 +32,8 @@ def load_manifest(file: Path) -> Manifest:
 
 
 def save_manifest(file: Path, files: Manifest) -> None:
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps({"version": MANIFEST_VERSION, "files": files},
-                                 protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, file)
+    write_atomic(file, pickle.dumps({"version": MANIFEST_VERSION, "files": files},
+                                    protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def target(root: Path, rel: str) -> Path:

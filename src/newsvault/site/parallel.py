@@ -5,11 +5,17 @@ pages (all but the feeds, which need every post's entry). Both run in forked wor
 that inherit the build's state and the job list, so only chunk bounds and results cross
 process boundaries. Small jobs (an hourly incremental build) stay in-process:
 starting workers would cost more than it saves.
+
+Signals are the parent's business: workers ignore SIGINT and SIGTERM (a Ctrl-C reaches
+the whole process group), so a stop request is decided once, by the parent's handler,
+instead of being printed and acted on by every worker. When the parent gives up (a
+second Ctrl-C), it kills its workers itself.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -52,15 +58,45 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
         return
     _STATE = (func, state, jobs)
     try:
-        with ctx.Pool(n) as pool:
-            for results in pool.imap_unordered(_call, bounds):
-                yield from results
-                if tick:
-                    tick(len(results))
+        # Blocked while forking, so no worker runs the parent's handlers before
+        # _ignore_signals; a signal meanwhile waits for the parent's unblock.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            pool = ctx.Pool(n, initializer=_ignore_signals)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        with pool:
+            try:
+                for results in pool.imap_unordered(_call, bounds):
+                    yield from results
+                    if tick:
+                        tick(len(results))
+            except BaseException:
+                _kill(pool)
+                raise
             pool.close()
             pool.join()  # reap the workers now: their CPU time belongs to this build
     finally:
         _STATE = None
+
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _ignore_signals() -> None:
+    """In each worker, before any job: stopping is decided by the parent alone."""
+    for sig in _SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+
+
+def _kill(pool: Any) -> None:
+    """SIGKILL the workers: they ignore the SIGTERM of ``Pool.terminate``, which would then
+    wait for them forever. As safe as a crash: a page cut mid-write is rewritten by the
+    next build (the manifest, saved at the end, still has its old digest)."""
+    for process in getattr(pool, "_pool", ()):  # the Pool's list of worker processes
+        if process.exitcode is None:
+            process.kill()
 
 
 def _call(bounds: tuple[int, int]) -> list[Any]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from functools import lru_cache
 
+from newsvault.clock import parse_tz as parse_tz  # its home moved to clock; plan.py imports it here
 from newsvault.errors import ConfigError
 
 # Jekyll: SLUGIFY_PRETTY_REGEXP = /[^\p{M}\p{L}\p{Nd}._~!$&'()+,;=@]+/
@@ -23,7 +24,6 @@ _FILENAME_RE = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$", re.DOTAL
 _PLACEHOLDER_RE = re.compile(r":([a-z_]+)")
 # Characters left as they are in an href (Jekyll's path escaping keeps these too).
 _HREF_SAFE = "/-._~!$&'()+,;=@:"
-_TZ_RE = re.compile(r"^(?:UTC|Z|([+-])(\d{2}):?(\d{2}))$")
 
 
 def _keep(ch: str, extra: frozenset[str]) -> bool:
@@ -82,18 +82,6 @@ def filename_slug(filename: str) -> str:
         stem, dot, _ext = filename.rpartition(".")
         slug = stem if dot else filename
     return slug.rstrip(".")
-
-
-def parse_tz(text: str) -> tzinfo:
-    """``"+08:00"``, ``"-0500"``, ``"UTC"``/``"Z"`` → a fixed-offset time zone."""
-    match = _TZ_RE.match(text.strip())
-    if not match:
-        raise ConfigError(f"[site] time zone {text!r}: use an offset such as '+08:00' or 'UTC'")
-    if match.group(1) is None:
-        return timezone.utc
-    minutes = int(match.group(2)) * 60 + int(match.group(3))
-    sign = -1 if match.group(1) == "-" else 1
-    return timezone(timedelta(minutes=sign * minutes))
 
 
 def local_date(value: datetime | date, tz: tzinfo) -> datetime | date:

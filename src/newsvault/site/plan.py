@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from markupsafe import Markup, escape
 
+from newsvault.archive.index import read_only
 from newsvault.config import LegacyConfig, SiteConfig
 from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
@@ -26,35 +27,36 @@ from newsvault.site.pages import Names, Page, by_month, digest, group, list_key,
 from newsvault.site.permalink import href, output_path, parse_tz
 from newsvault.site.posts import SitePost, read_body
 from newsvault.site.theme import STATIC, language_tag, make_env, theme_digest
+from newsvault.subscriptions import read_subs_file
 from newsvault.vault import Vault
 
 
 def last_updates(vault: Vault) -> dict[str, datetime]:
     """Last successful fetch per site from the fetch stage; unknown ({}) without fetch state."""
     try:
-        return state.last_successes(vault.index_file)
+        with read_only(vault) as db:
+            return state.last_success_by_site(db) if db is not None and state.has_state(db) else {}
     except (NewsvaultError, sqlite3.Error):
         return {}
 
 
-def subscribed_feeds(vault: Vault) -> list[tuple[str, str]]:
-    """(site, url) of every subscription in subs.json; [] when it cannot be read."""
-    try:
-        subs = json.loads(vault.subs_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [(s["site"], str(s.get("url", ""))) for s in subs
-            if isinstance(s, dict) and isinstance(s.get("site"), str)]
-
-
 def subscribed_sites(vault: Vault) -> list[str]:
+    """The sites of the enabled subscriptions (``subscriptions.py`` reads and checks
+    subs.json: a broken one is the user's to fix, and ``build`` says so)."""
     return [site for site, _ in subscribed_feeds(vault)]
+
+
+def subscribed_feeds(vault: Vault) -> list[tuple[str, str]]:
+    """(site, url) of the enabled subscriptions."""
+    return [(s.site, s.url) for s in read_subs_file(vault.subs_file).subscriptions if s.enabled]
 
 
 def source_health(vault: Vault) -> dict[str, state.FeedHealth]:
     """Each subscribed site's feed health (fetch/health.py); {} without fetch state."""
     try:
-        return state.health_by_site(vault.index_file, subscribed_feeds(vault))
+        feeds = subscribed_feeds(vault)
+        with read_only(vault) as db:
+            return state.health_by_site(db, feeds) if db is not None and state.has_state(db) else {}
     except (NewsvaultError, sqlite3.Error):
         return {}
 

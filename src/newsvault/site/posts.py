@@ -21,10 +21,11 @@ from typing import NamedTuple
 
 from newsvault.archive.frontmatter import split_front_matter
 from newsvault.archive.posts import parse_bytes
-from newsvault.content.urls import is_absolute_http
+from newsvault.fsutil import write_atomic
 from newsvault.models import Post
 from newsvault.site.content import xml_legal
 from newsvault.site.permalink import filename_slug, href, local_date, output_path, permalink
+from newsvault.urls import is_absolute_http
 
 CACHE_VERSION = 9  # 8: names are paths from the vault root; 9: only web links are kept
 HEAD = 8192  # bytes read first; the whole file only when its front matter is longer
@@ -218,10 +219,7 @@ class PostCache:
         self._stored = (self.entries, self.url_setting, self.urls)
 
     def _write(self, snapshot: tuple) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, self.file)
+        write_atomic(self.file, pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _plain(entries: dict[str, tuple[int, int, _Meta]]) -> dict[str, tuple[int, int, tuple]]:

@@ -97,21 +97,28 @@ def _by_group(keys: np.ndarray, docs: np.ndarray, vals: np.ndarray) -> tuple[np.
 
 
 def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """LEB128 bytes of uint32 ``values`` and where each value's bytes end."""
+    """LEB128 bytes of uint32 ``values`` and where each value's bytes end. Nearly all
+    values (gaps, counts) take one byte: the others are followed byte by byte."""
     v = values.astype(np.uint32, copy=False)
-    size = np.ones(len(v), np.uint8)
-    for bits in (7, 14, 21, 28):
+    big = v >= np.uint32(0x80)
+    if not big.any():
+        return v.astype(np.uint8), np.arange(1, len(v) + 1, dtype=np.int64)
+    size = big.astype(np.uint8) + np.uint8(1)
+    for bits in (14, 21, 28):
         size += v >= np.uint32(1 << bits)
     ends = np.cumsum(size, dtype=np.int64)
-    out = np.empty(int(ends[-1]) if len(ends) else 0, np.uint8)
     starts = ends - size
-    for b in range(5):
-        more = np.flatnonzero(size > b)
-        if not len(more):
-            break
-        byte = (v[more] >> np.uint32(7 * b)) & np.uint32(0x7F)
-        byte |= (size[more] > b + 1).astype(np.uint32) << np.uint32(7)
-        out[starts[more] + b] = byte
+    out = np.empty(int(ends[-1]), np.uint8)
+    out[starts] = (v & np.uint32(0x7F)).astype(np.uint8) | (big.astype(np.uint8) << np.uint8(7))
+    rest = np.flatnonzero(big)
+    v, starts, size = v[rest] >> np.uint32(7), starts[rest], size[rest]
+    b = 1
+    while len(v):
+        more = size > b + 1
+        out[starts + b] = (v & np.uint32(0x7F)).astype(np.uint8) | (more.astype(np.uint8) << np.uint8(7))
+        rest = np.flatnonzero(more)
+        v, starts, size = v[rest] >> np.uint32(7), starts[rest], size[rest]
+        b += 1
     return out, ends
 
 

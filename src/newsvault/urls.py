@@ -1,22 +1,63 @@
-"""URL attributes: scheme checks, ``srcset`` lists, and absolutizing against the article.
+"""The one URL module, below every stage: links as browsers see them.
 
-Feeds often use links relative to the article page (``/img/a.jpg``, ``../b.html``); an
-archived post lives on another site, so they must be made absolute or they break. The
-scheme check follows what browsers do before they look at a scheme (WHATWG URL parsing:
-leading/trailing C0 controls and spaces dropped, tabs and newlines removed anywhere), so
-``" jav&#x09;ascript:"`` is recognized as ``javascript:``.
+Every link newsvault stores or writes is resolved and serialized here, the way
+JavaScript's ``new URL(href, base).href`` does (the WHATWG URL standard:
+percent-encoding, IDNA hosts, default ports, dot segments, ``\\`` as ``/``). The
+standard is done by ada (the ``ada-url`` package, the parser inside Node.js), not by
+hand, so a link in a feed entry, the same link in the article body, in a full-text page
+and on the site come out as one string (``https://Example.COM/a/../c d.html`` is
+``https://example.com/c%20d.html`` everywhere), and dedup keys (``archive/identity.py``)
+start from that string.
+
+Also here: the scheme check browsers make before they look at a scheme (leading and
+trailing C0 controls and spaces dropped, tabs and newlines removed anywhere), so
+``" jav&#x09;ascript:"`` is recognized as ``javascript:``; ``srcset`` lists; and the
+attribute rewriter the content stage uses to make an article's links absolute (feeds
+often link relative to the article page, and an archived post lives on another site).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
+
+from ada_url import URL
+
+_WEB = ("http:", "https:")
 
 _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HTML_SPACE = " \t\n\f\r"
+
+
+def resolve(href: str | None, base: str | None = None, *, web_only: bool = False) -> str | None:
+    """``href`` resolved against ``base`` and serialized; None when it is not a URL.
+
+    A ``base`` that is not a URL is ignored (``href`` must then be absolute). With
+    ``web_only`` only http(s) results count (a guid such as ``tag:x,2020:1`` or a bare
+    number is an identifier, not a link).
+    """
+    if not href or not (href := href.strip()):
+        return None
+    try:
+        url = URL(href, base) if base else URL(href)
+    except ValueError:
+        try:
+            url = URL(href)
+        except ValueError:
+            return None
+    if web_only and url.protocol not in _WEB:
+        return None
+    return url.href
+
+
+def origin(url: str) -> str | None:
+    """What a root-relative path is appended to when resolved against the http(s) URL
+    ``url`` (``scheme://[user@]host[:port]``, as :func:`resolve` writes it), else None."""
+    root = resolve("/", url, web_only=True)
+    return root[:-1] if root is not None and URL(root).hostname else None
 
 
 def browser_view(value: str) -> str:
@@ -70,6 +111,7 @@ def map_srcset(value: str, fn: Callable[[str], str]) -> str:
 
 
 def is_absolute_http(url: str) -> bool:
+    """Is ``url`` an absolute http(s) URL with a host (a base links can be resolved on)?"""
     return url_scheme(url) in ("http", "https") and bool(urlsplit(browser_view(url)).netloc)
 
 
@@ -83,12 +125,13 @@ def absolutize(value: str, base: str) -> str:
     view = browser_view(value)
     if not view or view.startswith("#") or url_scheme(view) or not is_absolute_http(base):
         return value
-    # WHATWG: in http(s) URLs a backslash is a slash; urljoin does not know that.
-    return urljoin(base, view.replace("\\", "/"))
+    return resolve(view, base) or value
 
 
 __all__ = [
     "absolutize",
+    "origin",
+    "resolve",
     "browser_view",
     "format_srcset",
     "is_absolute_http",
