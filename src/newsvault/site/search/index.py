@@ -37,8 +37,9 @@ from newsvault.fsutil import write_atomic
 from newsvault.site import parallel
 from newsvault.site.content import body_html, drop_dangerous
 from newsvault.site.posts import SitePost, read_body
-from newsvault.site.search import DATA, encode
+from newsvault.site.search import encode
 from newsvault.site.search.encode import Postings, encode_groups, postings
+from newsvault.site.search.files import DATA
 from newsvault.site.search.fold import table
 from newsvault.site.search.text import html_text
 
@@ -189,7 +190,7 @@ def _index_segments(todo: list[tuple[int, int, str]], ordered: list[SitePost], s
     _JOB = (ordered, segs_dir, state, count)
     seen = 0
     try:
-        with ctx.Pool(min(workers, len(jobs))) as pool:
+        with parallel.pool(ctx, min(workers, len(jobs))) as pool:  # workers leave signals to us
             results = pool.imap_unordered(_index_segment, jobs)
             while True:
                 try:
