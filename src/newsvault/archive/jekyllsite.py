@@ -19,9 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from newsvault.site.legacy import jekyll_page_url, split_front_matter
-
-__all__ = ["Adopted", "adopt_jekyll_config", "JEKYLL_STYLES"]
+__all__ = ["Adopted", "adopt_jekyll_config", "JEKYLL_STYLES", "jekyll_page_url", "split_front_matter"]
 
 # Jekyll's built-in permalink styles (a site without ``permalink`` uses "date")
 JEKYLL_STYLES = {
@@ -35,6 +33,7 @@ JEKYLL_STYLES = {
 SKIP = {"Gemfile", "Gemfile.lock", "node_modules", "vendor", "gemfiles", "newsvault.toml",
         "subs.json", "README.md", "LICENSE", "assets"}  # assets/: newsvault publishes it itself
 LIQUID = re.compile(r"\{[{%]")
+FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:^---[ \t]*$\r?\n?)", re.S | re.M)
 # an old page made of Liquid (a list of posts) → newsvault's page for the same thing
 REDIRECT_BY_NAME = (("archive", "archive/"), ("categor", "categories/"), ("tag", "tags/"),
                     ("source", "sources/"), ("search", "search/"))
@@ -89,6 +88,30 @@ def adopt_jekyll_config(root: Path) -> Adopted | None:
     out.notes.append(f"_config.yml: carried over {carried or 'nothing'}; "
                      f"the old site's URLs are kept by [legacy] in newsvault.toml (docs/adopting.md)")
     return out
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], str] | None:
+    """(front matter, body) of a Jekyll page; None when the file has no front matter
+    (Jekyll then copies it as it is)."""
+    match = FRONT.match(text)
+    if match is None:
+        return None
+    try:
+        data = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError:
+        data = {}
+    return (data if isinstance(data, dict) else {}), text[match.end():]
+
+
+def jekyll_page_url(rel: str, front: dict[str, object]) -> str:
+    """The URL Jekyll gives a page: its ``permalink``, else its path with ``.md`` made
+    ``.html`` (``about.md`` → ``/about.html``, ``index.html`` → ``/``)."""
+    permalink = front.get("permalink")
+    if isinstance(permalink, str) and permalink.strip():
+        return "/" + permalink.strip().lstrip("/")
+    stem, ext = os.path.splitext(rel)
+    url = "/" + stem + (".html" if ext in (".md", ".markdown", ".html", ".htm") else ext)
+    return url[: -len("index.html")] if url.endswith("/index.html") or url == "/index.html" else url
 
 
 def _identity(config: dict[str, object], out: Adopted) -> None:

@@ -19,27 +19,42 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, time
+from datetime import datetime, time, tzinfo
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import Any, Protocol
 
-import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from newsvault.config import LegacyConfig
+from newsvault.archive.jekyllsite import jekyll_page_url, split_front_matter
+from newsvault.config import LegacyConfig, SiteConfig
 from newsvault.site.pages import Page, Pager, group, list_key
 from newsvault.site.permalink import output_path
 from newsvault.site.posts import SitePost
+from newsvault.vault import Vault
 
-if TYPE_CHECKING:
-    from newsvault.site.plan import Plan
-
-__all__ = ["legacy_pages", "jekyll_page_url", "split_front_matter"]
+__all__ = ["legacy_pages"]
 
 TAG_FEED_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # the tags jekyll-feed makes a feed for
-FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:^---[ \t]*$\r?\n?)", re.S | re.M)
+
+
+class Plan(Protocol):
+    """What these pages use of :class:`newsvault.site.plan.Plan` (which calls them)."""
+
+    vault: Vault
+    config: SiteConfig
+    t: SimpleNamespace
+    tags: Any  # Names
+    permalink_tz: tzinfo
+
+    def url(self, path: str) -> str: ...
+    def item(self, post: SitePost) -> str: ...
+    def _feed(self, out: str, title: str, home: str, posts: list[SitePost]) -> Page: ...
+    def _page(self, out: str, parts: tuple[Any, ...], render: Any, feed: bool = False) -> Page: ...
+    def _template(self, name: str, **ctx: Any) -> bytes: ...
+    def _file_page(self, rel: str, path: Path) -> Page: ...
 
 
 def legacy_pages(plan: Plan, posts: list[SitePost], legacy: LegacyConfig) -> list[Page]:
@@ -90,30 +105,6 @@ def _jekyll_pagination(plan: Plan, posts: list[SitePost], per_page: int, path: s
         pages.append(plan._page(output_path(url(n)), ("legacy-page", list_key(chunk), n,
                                                       pager.older_url), render))
     return pages
-
-
-def split_front_matter(text: str) -> tuple[dict[str, object], str] | None:
-    """(front matter, body) of a Jekyll page; None when the file has no front matter
-    (Jekyll then copies it as it is)."""
-    match = FRONT.match(text)
-    if match is None:
-        return None
-    try:
-        data = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError:
-        data = {}
-    return (data if isinstance(data, dict) else {}), text[match.end():]
-
-
-def jekyll_page_url(rel: str, front: dict[str, object]) -> str:
-    """The URL Jekyll gives a page: its ``permalink``, else its path with ``.md`` made
-    ``.html`` (``about.md`` → ``/about.html``, ``index.html`` → ``/``)."""
-    permalink = front.get("permalink")
-    if isinstance(permalink, str) and permalink.strip():
-        return "/" + permalink.strip().lstrip("/")
-    stem, ext = os.path.splitext(rel)
-    url = "/" + stem + (".html" if ext in (".md", ".markdown", ".html", ".htm") else ext)
-    return url[: -len("index.html")] if url.endswith("/index.html") or url == "/index.html" else url
 
 
 def _old_page(plan: Plan, rel: str) -> Page:
