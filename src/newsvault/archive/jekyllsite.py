@@ -181,7 +181,9 @@ def _site_files(root: Path, config: dict[str, object], feeds: list[str]
                 continue
             if url.endswith(".xml"):  # the theme's feed (atom.xml): served as a feed
                 feeds.append(url.lstrip("/"))
-            elif not LIQUID.search(parsed[1]) and rel.suffix in (".md", ".markdown", ".html"):
+            elif rel.suffix not in (".md", ".markdown", ".html", ".htm"):
+                continue  # Sass and other processed assets: newsvault's theme has its own
+            elif not LIQUID.search(parsed[1]):
                 pages.append(rel.as_posix())
             else:
                 target = next((to for key, to in REDIRECT_BY_NAME if key in url.lower()), "")
