@@ -6,7 +6,7 @@ import asyncio
 
 from newsvault.config import ContentConfig
 from newsvault.content import ContentOptions
-from newsvault.fetch.cleaner import POOL_BATCH, Cleaner, clean_batch
+from newsvault.content.pool import POOL_BATCH, Cleaner, clean_batch
 
 
 def test_pool_and_inline_agree() -> None:

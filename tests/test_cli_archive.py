@@ -114,7 +114,7 @@ def test_check_outside_a_vault_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_other_stages_can_register_init_files(tmp_path: Path) -> None:
-    from newsvault.archive import vaultinit
+    from newsvault import init as vaultinit
 
     saved = list(vaultinit.VAULT_FILES)
     try:

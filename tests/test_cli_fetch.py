@@ -22,15 +22,16 @@ def nv(vault: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, env=env, timeout=120)
 
 
-def test_add_list_remove(tmp_path: Path) -> None:
+def test_add_list_remove(tmp_path: Path, server: FeedServer) -> None:
     vault = tmp_path / "v"
     vault.mkdir()
     (vault / "subs.json").write_text("[]")  # a vault (`add` refuses any other folder)
-    done = nv(vault, "add", "https://a.example/feed.xml", "--site", "(臺)中央社CNA", "--tag", "news")
+    url = server.route("/feed.xml", Reply(body=rss()))
+    done = nv(vault, "add", url, "--site", "(臺)中央社CNA", "--tag", "news")
     assert done.returncode == 0, done.stderr
     assert json.loads((vault / "subs.json").read_text()) == [
-        {"site": "(臺)中央社CNA", "url": "https://a.example/feed.xml", "tags": ["news"]}]
-    again = nv(vault, "add", "https://a.example/feed.xml", "--site", "x")
+        {"site": "(臺)中央社CNA", "url": url, "tags": ["news"]}]
+    again = nv(vault, "add", url, "--site", "x")
     assert again.returncode == 2 and "already subscribed" in again.stderr
     listed = nv(vault, "list", "--json")
     assert json.loads(listed.stdout)[0]["site"] == "(臺)中央社CNA"
@@ -117,3 +118,24 @@ def test_unreadable_subs_json_or_config_is_exit_2_without_traceback(tmp_path: Pa
     done = nv(vault, "fetch")
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "newsvault.toml: cannot read it: Is a directory" in done.stderr
+
+
+def test_verbose_shows_the_librarys_log(tmp_path: Path) -> None:
+    """``-v`` does something on every command (issue 13.9): the log of the stages the
+    command ran (each feed's outcome, the index, the site build) on stderr; ``-vv`` adds
+    the debug lines; without it, none."""
+    with FeedServer() as server:
+        url = server.route("/feed", Reply(body=rss({"title": "A", "link": "https://e.example/a",
+                                                      "pubDate": "Wed, 27 Jan 2021 23:57:20 GMT"})))
+        vault = tmp_path / "v"
+        assert nv(vault, "init", "--now", NOW).returncode == 0
+        assert nv(vault, "add", url, "--site", "One").returncode == 0
+        quiet = nv(vault, "fetch", "--now", NOW)
+        assert quiet.returncode == 0 and "newsvault.pipeline" not in quiet.stderr
+        fetched = nv(vault, "fetch", "--now", NOW, "-v")
+    assert fetched.returncode == 0, fetched.stderr
+    assert f"newsvault.pipeline: One ({url}): " in fetched.stderr
+    assert "newsvault.archive.index: index: 1 posts" in fetched.stderr
+    built = nv(vault, "build", "--no-search", "-vv")
+    assert "newsvault.site.build: site: 1 post files listed" in built.stderr
+    assert "newsvault.lock: vault lock" in built.stderr

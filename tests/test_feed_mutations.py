@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FEEDS
+from newsvault.charset import decode_document
 from newsvault.errors import FeedError
-from newsvault.fetch.charset import decode_document
 from newsvault.fetch.feeds import ParsedFeed, parse_feed
 from newsvault.urls import resolve
 

@@ -18,7 +18,7 @@ import feedparser
 import pytest
 
 from conftest import FEEDS
-from newsvault.archive.posts import normalize_title
+from newsvault.archive.fields import normalize_title
 from newsvault.errors import FeedError
 from newsvault.fetch.feeds import parse_feed
 from newsvault.urls import resolve

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FEEDS
+from newsvault.charset import decode_document
 from newsvault.errors import FeedError, FetchError
-from newsvault.fetch.charset import decode_document
 from newsvault.fetch.feeds import parse_feed
 from paths import CORPUS
 from servers import BILLION_LAUGHS, XXE, rss

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_article
-from newsvault.archive.posts import normalize_title
+from newsvault.archive.fields import normalize_title
 from newsvault.archive.store import write_post
 
 JEKYLL = shutil.which("jekyll") or "/usr/bin/jekyll"

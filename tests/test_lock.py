@@ -106,3 +106,40 @@ def test_build_command_refuses_a_locked_vault(tmp_path: Path) -> None:
                                "--vault", str(tmp_path)], env=env, capture_output=True, text=True)
     assert proc.returncode == 3 and "newsvault run" in proc.stderr
     assert not (tmp_path / "_site").exists()
+
+
+def test_the_library_takes_the_lock_not_only_the_cli(tmp_path: Path) -> None:
+    """fetch_vault, build_site, import_archive and migrate_layout lock the vault
+    themselves (issue 13.9): a program using the library cannot race a run, and a held
+    lock leaves the vault untouched. ``locked`` is re-entrant in one thread, so run_once
+    (which holds it around the fetch and the build) still works."""
+    from datetime import datetime, timezone
+
+    from conftest import make_article
+    from newsvault.archive.importer import import_archive
+    from newsvault.archive.migrate import migrate_layout
+    from newsvault.archive.store import save_post
+    from newsvault.config import load_config
+    from newsvault.lock import locked
+    from newsvault.pipeline import fetch_vault
+    from newsvault.site.build import build_site
+
+    vault = Vault(tmp_path / "v")
+    vault.posts_dir.mkdir(parents=True)
+    vault.subs_file.write_text("[]")
+    source = tmp_path / "old" / "_posts"
+    save_post(source, make_article())
+    config = load_config(vault.root)
+    now = datetime(2021, 1, 27, tzinfo=timezone.utc)
+    calls = [lambda: fetch_vault(vault, config, now=now), lambda: build_site(vault, config, search=False),
+             lambda: import_archive(vault, source.parent), lambda: migrate_layout(vault, "year")]
+    with VaultLock(vault, "newsvault run"):  # as another process would hold it
+        for call in calls:
+            with pytest.raises(LockedError, match="is locked by"):
+                call()
+    assert not any(vault.posts_dir.iterdir()) and not vault.site_dir.exists()
+    with locked(vault, "newsvault run") as outer:
+        with locked(vault, "newsvault build") as inner:
+            assert inner is outer and outer.held
+        assert import_archive(vault, source.parent).copied
+    assert not outer.held and lock_holder(vault) is None

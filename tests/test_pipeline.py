@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
+from newsvault.archive.articles import article_author, article_date, article_ms, epoch_ms
 from newsvault.config import Config, FetchConfig
-from newsvault.fetch.entries import article_author, article_date, article_ms, epoch_ms
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchReport
 from newsvault.models import Entry, Subscription
 from newsvault.pipeline import fetch_vault

@@ -10,15 +10,9 @@ import pytest
 import yaml
 
 from conftest import make_article
+from newsvault.archive.fields import link_text, normalize_title, title_from_link_text
 from newsvault.archive.naming import post_filename
-from newsvault.archive.posts import (
-    link_text,
-    normalize_title,
-    parse_post,
-    read_post,
-    render_post,
-    title_from_link_text,
-)
+from newsvault.archive.posts import parse_post, read_post, render_post
 from newsvault.models import Problem
 
 

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_article
+from newsvault.archive.fields import normalize_title, title_from_link_text
 from newsvault.archive.naming import MAX_NAME_BYTES, post_filename, with_suffix
-from newsvault.archive.posts import normalize_title, parse_post, render_post, title_from_link_text
+from newsvault.archive.posts import parse_post, render_post
 
 HOSTILE = ['"', "'", "\\", ":", ": ", " #", "#", "- ", "-", "[", "]", "{", "}", ",", "\n", "\r\n",
            "\t", "\x00", "\x07", "\x1b", "\x7f", "\x85", "\u00a0", "\u2028", "\ufeff", "😀",

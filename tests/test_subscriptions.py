@@ -118,7 +118,7 @@ def test_the_site_reads_subs_json_through_this_module(tmp_path: Path) -> None:
 def test_one_list_of_image_modes() -> None:
     """subs.json, the CLI's ``--images`` choices and the content stage check against
     ``models.IMAGE_MODES`` (issue 13.4), so they cannot disagree."""
-    from newsvault.cli.fetch_cmds import add_cmd
+    from newsvault.cli.subs_cmds import add_cmd
     from newsvault.content.clean import ContentOptions
     from newsvault.models import IMAGE_MODES
 

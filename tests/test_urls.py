@@ -10,7 +10,7 @@ came. These tests go through each stage's own entry point.
 
 from __future__ import annotations
 
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
@@ -68,3 +68,15 @@ def test_content_absolutizing_is_the_url_module(href: str, base: str) -> None:
 def test_normalized_links_are_stable_under_resolving(link: str) -> None:
     key = normalize_link(link)
     assert normalize_link(key) == key and normalize_link(resolve(link)) == key
+
+
+@settings(max_examples=1000)
+@example("https://e.example:443/a")
+@example("http://h.example:80/")
+@example("https://a.b/x?q='")
+@given(st.from_regex(r"https?://[a-z0-9_.-]{0,12}[a-z]{1,3}(:[0-9]{1,5})?(/[a-zA-Z0-9./%'~@:;=?#-]{0,20})?",
+                     fullmatch=True))
+def test_the_serialized_fast_path_is_what_ada_gives(url: str) -> None:
+    from newsvault.urls import serialized
+
+    assert serialized(url) == resolve(url)

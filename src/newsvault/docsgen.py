@@ -69,7 +69,8 @@ def command_reference() -> str:
              "Exit status: 0 when the command did its job (a run in which some feeds failed still "
              "exits 0 and reports them), 1 when it failed (every feed failed, a broken post for "
              "`check`, a failed build or publish step), 2 for a usage or configuration error, "
-             "3 when another run holds the vault.", "",
+             "3 when another run holds the vault, 130 when stopped at once (a second Ctrl-C). "
+             "Stopping, errors and `--json` errors: [command-line.md](command-line.md).", "",
              "Commands:", ""]
     names = cli.list_commands(root)
     lines += [f"- [`{name}`](#newsvault-{name}): {_summary(cli, root, name)}" for name in names]

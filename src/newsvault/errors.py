@@ -12,6 +12,7 @@
     │   ├── LimitExceeded          size / time / redirect limit hit
     │   ├── BlockedAddress         a page or image on an address not allowed
     │   ├── FeedError              the body is not a feed newsvault can read
+    │   │   └── NoFeedFound        a page that is no feed and links to none
     │   └── FullTextError          no usable article body on the page
     ├── BuildError                 the site could not be built                   .path
     └── PublishError               git or deploy failed
@@ -21,7 +22,7 @@ failed is also an attribute, so callers and the JSON reports can use it without 
 the message (as httpx's errors carry their request). Stages that know it attach it where
 they catch the error (:func:`attach`), like ``pipeline.py`` does with a feed's URL.
 
-Outside the tree on purpose: ``runner.StopTimeout`` is a ``KeyboardInterrupt``, not an
+Outside the tree on purpose: ``stop.StopTimeout`` is a ``KeyboardInterrupt``, not an
 error: the grace period of a stop request ran out, and it must unwind through every
 ``except Exception`` like the second Ctrl-C it stands for.
 """
@@ -87,6 +88,10 @@ class BlockedAddress(FetchError):
 
 class FeedError(FetchError):
     """The body is not a feed we can read (empty, an HTML page, no feed structure)."""
+
+
+class NoFeedFound(FeedError):
+    """The URL was read, and it is not a feed nor links to one that can be read."""
 
 
 class FullTextError(FetchError):

@@ -16,14 +16,20 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from types import TracebackType
 
 from newsvault.errors import ArchiveError, LockedError
 from newsvault.vault import Vault
+
+log = logging.getLogger(__name__)  # `-v` shows INFO, `-vv` DEBUG (cli/common.py)
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,40 @@ class VaultLock:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.release()
+
+
+class _Held(threading.local):
+    """The vault locks this thread holds, by lock file (another thread must wait its turn
+    like another process: it takes the lock itself, and is refused while it is held)."""
+
+    def __init__(self) -> None:
+        self.locks: dict[str, VaultLock] = {}
+
+
+_HELD = _Held()
+
+
+@contextmanager
+def locked(vault: Vault, command: str) -> Iterator[VaultLock]:
+    """Hold ``vault``'s lock for the block: what every library call that writes the vault
+    (``fetch_vault``, ``build_site``, ``import_archive``, ``migrate_layout``) does, so a
+    program using the library is kept from racing a ``newsvault run`` as the CLI is.
+
+    Re-entrant within one thread: ``run_once`` holds the lock around the fetch and the
+    build, which take it themselves and find it held. Raises LockedError (exit 3) when
+    another process (or thread) holds it."""
+    key = str(vault.lock_file.absolute())
+    held = _HELD.locks.get(key)
+    if held is not None:
+        yield held
+        return
+    with VaultLock(vault, command) as lock:
+        log.debug("vault lock %s taken for %s", key, command)
+        _HELD.locks[key] = lock
+        try:
+            yield lock
+        finally:
+            del _HELD.locks[key]
 
 
 def lock_holder(vault: Vault) -> LockHolder | None:

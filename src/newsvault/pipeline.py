@@ -27,6 +27,7 @@ not all written keep their old HTTP validators so nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -34,23 +35,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from newsvault.archive import provenance
+from newsvault.archive.articles import article_date, date_notes, to_article
 from newsvault.archive.identity import distinct_items, guid_key, normalize_link
 from newsvault.archive.index import Index
 from newsvault.archive.posts import read_post
 from newsvault.archive.store import Names, save_post
 from newsvault.config import Config
 from newsvault.content import ContentOptions, ContentResult, ImageStore, clean_html, prepare_content
+from newsvault.content.pool import Cleaner
 from newsvault.errors import FetchError, NewsvaultError
 from newsvault.fetch import state
-from newsvault.fetch.cleaner import Cleaner
-from newsvault.fetch.entries import article_date, date_notes, to_article
 from newsvault.fetch.feeds import parse_feed
 from newsvault.fetch.http import HttpClient, Validators
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult, FetchReport
+from newsvault.lock import locked
 from newsvault.models import Article, Entry, Subscription
 from newsvault.subscriptions import load_subscriptions
 from newsvault.urls import is_absolute_http
 from newsvault.vault import Vault
+
+log = logging.getLogger(__name__)  # `-v` shows INFO, `-vv` DEBUG (cli/common.py)
 
 Progress = Callable[[str, int, int], None]  # (phase "fetch"|"write", done, total)
 FSYNC_EACH_MAX = 200  # past this many posts in a run, one sync at the end instead of two per post
@@ -85,13 +89,14 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
     """Fetch all enabled feeds of ``vault`` and write their new articles; never raises for
     a single feed's failure (it is in the report). Config errors (subs.json) do raise.
 
-    ``deadline``: seconds for the whole run (default ``[fetch] run_deadline``; 0 = none)."""
+    ``deadline``: seconds for the whole run (default ``[fetch] run_deadline``; 0 = none).
+    Holds the vault lock (LockedError while another run has it)."""
     started = time.monotonic()
     subs = [s for s in load_subscriptions(vault.subs_file) if s.enabled]
     for sub in subs:  # a bad [content] setting is a config error (exit 2), not N feed errors
         ContentOptions.for_subscription(config.content, sub, config.site.base_path)
     seconds = config.fetch.run_deadline if deadline is None else deadline
-    with Index.open(vault) as index:
+    with locked(vault, "newsvault fetch"), Index.open(vault) as index:
         state.ensure_schema(index.db)
         run = _Run(vault, config, index, now, progress, should_stop,
                    started + seconds if seconds > 0 else None)
@@ -104,6 +109,10 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
                 state.store_validators(index.db, feed.sub.url, feed.validators, now)
         results = tuple(feed.result for feed in feeds)
         state.record_results(index.db, now, results)
+    for r in results:
+        log.info("%s (%s): %s%s, %d new, %d seen, %d skipped, %.2f s%s", r.site, r.url, r.status,
+                 f" HTTP {r.http_status}" if r.http_status else "", r.new, r.seen, r.skipped,
+                 r.duration, f": {r.error}" if r.error else "")
     return FetchReport(now=now, feeds=results, stopped=run.stopped or should_stop(),
                        duration=time.monotonic() - started, deadline_reached=run.cut,
                        notes=tuple(run.notes))
@@ -118,6 +127,7 @@ class _Run:
         self.vault, self.config, self.index, self.now = vault, config, index, now
         self.progress, self.should_stop, self.deadline_at = progress, should_stop, deadline_at
         self.names = Names()
+        self.posts_dir = vault.posts_dir  # one Path for the run (layout's cache is keyed by it)
         self.links: set[str] = set()
         self.guids: set[str] = set()
         self.written = 0
@@ -354,7 +364,7 @@ class _Run:
             return
         fsync = self.written < FSYNC_EACH_MAX
         try:
-            saved = save_post(self.vault.posts_dir, article, fsync=fsync, names=self.names,
+            saved = save_post(self.posts_dir, article, fsync=fsync, names=self.names,
                               layout=self.config.archive.layout)
         except NewsvaultError as exc:  # this article is not written; the next run retries
             feed.notes.append(f"not written: {exc}")

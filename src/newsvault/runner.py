@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from newsvault.config import Config
 from newsvault.errors import BuildError, LockedError, NewsvaultError, UsageError
-from newsvault.lock import LockHolder, VaultLock
+from newsvault.lock import LockHolder, locked
 from newsvault.publish.publisher import PublishReport, publish_vault
 from newsvault.stop import (  # noqa: F401 - StopTimeout, stop_on_signals: a run's callers import them from here
     StopFlag,
@@ -120,7 +120,7 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
              stages: Stages = Stages()) -> RunReport:
     """One locked run; raises LockedError (exit 3) when another run holds the vault."""
     stop = stop or StopFlag()
-    with VaultLock(vault, command="newsvault run") as lock:
+    with locked(vault, "newsvault run") as lock:
         swept = sweep_temp_files(vault)
         fetched = stages.fetch(vault, config, now=now, progress=progress,
                                should_stop=stop.is_set)

@@ -10,6 +10,8 @@ newsvault's settings survive an ``add`` made by an older one.
 from __future__ import annotations
 
 import json
+import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,3 +160,37 @@ def _check_unique(path: Path, subs: list[Subscription]) -> None:
             raise ConfigError(f"{path}: entry {i + 1} (site {sub.site!r}): url {sub.url} "
                               f"is already used by entry {first[sub.url] + 1}", file=path)
         first[sub.url] = i
+
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_HOSTLIKE = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?(/|$)")
+
+
+def check_feed_url(url: str, root: Path) -> str:
+    """``url`` as a subscription takes it (stripped), or UsageError saying what is wrong.
+
+    Feeds come over http(s), from ``file://`` URLs, or from a file inside the vault (a
+    path relative to it, or absolute); any other scheme (ftp, mailto…) is refused, and
+    so is text that is none of these (``example.com/feed`` is missing its https://)."""
+    text = url.strip()
+    if not text or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        raise UsageError(f"{url!r} is not a URL (no spaces or control characters in a feed URL)")
+    match = _SCHEME.match(text)
+    scheme = match.group(1).lower() if match and len(match.group(1)) > 1 else None
+    if scheme in ("http", "https"):
+        if not urllib.parse.urlsplit(text).hostname:
+            raise UsageError(f"{text}: not a URL (no host name after {scheme}://)")
+        return text
+    if scheme == "file":
+        return text
+    if scheme == "feed":  # the feed: pseudo-scheme of old browsers
+        rest = text[5:].removeprefix("//")
+        raise UsageError(f"{text}: use https://{rest} (or http://) instead of feed:")
+    if scheme is not None:
+        raise UsageError(f"{text}: newsvault reads feeds over http(s), from file:// URLs or from "
+                         f"files in the vault; not {scheme}:")
+    if (root / text).is_file():
+        return text
+    if _HOSTLIKE.match(text):
+        raise UsageError(f"{text}: not a URL: did you mean https://{text} ?")
+    raise UsageError(f"{text}: not a URL (http://… or https://…) nor a file in the vault")

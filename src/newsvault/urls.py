@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import urlsplit
 
 from ada_url import URL
@@ -51,6 +52,25 @@ def resolve(href: str | None, base: str | None = None, *, web_only: bool = False
     if web_only and url.protocol not in _WEB:
         return None
     return url.href
+
+
+# An absolute http(s) URL that resolve() would give back unchanged: a lower-case host whose
+# last label starts with a letter (a numeric one is read as an IPv4 address), and only
+# characters that no part percent-encodes (a quote in the query is, in http(s)); dot
+# segments and their %2e spelling are checked apart. Most feed links look like this, and
+# ada costs some microseconds a call through its binding: dedup keys skip it for them.
+_SERIALIZED = re.compile(
+    r"https?://(?:[a-z0-9_-]+\.)*[a-z][a-z0-9_-]*"  # no port: a default one is dropped
+    r"/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*"
+    r"(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#]*)?")
+
+
+def serialized(url: str) -> str | None:
+    """``url`` as :func:`resolve` serializes it (None when it is not a URL), without the
+    parser when it is already in that form."""
+    if _SERIALIZED.fullmatch(url) and "/." not in url and "/%2" not in url and not url.endswith(":"):
+        return url
+    return resolve(url)
 
 
 def origin(url: str) -> str | None:
@@ -122,8 +142,12 @@ def absolutize(value: str, base: str) -> str:
     pointing into the post), empty values, and everything when ``base`` is not an
     absolute http(s) URL.
     """
+    return _absolutize(value, base, lambda: is_absolute_http(base))
+
+
+def _absolutize(value: str, base: str, base_ok: Callable[[], bool]) -> str:
     view = browser_view(value)
-    if not view or view.startswith("#") or url_scheme(view) or not is_absolute_http(base):
+    if not view or view.startswith("#") or url_scheme(view) or not base_ok():
         return value
     return resolve(view, base) or value
 
@@ -132,6 +156,7 @@ __all__ = [
     "absolutize",
     "origin",
     "resolve",
+    "serialized",
     "browser_view",
     "format_srcset",
     "is_absolute_http",
@@ -145,11 +170,22 @@ def absolutizer(base: str) -> Callable[[str, str, str], str | None]:
     """An attribute rewriter making ``href``/``src``/``srcset``/``poster`` (and the
     ``cite``/``longdesc`` references) absolute against ``base``."""
 
+    # One article's URLs, each resolved once: the sanitizer and the in-place edit
+    # (minimal.py) ask for the same ones, and resolving is the costly part of cleaning.
+    done: dict[str, str] = {}
+    base_ok = cache(lambda: is_absolute_http(base))
+
+    def one(url: str) -> str:
+        new = done.get(url)
+        if new is None:
+            new = done[url] = _absolutize(url, base, base_ok)
+        return new
+
     def rewrite(tag: str, attr: str, value: str) -> str | None:
         if attr == "srcset":
-            return map_srcset(value, lambda url: absolutize(url, base))
+            return map_srcset(value, one)
         if attr in ABSOLUTIZED:
-            return absolutize(value, base)
+            return one(value)
         return value
 
     return rewrite

@@ -152,3 +152,37 @@ def test_written_parts_equal_the_joined_bytes(parts, before):
         assert path.read_bytes() == b"".join(parts)
         assert write_if_changed(Path(root), "a/feed.xml", parts) is False
         assert write_if_changed(Path(root), "a/feed.xml", b"".join(parts)) is False
+
+
+def test_a_post_never_takes_a_page_of_the_site(tmp_path):
+    """Two pages with one output path (issue 13.5): a post whose permalink is the search
+    page's (``/search/``) used to be overwritten by it. The site's own page keeps its path,
+    the post moves to ``-2`` (as posts sharing a URL do) and the build says so; two of the
+    site's own pages on one path are refused, naming both."""
+    import pytest
+
+    from conftest import make_article
+    from newsvault.archive.store import save_post
+    from newsvault.config import load_config
+    from newsvault.errors import BuildError
+    from newsvault.site.build import build_site
+    from newsvault.site.output import check_outputs
+    from newsvault.vault import Vault
+
+    vault = Vault(tmp_path / "v")
+    vault.root.mkdir()
+    (vault.root / "newsvault.toml").write_text('[site]\npermalink = "/:title/"\n')
+    save_post(vault.posts_dir, make_article("search"))
+    save_post(vault.posts_dir, make_article("other", link="https://example.com/a/2"))
+    report = build_site(vault, load_config(vault.root))
+    site = vault.site_dir
+    assert "search-2/index.html" in {p.relative_to(site).as_posix() for p in site.rglob("index.html")}
+    search_page = (site / "search" / "index.html").read_text()
+    assert 'id="search-results"' in search_page and "<p>Body</p>" not in search_page
+    assert "<p>Body</p>" in (site / "search-2" / "index.html").read_text()
+    assert any("its permalink /search/ is taken by a page of the site; the post is at /search-2/" in n
+               for n in report.notes), report.notes
+    with pytest.raises(BuildError, match=r"'feed\.xml'.*clashes with 'feed\.xml'"):
+        check_outputs(["index.html", "feed.xml", "feed.xml"])
+    with pytest.raises(BuildError, match=r"'a/index\.html'.*'a'"):
+        check_outputs(["a", "a/index.html"])

@@ -18,9 +18,8 @@ _HOMES = {
     "ImportReport": "importer", "import_archive": "importer",
     "Index": "index", "SyncReport": "index",
     "post_filename": "naming", "with_suffix": "naming",
-    "normalize_title": "posts", "parse_post": "posts", "read_post": "posts", "render_post": "posts",
+    "normalize_title": "fields", "parse_post": "posts", "read_post": "posts", "render_post": "posts",
     "Saved": "store", "save_post": "store", "write_post": "store",
-    "InitReport": "vaultinit", "init_vault": "vaultinit",
 }
 
 __all__ = sorted(_HOMES)  # noqa: PLE0605 - the lazy table above is the one list of names

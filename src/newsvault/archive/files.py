@@ -61,7 +61,10 @@ def is_post_path(rel: str) -> bool:
     at = parts.index(POSTS)
     if any(_special(p) or "/".join(parts[:i + 1]) in _EXCLUDED for i, p in enumerate(parts[:at])):
         return False
-    return _accepted("/".join(parts[at + 1:]), parts[-1])
+    below = parts[at + 1:]
+    if any(p.startswith(".") for p in below[:-1]):  # Ruby's **/* never enters hidden folders
+        return False
+    return _accepted("/".join(below), below[-1])
 
 
 def posts_below(folder: Path, root: Path | None = None) -> list[str]:

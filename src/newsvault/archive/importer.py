@@ -17,6 +17,7 @@ from newsvault.archive.layout import other_folders, post_folder
 from newsvault.archive.posts import read_post
 from newsvault.archive.store import save_bytes
 from newsvault.errors import UsageError
+from newsvault.lock import locked
 from newsvault.vault import Vault
 
 __all__ = ["ImportReport", "import_archive"]
@@ -38,13 +39,14 @@ class ImportReport:
 
 def import_archive(vault: Vault, source: Path, *, layout: str = "flat") -> ImportReport:
     """Copy every post of ``source`` (a vault or a bare posts folder) not yet in ``vault``,
-    each into the folder ``layout`` gives it (the source's own folders do not matter)."""
+    each into the folder ``layout`` gives it (the source's own folders do not matter).
+    Holds the vault lock."""
     base, names = list_posts(source)
     own = vault.posts_dir.resolve()
     if base.resolve() == vault.root.resolve() or base.resolve() == own or own in base.resolve().parents:
         raise UsageError(f"{source} is this vault's own archive")
     report = ImportReport(source=source)
-    with Index.open(vault) as index:
+    with locked(vault, "newsvault import"), Index.open(vault) as index:
         for rel in names:
             path = base / rel
             post = read_post(path)

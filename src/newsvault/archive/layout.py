@@ -15,6 +15,7 @@ archive (:mod:`~newsvault.archive.migrate`) all agree.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from newsvault.config import LAYOUTS  # the [archive] layout setting declares them
@@ -48,6 +49,10 @@ def other_folders(posts_dir: Path, name: str, layout: str) -> tuple[Path, ...]:
     them is taken: Jekyll gives ``_posts/x.md`` and ``_posts/2021/x.md`` one URL, so in an
     archive of mixed layouts (a layout changed without ``migrate-layout``) a new post
     must not reuse a name from another folder."""
-    mine = post_folder(posts_dir, name, layout)
-    found = dict.fromkeys(post_folder(posts_dir, name, other) for other in LAYOUTS)
-    return tuple(folder for folder in found if folder != mine)
+    mine = folder_for(name, layout)
+    return _other_folders(posts_dir, mine, tuple(folder_for(name, other) for other in LAYOUTS))
+
+
+@lru_cache(maxsize=256)  # asked once per post written: 30,000 times in a big first run
+def _other_folders(posts_dir: Path, mine: str, subs: tuple[str, ...]) -> tuple[Path, ...]:
+    return tuple(posts_dir / sub if sub else posts_dir for sub in dict.fromkeys(subs) if sub != mine)

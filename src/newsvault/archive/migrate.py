@@ -30,6 +30,7 @@ from newsvault.archive.index import Index
 from newsvault.archive.layout import LAYOUTS, folder_for
 from newsvault.errors import ArchiveError, UsageError
 from newsvault.fsutil import write_atomic
+from newsvault.lock import locked
 from newsvault.vault import Vault
 
 __all__ = ["MigrateReport", "migrate_layout", "plan_moves", "detect_layout", "set_layout_setting"]
@@ -122,7 +123,12 @@ def set_layout_setting(config_file: Path, layout: str) -> bool:
 def migrate_layout(vault: Vault, layout: str, *, now: datetime | None = None) -> MigrateReport:
     """Move ``vault``'s posts into ``layout``'s folders; one commit in a git repository.
 
-    The caller holds the vault lock (no run may write posts meanwhile)."""
+    Holds the vault lock meanwhile (no run may write posts)."""
+    with locked(vault, "newsvault migrate-layout"):
+        return _migrate(vault, layout, now)
+
+
+def _migrate(vault: Vault, layout: str, now: datetime | None) -> MigrateReport:
     from newsvault.publish.gitcli import is_repository_root
 
     repo = is_repository_root(vault.root)

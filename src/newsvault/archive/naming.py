@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from newsvault.archive.fields import normalize_title
 from newsvault.models import Article
 
 __all__ = ["post_filename", "name_for", "with_suffix", "MAX_NAME_BYTES", "NAME_CHARS"]
@@ -51,8 +52,6 @@ def name_for(title: str, date: datetime) -> str:
 
 def post_filename(article: Article) -> str:
     """The file name of ``article`` (its title is normalized first, as in the post)."""
-    from newsvault.archive.posts import normalize_title  # posts imports this module
-
     return name_for(normalize_title(article.title), article.date)
 
 

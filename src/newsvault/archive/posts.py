@@ -10,59 +10,21 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
+from newsvault.archive.fields import format_date, link_text, normalize_title
 from newsvault.archive.frontmatter import read_front_matter, split_front_matter
-from newsvault.archive.naming import name_for
 from newsvault.archive.yaml_scalars import double_quoted, flow_item, scalar
 from newsvault.models import Article, Post, Problem
 
-__all__ = ["normalize_title", "link_text", "title_from_link_text", "render_post",
-           "parse_post", "read_post", "format_date", "parse_bytes"]
+__all__ = ["render_post", "parse_post", "read_post", "parse_bytes"]
 
-_WS = re.compile(r"[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
-_CTRL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
-_LINKTEXT = re.compile(r"[\\\[\]<]|&(?=(?:amp;)*lt;)")
-_LINKTEXT_BACK = re.compile(r"\\([\\\[\]])|&amp;(?=(?:amp;)*lt;)|&lt;")
-_LINKTEXT_ESC = {"<": "&lt;", "&": "&amp;", "\\": "\\\\", "[": "\\[", "]": "\\]"}
-_LINKTEXT_UNESC = {"&lt;": "<", "&amp;": "&"}
 _MARKER = re.compile(r"<!--(-?\d+|NaN)-->\n")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def normalize_title(raw: str) -> str:
-    """TITLE rule: whitespace runs → one space, other control characters removed, trimmed."""
-    if raw.isprintable() and "  " not in raw and raw[:1] != " " and raw[-1:] != " ":
-        return raw
-    return _WS.sub(" ", _CTRL.sub("", raw)).strip(" ")
-
-
-def link_text(title: str) -> str:
-    """LINKTEXT rule: the title, trimmed, ``\\ [ ]`` backslash-escaped and ``<`` → ``&lt;``.
-
-    So that the text stays invertible (and displays as the title), a literal ``&lt;`` in
-    the title is written ``&amp;lt;``; every other ``&`` is kept, as the reference did.
-    """
-    title = title.strip()
-    if not _LINKTEXT.search(title):
-        return title
-    return _LINKTEXT.sub(lambda m: _LINKTEXT_ESC[m.group()], title)
-
-
-def title_from_link_text(text: str) -> str:
-    """Inverse of :func:`link_text`."""
-    return _LINKTEXT_BACK.sub(lambda m: m.group(1) or _LINKTEXT_UNESC[m.group()], text)
-
-
-def format_date(date: datetime) -> str:
-    """DATE rule: UTC ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
-    if date.tzinfo is None:
-        date = date.replace(tzinfo=timezone.utc)
-    d = date.astimezone(timezone.utc)
-    return (f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
-            f"{d.second:02d}.{d.microsecond // 1000:03d}Z")
-
-
+@lru_cache(maxsize=1024)  # a feed's tags are the same for each of its posts
 def _flow(items: tuple[str, ...]) -> str:
     return "[ " + ", ".join(flow_item(i) for i in items) + " ]" if items else "[ ]"
 
@@ -207,8 +169,3 @@ def parse_bytes(data: bytes, path: Path, *, diagnose: bool = True) -> Post:
                     problems=(Problem(f"not valid UTF-8 text (at {where})", True),
                               *post.problems))
     return parse_post(text, path, diagnose=diagnose)
-
-
-def expected_filename(title: str, date: datetime) -> str:
-    """What newsvault would name a post with this title and date (for checks)."""
-    return name_for(normalize_title(title), date)

@@ -35,6 +35,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,10 @@ FOLDER = "_provenance"
 VERSION = 1
 SUFFIX = ".jsonl"
 _KNOWN = ("v", "seen", "post", "link", "feed", "guid", "reconstructed")
+# What json.dumps(data, ensure_ascii=..., separators=(",", ":")) makes, without building
+# an encoder for every line (one per post written).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_COMPACT_ASCII = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -64,11 +69,11 @@ class Record:
         if self.reconstructed:
             data["reconstructed"] = True
         data.update({k: v for k, v in self.extra.items() if k not in data})
-        line = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = _COMPACT.encode(data) + "\n"
         try:
             line.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: JSON's \u escape keeps it exactly
-            line = json.dumps(data, separators=(",", ":")) + "\n"
+            line = _COMPACT_ASCII.encode(data) + "\n"
         return line
 
     @classmethod
@@ -88,6 +93,7 @@ class Record:
                    extra={k: v for k, v in data.items() if k not in _KNOWN})
 
 
+@lru_cache(maxsize=64)  # a run stamps its records with one time
 def stamp(when: datetime) -> str:
     """UTC, to the second, with a ``Z``: the same instant is always the same text."""
     utc = when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)

@@ -1,7 +1,7 @@
 """The ``newsvault`` command line: a thin shell over the library API.
 
-Commands live in one module per stage (``archive_cmds``, ``fetch_cmds``, ``site_cmds``,
-``run_cmds``); each registers itself on :data:`cli` when imported, and a module is
+Commands live in one module per stage (``archive_cmds``, ``fetch_cmds``, ``subs_cmds``,
+``site_cmds``, ``run_cmds``); each registers itself on :data:`cli` when imported, and a module is
 imported only when one of its commands runs (or the help lists them). Library errors
 become one-line messages and exit codes here, never tracebacks.
 """
@@ -22,7 +22,8 @@ from newsvault.errors import NewsvaultError
 COMMANDS = {
     "check": "archive_cmds", "init": "archive_cmds", "import": "archive_cmds",
     "migrate-layout": "archive_cmds",
-    "add": "fetch_cmds", "remove": "fetch_cmds", "list": "fetch_cmds", "fetch": "fetch_cmds",
+    "add": "subs_cmds", "import-opml": "subs_cmds", "export-opml": "subs_cmds",
+    "remove": "fetch_cmds", "list": "fetch_cmds", "fetch": "fetch_cmds",
     "status": "fetch_cmds", "run": "run_cmds", "build": "site_cmds", "serve": "site_cmds",
 }
 

@@ -9,10 +9,10 @@ import click
 
 from newsvault.archive.checker import check_archive
 from newsvault.archive.importer import import_archive
-from newsvault.archive.vaultinit import init_vault
 from newsvault.cli import cli
 from newsvault.cli.common import Options, vault_options
 from newsvault.errors import UsageError
+from newsvault.init import init_vault
 from newsvault.vault import Vault
 
 
@@ -113,21 +113,19 @@ def migrate_layout_cmd(opts: Options, layout: str, dry_run: bool) -> None:
     _posts/ must have no uncommitted changes first.
     """
     from newsvault.archive.migrate import migrate_layout, plan_moves
-    from newsvault.lock import VaultLock
 
     vault = opts.existing_vault()
-    with VaultLock(vault, command="newsvault migrate-layout"):
-        if dry_run:
-            total, moves = plan_moves(vault, layout)
-            if opts.json:
-                opts.emit_json({"layout": layout, "posts": total, "moved": len(moves),
-                                "moves": [{"from": a, "to": b} for a, b in moves]})
-                return
-            for old, new in moves if opts.verbosity > 0 else ():
-                opts.say(f"{_shown(old)} -> {_shown(new)}")
-            opts.say(f"would move {len(moves)} of {total} posts into the {layout} layout")
+    if dry_run:
+        total, moves = plan_moves(vault, layout)
+        if opts.json:
+            opts.emit_json({"layout": layout, "posts": total, "moved": len(moves),
+                            "moves": [{"from": a, "to": b} for a, b in moves]})
             return
-        report = migrate_layout(vault, layout, now=opts.now)
+        for old, new in moves if opts.verbosity > 0 else ():
+            opts.say(f"{_shown(old)} -> {_shown(new)}")
+        opts.say(f"would move {len(moves)} of {total} posts into the {layout} layout")
+        return
+    report = migrate_layout(vault, layout, now=opts.now)  # takes the vault lock
     if opts.json:
         opts.emit_json(report.to_json())
         return

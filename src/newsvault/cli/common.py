@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -84,6 +85,19 @@ def progress_bars(opts: Options, labels: Mapping[str, str] | None = None,
         yield update
 
 
+def show_logs(level: int) -> None:
+    """``-v``: the library's log (per feed, the index, the site build) on stderr; ``-vv``
+    adds the debug lines. One handler, replaced on each call (tests invoke many times)."""
+    logger = logging.getLogger("newsvault")
+    for old in [h for h in logger.handlers if getattr(h, "newsvault_cli", False)]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    handler.newsvault_cli = True  # type: ignore[attr-defined]  # marks ours for the next call
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
 def vault_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--vault/--json/--now/-q/-v`` to a command and pass them as ``opts``."""
 
@@ -93,12 +107,14 @@ def vault_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--now", "now", metavar="ISO8601", default=None,
                   help="Fix the clock (e.g. 2021-01-28T00:00:00Z), for reproducible runs.")
     @click.option("-q", "--quiet", "quiet", is_flag=True, help="Print only errors.")
-    @click.option("-v", "--verbose", "verbose", count=True, help="Print more (repeatable).")
+    @click.option("-v", "--verbose", "verbose", count=True, help="Show the log on stderr: -v per feed, index and build; -vv debug.")
     @functools.wraps(func)
     def wrapper(vault: Path, as_json: bool, now: str | None, quiet: bool, verbose: int,
                 **kwargs: Any) -> Any:
         opts = Options(vault=vault, json=as_json, now=parse_now(now),
                        verbosity=-1 if quiet else verbose)
+        if verbose and not quiet:
+            show_logs(logging.DEBUG if verbose > 1 else logging.INFO)
         return func(opts, **kwargs)
 
     return wrapper

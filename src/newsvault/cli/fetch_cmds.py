@@ -1,4 +1,5 @@
-"""Commands of the fetch stage: add, remove, list, fetch, status (a thin shell over the library)."""
+"""Commands of the fetch stage: remove, list, fetch, status (a thin shell over the library;
+``add`` and OPML are in subs_cmds)."""
 
 from __future__ import annotations
 
@@ -15,38 +16,11 @@ from newsvault.cli.common import Options, progress_bars, vault_options
 from newsvault.config import load_config
 from newsvault.fetch import state
 from newsvault.fetch.report import ERROR, FetchReport
-from newsvault.models import IMAGE_MODES
 from newsvault.subscriptions import (
-    add_subscription,
     read_subs_file,
     remove_subscription,
     save_subs_file,
 )
-
-
-@cli.command("add")
-@click.argument("url")
-@click.option("--site", required=True, help="The source's name (tag and category of its posts).")
-@click.option("--author", default=None, help="Author for every post of this feed (overrides the feed's).")
-@click.option("--tag", "tags", multiple=True, help="Extra tag after the site name (repeatable).")
-@click.option("--category", "categories", multiple=True, help="Extra category (repeatable).")
-@click.option("--images", type=click.Choice(IMAGE_MODES), default=None, help="Image mode for this feed.")
-@click.option("--fulltext", default=None, metavar="auto|SELECTOR", help="Fetch each article's page.")
-@vault_options
-def add_cmd(opts: Options, url: str, site: str, author: str | None, tags: tuple[str, ...],
-            categories: tuple[str, ...], images: str | None, fulltext: str | None) -> None:
-    """Subscribe to the feed at URL (http(s), file:// or a path inside the vault)."""
-    entry: dict[str, Any] = {"site": site, "url": url}
-    optional = {"author": author, "tags": list(tags), "categories": list(categories),
-                "images": images, "fulltext": fulltext}
-    entry.update({k: v for k, v in optional.items() if v})
-    vault = opts.existing_vault()
-    subs = add_subscription(read_subs_file(vault.subs_file), entry)
-    save_subs_file(subs)
-    if opts.json:
-        opts.emit_json(entry)
-    else:
-        opts.say(f"Subscribed to {url} as {site!r} ({len(subs.raw)} feeds).")
 
 
 @cli.command("remove")
@@ -93,15 +67,14 @@ def fetch_cmd(opts: Options, deadline: str | None) -> None:
     2 for usage or configuration errors, 3 when another run holds the vault.
     """
     from newsvault.cli.run_cmds import with_deadline
-    from newsvault.lock import VaultLock  # one writer per vault: `run` takes it too
     from newsvault.pipeline import fetch_vault  # imports the archive and content stages
     from newsvault.stop import StopFlag, StopTimeout, stop_on_signals
 
     vault = opts.existing_vault()
     config = with_deadline(load_config(vault.root), deadline)
     stop = StopFlag()
-    try:
-        with stop_on_signals(stop, notify=opts.warn), VaultLock(vault, command="newsvault fetch"), \
+    try:  # fetch_vault takes the vault lock
+        with stop_on_signals(stop, notify=opts.warn), \
                 progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:
             report = fetch_vault(vault, config, now=opts.now, progress=progress,
                                  should_stop=stop.is_set)

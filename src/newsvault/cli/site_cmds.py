@@ -15,15 +15,14 @@ from newsvault.config import load_config
 @click.option("--no-search", "no_search", is_flag=True, help="Skip the search index.")
 def build(opts: Options, full: bool, no_search: bool) -> None:
     """Build the website into _site/ (only what changed, unless --full)."""
-    from newsvault.lock import VaultLock  # one writer of _site/ at a time (a `run` builds too)
-    from newsvault.site.build import build_site
+    from newsvault.site.build import build_site  # takes the vault lock: one writer of _site/
     from newsvault.stop import StopFlag, stop_on_signals
 
     vault = opts.existing_vault()
     config = load_config(vault.root)
     stop = StopFlag()  # a first Ctrl-C lets the build finish: a half-built site mixes two versions
     with stop_on_signals(stop, notify=opts.warn), stop.finishing("the site build"), \
-            VaultLock(vault, command="newsvault build"), progress_bars(opts) as progress:
+            progress_bars(opts) as progress:
         report = build_site(vault, config, full=full, progress=progress,
                             search=False if no_search else None)
     if opts.json:

@@ -47,7 +47,7 @@ from newsvault.urls import absolutizer
 
 if TYPE_CHECKING:
     from newsvault.config import ContentConfig
-    from newsvault.content import Fetcher
+    from newsvault.content.fetcher import Fetcher
     from newsvault.models import Subscription
 
 STAGES = ("fulltext", "oneline", "sanitize", "absolutize", "images")

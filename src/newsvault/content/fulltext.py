@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 
 from selectolax.lexbor import LexborHTMLParser
 
+from newsvault.charset import decode_document
 from newsvault.errors import FullTextError, attach
-from newsvault.fetch.charset import decode_document
 from newsvault.urls import is_absolute_http, resolve
 
 if TYPE_CHECKING:
-    from newsvault.content import Fetcher
+    from newsvault.content.fetcher import Fetcher
     from newsvault.models import Fetched
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
@@ -41,7 +41,7 @@ class FullText:
 
 
 def decode_page(page: Fetched) -> str:
-    """Page bytes to text, by the same evidence as feeds (``fetch.charset``), with the
+    """Page bytes to text, by the same evidence as feeds (``newsvault.charset``), with the
     page's ``<meta charset>`` in the place of an XML prolog."""
     meta = _CHARSET_META.search(page.body[:4096])
     declared = meta.group(1).decode("ascii", "replace").lower() if meta else None

@@ -30,7 +30,7 @@ from newsvault.fsutil import write_atomic
 from newsvault.urls import is_absolute_http, map_srcset, parse_srcset
 
 if TYPE_CHECKING:
-    from newsvault.content import Fetcher
+    from newsvault.content.fetcher import Fetcher
 
 DEFAULT_PROXY = "https://images.weserv.nl/?url={url}"
 ASSETS_SUBDIR = "assets/img"

@@ -18,9 +18,9 @@ from typing import Any
 
 from lxml import etree
 
+from newsvault.charset import decode_document
 from newsvault.errors import FeedError
 from newsvault.fetch import jsonfeed, loose, xmlfeed
-from newsvault.fetch.charset import decode_document
 from newsvault.fetch.xmltext import harden, needs_hardening
 from newsvault.models import Entry
 

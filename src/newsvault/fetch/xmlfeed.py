@@ -31,7 +31,7 @@ from typing import TypeVar
 
 from lxml import etree
 
-from newsvault.fetch.charset import fix_c1
+from newsvault.charset import fix_c1
 from newsvault.fetch.dates import parse_date
 from newsvault.models import Entry
 from newsvault.urls import resolve

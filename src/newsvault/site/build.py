@@ -10,6 +10,7 @@ full ones.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from newsvault.archive.files import post_files
 from newsvault.config import Config
+from newsvault.lock import locked
 from newsvault.site import output, parallel
 from newsvault.site.entrystore import EntryStore
 from newsvault.site.pages import Page
@@ -25,6 +27,8 @@ from newsvault.site.plan import Plan
 from newsvault.site.posts import PostCache, SitePost, scan, site_posts
 from newsvault.site.search import DATA
 from newsvault.vault import Vault
+
+log = logging.getLogger(__name__)  # `-v` shows INFO, `-vv` DEBUG (cli/common.py)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -75,7 +79,8 @@ def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Pr
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(vault, config, full, progress, search)
+        with locked(vault, "newsvault build"):  # one writer of _site/ at a time (a run builds too)
+            return _build(vault, config, full, progress, search)
     finally:
         if enabled:
             gc.enable()
@@ -101,9 +106,12 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
         # A post wants the path of one of the site's own pages (a permalink /search/):
         # the post moves to -2, the page keeps its path. (The paths of the site's pages
         # do not depend on the posts' URLs, so a second plan has the same ones.)
+        wanted = {post.name: post.url for post in posts}
         posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path,
                            reserved=fixed)
         pages = plan.pages(posts)
+        plan.notes += [f"{post.name}: its permalink {wanted[post.name]} is taken by a page of the site; "
+                       f"the post is at {post.url}" for post in posts if wanted.get(post.name) != post.url]
     manifest_file = state / "manifest.pickle"
     old = {} if full else output.load_manifest(manifest_file)
     site_dir = vault.site_dir
@@ -121,6 +129,9 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
                          written=written, removed=removed, seconds=time.perf_counter() - start,
                          site_dir=str(site_dir), notes=tuple(dict.fromkeys(plan.notes)))
+    log.info("site: %d post files listed, %d parsed (the rest from the cache), %d pages rendered, "
+             "%d files written, %d removed, %.2f s, %d workers", len(names), parsed, rendered, written,
+             removed, report.seconds, n)
     if search if search is not None else config.site.search:
         from newsvault.site.search import (
             build_index,  # numpy and the fold table: not for --no-search

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 MIN_JOBS = 200  # below this, one process is faster (for jobs of ~0.3 ms, a page; scale for others)
@@ -58,26 +59,34 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
         return
     _STATE = (func, state, jobs)
     try:
-        # Blocked while forking, so no worker runs the parent's handlers before
-        # _ignore_signals; a signal meanwhile waits for the parent's unblock.
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-        try:
-            pool = ctx.Pool(n, initializer=_ignore_signals)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        with pool:
-            try:
-                for results in pool.imap_unordered(_call, bounds):
-                    yield from results
-                    if tick:
-                        tick(len(results))
-            except BaseException:
-                _kill(pool)
-                raise
-            pool.close()
-            pool.join()  # reap the workers now: their CPU time belongs to this build
+        with pool(ctx, n) as workers_pool:
+            for results in workers_pool.imap_unordered(_call, bounds):
+                yield from results
+                if tick:
+                    tick(len(results))
+            workers_pool.close()
+            workers_pool.join()  # reap the workers now: their CPU time belongs to this build
     finally:
         _STATE = None
+
+
+@contextmanager
+def pool(ctx: Any, n: int, **options: Any) -> Iterator[Any]:
+    """``ctx.Pool(n, **options)`` for every forked worker of a build: the workers ignore SIGINT and
+    SIGTERM (the parent decides), and are killed when the body raises (a second Ctrl-C)."""
+    # Blocked while forking, so no worker runs the parent's handlers before
+    # _ignore_signals; a signal meanwhile waits for the parent's unblock.
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        workers_pool = ctx.Pool(n, initializer=_ignore_signals, **options)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    with workers_pool:
+        try:
+            yield workers_pool
+        except BaseException:
+            _kill(workers_pool)
+            raise
 
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}

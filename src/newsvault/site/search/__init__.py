@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-DATA = "search/data"  # the index's folder in the site
+from newsvault.site.search.files import DATA
 
 __all__ = ["DATA", "SearchResult", "build_index"]
 

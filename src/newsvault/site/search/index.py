@@ -38,8 +38,9 @@ from newsvault.fsutil import write_atomic
 from newsvault.site import parallel
 from newsvault.site.content import body_html, drop_dangerous
 from newsvault.site.posts import SitePost, read_body
-from newsvault.site.search import DATA, encode
+from newsvault.site.search import encode
 from newsvault.site.search.encode import Postings, encode_groups, postings
+from newsvault.site.search.files import DATA
 from newsvault.site.search.fold import table
 from newsvault.site.search.text import html_text
 
@@ -199,8 +200,9 @@ def _index_segments(todo: list[tuple[int, int, str]], ordered: list[SitePost], s
     _JOB = (ordered, segs_dir, state, count)
     seen = 0
     try:
-        # a new worker per segment: what one segment allocated is returned to the system
-        with ctx.Pool(min(workers, len(jobs)), maxtasksperchild=1) as pool:
+        # a new worker per segment: what one segment allocated is returned to the system;
+        # the workers leave signals to this process
+        with parallel.pool(ctx, min(workers, len(jobs)), maxtasksperchild=1) as pool:
             results = pool.imap_unordered(_index_segment, jobs)
             while True:
                 try:

@@ -25,8 +25,7 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any
 
-from newsvault.content import ContentOptions, ContentResult, clean_html
-from newsvault.content.clean import as_text
+from newsvault.content.clean import ContentOptions, ContentResult, as_text, clean_html
 
 POOL_BATCH = 20
 ARTICLE_BUDGET = 10.0  # seconds of cleaning one article may take in a worker (typical: 1 ms)

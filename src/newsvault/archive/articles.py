@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
+from newsvault.archive.fields import normalize_title
 from newsvault.archive.identity import guid_key
-from newsvault.archive.posts import normalize_title
 from newsvault.models import Article, Entry, Subscription
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
