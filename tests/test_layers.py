@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
      "newsvault.charset"),
     # …and tools
     ("newsvault.fsutil", "newsvault.clock", "newsvault.lock", "newsvault.stop",
+     "newsvault.installed",  # where this newsvault was installed from (init's workflow)
      # a git runner (no publishing in it), also used by init and migrate-layout
      "newsvault.publish.gitcli"),
     # the user's settings

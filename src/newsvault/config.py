@@ -122,6 +122,27 @@ class SiteConfig:
 
 
 @dataclass(frozen=True)
+class LegacyConfig:
+    """The public URLs of the site an adopted archive had before (a Jekyll site), kept
+    answering. ``newsvault init`` fills this in from ``_config.yml`` (docs/adopting.md)."""
+
+    feeds: tuple[str, ...] = setting(
+        (), "More paths that serve the site's Atom feed, e.g. [\"atom.xml\"] (the old theme's feed).")
+    paginate: int = setting(
+        0, "Posts per page of the old jekyll-paginate pages (/page2/ …, numbered from the newest "
+        "post, as Jekyll did); 0: none.", minimum=0)
+    paginate_path: str = setting("/page:num/", "Where those pages were (Jekyll's paginate_path).")
+    tag_feeds: str = setting(
+        "", "The folder of jekyll-feed's per-tag feeds, e.g. \"feed/by_tag/\"; empty: none.")
+    pages: tuple[str, ...] = setting(
+        (), "The old site's own pages (files in the vault, e.g. \"about.md\"), rendered at their old URLs.")
+    redirects: dict[str, str] = setting(
+        {}, "Old paths that redirect to a newsvault page, e.g. { \"/archive.html\" = \"archive/\" }.")
+    keep: tuple[str, ...] = setting(
+        (), "The old site's files and folders published as they are, e.g. [\"images/\", \"CNAME\"].")
+
+
+@dataclass(frozen=True)
 class FetchConfig:
     concurrency: int = setting(64, "Requests in flight at once, all hosts together.", minimum=1)
     per_host: int = setting(6, "Requests in flight to one host over HTTP/1.1 (what browsers "
@@ -347,6 +368,7 @@ class Config:
     content: ContentConfig = field(default_factory=ContentConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
     evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
+    legacy: LegacyConfig = field(default_factory=LegacyConfig)
     targets: tuple[TargetConfig, ...] = ()  # [targets.NAME] tables, in file order
 
     @property
