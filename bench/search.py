@@ -5,9 +5,11 @@ Archives are synthesized from the real sample as in ``bench/site.py`` (post *i* 
 post ``i % 599`` under a new name). For each size: the pages are built once
 (``--no-search``), then
 
-* ``index_full``: the whole index from scratch, ``NV_BENCH_REPEAT`` (3) times, each in a
-  new process (wall time; peak RSS of the biggest process, and the peak of the sum of
-  the proportional set sizes of the process and its workers, sampled every 20 ms);
+* ``index_full``: the whole index from scratch, ``NV_BENCH_REPEAT`` (3) times (once for
+  50,000 posts), each in a new process (wall time; CPU time of the process and its
+  workers, the robust number on a shared machine; peak RSS of the biggest process; and,
+  in one more run, the peak of the sum of the proportional set sizes of the process
+  and its workers, sampled every 20 ms); the load average is noted;
 * ``index_plus_10``: 10 new posts, dated after all others, indexed incrementally;
 * ``pagefind``: Pagefind 1.6 extended over the same pages, in shards of 500 pages as
   newsvault ran it until it had its own index (once; ``NV_BENCH_PAGEFIND_SIZES``);
@@ -98,13 +100,26 @@ def _measured(cmd: list[str]) -> dict:
     return {"wall_seconds": round(wall, 3), "peak_tree_pss_mb": round(peak[0] / 1024, 1), "stdout": out.decode()}
 
 
+def _run(cmd: list[str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user + system, the process and the workers it reaped),
+    peak RSS (MB, the biggest of them) and stdout of one child, reaped with wait4."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+                            env=dict(os.environ, PYTHONPATH=str(REPO / "src")))
+    out, err = proc.stdout.read(), proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {err.decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.decode()
+
+
 def index(root: Path, mode: str) -> dict:
     """One index build in a new process: ``full`` from scratch, or ``incremental``."""
     if mode == "full":
         shutil.rmtree(root / "_site" / "search" / "data", ignore_errors=True)
-    wall, rss, out = _popen_rss([sys.executable, "-c", INDEX_RUNNER, str(root), mode],
-                                dict(os.environ, PYTHONPATH=str(REPO / "src")))
-    return dict(json.loads(out), wall_seconds=round(wall, 3), peak_rss_mb=round(rss, 1))
+    wall, cpu, rss, out = _run([sys.executable, "-c", INDEX_RUNNER, str(root), mode])
+    return dict(json.loads(out), wall_seconds=round(wall, 3), cpu_seconds=round(cpu, 2), peak_rss_mb=round(rss, 1))
 
 
 def index_tree_memory(root: Path) -> dict:
@@ -113,7 +128,7 @@ def index_tree_memory(root: Path) -> dict:
     return {"wall_seconds": got["wall_seconds"], "peak_tree_pss_mb": got["peak_tree_pss_mb"]}
 
 
-def plus_ten(root: Path, size: int) -> dict:
+def plus_ten(root: Path, size: int, repeat: int = REPEAT) -> dict:
     """10 new posts dated after all others (as bench/site.py adds them), indexed; REPEAT rounds."""
     newest = sorted(SAMPLE.iterdir())[-10:]
     added = []
@@ -122,7 +137,7 @@ def plus_ten(root: Path, size: int) -> dict:
         stem, ext = src.name.split("-", 3)[3].rsplit(".", 1)
         added.append((text.encode("utf-8"), root / "_posts" / f"2030-01-01-{stem[:140]} new{n}.{ext}"))
     runs = []
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         for _data, dst in added:
             dst.unlink(missing_ok=True)
         index(root, "incremental")
@@ -142,7 +157,7 @@ def pagefind(root: Path, shard: int = 500) -> dict:
     pages = sorted(p for p in site.rglob("index.html") if b'class="content"' in p.read_bytes()
                    and not p.relative_to(site).as_posix().startswith("search/"))
     work = Path(tempfile.mkdtemp(dir=root))
-    start, peak, indexed = time.perf_counter(), 0.0, 0
+    start, peak, indexed, cpu = time.perf_counter(), 0.0, 0, 0.0
     try:
         for k in range(0, len(pages), shard):
             stage = work / f"site-{k}"
@@ -150,15 +165,16 @@ def pagefind(root: Path, shard: int = 500) -> dict:
                 dest = stage / page.relative_to(site)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.link(page, dest)
-            _wall, rss, out = _popen_rss([str(PAGEFIND), "--site", str(stage), "--output-path", str(work / f"out-{k}")])
-            peak = max(peak, rss)
+            _wall, used, rss, out = _run([str(PAGEFIND), "--site", str(stage), "--output-path", str(work / f"out-{k}")])
+            peak, cpu = max(peak, rss), cpu + used
             found = re.search(r"Indexed (\d+) page", out)
             indexed += int(found.group(1)) if found else 0
             shutil.rmtree(stage)
         size = sum(p.stat().st_size for p in work.rglob("*") if p.is_file())
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"wall_seconds": round(time.perf_counter() - start, 2), "peak_rss_mb": round(peak, 1),
+    return {"wall_seconds": round(time.perf_counter() - start, 2), "cpu_seconds": round(cpu, 1),
+            "peak_rss_mb": round(peak, 1),
             "pages": indexed, "shards": -(-len(pages) // shard), "index_mb": round(size / 2**20, 1)}
 
 
@@ -198,7 +214,8 @@ def cold_queries(site: Path) -> list[dict]:
 
 def _median(runs: list[dict]) -> dict:
     ordered = sorted(runs, key=lambda r: r["wall_seconds"])
-    return dict(ordered[len(ordered) // 2], wall_runs=[r["wall_seconds"] for r in runs])
+    return dict(ordered[len(ordered) // 2], wall_runs=[r["wall_seconds"] for r in runs],
+                cpu_runs=[r["cpu_seconds"] for r in runs], load_average=round(os.getloadavg()[0], 1))
 
 
 def main() -> dict:
@@ -212,13 +229,14 @@ def main() -> dict:
             pages = _popen_rss([sys.executable, "-m", "newsvault", "build", "--vault", str(root), "--no-search", "--json"],
                                dict(os.environ, PYTHONPATH=str(REPO / "src")))
             case["pages_build_seconds"] = json.loads(pages[2])["seconds"]
-            case["index_full"] = _median([index(root, "full") for _ in range(REPEAT)])
+            repeat = 1 if size > 10_000 else REPEAT  # (a 50,000-post case: once, it takes minutes)
+            case["index_full"] = _median([index(root, "full") for _ in range(repeat)])
             case["index_full_memory"] = index_tree_memory(root)
             data = root / "_site" / "search" / "data"
             files = [p for p in data.rglob("*") if p.is_file()]
             case["index_files"] = len(files)
             case["index_mb"] = round(sum(p.stat().st_size for p in files) / 2**20, 1)
-            case["index_plus_10"] = plus_ten(root, size)
+            case["index_plus_10"] = plus_ten(root, size, repeat)
             if size in with_pagefind and PAGEFIND.is_file():
                 case["pagefind"] = pagefind(root)
                 case["pagefind_over_index"] = round(case["pagefind"]["wall_seconds"]

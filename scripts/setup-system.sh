@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The system packages the tests use beyond Python: jekyll (the reference site builder),
+# The system packages the tests use beyond Python: jekyll (the reference site builder, with
+# the jekyll-feed, jekyll-paginate and jekyll-sitemap plugins old mirrors use),
 # chromium and CJK fonts (the browser tests and their screenshots), git (publishing), node
 # (runs the search page's script in the tests) and python3-venv (for .venv). (`make bench`
 # also uses npm, to install Pagefind for its comparison.) `make test` runs this first.
@@ -21,6 +22,10 @@ check() {    # check PACKAGE TEST...: PACKAGE is needed unless one TEST command 
 }
 
 check jekyll          "command -v jekyll"
+# the plugins of the old sites `init` adopts (tests/test_adopt_site.py builds one with them)
+check ruby-jekyll-feed      "ruby -e 'require \"jekyll-feed\"'"
+check ruby-jekyll-paginate  "ruby -e 'require \"jekyll-paginate\"'"
+check ruby-jekyll-sitemap   "ruby -e 'require \"jekyll-sitemap\"'"
 check chromium        "command -v chromium" "command -v chromium-browser"
 check git             "command -v git"
 check nodejs          "command -v node"

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
      "newsvault.charset"),
     # …and tools
     ("newsvault.fsutil", "newsvault.clock", "newsvault.lock", "newsvault.stop",
+     "newsvault.installed",  # where this newsvault was installed from (init's workflow)
      # a git runner (no publishing in it), also used by init and migrate-layout
      "newsvault.publish.gitcli"),
     # the user's settings
@@ -29,6 +30,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("newsvault.subscriptions",),
     # the stages that make posts: peers, composed by pipeline.py alone
     ("newsvault.fetch", "newsvault.content", "newsvault.archive"),
+    # what happens to an archived article afterwards: revisits over the stages' tools
+    ("newsvault.evidence",),
     # what reads the archive: the run's composition, the site, publishing, a new vault's files
     ("newsvault.pipeline", "newsvault.site", "newsvault.publish", "newsvault.scaffold",
      "newsvault.opml"),

@@ -380,7 +380,7 @@ def test_guids_survive_deleting_the_index(server: FeedServer, tmp_path: Path) ->
         assert len(posts(vault)) == 3
     lines = [json.loads(ln) for ln in (vault / "_provenance" / "2024-05.jsonl").read_text().splitlines()]
     assert sorted(ln["guid"] for ln in lines) == ["g-0", "g-1", "g-2"]
-    assert all(ln["v"] == 1 and ln["feed"] == feed and ln["post"].startswith("_posts/") for ln in lines)
+    assert all(ln["v"] == 2 and ln["feed"] == feed and ln["post"].startswith("_posts/") for ln in lines)
 
 
 def test_posts_archived_before_the_record_get_reconstructed_lines(server: FeedServer, tmp_path: Path) -> None:

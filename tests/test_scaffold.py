@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from automation_helpers import isolate_git
-from newsvault import __version__
 from newsvault.cli import cli
+from newsvault.installed import install_spec
 from newsvault.scaffold import WORKFLOW_PATH, scaffold_vault, template_text
 
 
@@ -59,7 +59,8 @@ def test_workflow_is_valid_yaml_runs_hourly_and_names_real_commands(tmp_path: Pa
     upload = next(s for j in workflow["jobs"].values() for s in j["steps"]
                   if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "_site"
-    assert workflow["env"]["NEWSVAULT_PACKAGE"] == f"newsvault=={__version__}"  # pinned
+    # pinned to what this newsvault was installed from (tests/test_install_spec.py)
+    assert workflow["env"]["NEWSVAULT_PACKAGE"] == install_spec().requirement
     # the search index is newsvault's own: nothing but the package to install, no Node
     install = "\n".join(s.get("run", "") for j in workflow["jobs"].values() for s in j["steps"])
     assert "npm" not in install and not any("setup-node" in u for u in uses)

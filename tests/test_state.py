@@ -42,6 +42,8 @@ def test_pruned_health_equals_full_health(runs: list[tuple[str, int]], keep: int
     assert kept <= keep
     assert (pruned.last_success, pruned.consecutive_failures, pruned.archived, pruned.runs) == \
         (full.last_success, full.consecutive_failures, full.archived, full.runs)
+    assert (pruned.last_attempt, pruned.last_new, pruned.usual_gap, pruned.silent) == \
+        (full.last_attempt, full.last_new, full.usual_gap, full.silent)
     assert by_site.get("Site") == full.last_success
 
 

@@ -168,3 +168,14 @@ def fix_c1(text: str) -> str:
     """C1 control characters (U+0080–U+009F) in feeds are windows-1252 punctuation read as
     Latin-1 (``&#146;`` for ’): give them back their intended characters."""
     return text.translate(_C1_TABLE) if _C1.search(text) else text
+
+
+_CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
+
+
+def decode_html(data: bytes, content_type: str = "") -> str:
+    """An HTML page's bytes to text (full text, revisits): the same evidence as feeds,
+    with the page's ``<meta charset>`` in the place of an XML prolog."""
+    meta = _CHARSET_META.search(data[:4096])
+    declared = meta.group(1).decode("ascii", "replace").lower() if meta else None
+    return decode_document(data, content_type, in_document=declared).text

@@ -14,6 +14,7 @@ import textwrap
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -121,6 +122,27 @@ class SiteConfig:
 
 
 @dataclass(frozen=True)
+class LegacyConfig:
+    """The public URLs of the site an adopted archive had before (a Jekyll site), kept
+    answering. ``newsvault init`` fills this in from ``_config.yml`` (docs/adopting.md)."""
+
+    feeds: tuple[str, ...] = setting(
+        (), "More paths that serve the site's Atom feed, e.g. [\"atom.xml\"] (the old theme's feed).")
+    paginate: int = setting(
+        0, "Posts per page of the old jekyll-paginate pages (/page2/ …, numbered from the newest "
+        "post, as Jekyll did); 0: none.", minimum=0)
+    paginate_path: str = setting("/page:num/", "Where those pages were (Jekyll's paginate_path).")
+    tag_feeds: str = setting(
+        "", "The folder of jekyll-feed's per-tag feeds, e.g. \"feed/by_tag/\"; empty: none.")
+    pages: tuple[str, ...] = setting(
+        (), "The old site's own pages (files in the vault, e.g. \"about.md\"), rendered at their old URLs.")
+    redirects: dict[str, str] = setting(
+        {}, "Old paths that redirect to a newsvault page, e.g. { \"/archive.html\" = \"archive/\" }.")
+    keep: tuple[str, ...] = setting(
+        (), "The old site's files and folders published as they are, e.g. [\"images/\", \"CNAME\"].")
+
+
+@dataclass(frozen=True)
 class FetchConfig:
     concurrency: int = setting(64, "Requests in flight at once, all hosts together.", minimum=1)
     per_host: int = setting(6, "Requests in flight to one host over HTTP/1.1 (what browsers "
@@ -202,6 +224,58 @@ class PublishConfig:
     site_folder: str = setting("", "A folder the built site is copied into; empty: none.")
     push_attempts: int = setting(5, "Push races lost (the remote moved meanwhile) before giving "
                                  "up until the next run.", minimum=1)
+
+
+_SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.I)
+_SPAN_UNIT = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def parse_span(text: str) -> timedelta:
+    """``90s``, ``15m``, ``6h``, ``3d``, ``1d12h`` → a positive timedelta (ValueError if not):
+    the durations of ``[evidence]``."""
+    value = text.strip()
+    parts = _SPAN.findall(value)
+    if not parts or _SPAN.sub("", value).strip():
+        raise ValueError(f"{text!r} is not a duration (examples: 1h, 6h, 3d, 1d12h)")
+    seconds = sum(float(n) * _SPAN_UNIT[u.lower()] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be a positive duration")
+    return timedelta(seconds=seconds)
+
+
+def _is_span(text: str) -> bool:
+    try:
+        parse_span(text)
+    except ValueError:
+        return False
+    return True
+
+
+_SPAN_RULE = Rule("a duration such as '6h', '3d' or '1d12h'", _is_span, ("2h",))
+
+
+@dataclass(frozen=True)
+class EvidenceConfig:
+    """Revisits of archived articles: edits and deletions at the source (docs/evidence.md)."""
+
+    revisit: bool = setting(True, "newsvault run revisits the archived articles that are due "
+                            "(a feed's \"revisit\" in subs.json turns it off for its articles).")
+    schedule: tuple[str, ...] = setting(
+        ("1h", "6h", "24h", "3d", "7d", "30d"), "When an article is revisited, counted from when "
+        "it was first seen.", rule=Rule(_SPAN_RULE.allowed, _is_span, (("1h", "2d"),)))
+    confirm_every: str = setting("12h", "After a failure, revisit this often until a verdict or "
+                                 "a success.", rule=_SPAN_RULE)
+    min_failures: int = setting(3, "Consecutive failures a deletion verdict needs...", minimum=1)
+    min_span: str = setting("24h", "...spanning at least this long.", rule=_SPAN_RULE)
+    max_requests: int = setting(200, "Revisits per run at most; the rest stay due for the next "
+                                "runs.", minimum=0)
+    time_budget: float = setting(300.0, "Seconds per run for revisits.", minimum=0)
+    markers: dict[str, tuple[str, ...]] = setting(
+        {}, "Soft-404 texts per site (a page showing one is \"removed\"), besides the built-in "
+        "WeChat ones; \"*\" for every site.")
+    generic: dict[str, tuple[str, ...]] = setting(
+        {}, "Generic pages per site (URLs or paths): a link that now leads there is "
+        "\"redirected\".")
 
 
 TARGET_TYPES = ("git", "site-branch", "folder", "s3")
@@ -293,6 +367,8 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
+    legacy: LegacyConfig = field(default_factory=LegacyConfig)
     targets: tuple[TargetConfig, ...] = ()  # [targets.NAME] tables, in file order
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from newsvault.archive.files import post_files
 from newsvault.archive.index import Index, SyncReport
+from newsvault.archive.jekyllsite import Adopted, adopt_jekyll_config
 from newsvault.archive.layout import DEFAULT_NEW_VAULT
 from newsvault.config import config_template
 from newsvault.errors import ArchiveError
@@ -51,14 +52,22 @@ def default_config_text() -> str:
     return config_template()
 
 
-def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT) -> str:
+def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT, adopted: Adopted | None = None) -> str:
     """The commented defaults with ``[archive] layout`` set; in a git repository,
-    committing new posts is switched on (the hourly workflow relies on it)."""
+    committing new posts is switched on (the hourly workflow relies on it). An adopted
+    Jekyll site's settings and old URLs (archive/jekyllsite.py) are set in ``[site]`` and
+    ``[legacy]``."""
     values: dict[str, dict[str, object]] = {"archive": {"layout": layout}}
+    notes = {}
+    if adopted is not None:
+        values.update({name: dict(given) for name, given in
+                       (("site", adopted.site), ("legacy", adopted.legacy)) if given})
+        notes = {key: "from _config.yml" for key in adopted.site}
+        notes.update({key: "the old site's URLs (docs/adopting.md)" for key in adopted.legacy})
     if commit:
         values["publish"] = {"git": True}
     return config_template(values, notes={
-        "layout": "`newsvault migrate-layout` moves the posts to another layout",
+        **notes, "layout": "`newsvault migrate-layout` moves the posts to another layout",
         "git": "the hourly workflow relies on it"})
 
 
@@ -74,7 +83,8 @@ VAULT_FILES: list[tuple[str, Callable[[Vault], str]]] = [
     # After scaffold_vault's `git init`: committing is on when the vault is a repository
     # of its own (never when it is a folder inside some other project's repository).
     ("newsvault.toml", lambda vault: config_text(commit=is_repository_root(vault.root),
-                                                 layout=_layout_for(vault))),
+                                                 layout=_layout_for(vault),
+                                                 adopted=adopt_jekyll_config(vault.root))),
     ("subs.json", subs_text),
 ]
 
@@ -130,6 +140,8 @@ def init_vault(root: Path) -> InitReport:
     report.git_initialized = scaffold.git_initialized
     for relpath, text in VAULT_FILES:
         _create(root / relpath, text(vault), report)
+    adopted = adopt_jekyll_config(root) if "newsvault.toml" in report.created else None
+    report.notes += adopted.notes if adopted else []
     with Index.open(vault) as index:
         report.index = index.last_sync
         report.posts = index.count()

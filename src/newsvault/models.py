@@ -31,6 +31,7 @@ class Subscription:
     enabled: bool = True
     fulltext: bool | str = False  # False, "auto", or a CSS selector
     images: ImageMode | None = None  # None = the vault default
+    revisit: bool = True  # revisit its articles after archiving them (docs/evidence.md)
 
 
 @dataclass(frozen=True)

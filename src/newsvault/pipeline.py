@@ -27,6 +27,7 @@ not all written keep their old HTTP validators so nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import time
@@ -34,8 +35,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from newsvault import __version__
 from newsvault.archive import provenance
 from newsvault.archive.articles import article_date, date_notes, to_article
+from newsvault.archive.fields import format_date
 from newsvault.archive.identity import distinct_items, guid_key, normalize_link
 from newsvault.archive.index import Index
 from newsvault.archive.posts import read_post
@@ -44,6 +47,7 @@ from newsvault.config import Config
 from newsvault.content import ContentOptions, ContentResult, ImageStore, clean_html, prepare_content
 from newsvault.content.pool import Cleaner
 from newsvault.errors import FetchError, NewsvaultError
+from newsvault.evidence import feeds as feed_items
 from newsvault.fetch import state
 from newsvault.fetch.feeds import parse_feed
 from newsvault.fetch.http import HttpClient, Validators
@@ -66,6 +70,7 @@ class _Prepared:
     position: int  # entry order in the feed
     article: Article
     guid: str | None  # the guid as the feed gave it (for the provenance record)
+    content: ContentResult | None = None  # where the body came from (provenance)
 
 
 @dataclass
@@ -81,6 +86,7 @@ class _Feed:
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     finished: bool = False  # its task is over (written, failed, or cut and salvaged)
+    items: list[tuple[str, str | None, str]] | None = None  # (link, guid key, date) as read
 
 
 def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progress | None = None,
@@ -109,6 +115,10 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
                 state.store_validators(index.db, feed.sub.url, feed.validators, now)
         results = tuple(feed.result for feed in feeds)
         state.record_results(index.db, now, results)
+        feed_items.ensure_schema(index.db)
+        for feed in feeds:  # what revisits ask: is an item still in its feed? (evidence/feeds.py)
+            if feed.result.status == NOT_MODIFIED or (feed.result.status != ERROR and feed.items is not None):
+                feed_items.store(index.db, feed.sub.url, feed.items, now)
     for r in results:
         log.info("%s (%s): %s%s, %d new, %d seen, %d skipped, %.2f s%s", r.site, r.url, r.status,
                  f" HTTP {r.http_status}" if r.http_status else "", r.new, r.seen, r.skipped,
@@ -236,6 +246,8 @@ class _Run:
                 parsed = await asyncio.to_thread(parse_feed, fetched.body, url=fetched.url,
                                                  content_type=fetched.content_type)
                 feed.notes.extend(parsed.notes)
+                feed.items = [(normalize_link(e.link), guid_key(e.guid, sub.url) if e.guid else None,
+                               format_date(article_date(e, self.now))) for e in parsed.entries if e.link]
                 await self._prepare(feed, parsed.entries)
                 feed.validators = Validators.of(fetched)
         except FetchError as exc:  # fetch and parse failures
@@ -327,7 +339,7 @@ class _Run:
     def _add(self, feed: _Feed, position: int, entry: Entry, content: ContentResult) -> None:
         feed.notes.extend(content.notes)
         article = to_article(entry, feed.sub, now=self.now, content=content.html)
-        feed.articles.append(_Prepared(position, article, entry.guid))
+        feed.articles.append(_Prepared(position, article, entry.guid, content))
 
     # writing ---------------------------------------------------------------------------
     def _write(self, feed: _Feed) -> None:
@@ -372,9 +384,8 @@ class _Run:
         self.unsynced |= not fsync
         if saved.written:
             self.index.add(saved.path, article, saved.data)
-            records.append(provenance.Record(
-                post=self.index.name(saved.path), link=article.link, seen=self.now,
-                feed=feed.sub.url, guid=item.guid))
+            records.append(provenance_record(self.index.name(saved.path), article, self.now,
+                                             feed.sub.url, item, saved.data))
             feed.result = replace(feed.result, new=feed.result.new + 1)
             self.written += 1
         else:
@@ -385,6 +396,19 @@ class _Run:
         feed.pending -= 1
         if self.progress:
             self.progress("write", self.written, max(self.written, self.expected))
+
+
+def provenance_record(post: str, article: Article, now: datetime, feed_url: str,
+                      item: _Prepared, data: bytes | None) -> provenance.Record:
+    """The provenance line of a post just written (docs/provenance.md, version 2)."""
+    content = item.content
+    return provenance.Record(
+        post=post, link=article.link, seen=now, feed=feed_url, guid=item.guid,
+        final_url=content.final_url if content else None,
+        status=content.status if content else None,
+        sha256=hashlib.sha256(data).hexdigest() if data is not None else None,
+        body_sha256=hashlib.sha256(article.content.encode("utf-8", "surrogatepass")).hexdigest(),
+        source=content.source if content else "feed", newsvault=__version__)
 
 
 def _message(feed: _Feed) -> str | None:

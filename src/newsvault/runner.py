@@ -56,6 +56,12 @@ def _fetch(vault: Vault, config: Config, **kwargs: Any) -> Any:
     return fetch_vault(vault, config, **kwargs)
 
 
+def _revisit(vault: Vault, config: Config, **kwargs: Any) -> Any:
+    from newsvault.evidence.revisit import revisit_vault
+
+    return revisit_vault(vault, config, **kwargs)
+
+
 def _build(vault: Vault, config: Config, **kwargs: Any) -> Any:
     from newsvault.site.build import build_site
 
@@ -68,6 +74,7 @@ class Stages:
 
     fetch: FetchStage = _fetch
     build: BuildStage = _build
+    revisit: Callable[..., Any] = _revisit
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class RunReport:
 
     now: datetime
     fetch: Any = None  # newsvault.pipeline.FetchReport
+    revisit: Any = None  # newsvault.evidence.revisit.RevisitReport (None: revisits off)
     build: Any = None  # newsvault.site.build.BuildReport
     build_error: str | None = None
     publish: PublishReport | None = None
@@ -104,6 +112,7 @@ class RunReport:
             "stale_lock": _json(self.stale_lock),
             "swept": list(self.swept),
             "fetch": _json(self.fetch),
+            "revisit": _json(self.revisit),
             "build": _json(self.build),
             "build_error": self.build_error,
             "publish": _json(self.publish),
@@ -127,6 +136,10 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
         if stop.is_set() or getattr(fetched, "stopped", False):
             return RunReport(now=now, fetch=fetched, stopped=True, stale_lock=lock.stale,
                              swept=swept)
+        revisited = None
+        if config.evidence.revisit:  # after the feeds: their hosts' health and items are known
+            revisited = stages.revisit(vault, config, now=now, progress=progress,
+                                       should_stop=stop.is_set, failing_hosts=failing_hosts(fetched))
         built, build_error = None, None
         with stop.finishing("the site build"):
             try:
@@ -136,13 +149,27 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
             except Exception as exc:  # noqa: BLE001 - a broken site must never keep the posts from git
                 build_error = f"internal error: {type(exc).__name__}: {exc}"
         if stop.is_set():  # stopped while building: the site is whole, publishing waits
-            return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
-                             stopped=True, stale_lock=lock.stale, swept=swept)
+            return RunReport(now=now, fetch=fetched, revisit=revisited, build=built,
+                             build_error=build_error, stopped=True, stale_lock=lock.stale,
+                             swept=swept)
         with stop.finishing("publishing"):
             published = (publish_vault(vault, config, now=now, site_built=build_error is None)
                          if publish else None)
-        return RunReport(now=now, fetch=fetched, build=built, build_error=build_error,
-                         publish=published, stale_lock=lock.stale, swept=swept)
+        return RunReport(now=now, fetch=fetched, revisit=revisited, build=built,
+                         build_error=build_error, publish=published, stale_lock=lock.stale,
+                         swept=swept)
+
+
+def failing_hosts(fetched: Any) -> frozenset[str]:
+    """Hosts whose feed failed in this run by an outage (no answer, 5xx): their articles
+    are not revisited (an outage is not a deletion)."""
+    import urllib.parse
+
+    out = set()
+    for feed in getattr(fetched, "feeds", ()):
+        if feed.status == "error" and (feed.http_status is None or feed.http_status >= 500):
+            out.add(urllib.parse.urlsplit(feed.url).netloc.lower())
+    return frozenset(out)
 
 
 _TEMP = re.compile(r"^\..+\.(\d+)\.tmp$")

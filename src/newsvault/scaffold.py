@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
-from newsvault import __version__
 from newsvault.errors import NewsvaultError
 from newsvault.fsutil import write_atomic
+from newsvault.installed import InstallSpec, install_spec
 from newsvault.publish.gitcli import git, is_repository
 
 WORKFLOW_PATH = ".github/workflows/newsvault.yml"
@@ -56,11 +56,12 @@ def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = Tru
     """
     written: list[str] = []
     kept: list[str] = []
+    spec = install_spec()
     for rel, template in TEMPLATES.items():
         if rel == "subs.json" and not examples:
             continue
         text = string.Template(template_text(template)).safe_substitute(
-            title=title, version=__version__)
+            title=title, package=spec.requirement, origin=spec.origin)
         target = root / rel
         if rel in (".gitignore", ".gitattributes") and target.exists():
             if _extend_gitignore(target, text):
@@ -73,7 +74,16 @@ def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = Tru
             write_atomic(target, text.encode("utf-8"))
             written.append(rel)
     initialized = git_init and _git_init(root)
-    return ScaffoldReport(tuple(written), tuple(kept), initialized, tuple(_notes(root)))
+    notes = _notes(root)
+    if WORKFLOW_PATH in written and not spec.portable:
+        notes.append(_not_portable_note(spec))
+    return ScaffoldReport(tuple(written), tuple(kept), initialized, tuple(notes))
+
+
+def _not_portable_note(spec: InstallSpec) -> str:
+    return (f"{WORKFLOW_PATH} installs newsvault from {spec.origin}, which GitHub's runner "
+            "does not have: set NEWSVAULT_PACKAGE in it to a release (\"newsvault==…\") "
+            "or a git URL before pushing")
 
 
 def _extend_gitignore(path: Path, template: str) -> bool:

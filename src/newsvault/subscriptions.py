@@ -107,6 +107,7 @@ def _subscription(path: Path, index: int, entry: Any) -> Subscription:
         enabled=_bool(entry, "enabled", where),
         fulltext=_fulltext(entry, where),
         images=_images(entry, where),
+        revisit=_bool(entry, "revisit", where),
     )
 
 

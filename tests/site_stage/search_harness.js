@@ -4,6 +4,7 @@
 //   {"op": "keys", "tokens": [[a] or [a, b], ...]}     -> [[k1, k2], ...]
 //   {"op": "search", "index": dir, "queries": [...], "sort": ""} -> [[ordinal, ...], ...]
 //   {"op": "excerpt", "text": t, "query": q}           -> {text, marks, before, after}
+//   {"op": "articles", "index": dir, "query": q, "n": 10} -> [{got, want (excerpts), more, fetched}, ...]
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -18,7 +19,7 @@ function load(dir) {
   return (url, kind) => new Promise((resolve, reject) => {
     fs.readFile(path.join(dir, url), (err, data) => {
       if (err) { reject(err); return; }
-      resolve(kind === "json" ? JSON.parse(data.toString("utf8"))
+      resolve(kind === "json" ? JSON.parse(data.toString("utf8")) : kind === "text" ? data.toString("utf8")
         : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
     });
   });
@@ -39,6 +40,20 @@ async function answer(req) {
     for (const q of req.queries) {
       const hits = await index.search(NV.parseQuery(table, q), req.sort || "");
       out.push(hits.map((h) => h.ordinal));
+    }
+    return out;
+  }
+  if (req.op === "articles") {  // each hit's excerpt from Index.article, and from the whole text
+    const index = new NV.Index("", load(req.index), table);
+    const terms = NV.parseQuery(table, req.query);
+    const out = [];
+    for (const hit of (await index.search(terms, "")).slice(0, req.n)) {
+      const got = await index.article(hit, terms);
+      const file = path.join(req.index, hit.segment.path, "d", String(hit.doc));
+      const whole = JSON.parse(fs.readFileSync(file + ".json", "utf8"));
+      const text = whole.x + (whole.m ? fs.readFileSync(file + ".txt", "utf8") : "");
+      out.push({ got: NV.excerpt(table, got.x, terms), want: NV.excerpt(table, text, terms), more: whole.m,
+                 fetched: got.x.length > whole.x.length });
     }
     return out;
   }

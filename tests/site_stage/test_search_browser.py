@@ -112,6 +112,10 @@ def test_results_show_the_original_script_and_the_match(browser, served, truth):
     marks = page.eval_on_selector_all("#search-results mark", "els => els.map(e => e.textContent)")
     assert "國務卿" in marks and "国务卿" in marks  # each post highlighted in its own script
     assert all(fold(m) == "国务卿" for m in marks)
+    excerpts = page.eval_on_selector_all("#search-results p.excerpt", "els => els.map(e => e.textContent)")
+    assert len(excerpts) == len(titles) and all(excerpts)
+    in_excerpts = page.eval_on_selector_all("#search-results p.excerpt mark", "els => els.map(e => e.textContent)")
+    assert in_excerpts and all(fold(m) == "国务卿" for m in in_excerpts)  # the excerpt shows the match
     dates = page.eval_on_selector_all("#search-results time", "els => els.map(e => e.getAttribute('datetime'))")
     sources = page.eval_on_selector_all("#search-results .meta", "els => els.map(e => e.textContent)")
     assert all(re.match(r"\d{4}-\d\d-\d\dT", d) for d in dates) and all(" · " in s for s in sources)

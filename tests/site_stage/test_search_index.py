@@ -117,3 +117,97 @@ def test_the_reading_side_finds_what_the_text_holds(built_sample):
         got = {urls[o] for o in ordinals}
         assert len(got) == len(ordinals)
         assert got == expected_hits(query, texts), query
+
+
+@pytest.mark.node
+def test_many_segments_and_big_keys_find_what_one_finds(tmp_path, monkeypatch):
+    """The real sample cut into many segments with many keys in files of their own,
+    indexed by two workers: the reading side still finds exactly the posts that hold
+    the query (a bug here once lost three quarters of the posts of a common word at
+    5,685 posts while the one-segment sample was right)."""
+    from newsvault.site import parallel
+    from newsvault.site.search import encode
+
+    monkeypatch.setattr(index, "TOP", 32)
+    monkeypatch.setattr(index, "UNIT", 8)
+    monkeypatch.setattr(encode, "BIG", 128)
+    monkeypatch.setattr(parallel, "MIN_JOBS", 10)
+    root = make_vault(tmp_path / "v", sorted(SAMPLE_POSTS.iterdir()),
+                      '[site]\nbase_url = "https://example.org"\nworkers = 2\n')
+    build_site(Vault(root), load_config(root), full=True)
+    site = root / "_site"
+    data = site / "search" / "data"
+    manifest = json.loads((data / "index.json").read_text(encoding="utf-8"))
+    assert len(manifest["segments"]) > 5 and sum(len(s["big"]) for s in manifest["segments"]) > 100
+    urls = {}
+    for seg in manifest["segments"]:
+        for n in range(seg["count"]):
+            doc = json.loads((data / seg["path"] / "d" / f"{n}.json").read_text(encoding="utf-8"))
+            urls[seg["start"] + n] = __import__("urllib.parse").parse.unquote(doc["u"])
+    texts = site_post_texts(site)
+    queries = QUERIES + ["一个", "我们", "the", "中国"]
+    node = Node()
+    try:
+        found = node.ask(op="search", index=str(data) + "/", queries=queries)
+    finally:
+        node.close()
+    for query, ordinals in zip(queries, found, strict=True):
+        assert {urls[o] for o in ordinals} == expected_hits(query, texts), query
+    assert len(expected_hits("一个", texts)) > 100
+
+
+@pytest.mark.node
+def test_excerpts_from_the_record_are_the_whole_texts(built_sample):
+    """A record holds the start of its text; the rest is fetched only when the excerpt
+    needs it, and the excerpt is then the one the whole text gives."""
+    vault, _ = built_sample
+    data = vault.site_dir / "search" / "data"
+    node = Node()
+    try:
+        got = [r for query in ["台湾", "國務卿", "Blinken", "历史", "一个", '"Hong Kong"', "VPN 翻墙"]
+               for r in node.ask(op="articles", index=str(data) + "/", query=query, n=10)]
+    finally:
+        node.close()
+    assert len(got) > 40 and all(r["got"] == r["want"] for r in got)
+    longer = [r for r in got if r["more"]]
+    assert any(r["fetched"] for r in longer) and sum(not r["fetched"] for r in longer) > len(longer) / 2
+
+
+def test_the_cli_search_bar_moves(tmp_path):
+    """``newsvault build`` on a terminal: the *search* bar passes through counts between
+    0 and the total while the index is built (not 0/1 for the whole run)."""
+    import os
+    import pty
+    import re
+    import select
+    import subprocess
+    import sys
+
+    posts = sorted(SAMPLE_POSTS.iterdir())
+    root = make_vault(tmp_path / "v", [], '[site]\nbase_url = "https://example.org"\n')
+    for copy in range(3):  # ~600 posts: long enough for the bar to be redrawn several times
+        for post in posts:
+            stem, ext = post.name.rsplit(".", 1)
+            shutil.copyfile(post, root / "_posts" / f"{stem[:120]} {copy}.{ext}")
+    n = 3 * len(posts)
+    main, sub = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "newsvault", "build", "--vault", str(root), "--full"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sub,
+                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(sub)
+    screen = b""
+    while True:
+        ready, _, _ = select.select([main], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the build ended and closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(main)
+    counts = {int(done) for done, total in re.findall(rb"search[^\r\n]*?(\d+)/(\d+)", screen) if int(total) == n}
+    assert 0 in counts and len({c for c in counts if 0 < c < n}) >= 2, sorted(counts)

@@ -38,10 +38,13 @@ log = logging.getLogger(__name__)  # `-v` shows INFO, `-vv` DEBUG (cli/common.py
 
 __all__ = ["Index", "IndexRow", "SyncReport", "SCHEMA_VERSION", "read_only"]
 
-SCHEMA_VERSION = 5  # 2: `file` is the path from the vault root (posts can be in subfolders);
+SCHEMA_VERSION = 6  # 2: `file` is the path from the vault root (posts can be in subfolders);
 #                    3: links keep their fragment (archive/identity.py);
 #                    4: the provenance tables (the committed _provenance/ record, read back);
-#                    5: links are keyed in their WHATWG serialization (newsvault/urls.py)
+#                    5: links are keyed in their WHATWG serialization (newsvault/urls.py);
+#                    6: the evidence stage's tables (revisits, evidence_files, feed_items,
+#                       feed_reads: created by evidence/tracks.py and evidence/feeds.py,
+#                       rebuilt from _evidence/; dropped with this index when it is rebuilt)
 CHUNK = 1_000
 PARALLEL_FROM = 20_000  # below this, worker start-up costs more than it saves (measured)
 _SCHEMA = """
@@ -69,7 +72,8 @@ CREATE INDEX IF NOT EXISTS provenance_source ON provenance(source);
 CREATE TABLE IF NOT EXISTS provenance_files (
     source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
 """
-_OWN_TABLES = ("posts", "provenance", "provenance_files")
+_OWN_TABLES = ("posts", "provenance", "provenance_files", "revisits", "evidence_files",
+               "feed_items", "feed_reads")
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,14 @@ class Index:
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
         if version == SCHEMA_VERSION and exists:
             return False
+        if version == 5 and exists:  # 6: the evidence stage creates its tables itself
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            return False
         if version in (1, 2, 3, 4) and exists:  # same posts table: re-read every post, keep the guids
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
@@ -213,7 +225,7 @@ class Index:
             return False
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            for table in _OWN_TABLES:  # only ever our own tables
+            for table in _OWN_TABLES:  # ours, and the evidence stage's (rebuilt from its files)
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():

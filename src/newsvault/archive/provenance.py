@@ -4,8 +4,9 @@
 archived article, in the file of the month (UTC) it was first seen. See
 ``docs/provenance.md`` for the format; in short::
 
-    {"v":1,"seen":"2024-05-01T08:00:00Z","post":"_posts/2024-05-01-Title.md",
-     "link":"https://example.com/a","feed":"https://example.com/feed.xml","guid":"123"}
+    {"v":2,"seen":"2024-05-01T08:00:00Z","post":"_posts/2024-05-01-Title.md",
+     "link":"https://example.com/a","feed":"https://example.com/feed.xml","guid":"123",
+     "sha256":"…","body_sha256":"…","source":"feed","newsvault":"0.1.0"}
 
 It is what dedup needs that the post files do not hold (the guid, and the feed that
 scopes it), so a fresh checkout — a CI runner without ``.newsvault/`` — rebuilds an
@@ -42,9 +43,11 @@ from typing import Any
 __all__ = ["FOLDER", "VERSION", "Record", "append", "read_file", "month_files"]
 
 FOLDER = "_provenance"
-VERSION = 1
+VERSION = 2  # 2: final_url, status, sha256, body_sha256, source, newsvault (issue 14)
 SUFFIX = ".jsonl"
-_KNOWN = ("v", "seen", "post", "link", "feed", "guid", "reconstructed")
+SOURCES = ("feed", "fulltext", "selector")  # where an archived body came from
+_KNOWN = ("v", "seen", "post", "link", "feed", "guid", "reconstructed", "final_url", "status",
+          "sha256", "body_sha256", "source", "newsvault")
 # What json.dumps(data, ensure_ascii=..., separators=(",", ":")) makes, without building
 # an encoder for every line (one per post written).
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -61,6 +64,14 @@ class Record:
     feed: str | None = None
     guid: str | None = None  # as the feed gave it (not the dedup key: see identity.guid_key)
     reconstructed: bool = False
+    # version 2 (null when unknown: reconstructed lines, and every version-1 line)
+    final_url: str | None = None  # the link's URL after redirects, when the page was fetched
+    status: int | None = None  # that page's HTTP status
+    sha256: str | None = None  # of the post file as first written
+    body_sha256: str | None = None  # of the archived body (the post's content HTML, UTF-8)
+    source: str | None = None  # "feed" | "fulltext" | "selector" (SOURCES)
+    newsvault: str | None = None  # the version of newsvault that archived it
+    version: int = VERSION  # the line's "v" (1 for lines read from version-1 files)
     extra: dict[str, Any] = field(default_factory=dict)  # keys of later versions, kept
 
     def to_line(self) -> str:
@@ -68,6 +79,10 @@ class Record:
                                 "link": self.link, "feed": self.feed, "guid": self.guid}
         if self.reconstructed:
             data["reconstructed"] = True
+        for key in ("final_url", "status", "sha256", "body_sha256", "source", "newsvault"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
         data.update({k: v for k, v in self.extra.items() if k not in data})
         line = _COMPACT.encode(data) + "\n"
         try:
@@ -85,12 +100,24 @@ class Record:
             when = datetime.fromisoformat(seen.replace("Z", "+00:00"))
         except ValueError:
             return None
-        feed, guid = data.get("feed"), data.get("guid")
-        return cls(post=post, link=link, seen=when,
-                   feed=feed if isinstance(feed, str) else None,
-                   guid=guid if isinstance(guid, str) else None,
-                   reconstructed=data.get("reconstructed") is True,
-                   extra={k: v for k, v in data.items() if k not in _KNOWN})
+        version = data.get("v")
+        return cls(post=post, link=link, seen=when, feed=_text(data, "feed"),
+                   guid=_text(data, "guid"), reconstructed=data.get("reconstructed") is True,
+                   final_url=_text(data, "final_url"), status=_int(data, "status"),
+                   sha256=_text(data, "sha256"), body_sha256=_text(data, "body_sha256"),
+                   source=_text(data, "source"), newsvault=_text(data, "newsvault"),
+                   version=version if isinstance(version, int) and not isinstance(version, bool)
+                   else 1, extra={k: v for k, v in data.items() if k not in _KNOWN})
+
+
+def _text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @lru_cache(maxsize=64)  # a run stamps its records with one time

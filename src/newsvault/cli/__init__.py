@@ -24,7 +24,8 @@ COMMANDS = {
     "migrate-layout": "archive_cmds",
     "add": "subs_cmds", "import-opml": "subs_cmds", "export-opml": "subs_cmds",
     "remove": "fetch_cmds", "list": "fetch_cmds", "fetch": "fetch_cmds",
-    "status": "fetch_cmds", "run": "run_cmds", "build": "site_cmds", "serve": "site_cmds",
+    "status": "fetch_cmds", "run": "run_cmds", "revisit": "evidence_cmds", "build": "site_cmds",
+    "serve": "site_cmds",
 }
 
 

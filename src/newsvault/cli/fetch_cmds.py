@@ -15,6 +15,7 @@ from newsvault.cli import cli
 from newsvault.cli.common import Options, progress_bars, vault_options
 from newsvault.config import load_config
 from newsvault.fetch import state
+from newsvault.fetch.health import span_words
 from newsvault.fetch.report import ERROR, FetchReport
 from newsvault.subscriptions import (
     read_subs_file,
@@ -101,7 +102,9 @@ def fetch_cmd(opts: Options, deadline: str | None) -> None:
 @cli.command("status")
 @vault_options
 def status_cmd(opts: Options) -> None:
-    """Per feed: last success, last error, consecutive failures, articles archived.
+    """Per feed: last success, last attempt, consecutive failures, articles archived, and
+    its health: the last error in words, or silent (nothing new for much longer than
+    usual for it, docs/feed-health.md).
     Per publish target: its last result and how full it is against its host's limits
     (a warning from 80%; at 100% publishing to it is refused).
 
@@ -117,20 +120,46 @@ def status_cmd(opts: Options) -> None:
     from newsvault.publish.publisher import target_status
 
     targets = target_status(vault, load_config(vault.root))
+    from newsvault.evidence.status import evidence_status
+
+    evidence = evidence_status(vault, opts.now)
     if opts.json:
-        opts.emit_json({"feeds": [h.to_json() for h in health], "targets": targets})
+        opts.emit_json({"feeds": [h.to_json() for h in health], "targets": targets,
+                        "evidence": evidence.to_json()})
         return
-    table = Table("site", "last success", "failures", "archived", "last error", box=None)
-    for h in health:
-        table.add_row(h.site, _iso(h.last_success) or "never", str(h.consecutive_failures),
-                      str(h.archived), _short(h.last_error, 70) if h.last_error else "",
-                      style="red" if h.consecutive_failures else None)
-    _print(opts, table)
+    _print(opts, _health_table(health))
     if targets:
         _print(opts, _targets_table(targets))
     for target in targets:
         for warning in target["warnings"]:
             opts.warn(f"warning: target {target['name']}: {warning}")
+    if evidence.tracked and opts.verbosity >= 0:
+        opts.say(f"evidence: {evidence.tracked} articles followed, {evidence.pending} revisits due "
+                 f"now, {evidence.scheduled} scheduled (next {evidence.next_due or 'none'}); "
+                 f"{len(evidence.verdicts)} deleted at source, {len(evidence.revised)} edited")
+        for post, reason in evidence.verdicts:
+            opts.say(f"  deleted at source ({reason}): {post}")
+        for post, n in evidence.revised:
+            opts.say(f"  edited at source ({n} revision{'s' if n != 1 else ''}): {post}")
+
+
+def _health_table(health: list[state.FeedHealth]) -> Table:
+    """Per feed: last success and attempt, failures in a row, and what is wrong in words:
+    the last error, or "silent" with how long and how often it usually brings something."""
+    table = Table("site", "last success", "last attempt", "failures", "archived", "health",
+                  box=None)
+    for h in health:
+        if h.failing:
+            words = _short(h.last_error or "failed", 70)
+        elif h.silent and h.last_new and h.last_attempt and h.usual_gap:
+            words = (f"silent: nothing new for {span_words((h.last_attempt - h.last_new).total_seconds())}"
+                     f" (usually every {span_words(h.usual_gap)})")
+        else:
+            words = "ok" if h.last_attempt else "never fetched"
+        table.add_row(h.site, _iso(h.last_success) or "never", _iso(h.last_attempt) or "never",
+                      str(h.consecutive_failures), str(h.archived), words,
+                      style="red" if h.failing else "yellow" if h.silent else None)
+    return table
 
 
 def _targets_table(targets: list[dict[str, Any]]) -> Table:

@@ -135,6 +135,10 @@ def summary_lines(report: RunReport) -> list[str]:
     if report.stopped and report.build is None and report.build_error is None:
         lines.append("  stopped early: the site was not built or published (the next run will)")
         return lines
+    if report.revisit is not None:
+        from newsvault.cli.evidence_cmds import summary
+
+        lines += ["  " + line for line in summary(report.revisit)]
     if report.build is not None:
         posts = getattr(report.build, "posts", None)
         what = f"{posts} posts" if posts is not None else "site"

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newsvault.content.embeds import embeds_to_links
 from newsvault.content.fidelity import keep_faithful
@@ -148,6 +148,12 @@ class ContentOptions:
 class ContentResult:
     html: str  # the post body: one line, safe
     notes: tuple[str, ...] = ()  # failures to report (full text, image downloads)
+    # Where the body came from, for the provenance record: "feed", "fulltext" (auto
+    # extraction of the page) or "selector" (a CSS selector on the page); for a page,
+    # its final URL after redirects and its HTTP status.
+    source: str = "feed"
+    final_url: str | None = None
+    status: int | None = None
 
 
 def _rewriters(base: str, options: ContentOptions, image_map: Mapping[str, str] | None) -> list[AttributeRewriter]:
@@ -196,6 +202,7 @@ async def prepare_content(
     notes: list[str] = []
     base = link
     rule = options.fulltext_rule
+    origin: dict[str, Any] = {}
     if rule is not None:  # 1. fulltext
         if fetcher is None:
             notes.append(f"full text not fetched for {link}: no HTTP client; kept the feed's content")
@@ -203,21 +210,23 @@ async def prepare_content(
             try:
                 page = await fetch_fulltext(link, rule, fetcher)
                 html, base = page.html, page.base_url
+                origin = {"source": "fulltext" if rule == "auto" else "selector",
+                          "final_url": page.final_url, "status": page.status}
             except FetchError as exc:
                 notes.append(f"full text failed for {link}: {exc}; kept the feed's content")
     html, bound_notes = _bounded(html or "", link)
     notes.extend(bound_notes)
     one = to_one_line(html)  # 2. oneline
     if options.images != "local":
-        return ContentResult(_clean_one_line(one, base, options, None), tuple(notes))  # 3–5
+        return ContentResult(_clean_one_line(one, base, options, None), tuple(notes), **origin)  # 3–5
     if image_store is None and (fetcher is None or assets_dir is None):
         notes.append("local images not possible without an HTTP client and assets folder; used the proxy")
         proxied = replace(options, images="proxy")
-        return ContentResult(_clean_one_line(one, base, proxied, None), tuple(notes))
+        return ContentResult(_clean_one_line(one, base, proxied, None), tuple(notes), **origin)
     store = image_store or ImageStore(fetcher, assets_dir, options.max_image_bytes, options.site_base_path)  # type: ignore[arg-type]
     image_map, image_notes = await _localize(one, base, options, store)
     html_out = _clean_one_line(one, base, options, image_map)
-    return ContentResult(html_out, tuple(notes + image_notes))
+    return ContentResult(html_out, tuple(notes + image_notes), **origin)
 
 
 async def _localize(

@@ -15,13 +15,12 @@ own base URL (its final URL after redirects, or its ``<base href>``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from selectolax.lexbor import LexborHTMLParser
 
-from newsvault.charset import decode_document
+from newsvault.charset import decode_html
 from newsvault.errors import FullTextError, attach
 from newsvault.urls import is_absolute_http, resolve
 
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from newsvault.models import Fetched
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-_CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
 MIN_TEXT = 25  # characters of text below which an extraction counts as failed
 
 
@@ -38,14 +36,14 @@ MIN_TEXT = 25  # characters of text below which an extraction counts as failed
 class FullText:
     html: str
     base_url: str  # resolve the body's relative links against this
+    final_url: str = ""  # the page's URL after redirects (provenance)
+    status: int | None = None  # the page's HTTP status (provenance)
 
 
 def decode_page(page: Fetched) -> str:
     """Page bytes to text, by the same evidence as feeds (``newsvault.charset``), with the
     page's ``<meta charset>`` in the place of an XML prolog."""
-    meta = _CHARSET_META.search(page.body[:4096])
-    declared = meta.group(1).decode("ascii", "replace").lower() if meta else None
-    return decode_document(page.body, page.content_type, in_document=declared).text
+    return decode_html(page.body, page.content_type)
 
 
 def page_base(tree: LexborHTMLParser, final_url: str) -> str:
@@ -109,11 +107,11 @@ async def _fetch_fulltext(link: str, rule: str, fetcher: Fetcher) -> FullText:
     text = decode_page(page)
     base = page_base(LexborHTMLParser(text), page.url or link)
     if rule != "auto":
-        return FullText(extract_selected(text, rule), base)
+        return FullText(extract_selected(text, rule), base, page.url or link, page.status)
     body = extract_auto(text, base)
     if len(LexborHTMLParser(body).text(strip=True) or "") < MIN_TEXT:
         raise FullTextError("the extracted body is (almost) empty")
-    return FullText(body, base)
+    return FullText(body, base, page.url or link, page.status)
 
 
 __all__ = ["FullText", "FullTextError", "decode_page", "extract_auto", "extract_selected", "fetch_fulltext"]

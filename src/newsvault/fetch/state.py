@@ -6,6 +6,8 @@
     fetch_totals      per feed: runs, articles, last success and trailing failures of the
                       pruned rows, so years of hourly runs keep the table small and the
                       health numbers exact
+    fetch_arrivals    per feed: when runs brought new articles (the newest
+                      ``health.KEEP_ARRIVALS``), for its usual rhythm and silence
 
 Like the rest of the index these are a cache: deleting ``.newsvault/`` only costs one
 unconditional fetch per feed and the health history. The tables carry their own schema
@@ -18,14 +20,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from newsvault.errors import ArchiveError
+from newsvault.fetch.health import KEEP_ARRIVALS, rhythm
 from newsvault.fetch.report import FeedResult
 from newsvault.fetch.validators import Validators
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: fetch_arrivals
 KEEP_RUNS = 500  # log rows kept per feed (three weeks of hourly runs)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,12 +42,14 @@ CREATE INDEX IF NOT EXISTS fetch_log_by_url ON fetch_log (url, id);
 CREATE TABLE IF NOT EXISTS fetch_totals (
     url TEXT PRIMARY KEY, site TEXT NOT NULL, runs INTEGER NOT NULL, archived INTEGER NOT NULL,
     last_success TEXT, trailing_failures INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS fetch_arrivals (
+    url TEXT NOT NULL, at TEXT NOT NULL, new INTEGER NOT NULL, PRIMARY KEY (url, at));
 """
 
 
 @dataclass(frozen=True)
 class FeedHealth:
-    """What ``newsvault status`` shows for one feed."""
+    """What ``newsvault status`` and the sources page show for one feed (fetch/health.py)."""
 
     site: str
     url: str
@@ -54,9 +59,23 @@ class FeedHealth:
     consecutive_failures: int
     archived: int
     runs: int
+    last_attempt: datetime | None = None
+    last_new: datetime | None = None  # the last run that archived something from it
+    usual_gap: float | None = None  # seconds between such runs (median); None: not known yet
+    silent: bool = False  # answers, but nothing new for much longer than usual
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures > 0
 
     def to_json(self) -> dict[str, object]:
-        return {**asdict(self), "last_success": _iso(self.last_success), "last_error_at": _iso(self.last_error_at)}
+        return {"site": self.site, "url": self.url, "last_success": _iso(self.last_success),
+                "last_attempt": _iso(self.last_attempt),
+                "consecutive_failures": self.consecutive_failures,
+                "last_error": self.last_error, "last_error_at": _iso(self.last_error_at),
+                "last_new": _iso(self.last_new),
+                "usual_gap_s": round(self.usual_gap) if self.usual_gap is not None else None,
+                "silent": self.silent, "archived": self.archived, "runs": self.runs}
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
@@ -68,7 +87,11 @@ def ensure_schema(db: sqlite3.Connection) -> None:
         raise ArchiveError(f"the fetch tables of this vault's index are version {stored}, newer than this "
                          f"newsvault's {SCHEMA_VERSION}: upgrade newsvault (or delete .newsvault/, a cache "
                          "that costs one full fetch per feed and the feed health history)")
+    had = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_arrivals'").fetchone()
     db.executescript(SCHEMA)
+    if not had:  # a vault from before schema 3: its kept log already knows some arrivals
+        db.execute("INSERT OR IGNORE INTO fetch_arrivals SELECT url, run_at, new FROM fetch_log"
+                   " WHERE new > 0")
     db.execute("INSERT OR REPLACE INTO fetch_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     db.commit()
 
@@ -106,8 +129,14 @@ def record_results(db: sqlite3.Connection, run_at: datetime, results: Iterable[F
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(run_at.isoformat(), r.site, r.url, r.status, r.http_status, r.error, r.new, r.seen,
           round(r.duration, 3)) for r in results])
+    db.executemany("INSERT OR REPLACE INTO fetch_arrivals VALUES (?, ?, ?)",
+                   [(r.url, run_at.isoformat(), r.new) for r in results if r.new > 0])
     for result in results:
         _prune(db, result.url, result.site)
+        if result.new > 0:
+            db.execute("DELETE FROM fetch_arrivals WHERE url = ? AND at NOT IN (SELECT at FROM"
+                       " fetch_arrivals WHERE url = ? ORDER BY at DESC LIMIT ?)",
+                       (result.url, result.url, KEEP_ARRIVALS))
     db.commit()
 
 
@@ -145,6 +174,10 @@ def feed_health(db: sqlite3.Connection, url: str, site: str) -> FeedHealth:
     last_success = next((r[0] for r in rows if r[1] != "error"), pruned_success)
     last_error = next((r for r in rows if r[1] == "error"), None)
     failures = next((i for i, r in enumerate(rows) if r[1] != "error"), len(rows) + trailing)
+    last_attempt = _time(rows[0][0]) if rows else None
+    arrivals = [_time(at) for (at,) in db.execute(
+        "SELECT at FROM fetch_arrivals WHERE url = ?", (url,))]
+    beat = rhythm([a for a in arrivals if a], last_attempt)
     return FeedHealth(
         site=site, url=url,
         last_success=_time(last_success),
@@ -153,6 +186,8 @@ def feed_health(db: sqlite3.Connection, url: str, site: str) -> FeedHealth:
         consecutive_failures=failures,
         archived=archived + sum(r[3] for r in rows),
         runs=runs + len(rows),
+        last_attempt=last_attempt, last_new=beat.last_new, usual_gap=beat.usual_gap,
+        silent=beat.silent and not failures,  # a failing feed is failing, not quiet
     )
 
 
@@ -162,6 +197,30 @@ def last_success_by_site(db: sqlite3.Connection) -> dict[str, datetime]:
         " UNION ALL SELECT site, last_success FROM fetch_totals WHERE last_success IS NOT NULL)"
         " GROUP BY site")
     return {site: _time(at) for site, at in rows if at}  # type: ignore[misc]
+
+
+def health_by_site(db: sqlite3.Connection, feeds: Iterable[tuple[str, str]]) -> dict[str, FeedHealth]:
+    """The health of each site's feeds ((site, url) pairs), one per site. A site with
+    several feeds shows its worst one, with the newest times of all."""
+    per_site: dict[str, list[FeedHealth]] = {}
+    for site, url in feeds:
+        per_site.setdefault(site, []).append(feed_health(db, url, site))
+    return {site: _combine(group) for site, group in per_site.items()}
+
+
+def _combine(feeds: list[FeedHealth]) -> FeedHealth:
+    if len(feeds) == 1:
+        return feeds[0]
+    worst = max(feeds, key=lambda h: (h.consecutive_failures, h.silent))
+
+    def newest(values: Iterable[datetime | None]) -> datetime | None:
+        return max((v for v in values if v), default=None)
+
+    return replace(worst, last_success=newest(h.last_success for h in feeds),
+                   last_attempt=newest(h.last_attempt for h in feeds),
+                   last_new=newest(h.last_new for h in feeds),
+                   silent=all(h.silent for h in feeds),
+                   archived=sum(h.archived for h in feeds), runs=sum(h.runs for h in feeds))
 
 
 def has_state(db: sqlite3.Connection) -> bool:

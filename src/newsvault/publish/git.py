@@ -42,8 +42,10 @@ from newsvault.publish.gitcli import (
 
 #: What ``commit_archive`` commits: the archive (posts, images, the provenance record
 #: that dedup needs on a fresh checkout), and nothing the user is editing.
-ARCHIVE_PATHS = ("_posts", "assets", "_provenance")
+ARCHIVE_PATHS = ("_posts", "assets", "_provenance", "_evidence", "_revisions")
 PROVENANCE = "_provenance/"
+EVIDENCE = "_evidence/"  # append-only lines too (docs/evidence.md): merged like provenance
+_UNION = (PROVENANCE, EVIDENCE)
 
 
 def _pathspec(paths: list[str]) -> list[str]:
@@ -239,7 +241,7 @@ def _rebase(root: Path, upstream: str) -> list[tuple[str, str]]:
                 f"{_text(proc.stderr)}")
         step: list[tuple[str, str]] = []
         for path, _ in conflicts:
-            if path.startswith(PROVENANCE):
+            if path.startswith(_UNION):
                 _union(root, path)
             else:
                 step.append((path, _keep_both(root, path)))
@@ -252,7 +254,7 @@ def _rebase(root: Path, upstream: str) -> list[tuple[str, str]]:
 
 def _resolvable(path: str, code: str) -> bool:
     """Both sides added a post of one name (both kept), or both appended provenance lines."""
-    if path.startswith(PROVENANCE) and path.endswith(".jsonl"):
+    if path.startswith(_UNION) and path.endswith(".jsonl"):
         return code in ("AA", "UU")
     return code == "AA" and path.startswith("_posts/")
 

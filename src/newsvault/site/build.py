@@ -98,7 +98,7 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
         (state / "entries.sqlite").unlink(missing_ok=True)
     names = post_files(vault.root)
     metas, parsed = scan(vault.root, names, cache, _ticker(progress, "read", len(names)), n)
-    plan = Plan(vault, config.site, config.mirrors)
+    plan = Plan(vault, config.site, config.mirrors, config.legacy)
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path)
     pages = plan.pages(posts)
     fixed = [page.out for page in pages if page.post is None]

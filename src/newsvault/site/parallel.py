@@ -71,14 +71,14 @@ def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Seque
 
 
 @contextmanager
-def pool(ctx: Any, n: int) -> Iterator[Any]:
-    """``ctx.Pool(n)`` for every forked worker of a build: the workers ignore SIGINT and
+def pool(ctx: Any, n: int, **options: Any) -> Iterator[Any]:
+    """``ctx.Pool(n, **options)`` for every forked worker of a build: the workers ignore SIGINT and
     SIGTERM (the parent decides), and are killed when the body raises (a second Ctrl-C)."""
     # Blocked while forking, so no worker runs the parent's handlers before
     # _ignore_signals; a signal meanwhile waits for the parent's unblock.
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
-        workers_pool = ctx.Pool(n, initializer=_ignore_signals)
+        workers_pool = ctx.Pool(n, initializer=_ignore_signals, **options)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
     with workers_pool:

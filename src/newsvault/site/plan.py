@@ -19,13 +19,15 @@ from markupsafe import Markup, escape
 
 from newsvault.archive import provenance
 from newsvault.archive.index import read_only
-from newsvault.config import SiteConfig
+from newsvault.config import LegacyConfig, SiteConfig
 from newsvault.errors import NewsvaultError
 from newsvault.fetch import state
+from newsvault.fetch.health import span_words
 from newsvault.fsutil import write_atomic
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
+from newsvault.site.legacy import legacy_pages
 from newsvault.site.links import relative, up, with_index
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
 from newsvault.site.permalink import href, output_path, parse_tz
@@ -91,7 +93,42 @@ def share_text(html: str, limit: int = 160) -> str:
 def subscribed_sites(vault: Vault) -> list[str]:
     """The sites of the enabled subscriptions (``subscriptions.py`` reads and checks
     subs.json: a broken one is the user's to fix, and ``build`` says so)."""
-    return [s.site for s in read_subs_file(vault.subs_file).subscriptions if s.enabled]
+    return [site for site, _ in subscribed_feeds(vault)]
+
+
+def subscribed_feeds(vault: Vault) -> list[tuple[str, str]]:
+    """(site, url) of the enabled subscriptions."""
+    return [(s.site, s.url) for s in read_subs_file(vault.subs_file).subscriptions if s.enabled]
+
+
+def source_health(vault: Vault) -> dict[str, state.FeedHealth]:
+    """Each subscribed site's feed health (fetch/health.py); {} without fetch state."""
+    try:
+        feeds = subscribed_feeds(vault)
+        with read_only(vault) as db:
+            return state.health_by_site(db, feeds) if db is not None and state.has_state(db) else {}
+    except (NewsvaultError, sqlite3.Error):
+        return {}
+
+
+def health_words(h: state.FeedHealth | None, t: SimpleNamespace, language: str) -> str:
+    """One source's health as the sources page says it ("" when never fetched)."""
+    if h is None or h.last_attempt is None:
+        return ""
+    if h.failing:
+        return str(t.failing.format(n=h.consecutive_failures, error=h.last_error or "?"))
+    if h.silent and h.usual_gap is not None and h.last_new is not None:
+        quiet = (h.last_attempt - h.last_new).total_seconds()
+        return str(t.silent.format(quiet=span_words(quiet, language),
+                                   usual=span_words(h.usual_gap, language)))
+    return str(t.working)
+
+
+def _health_row(h: state.FeedHealth | None, t: SimpleNamespace, language: str) -> dict[str, Any]:
+    """The sources page's health cells of one source."""
+    flag = "failing" if h and h.failing else "silent" if h and h.silent else ""
+    return dict(attempt=h.last_attempt if h else None, health=health_words(h, t, language),
+                flag=flag)
 
 
 def _read_file(path: Path) -> bytes:
@@ -112,8 +149,10 @@ class Plan:
     """Knows the settings, the theme and the URL scheme; turns posts into pages."""
 
     def __init__(self, vault: Vault, config: SiteConfig,
-                 mirrors: tuple[tuple[str, str], ...] = ()) -> None:
+                 mirrors: tuple[tuple[str, str], ...] = (),
+                 legacy: LegacyConfig | None = None) -> None:
         self.vault, self.config = vault, config
+        self.legacy = legacy or LegacyConfig()  # an adopted site's old URLs (site/legacy.py)
         self.mirrors = mirrors  # (name, URL) of every public copy: in each footer and mirrors.json
         self.tz = parse_tz(config.timezone)
         self.permalink_tz = parse_tz(config.permalink_timezone)
@@ -281,6 +320,8 @@ class Plan:
         out += self.month_pages(posts)
         out += self.feed_pages(posts, per_site)
         out += self.fixed_pages(posts)
+        taken = {page.out for page in out}  # an old URL newsvault serves itself keeps its page
+        out += [page for page in legacy_pages(self, posts, self.legacy) if page.out not in taken]
         out += self.static_pages()
         return out
 
@@ -320,13 +361,16 @@ class Plan:
 
     def source_pages(self, per_site: dict[str, list[SitePost]]) -> list[Page]:
         updates = last_updates(self.vault)
+        health = source_health(self.vault)
+        language = language_tag(self.config.language)
         rows = []
         pages: list[Page] = []
         for name in sorted(self.sources.slugs, key=lambda n: (-len(per_site.get(n, [])), n)):
             items = per_site.get(name, [])
             base = f"sources/{self.sources[name]}/"
             rows.append(dict(name=name, url=base, feed=base + "feed.xml", count=len(items),
-                             latest=items[0].date if items else None, updated=updates.get(name)))
+                             latest=items[0].date if items else None, updated=updates.get(name),
+                             **_health_row(health.get(name), self.t, language)))
             pages += self.list_pages(items, base, name, f"{len(items)}", base + "feed.xml")
         heading = self.t.sources
         pages.append(self._page("sources/index.html", (repr(rows),), lambda: self._template(

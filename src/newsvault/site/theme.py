@@ -70,6 +70,21 @@ STRINGS = {
                        "To search, run this command in the archive's folder (the one with newsvault.toml) and open the address it shows:",
         archived="Archived", published="Published"),
 }
+# The sources page's feed health (fetch/health.py): {n} failures, {error} in the fetcher's
+# words, {quiet}/{usual} durations in the page's language.
+HEALTH_WORDS = {
+    "zh-Hant": dict(attempted="最後嘗試", health="狀態", working="正常",
+                    failing="連續 {n} 次失敗：{error}",
+                    silent="已 {quiet}沒有新文章（通常每 {usual}一篇）"),
+    "zh-Hans": dict(attempted="最后尝试", health="状态", working="正常",
+                    failing="连续 {n} 次失败：{error}",
+                    silent="已 {quiet}没有新文章（通常每 {usual}一篇）"),
+    "en": dict(attempted="Last attempt", health="Health", working="working",
+               failing="failed {n} times in a row: {error}",
+               silent="nothing new for {quiet} (usually every {usual})"),
+}
+for _language, _words in HEALTH_WORDS.items():
+    STRINGS[_language].update(_words)
 # Language tags → the theme's languages: "zh" (the setting's old value) is Traditional.
 ALIASES = {"zh": "zh-Hant", "zh-hant": "zh-Hant", "zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-mo": "zh-Hant",
            "zh-hans": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "zh-my": "zh-Hans"}

@@ -33,7 +33,8 @@ from newsvault.site.search.fold import CJK, H1_P, H1_SEED, H2_P, H2_SEED, WORD, 
 
 BODY = 1024  # the article's ordinals start here; the title's at 0 (so ordinal < BODY: title)
 BIG = 16 * 1024  # postings longer than this get a file of their own
-BUCKET_BYTES = 8 * 1024  # a segment gets about total / this many buckets (a power of two)
+BUCKET_BYTES = 4 * 1024  # a segment gets about total / this many buckets (a power of two): a
+# query fetches one per term and segment
 GROUP_BITS = 3
 GROUPS = 1 << GROUP_BITS
 _SHIFT = np.uint64(64 - GROUP_BITS)
@@ -217,7 +218,8 @@ def _buckets(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], b0: int, b1
     keys, starts, lengths = keys[order], starts[order], lengths[order]
     bucket = (keys >> np.uint64(64 - bits)).astype(np.int64) if bits else np.zeros(len(keys), np.int64)
     offsets = np.cumsum(lengths) - lengths
-    payload = data[np.arange(int(lengths.sum())) + np.repeat(starts - offsets, lengths)]
+    at = np.int32 if len(data) < 2**31 else np.int64  # (half the memory of int64 indexes)
+    payload = data[np.arange(int(lengths.sum()), dtype=at) + np.repeat((starts - offsets).astype(at), lengths)]
     len_bytes, len_ends = _varints(lengths.astype(np.uint32))
     k1 = (keys >> np.uint64(32)).astype("<u4")
     k2 = (keys & np.uint64(0xFFFFFFFF)).astype("<u4")

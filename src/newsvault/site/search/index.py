@@ -13,7 +13,8 @@ one write the same folders with the same bytes.
     search/data/s/<segment>/seg.json     its first post, count, buckets, big keys
     search/data/s/<segment>/b/<n>.bin    buckets (see :mod:`.encode`)
     search/data/s/<segment>/k<key>.bin   keys too long for a bucket
-    search/data/s/<segment>/d/<n>.json   each post: URL, title, date, source, text
+    search/data/s/<segment>/d/<n>.json   each post: URL, title, date, source, text's start
+    search/data/s/<segment>/d/<n>.txt    the rest of its text (only for a longer one)
 
 A new segment is written into ``<segment>.tmp/`` and renamed when complete; the
 manifest is replaced last and the folders it no longer names are removed after it: a
@@ -43,11 +44,12 @@ from newsvault.site.search.files import DATA
 from newsvault.site.search.fold import table
 from newsvault.site.search.text import html_text
 
-FORMAT = 1
+FORMAT = 2  # of the files: a build of another format is rebuilt (it names the segments)
 TOP = 2048  # posts in a big segment (bounds the memory of encoding one: ~100 KB a post)
 UNIT = 512  # posts in a small one (bounds what an hourly build re-indexes)
 CHUNK = 64  # posts read at once (numpy's cost per call is paid per chunk)
 MAX_TEXT = 100_000  # characters of an article kept for excerpts
+HEAD = 2_000  # of which in the record; the rest is fetched only when an excerpt needs it
 HERE = Path(__file__).resolve().parent
 
 
@@ -93,23 +95,31 @@ def _segment_names(posts: list[SitePost], setting: str) -> list[tuple[int, int, 
     return out
 
 
-def _doc_json(post: SitePost, text: str, tz: tzinfo, base_path: str) -> bytes:
+def _records(post: SitePost, text: str, tz: tzinfo, base_path: str) -> tuple[bytes, bytes]:
+    """A post's record (URL, title, date, source, the text's first :data:`HEAD`
+    characters and whether there is more) and the rest of its text (empty if none)."""
     href = post.href[len(base_path):] if post.href.startswith(base_path) else post.href.lstrip("/")
+    text = text[:MAX_TEXT]
     doc = {"u": href, "t": post.title, "d": post.date.astimezone(tz).isoformat(), "s": post.site,
-           "x": text[:MAX_TEXT]}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+           "x": text[:HEAD], "m": int(len(text) > HEAD)}
+    record = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return record, text[HEAD:].encode("utf-8", "surrogatepass")
 
 
 def _read_chunk(root: str, tz: tzinfo, base_path: str, folder: str, chunk: Sequence[tuple[int, SitePost]]
                 ) -> Postings:
     """Read, extract and tokenize some consecutive posts of a segment; write their
-    ``d/<n>.json``."""
+    records (``d/<n>.json``, ``d/<n>.txt``)."""
     articles = []
     for local, post in chunk:
         body = read_body(os.path.join(root, post.name))  # names are relative to the vault
         text = html_text(drop_dangerous(body_html(body, post.layout)))  # the page's text
+        record, rest = _records(post, text, tz, base_path)
         with open(os.path.join(folder, "d", f"{local}.json"), "wb") as fh:
-            fh.write(_doc_json(post, text, tz, base_path))
+            fh.write(record)
+        if rest:
+            with open(os.path.join(folder, "d", f"{local}.txt"), "wb") as fh:
+                fh.write(rest)
         articles.append((local, post.title, text))
     return postings(articles)
 
@@ -191,7 +201,9 @@ def _index_segments(todo: list[tuple[int, int, str]], ordered: list[SitePost], s
     _JOB = (ordered, segs_dir, state, count)
     seen = 0
     try:
-        with parallel.pool(ctx, min(workers, len(jobs))) as pool:  # workers leave signals to us
+        # a new worker per segment: what one segment allocated is returned to the system;
+        # the workers leave signals to this process
+        with parallel.pool(ctx, min(workers, len(jobs)), maxtasksperchild=1) as pool:
             results = pool.imap_unordered(_index_segment, jobs)
             while True:
                 try:

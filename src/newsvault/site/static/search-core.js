@@ -11,6 +11,7 @@
   var H1_SEED = 0x811C9DC5, H1_P = 0x01000193, H2_SEED = 0x9E3779B9, H2_P = 0x5BD1E995;
   var UNIGRAM = 1, PAIR = 2;
   var PAGE = 10;
+  var EXCERPT = 160;  // characters of an excerpt
 
   // --- the fold table (site/static/fold.json) ------------------------------------
   function Table(data) {
@@ -307,9 +308,21 @@
       return hits;
     });
   };
-  // An article's record: {u (URL under the site root), t (title), d (date), s (source), x (text)}.
-  Index.prototype.article = function (hit) {
-    return this.load(this.base + hit.segment.path + "d/" + hit.doc + ".json", "json");
+  // An article's record: {u (URL under the site root), t (title), d (date), s (source),
+  // x (text)}. The record file holds the text's start and says whether there is more
+  // (m); the rest (d/<n>.txt) is fetched only when the excerpt of ``terms`` needs it, so a
+  // query loads a few kilobytes per result, not whole articles. Without ``terms``: the
+  // record alone (x then holds the text's start only, if m).
+  Index.prototype.article = function (hit, terms) {
+    var self = this, url = this.base + hit.segment.path + "d/" + hit.doc;
+    return this.load(url + ".json", "json").then(function (doc) {
+      if (!doc.m || !terms || startSuffices(self.table, doc.x, terms)) { return doc; }
+      return self.load(url + ".txt", "text").then(function (rest) {
+        doc.x += rest;
+        doc.m = 0;
+        return doc;
+      });
+    });
   };
 
   // --- excerpts ---------------------------------------------------------------------
@@ -332,10 +345,8 @@
     return merged;
   }
 
-  // A piece of ``text`` around its first match: {text, marks (spans in it), before, after}.
-  function excerpt(table, text, terms, size) {
-    size = size || 160;
-    var spans = matches(table, text, terms);
+  // Where the excerpt of ``text`` starts and ends, given its match spans.
+  function window_(text, spans, size) {
     var first = spans.length ? spans[0][0] : 0;
     var start = Math.max(0, first - Math.floor(size / 4));
     var lineStart = text.lastIndexOf("\n", first - 1) + 1;
@@ -343,6 +354,14 @@
     var end = Math.min(text.length, start + size);
     var nl = text.indexOf("\n", first);
     if (nl > first && nl < end && nl - start > size / 2) { end = nl; }
+    return [start, end];
+  }
+
+  // A piece of ``text`` around its first match: {text, marks (spans in it), before, after}.
+  function excerpt(table, text, terms, size) {
+    size = size || EXCERPT;
+    var spans = matches(table, text, terms);
+    var w = window_(text, spans, size), start = w[0], end = w[1];
     if (start > 0 && /[\uDC00-\uDFFF]/.test(text[start])) { start--; }
     if (end < text.length && /[\uDC00-\uDFFF]/.test(text[end])) { end++; }
     var marks = spans.filter(function (s) { return s[1] > start && s[0] < end; })
@@ -350,7 +369,19 @@
     return { text: text.slice(start, end).replace(/\n/g, " "), marks: marks, before: start > 0, after: end < text.length };
   }
 
+  // Whether the start of a text gives the excerpt the whole text gives: its first match
+  // is in it, and so are the excerpt and every match that could reach into it (a match
+  // is at most a few characters per query character long; the margin is ample).
+  function startSuffices(table, start, terms) {
+    var spans = matches(table, start, terms);
+    if (!spans.length) { return false; }
+    var longest = 0;
+    terms.forEach(function (term) { term.forEach(function (t) { longest += t.text.length + 1; }); });
+    return window_(start, spans, EXCERPT)[1] + 64 + 4 * longest < start.length;
+  }
+
   return { SPACE: SPACE, BREAK: BREAK, CJK: CJK, WORD: WORD, IGNORE: IGNORE, PAGE: PAGE,
            Table: Table, items: items, tokenHash: tokenHash, key: key, parseQuery: parseQuery, plan: plan,
-           Index: Index, matches: matches, excerpt: excerpt };
+           Index: Index, matches: matches, excerpt: excerpt,
+           startSuffices: startSuffices };
 }));

@@ -35,7 +35,7 @@
   function load(url, kind) {
     return fetch(url, kind === "manifest" ? { cache: "no-cache" } : {}).then(function (r) {
       if (!r.ok) { throw new Error(url + ": " + r.status); }
-      return kind === "bytes" ? r.arrayBuffer() : r.json();
+      return kind === "bytes" ? r.arrayBuffer() : kind === "text" ? r.text() : r.json();
     });
   }
   function open() {
@@ -152,7 +152,7 @@
         var pages = Math.max(1, Math.ceil(hits.length / NV.PAGE));
         var page = Math.min(s.p, pages);
         var shown = hits.slice((page - 1) * NV.PAGE, page * NV.PAGE);
-        return Promise.all(shown.map(function (h) { return ix.article(h); })).then(function (docs) {
+        return Promise.all(shown.map(function (h) { return ix.article(h, terms); })).then(function (docs) {
           if (mine !== run) { return; }
           status.textContent = hits.length ? say("results", { n: hits.length }) : say("none", { q: s.q });
           docs.forEach(function (doc) { list.appendChild(item(ix, terms, doc)); });
