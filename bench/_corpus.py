@@ -19,6 +19,8 @@ def corpus() -> Path:
     named = os.environ.get("NEWSVAULT_CORPUS")
     folder = Path(named).resolve() if named else REPO.parent / "shared" / "fixtures"
     if not (folder / "posts" / "real-sample" / "_posts").is_dir():
-        raise SystemExit(f"bench: no fixture corpus at {folder}: set NEWSVAULT_CORPUS to the "
-                         "folder of the full corpus (or to tests/data for a quick run)")
+        raise SystemExit(
+            f"bench: no fixture corpus at {folder}: set NEWSVAULT_CORPUS to the "
+            "folder of the full corpus (or to tests/data for a quick run)"
+        )
     return folder

@@ -34,7 +34,11 @@ def _write_posts(folder: Path, start: int, count: int, tag: str) -> None:
     for i in range(start, start + count):
         (folder / f"2020-01-{1 + i % 28:02d}-{tag} article {i}.md").write_text(
             f'---\nlayout: post\ntitle: "{tag} article {i}"\ntags: [ {tag} ]\n---\n'
-            + "<div><p>" + "內容 text " * 300 + "</p></div>\n", encoding="utf-8")
+            + "<div><p>"
+            + "內容 text " * 300
+            + "</p></div>\n",
+            encoding="utf-8",
+        )
 
 
 def _sites(paths: list[Path]) -> Counter[str]:
@@ -50,8 +54,14 @@ def main() -> dict[str, object]:
     from newsvault.publish.git import commit_archive, deploy_site_branch, push_archive
     from newsvault.vault import Vault
 
-    os.environ.update({"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.org",
-                       "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@example.org"})
+    os.environ.update(
+        {
+            "GIT_AUTHOR_NAME": "bench",
+            "GIT_AUTHOR_EMAIL": "b@example.org",
+            "GIT_COMMITTER_NAME": "bench",
+            "GIT_COMMITTER_EMAIL": "b@example.org",
+        }
+    )
     with tempfile.TemporaryDirectory(prefix="newsvault-bench-") as tmp:
         base = Path(tmp)
         remote, vault, other = base / "remote.git", base / "vault", base / "other"

@@ -28,7 +28,11 @@ def feed_items() -> list[tuple[str, str]]:
 
     out = []
     for path in sorted((FIXTURES / "feeds").rglob("*")):
-        if not path.is_file() or path.suffix in (".json", ".txt") or path.name.startswith("LICENSE"):
+        if (
+            not path.is_file()
+            or path.suffix in (".json", ".txt")
+            or path.name.startswith("LICENSE")
+        ):
             continue
         feed = feedparser.parse(path.read_bytes(), sanitize_html=False, resolve_relative_uris=False)
         for entry in feed.entries:
@@ -73,14 +77,17 @@ def measure(items: list[tuple[str, str]]) -> dict[str, object]:
     cleaned = [(sanitize(embeds_to_links(o, link), [absolutizer(link)]), o) for o, link in ones]
     kept = sum(clean_html(h, link, keep).html == to_one_line(h) for h, link in items)
     reserialized = sum(
-        clean_html(h, link, keep).html == js_trim(sanitize(embeds_to_links(o, link), [absolutizer(link)]))
+        clean_html(h, link, keep).html
+        == js_trim(sanitize(embeds_to_links(o, link), [absolutizer(link)]))
         != o
         for (h, link), (o, _) in zip(items, ones, strict=True)
     )
     rate_keep, runs = _rate(lambda h, link: clean_html(h, link, keep), items)
     rate_proxy, _ = _rate(lambda h, link: clean_html(h, link, proxy), items)
     rate_oneline, _ = _rate(lambda h, link: to_one_line(h), items)
-    rate_sanitize, _ = _rate(lambda o, link: sanitize(embeds_to_links(o, link), [absolutizer(link)]), ones)
+    rate_sanitize, _ = _rate(
+        lambda o, link: sanitize(embeds_to_links(o, link), [absolutizer(link)]), ones
+    )
     rate_compare, _ = _rate(lambda c, o: same_tree(o, c), cleaned)
     rate_nh3, _ = _rate(lambda h, link: nh3.clean(h), items)
     return {

@@ -49,9 +49,12 @@ def feed_body(n: int) -> bytes:
     items = []
     for i in range(N_ITEMS):
         date = NOW - timedelta(hours=n % 48, minutes=i * 7)
-        paragraphs = "".join(f"<p>Paragraph {p} of article {i} in feed {n}: some words about "
-                             f"the news of the day, <a href=\"/rel/{p}\">a link</a> and "
-                             f"<b>emphasis</b>.</p>" for p in range(6))
+        paragraphs = "".join(
+            f"<p>Paragraph {p} of article {i} in feed {n}: some words about "
+            f'the news of the day, <a href="/rel/{p}">a link</a> and '
+            f"<b>emphasis</b>.</p>"
+            for p in range(6)
+        )
         items.append(
             f"<item><title>Feed {n} article {i}: a headline of usual length</title>"
             f"<link>https://site{n}.example.com/news/{i}.html</link>"
@@ -59,13 +62,17 @@ def feed_body(n: int) -> bytes:
             f"<pubDate>{format_datetime(date, usegmt=True)}</pubDate>"
             f"<dc:creator>Reporter {i % 7}</dc:creator>"
             f"<description><![CDATA[<p>Summary {i}</p>]]></description>"
-            f"<content:encoded><![CDATA[<div class=\"article\"><img src=\"https://img.example.com/{n}/{i}.jpg\" "
-            f"alt=\"photo\">{paragraphs}</div>]]></content:encoded></item>")
-    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-            'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
-            f"<title>Feed {n}</title><link>https://site{n}.example.com/</link>"
-            + "".join(items) + "</channel></rss>").encode()
+            f'<content:encoded><![CDATA[<div class="article"><img src="https://img.example.com/{n}/{i}.jpg" '
+            f'alt="photo">{paragraphs}</div>]]></content:encoded></item>'
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        f"<title>Feed {n}</title><link>https://site{n}.example.com/</link>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
 
 
 def serve(port: int, ready: "multiprocessing.synchronize.Event") -> None:
@@ -73,8 +80,10 @@ def serve(port: int, ready: "multiprocessing.synchronize.Event") -> None:
     responses = {}
     for n in range(N_FEEDS):
         body = feed_body(n)
-        responses[host_of(n)] = (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
-                                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        responses[host_of(n)] = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = writer.get_extra_info("sockname")[0]
@@ -89,8 +98,9 @@ def serve(port: int, ready: "multiprocessing.synchronize.Event") -> None:
             writer.close()
 
     async def main() -> None:
-        servers = [await asyncio.start_server(handle, host_of(n), port, backlog=64)
-                   for n in range(N_FEEDS)]
+        servers = [
+            await asyncio.start_server(handle, host_of(n), port, backlog=64) for n in range(N_FEEDS)
+        ]
         ready.set()
         await asyncio.gather(*(s.serve_forever() for s in servers))
 
@@ -148,10 +158,16 @@ def end_to_end(rounds: int = 2) -> dict[str, object]:
         for n in range(rounds):
             shutil.rmtree(TMP / f"fetch-vault-{n}", ignore_errors=True)
     walls = [r["wall_s"] for r in runs]
-    return {"feeds": N_FEEDS, "items_per_feed": N_ITEMS, "latency_ms": LATENCY * 1000,
-            "cpus": os.cpu_count(), "load_avg_before": round(load, 2),
-            "wall_s_median": round(statistics.median(walls), 2), "runs": runs,
-            "target": "wall < 15 s, peak RSS < 500 MB"}
+    return {
+        "feeds": N_FEEDS,
+        "items_per_feed": N_ITEMS,
+        "latency_ms": LATENCY * 1000,
+        "cpus": os.cpu_count(),
+        "load_avg_before": round(load, 2),
+        "wall_s_median": round(statistics.median(walls), 2),
+        "runs": runs,
+        "target": "wall < 15 s, peak RSS < 500 MB",
+    }
 
 
 def _one_run(port: int, vault: Path) -> dict[str, object]:
@@ -164,30 +180,40 @@ def _one_run(port: int, vault: Path) -> dict[str, object]:
     os.sync()
     time.sleep(SETTLE_S)
     vault.mkdir(parents=True)
-    subs = [{"site": f"Site {n}", "url": f"http://{host_of(n)}:{port}/feed.xml"}
-            for n in range(N_FEEDS)]
+    subs = [
+        {"site": f"Site {n}", "url": f"http://{host_of(n)}:{port}/feed.xml"} for n in range(N_FEEDS)
+    ]
     (vault / "subs.json").write_text(json.dumps(subs))
     os.sync()
     result = _client(vault)
     result["articles_per_s"] = result["new"] / result["wall_s"]
     # The hourly case: the same 1,000 feeds again, nothing new (no ETags: full downloads).
     again = _client(vault)
-    result["rerun_nothing_new"] = {k: again[k] for k in ("wall_s", "new", "cpu_main_s", "peak_rss_mb")}
+    result["rerun_nothing_new"] = {
+        k: again[k] for k in ("wall_s", "new", "cpu_main_s", "peak_rss_mb")
+    }
     return _rounded(result)
 
 
 def _client(vault: Path) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NO_PROXY": "*"}
-    done = subprocess.run([sys.executable, "-c", CLIENT, str(vault), NOW.isoformat()],
-                          capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENT, str(vault), NOW.isoformat()],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr)
     return json.loads(done.stdout)
 
 
 def _rounded(data: dict[str, object]) -> dict[str, object]:
-    return {k: round(v, 2) if isinstance(v, float) else _rounded(v) if isinstance(v, dict) else v
-            for k, v in data.items()}
+    return {
+        k: round(v, 2) if isinstance(v, float) else _rounded(v) if isinstance(v, dict) else v
+        for k, v in data.items()
+    }
 
 
 def parser_throughput(rounds: int = 5) -> dict[str, object]:
@@ -195,8 +221,11 @@ def parser_throughput(rounds: int = 5) -> dict[str, object]:
 
     from newsvault.fetch.feeds import parse_feed
 
-    bodies = [p.read_bytes() for p in sorted(FEEDS_DIR.rglob("*"))
-              if p.is_file() and p.name not in ("LICENSE", "MANIFEST.json")]
+    bodies = [
+        p.read_bytes()
+        for p in sorted(FEEDS_DIR.rglob("*"))
+        if p.is_file() and p.name not in ("LICENSE", "MANIFEST.json")
+    ]
 
     def ours(data: bytes) -> int:
         try:
@@ -215,8 +244,11 @@ def parser_throughput(rounds: int = 5) -> dict[str, object]:
             entries = sum(parse(b) for b in bodies)
             times.append(time.perf_counter() - start)
         median = statistics.median(times)
-        out[name] = {"entries": entries, "median_s": round(median, 3),
-                     "entries_per_s": round(entries / median)}
+        out[name] = {
+            "entries": entries,
+            "median_s": round(median, 3),
+            "entries_per_s": round(entries / median),
+        }
     ratio = out["newsvault_lxml"]["entries_per_s"] / out["feedparser"]["entries_per_s"]  # type: ignore[index]
     out["speedup"] = round(ratio, 1)
     return out

@@ -48,8 +48,13 @@ WORDS = "新聞 美國 台灣 中央社 報導 world news report market 經濟 �
 
 
 def _env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(REPO / "src") + os.pathsep + str(REPO),
-                TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    return dict(
+        os.environ,
+        PYTHONPATH=str(REPO / "src") + os.pathsep + str(REPO),
+        TZ="UTC",
+        LANG="C.UTF-8",
+        LC_ALL="C.UTF-8",
+    )
 
 
 def _step(name: str, *args: str) -> dict:
@@ -57,7 +62,9 @@ def _step(name: str, *args: str) -> dict:
     the kernel's high-water mark of that process's memory (``VmHWM``, which an exec
     resets: ``wait4``'s ``ru_maxrss`` starts from the parent's size at fork), and its
     worker processes' peak apart."""
-    wall, _rss, out = _popen_rss([sys.executable, "-m", "bench.growth", "--step", name, *args], _env())
+    wall, _rss, out = _popen_rss(
+        [sys.executable, "-m", "bench.growth", "--step", name, *args], _env()
+    )
     return dict(json.loads(out.splitlines()[-1]), wall_seconds=round(wall, 2))
 
 
@@ -97,12 +104,21 @@ def _article(i: int, rng: random.Random, when: datetime):  # noqa: ANN202 - impo
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))) + f" {i}"
     content = "<p>" + " ".join(rng.choice(WORDS) for _ in range(rng.randint(80, 400))) + "</p>"
     site = f"Source {i % 40}"
-    return Article(title=title, date=when, author=site, link=f"https://example.org/{i % 40}/{i}",
-                   site=site, content=content, ms=int(when.timestamp() * 1000),
-                   tags=(site,), categories=(site,))
+    return Article(
+        title=title,
+        date=when,
+        author=site,
+        link=f"https://example.org/{i % 40}/{i}",
+        site=site,
+        content=content,
+        ms=int(when.timestamp() * 1000),
+        tags=(site,),
+        categories=(site,),
+    )
 
 
 # --- steps (each runs in a child process) --------------------------------------------
+
 
 def step_write(root: str, first: str, count: str, newest: str = "") -> dict:
     from newsvault.archive.store import save_post
@@ -112,8 +128,11 @@ def step_write(root: str, first: str, count: str, newest: str = "") -> dict:
     rng = random.Random(start)
     began = time.perf_counter()
     for i in range(start, start + n):
-        when = (datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=i - start) if newest
-                else START + timedelta(seconds=298 * i))  # ~290 a day
+        when = (
+            datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=i - start)
+            if newest
+            else START + timedelta(seconds=298 * i)
+        )  # ~290 a day
         save_post(posts, _article(i, rng, when), fsync=False, layout="year")
     took = time.perf_counter() - began
     return {"seconds": round(took, 2), "posts": n, "posts_per_s": round(n / took)}
@@ -137,16 +156,27 @@ def step_record(root: str, record: str, prefix: str) -> dict:
     from newsvault.publish.s3 import _digest, _save_record, local_files
 
     files = local_files(Path(root) / "_site")
-    _save_record(Path(record), _target(prefix), prefix, {rel: _digest(path, None) for rel, path in files.items()},
-                 time.time())
+    _save_record(
+        Path(record),
+        _target(prefix),
+        prefix,
+        {rel: _digest(path, None) for rel, path in files.items()},
+        time.time(),
+    )
     return {"objects": len(files)}
 
 
 def _target(prefix: str = ""):  # noqa: ANN202 - imported lazily
     from newsvault.config import TargetConfig
 
-    return TargetConfig(name="bench", type="s3", bucket="bench", prefix=prefix, region="us-east-1",
-                        endpoint_url=os.environ["NV_BENCH_S3"])
+    return TargetConfig(
+        name="bench",
+        type="s3",
+        bucket="bench",
+        prefix=prefix,
+        region="us-east-1",
+        endpoint_url=os.environ["NV_BENCH_S3"],
+    )
 
 
 def step_sync(folder: str, record: str, prefix: str) -> dict:
@@ -154,9 +184,14 @@ def step_sync(folder: str, record: str, prefix: str) -> dict:
 
     began = time.perf_counter()
     result = sync_folder(Path(folder), _target(prefix), record=Path(record) if record else None)
-    return {"seconds": round(time.perf_counter() - began, 2), "uploaded_new": result.uploaded_new,
-            "uploaded_changed": result.uploaded_changed, "deleted": result.deleted,
-            "unchanged": result.unchanged, "listed": result.listed}
+    return {
+        "seconds": round(time.perf_counter() - began, 2),
+        "uploaded_new": result.uploaded_new,
+        "uploaded_changed": result.uploaded_changed,
+        "deleted": result.deleted,
+        "unchanged": result.unchanged,
+        "listed": result.listed,
+    }
 
 
 def step_budget(root: str) -> dict:
@@ -165,30 +200,47 @@ def step_budget(root: str) -> dict:
     began = time.perf_counter()
     site = measure_folder(Path(root) / "_site")
     site_s = time.perf_counter() - began
-    out = {"site_seconds": round(site_s, 2), "site_files": site.files, "site_bytes": site.site_bytes,
-           "site_largest_dir": [site.dir_path, site.dir_entries]}
+    out = {
+        "site_seconds": round(site_s, 2),
+        "site_files": site.files,
+        "site_bytes": site.site_bytes,
+        "site_largest_dir": [site.dir_path, site.dir_entries],
+    }
     if (Path(root) / ".git").is_dir():
         cache = Path(root) / ".newsvault" / "budget-git.json"
         began = time.perf_counter()
         archive = measure_git(Path(root), cache=cache)  # the first push: every blob is sent
-        out.update(git_first_seconds=round(time.perf_counter() - began, 2), git_files=archive.files,
-                   git_repo_bytes=archive.repo_bytes, git_largest_dir=[archive.dir_path, archive.dir_entries])
-        pushed = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True,
-                                check=True).stdout.strip()  # what the remote has
+        out.update(
+            git_first_seconds=round(time.perf_counter() - began, 2),
+            git_files=archive.files,
+            git_repo_bytes=archive.repo_bytes,
+            git_largest_dir=[archive.dir_path, archive.dir_entries],
+        )
+        pushed = subprocess.run(
+            ["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()  # what the remote has
         step_write(root, str(POSTS + 10), "10", "newest")  # an hour's posts, committed
         _git(Path(root), "add", "-A", "--", "_posts")
         _git(Path(root), "commit", "-q", "-m", "hour")
         began = time.perf_counter()
         hourly = measure_git(Path(root), pushed=pushed, cache=cache)
-        out.update(git_hourly_seconds=round(time.perf_counter() - began, 2), git_files_after=hourly.files)
+        out.update(
+            git_hourly_seconds=round(time.perf_counter() - began, 2), git_files_after=hourly.files
+        )
     return out
 
 
 # --- the benchmark ---------------------------------------------------------------------
 
+
 def _git(root: Path, *args: str) -> None:
-    env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@localhost",
-               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@localhost")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="bench",
+        GIT_AUTHOR_EMAIL="bench@localhost",
+        GIT_COMMITTER_NAME="bench",
+        GIT_COMMITTER_EMAIL="bench@localhost",
+    )
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
 
 
@@ -208,11 +260,15 @@ def _moto() -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                      AWS_DEFAULT_REGION="us-east-1")
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1"
+    )
     exe = Path(sys.executable).with_name("moto_server")
-    proc = subprocess.Popen([str(exe) if exe.exists() else "moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(exe) if exe.exists() else "moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -228,16 +284,20 @@ def _moto() -> tuple[subprocess.Popen[bytes], str]:
 def growth_case(root: Path) -> dict:
     out: dict[str, object] = {"posts": POSTS}
     out["write_posts"] = _step("write", str(root), "0", str(POSTS))
-    (root / "newsvault.toml").write_text('[archive]\nlayout = "year"\n[site]\nbase_url = "https://example.org"\n',
-                                         encoding="utf-8")
+    (root / "newsvault.toml").write_text(
+        '[archive]\nlayout = "year"\n[site]\nbase_url = "https://example.org"\n', encoding="utf-8"
+    )
     folders = {p.name: sum(1 for _ in p.iterdir()) for p in (root / "_posts").iterdir()}
     out["year_folders"] = folders
     out["index_rebuild"] = _step("index", str(root))
     check = _newsvault("check", "--vault", str(root), "--json")
-    out["check"] = {k: check[k] for k in ("wall_seconds", "peak_rss_mb")} | {"posts": check["report"]["posts"]}
+    out["check"] = {k: check[k] for k in ("wall_seconds", "peak_rss_mb")} | {
+        "posts": check["report"]["posts"]
+    }
     full = _newsvault("build", "--vault", str(root), "--full", "--no-search", "--json")
     out["site_full_build"] = {k: full[k] for k in ("wall_seconds", "peak_rss_mb")} | {
-        k: full["report"][k] for k in ("seconds", "posts", "files", "rendered")}
+        k: full["report"][k] for k in ("seconds", "posts", "files", "rendered")
+    }
     proc, _url = _moto()
     try:
         record = str(root / ".newsvault" / "s3" / "bench.json")
@@ -245,14 +305,18 @@ def growth_case(root: Path) -> dict:
         out["write_10_new_posts"] = _step("write", str(root), str(POSTS), "10", "newest")
         inc = _newsvault("build", "--vault", str(root), "--no-search", "--json")
         out["site_incremental_build_10"] = {k: inc[k] for k in ("wall_seconds", "peak_rss_mb")} | {
-            k: inc["report"][k] for k in ("seconds", "posts", "parsed", "rendered", "written", "removed")}
+            k: inc["report"][k]
+            for k in ("seconds", "posts", "parsed", "rendered", "written", "removed")
+        }
         out["s3_sync_incremental"] = _step("sync", str(root / "_site"), record, "site/")
         sample = Path(tempfile.mkdtemp(prefix="nv-s3-sample-", dir=root))
         for i, path in enumerate(sorted((root / "_site").rglob("index.html"))[:5000]):
             (sample / f"{i // 1000}" / f"{i}.html").parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, sample / f"{i // 1000}" / f"{i}.html")
         first = _step("sync", str(sample), "", "sample/")
-        out["s3_first_upload_5000_files"] = first | {"puts_per_s": round(first["uploaded_new"] / first["seconds"])}
+        out["s3_first_upload_5000_files"] = first | {
+            "puts_per_s": round(first["uploaded_new"] / first["seconds"])
+        }
     finally:
         proc.terminate()
         proc.wait()
@@ -272,23 +336,38 @@ def oped2_case(root: Path) -> dict:
     for i in range(OPED2):
         src = posts[i % len(posts)]
         stem, ext = src.name.rsplit(".", 1)
-        shutil.copyfile(src, root / "_posts" / (src.name if i < len(posts) else f"{stem[:150]} #{i}.{ext}"))
-    subprocess.run([sys.executable, "-m", "newsvault", "init", str(root)], env=_env(), check=True,
-                   capture_output=True)
+        shutil.copyfile(
+            src, root / "_posts" / (src.name if i < len(posts) else f"{stem[:150]} #{i}.{ext}")
+        )
+    subprocess.run(
+        [sys.executable, "-m", "newsvault", "init", str(root)],
+        env=_env(),
+        check=True,
+        capture_output=True,
+    )
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "adopted")
     jekyll = os.environ.get("NV_BENCH_JEKYLL", "1") != "0"
     before = _jekyll_urls(root, "before") if jekyll else None
     migrate = _newsvault("migrate-layout", "year", "--vault", str(root), "--json")
-    commits = subprocess.run(["git", "-C", str(root), "rev-list", "--count", "HEAD"], capture_output=True,
-                             text=True, check=True).stdout.strip()
+    commits = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--count", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     after = _jekyll_urls(root, "after") if jekyll else None
     check = _newsvault("check", "--vault", str(root), "--json")
-    return {"posts": OPED2, "migrate_wall_seconds": migrate["wall_seconds"],
-            "migrate_peak_rss_mb": migrate["peak_rss_mb"], "moved": migrate["report"].get("moved"),
-            "commits_after": int(commits), "check_posts_after": check["report"]["posts"],
-            "jekyll_urls_compared": len(before) if before else None,
-            "jekyll_urls_equal": (before == after) if jekyll else None}
+    return {
+        "posts": OPED2,
+        "migrate_wall_seconds": migrate["wall_seconds"],
+        "migrate_peak_rss_mb": migrate["peak_rss_mb"],
+        "moved": migrate["report"].get("moved"),
+        "commits_after": int(commits),
+        "check_posts_after": check["report"]["posts"],
+        "jekyll_urls_compared": len(before) if before else None,
+        "jekyll_urls_equal": (before == after) if jekyll else None,
+    }
 
 
 def _jekyll_urls(root: Path, name: str) -> list[list[str]]:
@@ -296,19 +375,29 @@ def _jekyll_urls(root: Path, name: str) -> list[list[str]]:
     src.mkdir()
     os.symlink(root / "_posts", src / "_posts")
     (src / "_config.yml").write_text("permalink: /:year-:month-:day/:title/\n", encoding="utf-8")
-    (src / "urls.json").write_text("---\n---\n[{% for p in site.posts %}[{{ p.path | split: '/' | last | jsonify }}, "
-                                   "{{ p.url | jsonify }}]{% unless forloop.last %},{% endunless %}{% endfor %}]\n",
-                                   encoding="utf-8")
+    (src / "urls.json").write_text(
+        "---\n---\n[{% for p in site.posts %}[{{ p.path | split: '/' | last | jsonify }}, "
+        "{{ p.url | jsonify }}]{% unless forloop.last %},{% endunless %}{% endfor %}]\n",
+        encoding="utf-8",
+    )
     # (not _popen_rss: Jekyll warns on stderr while its stdout is read, and a full pipe stalls it)
-    subprocess.run([JEKYLL, "build", "--safe", "-s", str(src), "-d", str(src / "_out")], env=_env(),
-                   capture_output=True, check=True, timeout=1200)
+    subprocess.run(
+        [JEKYLL, "build", "--safe", "-s", str(src), "-d", str(src / "_out")],
+        env=_env(),
+        capture_output=True,
+        check=True,
+        timeout=1200,
+    )
     return sorted(json.loads((src / "_out" / "urls.json").read_text(encoding="utf-8")))
 
 
 def main() -> dict:
     began = time.perf_counter()
     where = bench_dir()
-    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "folder": where or tempfile.gettempdir()}
+    results: dict[str, object] = {
+        "machine": f"{os.cpu_count()} cores",
+        "folder": where or tempfile.gettempdir(),
+    }
     with tempfile.TemporaryDirectory(prefix="nv-growth-", dir=where) as tmp:
         results["oped2_migrate"] = oped2_case(Path(tmp) / "oped2" / "vault")
         print("oped2", json.dumps(results["oped2_migrate"]), flush=True)
@@ -318,8 +407,15 @@ def main() -> dict:
     return results
 
 
-STEPS = {"write": step_write, "index": step_index, "record": step_record, "sync": step_sync,
-         "budget": step_budget, "bucket": step_bucket, "cli": step_cli}
+STEPS = {
+    "write": step_write,
+    "index": step_index,
+    "record": step_record,
+    "sync": step_sync,
+    "budget": step_budget,
+    "bucket": step_bucket,
+    "cli": step_cli,
+}
 
 
 if __name__ == "__main__":

@@ -33,9 +33,17 @@ def _article(i: int, rng: random.Random):  # noqa: ANN202 - newsvault imported l
     date = datetime(2015, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=7 * i)
     content = "<p>" + "內容 text " * rng.randint(300, 3000) + "</p>"
     site = f"Site {i % 40}"
-    return Article(title=title, date=date, author=site, link=f"https://example.org/{i}?id={i}",
-                   site=site, content=content, ms=int(date.timestamp() * 1000),
-                   tags=(site,), categories=(site,))
+    return Article(
+        title=title,
+        date=date,
+        author=site,
+        link=f"https://example.org/{i}?id={i}",
+        site=site,
+        content=content,
+        ms=int(date.timestamp() * 1000),
+        tags=(site,),
+        categories=(site,),
+    )
 
 
 def make_vault(root: Path, n: int) -> dict[str, float]:
@@ -67,8 +75,11 @@ def _child(root: str, serial: bool) -> None:
     took = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    print(json.dumps({"seconds": took, "posts": count, "peak_rss_mb": rss,
-                      "worker_peak_rss_mb": children}))
+    print(
+        json.dumps(
+            {"seconds": took, "posts": count, "peak_rss_mb": rss, "worker_peak_rss_mb": children}
+        )
+    )
 
 
 def _rebuild(root: Path, serial: bool = False) -> dict[str, float]:
@@ -77,8 +88,14 @@ def _rebuild(root: Path, serial: bool = False) -> dict[str, float]:
         f.unlink()
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     mode = "--serial" if serial else "--child"
-    out = subprocess.run([sys.executable, "-m", "bench.index", mode, str(root)],
-                         cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.index", mode, str(root)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -96,7 +113,9 @@ def main() -> dict[str, object]:
                 "posts_mb": round(size_mb, 1),
                 "rebuild_median_s": round(statistics.median(r["seconds"] for r in runs), 2),
                 "rebuild_runs_s": [round(r["seconds"], 2) for r in runs],
-                "rebuild_serial_median_s": round(statistics.median(r["seconds"] for r in serial), 2),
+                "rebuild_serial_median_s": round(
+                    statistics.median(r["seconds"] for r in serial), 2
+                ),
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
                 "serial_peak_rss_mb": max(r["peak_rss_mb"] for r in serial),
                 "worker_peak_rss_mb": max(r["worker_peak_rss_mb"] for r in runs),

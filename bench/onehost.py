@@ -57,23 +57,52 @@ def feed_body(n: int) -> bytes:
             f"<guid>https://site{n}.example.com/news/{i}.html</guid>"
             f"<pubDate>{format_datetime(date, usegmt=True)}</pubDate>"
             f"<description><![CDATA[<p>Summary {i} of feed {n}: "
-            + "some words about the news of the day, " * 12 + "</p>]]></description></item>")
-    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>Feed {n}</title><link>https://site{n}.example.com/</link>"
-            + "".join(items) + "</channel></rss>").encode()
+            + "some words about the news of the day, " * 12
+            + "</p>]]></description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Feed {n}</title><link>https://site{n}.example.com/</link>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
 
 
 def make_cert(folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
-def serve(tls_port: int, plain_port: int, cert: Path, key: Path,
-          ready: "multiprocessing.synchronize.Event") -> None:
+def serve(
+    tls_port: int,
+    plain_port: int,
+    cert: Path,
+    key: Path,
+    ready: "multiprocessing.synchronize.Event",
+) -> None:
     """The one host: TLS (ALPN h2 or http/1.1) on one port, plain HTTP/1.1 on another."""
     import h2.config
     import h2.connection
@@ -93,13 +122,19 @@ def serve(tls_port: int, plain_port: int, cert: Path, key: Path,
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.split(b"\r\n")
                 path = lines[0].split(b" ")[1]
-                headers = {k.strip().lower(): v.strip() for k, _, v in
-                           (line.partition(b":") for line in lines[1:] if b":" in line)}
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(b":") for line in lines[1:] if b":" in line)
+                }
                 await asyncio.sleep(LATENCY)
                 status, body = answer(path, headers.get(b"if-none-match"))
                 reason = {200: b"OK", 304: b"Not Modified", 404: b"Not Found"}[status]
-                writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: application/rss+xml\r\nETag: %s\r\n"
-                             b"Content-Length: %d\r\n\r\n" % (status, reason, ETAG.encode(), len(body)) + body)
+                writer.write(
+                    b"HTTP/1.1 %d %s\r\nContent-Type: application/rss+xml\r\nETag: %s\r\n"
+                    b"Content-Length: %d\r\n\r\n"
+                    % (status, reason, ETAG.encode(), len(body))
+                    + body
+                )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, IndexError):
             pass
@@ -128,10 +163,16 @@ def serve(tls_port: int, plain_port: int, cert: Path, key: Path,
         async def respond(stream: int, path: bytes, etag: bytes | None) -> None:
             await asyncio.sleep(LATENCY)
             status, body = answer(path, etag)
-            conn.send_headers(stream, [(b":status", str(status).encode()), (b"etag", ETAG.encode()),
-                                       (b"content-type", b"application/rss+xml"),
-                                       (b"content-length", str(len(body)).encode())],
-                              end_stream=not body)
+            conn.send_headers(
+                stream,
+                [
+                    (b":status", str(status).encode()),
+                    (b"etag", ETAG.encode()),
+                    (b"content-type", b"application/rss+xml"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+                end_stream=not body,
+            )
             if body:
                 waiting[stream] = body
                 push(stream)
@@ -142,8 +183,11 @@ def serve(tls_port: int, plain_port: int, cert: Path, key: Path,
                 for event in conn.receive_data(data):
                     if isinstance(event, h2.events.RequestReceived):
                         headers = dict(event.headers)
-                        asyncio.ensure_future(respond(event.stream_id, headers[b":path"],
-                                                      headers.get(b"if-none-match")))
+                        asyncio.ensure_future(
+                            respond(
+                                event.stream_id, headers[b":path"], headers.get(b"if-none-match")
+                            )
+                        )
                     elif isinstance(event, h2.events.WindowUpdated):
                         for stream in list(waiting):
                             push(stream)
@@ -169,6 +213,7 @@ def serve(tls_port: int, plain_port: int, cert: Path, key: Path,
 
     import h2.exceptions  # noqa: F401  (used in the handler)
     import h2.settings  # noqa: F401
+
     asyncio.run(main())
 
 
@@ -197,39 +242,78 @@ def share(source: Path, target: Path, copy: str | None = None) -> None:
 
 def newsvault_fetch(vault: Path, env: dict[str, str]) -> dict[str, object]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "newsvault", "fetch", "--vault", str(vault), "--json",
-                           "--now", NOW.isoformat()], capture_output=True, text=True, env=env, timeout=900)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsvault",
+            "fetch",
+            "--vault",
+            str(vault),
+            "--json",
+            "--now",
+            NOW.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     wall = time.perf_counter() - start
     data = json.loads(done.stdout)
     statuses: dict[str, int] = {}
     for feed in data["feeds"]:
         statuses[feed["status"]] = statuses.get(feed["status"], 0) + 1
-    return {"wall_s": round(wall, 2), "new": data["new"], "statuses": statuses,
-            "errors": [f["error"] for f in data["feeds"] if f["status"] == "error"][:2]}
+    return {
+        "wall_s": round(wall, 2),
+        "new": data["new"],
+        "statuses": statuses,
+        "errors": [f["error"] for f in data["feeds"] if f["status"] == "error"][:2],
+    }
 
 
 def node_fetch(vault: Path, env: dict[str, str]) -> dict[str, object]:
     start = time.perf_counter()
-    done = subprocess.run(["node", str(NODE / "perform.js"), str(vault)], capture_output=True,
-                          text=True, env=env, timeout=900)
+    done = subprocess.run(
+        ["node", str(NODE / "perform.js"), str(vault)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     wall = time.perf_counter() - start
     data = json.loads(done.stdout)
-    return {"wall_s": round(wall, 2), "inner_s": round(data["wall_s"], 2), "new": data["new"],
-            "failed": data["failed"], "errors": data["errors"]}
+    return {
+        "wall_s": round(wall, 2),
+        "inner_s": round(data["wall_s"], 2),
+        "new": data["new"],
+        "failed": data["failed"],
+        "errors": data["errors"],
+    }
 
 
 def main() -> dict[str, object]:
     if not (NODE / "node_modules" / "rss-parser").is_dir():
-        subprocess.run(["npm", "install", "--prefix", str(NODE), "--no-save", "--no-audit", "--no-fund"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["npm", "install", "--prefix", str(NODE), "--no-save", "--no-audit", "--no-fund"],
+            check=True,
+            capture_output=True,
+        )
     shutil.rmtree(TMP, ignore_errors=True)
     cert, key = make_cert(TMP)
     tls_port, plain_port = free_port(), free_port()
     ready = multiprocessing.Event()
-    server = multiprocessing.Process(target=serve, args=(tls_port, plain_port, cert, key, ready), daemon=True)
+    server = multiprocessing.Process(
+        target=serve, args=(tls_port, plain_port, cert, key, ready), daemon=True
+    )
     server.start()
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NO_PROXY": "*", "SSL_CERT_FILE": str(cert),
-           "NODE_EXTRA_CA_CERTS": str(cert)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "src"),
+        "NO_PROXY": "*",
+        "SSL_CERT_FILE": str(cert),
+        "NODE_EXTRA_CA_CERTS": str(cert),
+    }
     tls_base, plain_base = f"https://127.0.0.1:{tls_port}", f"http://127.0.0.1:{plain_port}"
     try:
         if not ready.wait(60):
@@ -237,13 +321,23 @@ def main() -> dict[str, object]:
         vaults = {"h2": TMP / "h2", "http1": TMP / "http1", "http1_hosts64": TMP / "http1-64"}
         write_vault(vaults["h2"], tls_base)
         first = newsvault_fetch(vaults["h2"], env)  # the archive both systems start from
-        for name, toml in (("http1", ""), ("http1_hosts64", '[fetch]\nhosts = { "127.0.0.1" = 64 }\n')):
+        for name, toml in (
+            ("http1", ""),
+            ("http1_hosts64", '[fetch]\nhosts = { "127.0.0.1" = 64 }\n'),
+        ):
             share(vaults["h2"], vaults[name], ".newsvault")  # the same archive
             write_vault(vaults[name], plain_base, toml)
             newsvault_fetch(vaults[name], env)  # its feeds' validators (new URLs), not measured
-        runs: dict[str, list[dict[str, object]]] = {k: [] for k in
-                                                    ("newsvault_h2", "newsvault_http1", "newsvault_http1_hosts64",
-                                                     "node_https", "node_http")}
+        runs: dict[str, list[dict[str, object]]] = {
+            k: []
+            for k in (
+                "newsvault_h2",
+                "newsvault_http1",
+                "newsvault_http1_hosts64",
+                "node_https",
+                "node_http",
+            )
+        }
         node_tls, node_plain = TMP / "node-tls", TMP / "node-plain"
         for folder, base in ((node_tls, tls_base), (node_plain, plain_base)):
             share(vaults["h2"], folder)
@@ -259,11 +353,20 @@ def main() -> dict[str, object]:
         server.join()
         shutil.rmtree(TMP, ignore_errors=True)
     medians = {k: round(statistics.median(r["wall_s"] for r in v), 2) for k, v in runs.items()}
-    return {"feeds": N_FEEDS, "items_per_feed": N_ITEMS, "latency_ms": LATENCY * 1000,
-            "rounds": ROUNDS, "cpus": os.cpu_count(), "load_avg": round(os.getloadavg()[0], 2),
-            "first_run": first, "wall_s_median": medians,
-            "ratio_newsvault_h2_to_node_https": round(medians["newsvault_h2"] / medians["node_https"], 2),
-            "runs": runs}
+    return {
+        "feeds": N_FEEDS,
+        "items_per_feed": N_ITEMS,
+        "latency_ms": LATENCY * 1000,
+        "rounds": ROUNDS,
+        "cpus": os.cpu_count(),
+        "load_avg": round(os.getloadavg()[0], 2),
+        "first_run": first,
+        "wall_s_median": medians,
+        "ratio_newsvault_h2_to_node_https": round(
+            medians["newsvault_h2"] / medians["node_https"], 2
+        ),
+        "runs": runs,
+    }
 
 
 if __name__ == "__main__":

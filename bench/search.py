@@ -37,7 +37,9 @@ from pathlib import Path
 from bench.site import REPEAT, SAMPLE, _popen_rss, bench_dir, make_archive
 
 REPO = Path(__file__).resolve().parents[1]
-PAGEFIND = REPO / ".tools" / "node_modules" / "@pagefind" / "linux-x64" / "bin" / "pagefind_extended"
+PAGEFIND = (
+    REPO / ".tools" / "node_modules" / "@pagefind" / "linux-x64" / "bin" / "pagefind_extended"
+)
 QUERIES = ["台湾", "國務卿", "历史", "翻墙 软件", "一个", "Blinken", '"Hong Kong"', "言論自由"]
 
 INDEX_RUNNER = """
@@ -81,8 +83,13 @@ def _pss_tree(pid: int) -> int:
 def _measured(cmd: list[str]) -> dict:
     """Run ``cmd``; its wall time, peak RSS (biggest process) and peak PSS of the whole tree."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
-                            env=dict(os.environ, PYTHONPATH=str(REPO / "src")))
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO / "src")),
+    )
     peak = [0]
 
     def sample() -> None:
@@ -97,15 +104,24 @@ def _measured(cmd: list[str]) -> dict:
     sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[:3]} failed: {err.decode(errors='replace')[-2000:]}")
-    return {"wall_seconds": round(wall, 3), "peak_tree_pss_mb": round(peak[0] / 1024, 1), "stdout": out.decode()}
+    return {
+        "wall_seconds": round(wall, 3),
+        "peak_tree_pss_mb": round(peak[0] / 1024, 1),
+        "stdout": out.decode(),
+    }
 
 
 def _run(cmd: list[str]) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds (user + system, the process and the workers it reaped),
     peak RSS (MB, the biggest of them) and stdout of one child, reaped with wait4."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
-                            env=dict(os.environ, PYTHONPATH=str(REPO / "src")))
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO / "src")),
+    )
     out, err = proc.stdout.read(), proc.stderr.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
@@ -119,7 +135,12 @@ def index(root: Path, mode: str) -> dict:
     if mode == "full":
         shutil.rmtree(root / "_site" / "search" / "data", ignore_errors=True)
     wall, cpu, rss, out = _run([sys.executable, "-c", INDEX_RUNNER, str(root), mode])
-    return dict(json.loads(out), wall_seconds=round(wall, 3), cpu_seconds=round(cpu, 2), peak_rss_mb=round(rss, 1))
+    return dict(
+        json.loads(out),
+        wall_seconds=round(wall, 3),
+        cpu_seconds=round(cpu, 2),
+        peak_rss_mb=round(rss, 1),
+    )
 
 
 def index_tree_memory(root: Path) -> dict:
@@ -133,9 +154,16 @@ def plus_ten(root: Path, size: int, repeat: int = REPEAT) -> dict:
     newest = sorted(SAMPLE.iterdir())[-10:]
     added = []
     for n, src in enumerate(newest):
-        text = re.sub(r"(?m)^date: .*$", f"date: 2030-01-01T0{n}:00:00.000Z", src.read_text(encoding="utf-8"), count=1)
+        text = re.sub(
+            r"(?m)^date: .*$",
+            f"date: 2030-01-01T0{n}:00:00.000Z",
+            src.read_text(encoding="utf-8"),
+            count=1,
+        )
         stem, ext = src.name.split("-", 3)[3].rsplit(".", 1)
-        added.append((text.encode("utf-8"), root / "_posts" / f"2030-01-01-{stem[:140]} new{n}.{ext}"))
+        added.append(
+            (text.encode("utf-8"), root / "_posts" / f"2030-01-01-{stem[:140]} new{n}.{ext}")
+        )
     runs = []
     for _ in range(repeat):
         for _data, dst in added:
@@ -154,18 +182,24 @@ def pagefind(root: Path, shard: int = 500) -> dict:
     """Pagefind over the post pages as newsvault ran it before: shards of ``shard`` pages
     (hard links in a staging folder), one run each; wall time, the biggest run's peak."""
     site = root / "_site"
-    pages = sorted(p for p in site.rglob("index.html") if b'class="content"' in p.read_bytes()
-                   and not p.relative_to(site).as_posix().startswith("search/"))
+    pages = sorted(
+        p
+        for p in site.rglob("index.html")
+        if b'class="content"' in p.read_bytes()
+        and not p.relative_to(site).as_posix().startswith("search/")
+    )
     work = Path(tempfile.mkdtemp(dir=root))
     start, peak, indexed, cpu = time.perf_counter(), 0.0, 0, 0.0
     try:
         for k in range(0, len(pages), shard):
             stage = work / f"site-{k}"
-            for page in pages[k:k + shard]:
+            for page in pages[k : k + shard]:
                 dest = stage / page.relative_to(site)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.link(page, dest)
-            _wall, used, rss, out = _run([str(PAGEFIND), "--site", str(stage), "--output-path", str(work / f"out-{k}")])
+            _wall, used, rss, out = _run(
+                [str(PAGEFIND), "--site", str(stage), "--output-path", str(work / f"out-{k}")]
+            )
             peak, cpu = max(peak, rss), cpu + used
             found = re.search(r"Indexed (\d+) page", out)
             indexed += int(found.group(1)) if found else 0
@@ -173,9 +207,14 @@ def pagefind(root: Path, shard: int = 500) -> dict:
         size = sum(p.stat().st_size for p in work.rglob("*") if p.is_file())
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"wall_seconds": round(time.perf_counter() - start, 2), "cpu_seconds": round(cpu, 1),
-            "peak_rss_mb": round(peak, 1),
-            "pages": indexed, "shards": -(-len(pages) // shard), "index_mb": round(size / 2**20, 1)}
+    return {
+        "wall_seconds": round(time.perf_counter() - start, 2),
+        "cpu_seconds": round(cpu, 1),
+        "peak_rss_mb": round(peak, 1),
+        "pages": indexed,
+        "shards": -(-len(pages) // shard),
+        "index_mb": round(size / 2**20, 1),
+    }
 
 
 def cold_queries(site: Path) -> list[dict]:
@@ -189,21 +228,34 @@ def cold_queries(site: Path) -> list[dict]:
     out = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             for query in QUERIES:
                 context = browser.new_context()  # an empty cache
                 page = context.new_page()
                 sizes: list[int] = []
-                page.on("requestfinished", lambda r, sizes=sizes: sizes.append(r.sizes()["responseBodySize"]
-                                                                                 + r.sizes()["responseHeadersSize"]))
+                page.on(
+                    "requestfinished",
+                    lambda r, sizes=sizes: sizes.append(
+                        r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]
+                    ),
+                )
                 page.goto(base + "search/?q=" + quote(query), wait_until="commit")
                 page.wait_for_selector("#search[data-state=done]", timeout=60000)
                 page.wait_for_load_state("networkidle")
                 run = page.evaluate("window.nvSearchTiming.runs[0]")
-                out.append({"query": query, "hits": run["hits"], "search_ms": round(run["ms"], 1),
-                            "navigation_to_results_ms": round(run["at"], 1),
-                            "requests": len(sizes), "kb_transferred": round(sum(sizes) / 1024, 1)})
+                out.append(
+                    {
+                        "query": query,
+                        "hits": run["hits"],
+                        "search_ms": round(run["ms"], 1),
+                        "navigation_to_results_ms": round(run["at"], 1),
+                        "requests": len(sizes),
+                        "kb_transferred": round(sum(sizes) / 1024, 1),
+                    }
+                )
                 context.close()
             browser.close()
     finally:
@@ -214,20 +266,37 @@ def cold_queries(site: Path) -> list[dict]:
 
 def _median(runs: list[dict]) -> dict:
     ordered = sorted(runs, key=lambda r: r["wall_seconds"])
-    return dict(ordered[len(ordered) // 2], wall_runs=[r["wall_seconds"] for r in runs],
-                cpu_runs=[r["cpu_seconds"] for r in runs], load_average=round(os.getloadavg()[0], 1))
+    return dict(
+        ordered[len(ordered) // 2],
+        wall_runs=[r["wall_seconds"] for r in runs],
+        cpu_runs=[r["cpu_seconds"] for r in runs],
+        load_average=round(os.getloadavg()[0], 1),
+    )
 
 
 def main() -> dict:
     sizes = [int(s) for s in os.environ.get("NV_BENCH_SEARCH_SIZES", "599,5685,50000").split(",")]
-    with_pagefind = {int(s) for s in os.environ.get("NV_BENCH_PAGEFIND_SIZES", "599,5685").split(",") if s}
+    with_pagefind = {
+        int(s) for s in os.environ.get("NV_BENCH_PAGEFIND_SIZES", "599,5685").split(",") if s
+    }
     results: dict = {"machine": f"{os.cpu_count()} cores", "repeat": REPEAT, "cases": {}}
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"nv-search-{size}-", dir=bench_dir()) as tmp:
             root = make_archive(Path(tmp), size)
             case: dict = {}
-            pages = _popen_rss([sys.executable, "-m", "newsvault", "build", "--vault", str(root), "--no-search", "--json"],
-                               dict(os.environ, PYTHONPATH=str(REPO / "src")))
+            pages = _popen_rss(
+                [
+                    sys.executable,
+                    "-m",
+                    "newsvault",
+                    "build",
+                    "--vault",
+                    str(root),
+                    "--no-search",
+                    "--json",
+                ],
+                dict(os.environ, PYTHONPATH=str(REPO / "src")),
+            )
             case["pages_build_seconds"] = json.loads(pages[2])["seconds"]
             repeat = 1 if size > 10_000 else REPEAT  # (a 50,000-post case: once, it takes minutes)
             case["index_full"] = _median([index(root, "full") for _ in range(repeat)])
@@ -239,8 +308,11 @@ def main() -> dict:
             case["index_plus_10"] = plus_ten(root, size, repeat)
             if size in with_pagefind and PAGEFIND.is_file():
                 case["pagefind"] = pagefind(root)
-                case["pagefind_over_index"] = round(case["pagefind"]["wall_seconds"]
-                                                    / statistics.median(case["index_full"]["wall_runs"]), 1)
+                case["pagefind_over_index"] = round(
+                    case["pagefind"]["wall_seconds"]
+                    / statistics.median(case["index_full"]["wall_runs"]),
+                    1,
+                )
             if size == 5685:
                 case["query_cold"] = cold_queries(root / "_site")
             results["cases"][str(size)] = case

@@ -53,6 +53,7 @@ def bench_dir() -> str | None:
         return None
     return str(shm) if os.access(shm, os.W_OK) and st.f_bavail * st.f_frsize > 6 * 2**30 else None
 
+
 def _popen_rss(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) and stdout of one child, reaped with wait4 for its rusage."""
     start = time.perf_counter()
@@ -78,7 +79,9 @@ def make_archive(root: Path, size: int) -> Path:
             stem, ext = src.name.rsplit(".", 1)
             name = f"{stem[:150]} #{i}.{ext}"
         shutil.copyfile(src, root / "_posts" / name)
-    (root / "newsvault.toml").write_text('[site]\nbase_url = "https://example.org"\n', encoding="utf-8")
+    (root / "newsvault.toml").write_text(
+        '[site]\nbase_url = "https://example.org"\n', encoding="utf-8"
+    )
     return root
 
 
@@ -95,8 +98,19 @@ def newsvault_build(root: Path) -> dict:
 def _build(root: Path, *options: str) -> dict:
     """``newsvault build`` as a user runs it: its process is the wall time and peak RSS;
     ``seconds`` is the build's own time, which the command reports."""
-    report = _run([sys.executable, "-m", "newsvault", "build", "--vault", str(root), "--no-search", "--json",
-                   *options])
+    report = _run(
+        [
+            sys.executable,
+            "-m",
+            "newsvault",
+            "build",
+            "--vault",
+            str(root),
+            "--no-search",
+            "--json",
+            *options,
+        ]
+    )
     keep = ("seconds", "posts", "files", "rendered", "wall_seconds", "peak_rss_mb")
     return {k: report[k] for k in keep}
 
@@ -118,9 +132,16 @@ def incremental(root: Path, size: int) -> dict:
     else:
         added = []
         for n, src in enumerate(newest):
-            text = re.sub(r"(?m)^date: .*$", f"date: 2030-01-01T0{n}:00:00.000Z", src.read_text(encoding="utf-8"), count=1)
+            text = re.sub(
+                r"(?m)^date: .*$",
+                f"date: 2030-01-01T0{n}:00:00.000Z",
+                src.read_text(encoding="utf-8"),
+                count=1,
+            )
             stem, ext = src.name.split("-", 3)[3].rsplit(".", 1)
-            added.append((text.encode("utf-8"), root / "_posts" / f"2030-01-01-{stem[:140]} new{n}.{ext}"))
+            added.append(
+                (text.encode("utf-8"), root / "_posts" / f"2030-01-01-{stem[:140]} new{n}.{ext}")
+            )
     runs = []
     for _ in range(REPEAT):
         for _data, dst in added:
@@ -137,20 +158,20 @@ def incremental(root: Path, size: int) -> dict:
 # indexes and a 100-entry Atom feed (jekyll-feed).
 SITE_LIKE = {
     "_config.yml": "permalink: /:year-:month-:day/:title/\nplugins: [jekyll-feed]\nfeed:\n  posts_limit: 100\n",
-    "_layouts/default.html": "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>{{ page.title }}"
-                             "</title></head><body><nav><a href=\"/\">home</a> <a href=\"/tags/\">tags</a></nav>"
-                             "<main>{{ content }}</main></body></html>",
+    "_layouts/default.html": '<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{{ page.title }}'
+    '</title></head><body><nav><a href="/">home</a> <a href="/tags/">tags</a></nav>'
+    "<main>{{ content }}</main></body></html>",
     "_layouts/post.html": "---\nlayout: default\n---\n<article><h1>{{ page.title }}</h1><p>{{ page.date | date: "
-                          "'%Y-%m-%d %H:%M' }} · {{ page.tags | first }} · {{ page.author }} · <a href=\"{{ page.from }}\">"
-                          "original</a></p>{{ content }}</article>{% if page.previous %}<a href=\"{{ page.previous.url }}\">"
-                          "{{ page.previous.title }}</a>{% endif %}{% if page.next %}<a href=\"{{ page.next.url }}\">"
-                          "{{ page.next.title }}</a>{% endif %}",
-    "index.html": "---\nlayout: default\n---\n<ol>{% for post in site.posts limit:50 %}<li><a href=\"{{ post.url }}\">"
-                  "{{ post.title }}</a> {{ post.date | date: '%Y-%m-%d' }}</li>{% endfor %}</ol>",
+    "'%Y-%m-%d %H:%M' }} · {{ page.tags | first }} · {{ page.author }} · <a href=\"{{ page.from }}\">"
+    'original</a></p>{{ content }}</article>{% if page.previous %}<a href="{{ page.previous.url }}">'
+    '{{ page.previous.title }}</a>{% endif %}{% if page.next %}<a href="{{ page.next.url }}">'
+    "{{ page.next.title }}</a>{% endif %}",
+    "index.html": '---\nlayout: default\n---\n<ol>{% for post in site.posts limit:50 %}<li><a href="{{ post.url }}">'
+    "{{ post.title }}</a> {{ post.date | date: '%Y-%m-%d' }}</li>{% endfor %}</ol>",
     "tags.html": "---\nlayout: default\npermalink: /tags/\n---\n{% for tag in site.tags %}<h2>{{ tag[0] }}</h2><ol>"
-                 "{% for post in tag[1] %}<li><a href=\"{{ post.url }}\">{{ post.title }}</a></li>{% endfor %}</ol>{% endfor %}",
+    '{% for post in tag[1] %}<li><a href="{{ post.url }}">{{ post.title }}</a></li>{% endfor %}</ol>{% endfor %}',
     "categories.html": "---\nlayout: default\npermalink: /categories/\n---\n{% for c in site.categories %}<h2>{{ c[0] }}</h2>"
-                       "<ol>{% for post in c[1] %}<li><a href=\"{{ post.url }}\">{{ post.title }}</a></li>{% endfor %}</ol>{% endfor %}",
+    '<ol>{% for post in c[1] %}<li><a href="{{ post.url }}">{{ post.title }}</a></li>{% endfor %}</ol>{% endfor %}',
 }
 
 
@@ -160,8 +181,14 @@ def jekyll_build(root: Path, site_like: bool = False) -> dict:
     shutil.rmtree(src, ignore_errors=True)
     (src / "_layouts").mkdir(parents=True)
     os.symlink(root / "_posts", src / "_posts")
-    files = SITE_LIKE if site_like else {"_config.yml": "permalink: /:year-:month-:day/:title/\n",
-                                         "_layouts/post.html": "{{ content }}"}
+    files = (
+        SITE_LIKE
+        if site_like
+        else {
+            "_config.yml": "permalink: /:year-:month-:day/:title/\n",
+            "_layouts/post.html": "{{ content }}",
+        }
+    )
     for name, text in files.items():
         (src / name).write_text(text, encoding="utf-8")
     env = dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8")
@@ -171,7 +198,11 @@ def jekyll_build(root: Path, site_like: bool = False) -> dict:
     done = re.search(r"done in ([0-9.]+) seconds", log)  # its own time, without Ruby's start-up
     if done is None:
         raise RuntimeError(f"no build time in Jekyll's output: {log[-500:]}")
-    return {"seconds": float(done.group(1)), "wall_seconds": round(wall, 2), "peak_rss_mb": round(rss, 1)}
+    return {
+        "seconds": float(done.group(1)),
+        "wall_seconds": round(wall, 2),
+        "peak_rss_mb": round(rss, 1),
+    }
 
 
 def main() -> dict:
@@ -188,22 +219,32 @@ def main() -> dict:
 def _median_run(runs: list[dict]) -> dict:
     """The run with the median wall time, plus every run's times."""
     ordered = sorted(runs, key=lambda r: r["wall_seconds"])
-    return dict(ordered[len(ordered) // 2], runs=[r.get("seconds", r["wall_seconds"]) for r in runs],
-                wall_runs=[r["wall_seconds"] for r in runs])
+    return dict(
+        ordered[len(ordered) // 2],
+        runs=[r.get("seconds", r["wall_seconds"]) for r in runs],
+        wall_runs=[r["wall_seconds"] for r in runs],
+    )
 
 
 def _main() -> dict:
     sizes = [int(s) for s in os.environ.get("NV_BENCH_SIZES", "599,5000,50000").split(",")]
     where = bench_dir()
-    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "build_folder": where or tempfile.gettempdir(),
-                                  "repeat": REPEAT, "cases": {}}
+    results: dict[str, object] = {
+        "machine": f"{os.cpu_count()} cores",
+        "build_folder": where or tempfile.gettempdir(),
+        "repeat": REPEAT,
+        "cases": {},
+    }
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"nv-bench-{size}-", dir=where) as tmp:
             root = make_archive(Path(tmp), size)
             case: dict[str, object] = {}
             jekyll = size <= 5000  # Jekyll on 50,000 posts: ~4 minutes a build
-            runs: dict[str, list[dict]] = {"newsvault_full": [], "jekyll_full_pages_only": [],
-                                           "jekyll_full_site_like": []}
+            runs: dict[str, list[dict]] = {
+                "newsvault_full": [],
+                "jekyll_full_pages_only": [],
+                "jekyll_full_site_like": [],
+            }
             for _ in range(REPEAT):
                 if jekyll:
                     runs["jekyll_full_pages_only"].append(jekyll_build(root))
@@ -213,18 +254,23 @@ def _main() -> dict:
             nv = case["newsvault_full"]
             inc = case["newsvault_incremental_10"] = incremental(root, size)
             # the acceptance measure: an hourly build's wall time against a full build's
-            case["incremental_over_full"] = round(statistics.median(inc["runs"]) / statistics.median(nv["runs"]), 3)
+            case["incremental_over_full"] = round(
+                statistics.median(inc["runs"]) / statistics.median(nv["runs"]), 3
+            )
             case["incremental_over_full_process"] = round(
-                statistics.median(inc["wall_runs"]) / statistics.median(nv["wall_runs"]), 3)
+                statistics.median(inc["wall_runs"]) / statistics.median(nv["wall_runs"]), 3
+            )
             if jekyll:
                 for kind in ("pages_only", "site_like"):
                     case[f"jekyll_full_{kind}"] = _median_run(runs[f"jekyll_full_{kind}"])
                     jk = case[f"jekyll_full_{kind}"]
                     # each tool's own build time (as it reports it), and each whole process
                     case[f"jekyll_{kind}_over_newsvault"] = round(
-                        statistics.median(jk["runs"]) / statistics.median(nv["runs"]), 1)
+                        statistics.median(jk["runs"]) / statistics.median(nv["runs"]), 1
+                    )
                     case[f"jekyll_{kind}_over_newsvault_process"] = round(
-                        statistics.median(jk["wall_runs"]) / statistics.median(nv["wall_runs"]), 1)
+                        statistics.median(jk["wall_runs"]) / statistics.median(nv["wall_runs"]), 1
+                    )
             results["cases"][str(size)] = case
             print(size, json.dumps(case), flush=True)
     return results

@@ -51,15 +51,19 @@ def newsvault(*args: str) -> int:
 
 def subscribe(vault: Path) -> None:
     subs = [{"site": site, "url": (HERE / "feeds" / name).as_uri()} for name, site in FEEDS]
-    (vault / "subs.json").write_text(json.dumps(subs, ensure_ascii=False, indent=2) + "\n",
-                                     encoding="utf-8")
+    (vault / "subs.json").write_text(
+        json.dumps(subs, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(f"\nsubs.json: {len(subs)} feeds from examples/feeds/ (file:// URLs, offline)")
 
 
 def set_title(vault: Path) -> None:
     config = vault / "newsvault.toml"
-    config.write_text('[site]\ntitle = "newsvault demo"\n\n' + config.read_text(encoding="utf-8")
-                      .replace("# [site]\n# title = \"newsvault\"\n", ""), encoding="utf-8")
+    config.write_text(
+        '[site]\ntitle = "newsvault demo"\n\n'
+        + config.read_text(encoding="utf-8").replace('# [site]\n# title = "newsvault"\n', ""),
+        encoding="utf-8",
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -84,8 +88,8 @@ def main(argv: list[str]) -> int:
     posts = sorted((root / "_posts").rglob("*.md"))  # in year folders
     serve = shlex.join([*newsvault_command(), "serve", "--vault", str(root)])
     print(f"""
-Done: {len(posts)} articles in {root / '_posts'}
-The website is built in {root / '_site'}
+Done: {len(posts)} articles in {root / "_posts"}
+The website is built in {root / "_site"}
 Read it (with search) at http://127.0.0.1:8000/ after starting:
 
     {serve}

@@ -27,15 +27,26 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: Flag classes of the real sample kept whole: every post that carries one is copied.
 ALL_OF = (
-    "filename_windows_illegal_char", "filename_control_char", "filename_over_200_bytes",
-    "filename_empty_slug", "empty_title", "liquid_delimiters_in_body", "unicode_replacement_char",
-    "epoch_comment_differs_from_date", "author_leading_trailing_space", "date_only_no_time",
-    "control_char_in_content", "filename_double_or_edge_space",
+    "filename_windows_illegal_char",
+    "filename_control_char",
+    "filename_over_200_bytes",
+    "filename_empty_slug",
+    "empty_title",
+    "liquid_delimiters_in_body",
+    "unicode_replacement_char",
+    "epoch_comment_differs_from_date",
+    "author_leading_trailing_space",
+    "date_only_no_time",
+    "control_char_in_content",
+    "filename_double_or_edge_space",
 )
 #: Large flag classes: at least this many examples each (those already chosen count).
 SOME_OF = {
-    "epoch_comment_NaN": 8, "html_entity_in_front_matter": 8, "filename_title_truncated_50": 8,
-    "filename_unicode_space_or_zero_width": 8, "front_matter_value_contains_---": 8,
+    "epoch_comment_NaN": 8,
+    "html_entity_in_front_matter": 8,
+    "filename_title_truncated_50": 8,
+    "filename_unicode_space_or_zero_width": 8,
+    "front_matter_value_contains_---": 8,
 }
 #: Posts for the byte-identical rendering table (tests/test_reference_bytes.py).
 ORDINARY = 40
@@ -47,8 +58,11 @@ PER_STRATUM = 2
 CHOICE_MAX_BYTES = 20_000
 SEED = 5685  # the original sample's seed
 #: Posts a test names (the browser's search test looks each one up by a word only it has).
-NAMED = ("2014-12-22-翻墙新利器：萤火虫代理.md", "2023-06-16-The Stakes of Antony Blinken",
-         "2025-02-15-不會日文去考 JLPT")
+NAMED = (
+    "2014-12-22-翻墙新利器：萤火虫代理.md",
+    "2023-06-16-The Stakes of Antony Blinken",
+    "2025-02-15-不會日文去考 JLPT",
+)
 
 # -- feeds ------------------------------------------------------------------------------
 
@@ -60,8 +74,11 @@ FEED_SETS = {
     "rss-parser": lambda path, size: size <= 32_500,
     # the feeds up to 20 KB (integration inputs and benchmark feeds), postgis.xml (a newline
     # before <?xml), and 9e0834333e854116 (declares UTF-16, is UTF-8), which a test names
-    "fastfeedparser": lambda path, size: (size <= 20_000 or path.endswith("9e0834333e854116")
-                                          or path == "tests/integration/postgis.xml"),
+    "fastfeedparser": lambda path, size: (
+        size <= 20_000
+        or path.endswith("9e0834333e854116")
+        or path == "tests/integration/postgis.xml"
+    ),
 }
 
 
@@ -113,7 +130,9 @@ def choose_posts(sample: Path, manifest: dict) -> dict[str, list[str]]:
                 take(record["file"], f"flag:{flag}")
     groups = defaultdict(list)
     for record in records:
-        groups[front_matter_from((posts / record["file"]).read_text("utf-8"))].append(record["file"])
+        groups[front_matter_from((posts / record["file"]).read_text("utf-8"))].append(
+            record["file"]
+        )
     for names in groups.values():
         if len(names) > 1:
             for name in names:
@@ -134,7 +153,9 @@ def choose_posts(sample: Path, manifest: dict) -> dict[str, list[str]]:
     ordinary = [r for r in small if is_ordinary(posts, r)]
     chosen_ordinary = [r for r in ordinary if r["file"] in why]
     pool = [r for r in ordinary if r["file"] not in why]
-    for record in chosen_ordinary + rng.sample(pool, min(len(pool), ORDINARY - len(chosen_ordinary))):
+    for record in chosen_ordinary + rng.sample(
+        pool, min(len(pool), ORDINARY - len(chosen_ordinary))
+    ):
         take(record["file"], "reference_bytes")
     strata = defaultdict(list)
     for record in records:
@@ -157,7 +178,9 @@ def is_ordinary(posts: Path, record: dict) -> bool:
     link layout, no hazard but Medium's ``---`` URL, only the seven reference keys, a
     ``.mmmZ`` date, and title/author/site free of anything YAML, Markdown or HTML treat
     specially. (The test decides with the parser; this is the same rule before it runs.)"""
-    if not record["body_layout"].startswith("epoch") or set(record["flags"]) - {"front_matter_value_contains_---"}:
+    if not record["body_layout"].startswith("epoch") or set(record["flags"]) - {
+        "front_matter_value_contains_---"
+    }:
         return False
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", record["date_raw"]):
         return False
@@ -168,15 +191,23 @@ def is_ordinary(posts: Path, record: dict) -> bool:
     fields = dict(line.split(": ", 1) for line in head.splitlines()[1:] if ": " in line)
     title = fields.get("title", "").removeprefix('"').removesuffix('"')
     tag = fields.get("tags", "").removeprefix("[ ").removesuffix(" ]")
-    special = re.compile(r'[\\:*?"<>|\[\]&#_`{}\'\x00-\x1f\x7f-\x9f\u00a0\u2000-\u200f\u2028-\u202f]')
+    special = re.compile(
+        r'[\\:*?"<>|\[\]&#_`{}\'\x00-\x1f\x7f-\x9f\u00a0\u2000-\u200f\u2028-\u202f]'
+    )
     for value in (title, fields.get("author", ""), tag):
-        if (not value or value != value.strip() or "  " in value or special.search(value)
-                or value[0] in "-?!%@"):
+        if (
+            not value
+            or value != value.strip()
+            or "  " in value
+            or special.search(value)
+            or value[0] in "-?!%@"
+        ):
             return False
     return fields.get("categories") == fields.get("tags")
 
 
 # -- copying ----------------------------------------------------------------------------
+
 
 def plan(corpus: Path) -> dict[str, bytes]:
     """Relative path in tests/data → bytes, for every file of the subset."""
@@ -199,11 +230,17 @@ def plan(corpus: Path) -> dict[str, bytes]:
         "subset": {
             "of": "fixtures/posts/real-sample/MANIFEST.json (599 posts; its summary is kept below)",
             "made_by": "scripts/vendor_test_data.py",
-            "rules": {"all_of": list(ALL_OF), "some_of": SOME_OF, "duplicate_links": "all",
-                      "examples_feeds": "the posts tests/feedmaker.py uses",
-                      "named_by_a_test": list(NAMED),
-                      "reference_bytes": ORDINARY, "per_stratum": PER_STRATUM,
-                      "choice_max_bytes": CHOICE_MAX_BYTES, "seed": SEED},
+            "rules": {
+                "all_of": list(ALL_OF),
+                "some_of": SOME_OF,
+                "duplicate_links": "all",
+                "examples_feeds": "the posts tests/feedmaker.py uses",
+                "named_by_a_test": list(NAMED),
+                "reference_bytes": ORDINARY,
+                "per_stratum": PER_STRATUM,
+                "choice_max_bytes": CHOICE_MAX_BYTES,
+                "seed": SEED,
+            },
             "files": len(kept),
             "bytes": sum(r["bytes"] for r in kept),
             "hazard_counts": dict(sorted(counts.items())),
@@ -212,7 +249,9 @@ def plan(corpus: Path) -> dict[str, bytes]:
         "files": kept,
     }
     out["posts/real-sample/MANIFEST.json"] = json_bytes(trimmed)
-    out["posts/real-sample/LICENSE.oped2-repository.txt"] = (sample / "LICENSE.oped2-repository.txt").read_bytes()
+    out["posts/real-sample/LICENSE.oped2-repository.txt"] = (
+        sample / "LICENSE.oped2-repository.txt"
+    ).read_bytes()
     for path in sorted((corpus / "posts" / "seed").iterdir()):
         out[f"posts/seed/{path.name}"] = path.read_bytes()
     for folder, rule in FEED_SETS.items():
@@ -225,9 +264,11 @@ def plan(corpus: Path) -> dict[str, bytes]:
             out[f"feeds/{folder}/{record['path']}"] = data
         left = [r["path"] for r in feed_manifest["files"] if r not in files]
         if left:
-            feed_manifest = {**feed_manifest, "files": files,
-                             "left_out_of_tests_data": {"made_by": "scripts/vendor_test_data.py",
-                                                        "files": left}}
+            feed_manifest = {
+                **feed_manifest,
+                "files": files,
+                "left_out_of_tests_data": {"made_by": "scripts/vendor_test_data.py", "files": left},
+            }
         out[f"feeds/{folder}/MANIFEST.json"] = json_bytes(feed_manifest)
         out[f"feeds/{folder}/LICENSE"] = (root / "LICENSE").read_bytes()
     return out
@@ -250,11 +291,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = plan(args.corpus)
     managed = [args.out / "feeds", args.out / "posts"]
-    present = {p.relative_to(args.out).as_posix() for root in managed if root.is_dir()
-               for p in root.rglob("*") if p.is_file()}
+    present = {
+        p.relative_to(args.out).as_posix()
+        for root in managed
+        if root.is_dir()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
     if args.check:
-        wrong = sorted(rel for rel, data in files.items()
-                       if rel not in present or (args.out / rel).read_bytes() != data)
+        wrong = sorted(
+            rel
+            for rel, data in files.items()
+            if rel not in present or (args.out / rel).read_bytes() != data
+        )
         extra = sorted(present - set(files))
         for rel in wrong:
             print(f"differs or missing: {rel}")

@@ -56,8 +56,11 @@ def clone(tmp_path: Path, remote: Path, name: str) -> Path:
 
 
 def remote_files(remote: Path, ref: str = "main") -> list[str]:
-    out = subprocess.run(["git", "-C", str(remote), "ls-tree", "-r", "-z", "--name-only", ref],
-                         capture_output=True, check=True).stdout.decode("utf-8")
+    out = subprocess.run(
+        ["git", "-C", str(remote), "ls-tree", "-r", "-z", "--name-only", ref],
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
     return [name for name in out.split("\0") if name]
 
 

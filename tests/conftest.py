@@ -24,14 +24,30 @@ REAL_MANIFEST = REAL_SAMPLE / "MANIFEST.json"
 FEEDS = FIXTURES / "feeds"
 
 
-def make_article(title: str = "Hello world", *, link: str = "https://example.com/a/1",
-                 author: str = "Example News", site: str = "Example News",
-                 date: datetime | None = None, content: str = "<p>Body</p>",
-                 ms: int | None = None, guid: str | None = None) -> Article:
+def make_article(
+    title: str = "Hello world",
+    *,
+    link: str = "https://example.com/a/1",
+    author: str = "Example News",
+    site: str = "Example News",
+    date: datetime | None = None,
+    content: str = "<p>Body</p>",
+    ms: int | None = None,
+    guid: str | None = None,
+) -> Article:
     date = date or datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
-    return Article(title=title, date=date, author=author, link=link, site=site,
-                   content=content, ms=int(date.timestamp() * 1000) if ms is None else ms,
-                   tags=(site,), categories=(site,), guid=guid)
+    return Article(
+        title=title,
+        date=date,
+        author=author,
+        link=link,
+        site=site,
+        content=content,
+        ms=int(date.timestamp() * 1000) if ms is None else ms,
+        tags=(site,),
+        categories=(site,),
+        guid=guid,
+    )
 
 
 @pytest.fixture
@@ -42,8 +58,16 @@ def seed_path() -> Path:
 @pytest.fixture(autouse=True)
 def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests talk to 127.0.0.1 directly unless a test sets a proxy itself."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy", "NO_PROXY", "no_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

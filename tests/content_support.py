@@ -41,7 +41,13 @@ class Site:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8", status: int = 200) -> str:
+    def add(
+        self,
+        path: str,
+        body: bytes | str,
+        content_type: str = "text/html; charset=utf-8",
+        status: int = 200,
+    ) -> str:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.routes[path] = Route(status, content_type, data)
         return self.url(path)
@@ -84,12 +90,16 @@ class HttpxFetcher:
         self.default_max = default_max
         self.requests: list[str] = []
 
-    async def get(self, url: str, *, max_bytes: int | None = None, accept: str | None = None) -> Fetched:
+    async def get(
+        self, url: str, *, max_bytes: int | None = None, accept: str | None = None
+    ) -> Fetched:
         self.requests.append(url)
         cap = max_bytes or self.default_max
         headers = {"Accept": accept} if accept else {}
         try:
-            async with httpx.AsyncClient(follow_redirects=True, timeout=10, trust_env=False) as client:
+            async with httpx.AsyncClient(
+                follow_redirects=True, timeout=10, trust_env=False
+            ) as client:
                 async with client.stream("GET", url, headers=headers) as response:
                     if response.status_code >= 400:
                         raise FetchError(f"{url}: HTTP {response.status_code}")
@@ -135,7 +145,12 @@ def _bad_url(tag: str, attr: str, url: str) -> bool:
     if scheme in _SCRIPTY:
         return True
     if scheme == "data":
-        image_place = (tag, attr) in {("img", "src"), ("source", "srcset"), ("img", "srcset"), ("video", "poster")}
+        image_place = (tag, attr) in {
+            ("img", "src"),
+            ("source", "srcset"),
+            ("img", "srcset"),
+            ("video", "poster"),
+        }
         return not (image_place and IMAGE_DATA.match(url.strip()))
     return False
 
@@ -147,7 +162,9 @@ def _bad_style(style: str) -> bool:
     text = re.sub(r"\s+", "", text).lower()
     if any(k in text for k in ("expression(", "behavior", "-moz-binding", "@import")):
         return True
-    return any(_scheme(u.strip("'\"")) in _SCRIPTY + ("data",) for u in re.findall(r"url\(([^)]*)", text))
+    return any(
+        _scheme(u.strip("'\"")) in _SCRIPTY + ("data",) for u in re.findall(r"url\(([^)]*)", text)
+    )
 
 
 def srcset_urls(value: str) -> list[str]:
@@ -157,7 +174,9 @@ def srcset_urls(value: str) -> list[str]:
 def find_executable(fragment: str) -> list[str]:
     """Every executable vector in ``fragment`` as a post body: parse it inside a page the
     way a browser does and walk every element and attribute."""
-    page = LexborHTMLParser("<!DOCTYPE html><html><head></head><body><div>" + fragment + "</div></body></html>")
+    page = LexborHTMLParser(
+        "<!DOCTYPE html><html><head></head><body><div>" + fragment + "</div></body></html>"
+    )
     found = []
     for node in page.root.traverse(include_text=False):
         tag = (node.tag or "").lower()
@@ -175,7 +194,9 @@ def find_executable(fragment: str) -> list[str]:
                 found.append(f"<{tag} style={value!r}>")
             elif name in URL_ATTRS and _bad_url(tag, name, value):
                 found.append(f"<{tag} {name}={value!r}>")
-            elif name in ("srcset", "imagesrcset") and any(_bad_url(tag, "srcset", u) for u in srcset_urls(value)):
+            elif name in ("srcset", "imagesrcset") and any(
+                _bad_url(tag, "srcset", u) for u in srcset_urls(value)
+            ):
                 found.append(f"<{tag} srcset={value!r}>")
             elif name == "http-equiv":
                 found.append(f"<{tag} http-equiv>")

@@ -43,8 +43,13 @@ def read_item(path: Path) -> Item | None:
     date = meta["date"]
     if not isinstance(date, datetime):
         return None
-    return Item(title=str(meta["title"]), link=str(meta["from"]), author=str(meta["author"]),
-                date=date.astimezone(timezone.utc), html=html)
+    return Item(
+        title=str(meta["title"]),
+        link=str(meta["from"]),
+        author=str(meta["author"]),
+        date=date.astimezone(timezone.utc),
+        html=html,
+    )
 
 
 def items_for(tag: str, count: int, max_bytes: int = 6000) -> list[Item]:
@@ -61,17 +66,26 @@ def items_for(tag: str, count: int, max_bytes: int = 6000) -> list[Item]:
 
 
 def rss(title: str, site_link: str, items: list[Item]) -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-           'xmlns:dc="http://purl.org/dc/elements/1.1/">',
-           "<channel>", f"<title>{escape(title)}</title>", f"<link>{escape(site_link)}</link>",
-           f"<description>{escape(title)} (newsvault example feed)</description>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/">',
+        "<channel>",
+        f"<title>{escape(title)}</title>",
+        f"<link>{escape(site_link)}</link>",
+        f"<description>{escape(title)} (newsvault example feed)</description>",
+    ]
     for i in items:
-        out += ["<item>", f"<title>{escape(i.title)}</title>", f"<link>{escape(i.link)}</link>",
-                f'<guid isPermaLink="true">{escape(i.link)}</guid>',
-                f"<dc:creator>{escape(i.author)}</dc:creator>",
-                f"<pubDate>{format_datetime(i.date, usegmt=True)}</pubDate>",
-                f"<content:encoded>{escape(i.html)}</content:encoded>", "</item>"]
+        out += [
+            "<item>",
+            f"<title>{escape(i.title)}</title>",
+            f"<link>{escape(i.link)}</link>",
+            f'<guid isPermaLink="true">{escape(i.link)}</guid>',
+            f"<dc:creator>{escape(i.author)}</dc:creator>",
+            f"<pubDate>{format_datetime(i.date, usegmt=True)}</pubDate>",
+            f"<content:encoded>{escape(i.html)}</content:encoded>",
+            "</item>",
+        ]
     out += ["</channel>", "</rss>", ""]
     return "\n".join(out)
 
@@ -81,15 +95,26 @@ def atom(title: str, site_link: str, items: list[Item]) -> str:
         return d.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     updated = stamp(max(i.date for i in items))
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
-           f"<title>{escape(title)}</title>", f'<link href="{escape(site_link)}"/>',
-           f"<id>{escape(site_link)}</id>", f"<updated>{updated}</updated>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"<title>{escape(title)}</title>",
+        f'<link href="{escape(site_link)}"/>',
+        f"<id>{escape(site_link)}</id>",
+        f"<updated>{updated}</updated>",
+    ]
     for i in items:
-        out += ["<entry>", f"<title>{escape(i.title)}</title>",
-                f'<link rel="alternate" href="{escape(i.link)}"/>', f"<id>{escape(i.link)}</id>",
-                f"<author><name>{escape(i.author)}</name></author>",
-                f"<published>{stamp(i.date)}</published>", f"<updated>{stamp(i.date)}</updated>",
-                f'<content type="html">{escape(i.html)}</content>', "</entry>"]
+        out += [
+            "<entry>",
+            f"<title>{escape(i.title)}</title>",
+            f'<link rel="alternate" href="{escape(i.link)}"/>',
+            f"<id>{escape(i.link)}</id>",
+            f"<author><name>{escape(i.author)}</name></author>",
+            f"<published>{stamp(i.date)}</published>",
+            f"<updated>{stamp(i.date)}</updated>",
+            f'<content type="html">{escape(i.html)}</content>',
+            "</entry>",
+        ]
     out += ["</feed>", ""]
     return "\n".join(out)
 
@@ -97,7 +122,14 @@ def atom(title: str, site_link: str, items: list[Item]) -> str:
 #: The demo feeds: (file, source tag in the sample, feed title, site link, format, items).
 EXAMPLES = [
     ("medium.rss", "medium", "Medium (example)", "https://medium.com/", "rss", 6),
-    ("chinafile.atom", "中参馆", "ChinaFile 中参馆 (example)", "https://www.chinafile.com/", "atom", 5),
+    (
+        "chinafile.atom",
+        "中参馆",
+        "ChinaFile 中参馆 (example)",
+        "https://www.chinafile.com/",
+        "atom",
+        5,
+    ),
     ("yanjing.rss", "燕京书评", "燕京书评 (example)", "https://www.allnow.com/", "rss", 5),
 ]
 

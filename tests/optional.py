@@ -57,16 +57,35 @@ def _corpus() -> str | None:
     return None
 
 
-NEEDS = {need.marker: need for need in (
-    Need("jekyll", _jekyll, "jekyll is not installed (Debian: apt-get install jekyll; "
-                            "`make setup-system` as root does it)"),
-    Need("browser", _browser, "headless Chromium is not installed (Debian: apt-get install "
-                              "chromium fonts-noto-cjk; `make setup-system` as root does it)"),
-    Need("node", _node, "node is not installed (Debian: apt-get install nodejs; "
-                        "`make setup-system` as root does it)"),
-    Need("corpus", _corpus, "the full fixture corpus is not there (set NEWSVAULT_CORPUS to a "
-                            "folder with feeds/ and posts/real-sample/)"),
-)}
+NEEDS = {
+    need.marker: need
+    for need in (
+        Need(
+            "jekyll",
+            _jekyll,
+            "jekyll is not installed (Debian: apt-get install jekyll; "
+            "`make setup-system` as root does it)",
+        ),
+        Need(
+            "browser",
+            _browser,
+            "headless Chromium is not installed (Debian: apt-get install "
+            "chromium fonts-noto-cjk; `make setup-system` as root does it)",
+        ),
+        Need(
+            "node",
+            _node,
+            "node is not installed (Debian: apt-get install nodejs; "
+            "`make setup-system` as root does it)",
+        ),
+        Need(
+            "corpus",
+            _corpus,
+            "the full fixture corpus is not there (set NEWSVAULT_CORPUS to a "
+            "folder with feeds/ and posts/real-sample/)",
+        ),
+    )
+}
 
 _FOUND = pytest.StashKey[dict[str, str | None]]()
 _SKIPPED = pytest.StashKey[Counter[str]]()
@@ -98,10 +117,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if missing:
             raise pytest.UsageError(
                 "NEWSVAULT_REQUIRE_ALL is set but these tests would be skipped: "
-                + "; ".join(f"{skipped[m]} {m} ({NEEDS[m].missing})" for m in missing))
+                + "; ".join(f"{skipped[m]} {m} ({NEEDS[m].missing})" for m in missing)
+            )
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     found = config.stash.get(_FOUND, {})
     if not found:
         return
@@ -109,8 +131,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     terminalreporter.section("optional tools")
     for marker, where in sorted(found.items()):
         if where is None:
-            terminalreporter.line(f"{marker}: missing, {skipped[marker]} tests skipped: "
-                                  f"{NEEDS[marker].missing}")
+            terminalreporter.line(
+                f"{marker}: missing, {skipped[marker]} tests skipped: {NEEDS[marker].missing}"
+            )
         else:
             terminalreporter.line(f"{marker}: {_short(where)}")
 

@@ -14,4 +14,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "data"
 REAL_SAMPLE = FIXTURES / "posts" / "real-sample"
-CORPUS = Path(os.environ["NEWSVAULT_CORPUS"]).resolve() if os.environ.get("NEWSVAULT_CORPUS") else None
+CORPUS = (
+    Path(os.environ["NEWSVAULT_CORPUS"]).resolve() if os.environ.get("NEWSVAULT_CORPUS") else None
+)

@@ -18,11 +18,23 @@ DAYS = 40
 SITES = 20
 PER_SITE = 50
 FEED_WINDOW = timedelta(days=10)  # a feed lists the site's articles of the last 10 days
-STEPS = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24), timedelta(days=3),
-         timedelta(days=7), timedelta(days=30))
+STEPS = (
+    timedelta(hours=1),
+    timedelta(hours=6),
+    timedelta(hours=24),
+    timedelta(days=3),
+    timedelta(days=7),
+    timedelta(days=30),
+)
 KINDS = ("404", "410", "451", "home", "marker", "dropped")
-EXPECTED = {"404": "gone", "410": "gone", "451": "blocked", "home": "redirected",
-            "marker": "removed", "dropped": "dropped"}
+EXPECTED = {
+    "404": "gone",
+    "410": "gone",
+    "451": "blocked",
+    "home": "redirected",
+    "marker": "removed",
+    "dropped": "dropped",
+}
 
 
 @dataclass
@@ -66,21 +78,27 @@ class World:
         span = (DAYS - 8) * 24 * 60  # minutes: every article gets a week of revisits
         for site in range(SITES):
             for n in range(PER_SITE):
-                self.articles.append(Article(site, n, T0 + timedelta(minutes=rng.randrange(30, span))))
+                self.articles.append(
+                    Article(site, n, T0 + timedelta(minutes=rng.randrange(30, span)))
+                )
         chosen = rng.sample(self.articles, len(self.articles) // 5)
-        vanishing, edited = chosen[:len(chosen) // 2], chosen[len(chosen) // 2:]
+        vanishing, edited = chosen[: len(chosen) // 2], chosen[len(chosen) // 2 :]
         for i, art in enumerate(vanishing):
             art.kind = KINDS[i % len(KINDS)]
             # ages as WeChat removals go: most within 3 days, some later (WeChatscope)
-            age = timedelta(hours=rng.choice([rng.uniform(2, 24), rng.uniform(24, 72),
-                                              rng.uniform(72, 24 * 10)]))
+            age = timedelta(
+                hours=rng.choice(
+                    [rng.uniform(2, 24), rng.uniform(24, 72), rng.uniform(72, 24 * 10)]
+                )
+            )
             art.vanish = art.published + timedelta(hours=1) + age
         end = T0 + timedelta(days=DAYS)
         for art in edited:
             # An edit falls between two revisits, 13 h clear of each (an outage of up to
             # 12 h may delay one): what no schedule can see is not asked of it.
-            windows = [(a, b) for a, b in zip(STEPS[2:], STEPS[3:], strict=False)
-                       if art.seen + b < end]
+            windows = [
+                (a, b) for a, b in zip(STEPS[2:], STEPS[3:], strict=False) if art.seen + b < end
+            ]
             picks = sorted(rng.sample(windows, min(len(windows), rng.choice([1, 2]))))
             for a, b in picks:
                 start, stop = art.seen + a + timedelta(hours=13), art.seen + b - timedelta(hours=13)
@@ -90,8 +108,13 @@ class World:
             spells = []
             for _ in range(3):
                 start = T0 + timedelta(hours=rng.randrange(24, DAYS * 24 - 24))
-                spells.append(Outage(start, start + timedelta(hours=rng.randint(1, 12)),
-                                     rng.choice(["timeout", "503", "refused"])))
+                spells.append(
+                    Outage(
+                        start,
+                        start + timedelta(hours=rng.randint(1, 12)),
+                        rng.choice(["timeout", "503", "refused"]),
+                    )
+                )
             self.outages[site] = spells
         self.servers: list[SiteServer] = [SiteServer(self, s) for s in range(SITES)]
 
@@ -101,7 +124,9 @@ class World:
     def set_time(self, now: datetime) -> None:
         self.now = now
         for server in self.servers:
-            server.listen(self.outage(server.site) is None or self.outage(server.site).mode != "refused")  # type: ignore[union-attr]
+            server.listen(
+                self.outage(server.site) is None or self.outage(server.site).mode != "refused"
+            )  # type: ignore[union-attr]
 
     def close(self) -> None:
         for server in self.servers:
@@ -111,16 +136,23 @@ class World:
     def feed(self, site: int) -> bytes:
         items = []
         for art in self.articles:
-            if art.site != site or art.published > self.now or art.published < self.now - FEED_WINDOW:
+            if (
+                art.site != site
+                or art.published > self.now
+                or art.published < self.now - FEED_WINDOW
+            ):
                 continue
             if art.gone(self.now):
                 continue  # a deleted article leaves its feed (the page: by its kind)
             items.append(
                 f"<item><title>Site {site} story {art.n}</title><link>{self.servers[site].base}{art.path}</link>"
                 f"<guid>s{site}-{art.n}</guid><pubDate>{format_datetime(art.published, usegmt=True)}</pubDate>"
-                f"<description>summary {art.n}</description></item>")
-        return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Site {site}</title>'
-                f"<link>{self.servers[site].base}/</link>{''.join(items)}</channel></rss>").encode()
+                f"<description>summary {art.n}</description></item>"
+            )
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Site {site}</title>'
+            f"<link>{self.servers[site].base}/</link>{''.join(items)}</channel></rss>"
+        ).encode()
 
     def page(self, site: int, path: str) -> tuple[int, bytes, dict[str, str]]:
         if path == "/":
@@ -133,15 +165,23 @@ class World:
                 return int(art.kind), b"<html><body>unavailable</body></html>", {}
             if art.kind == "home":
                 return 302, b"", {"Location": "/"}
-            return 200, "<html><body><div class='msg'>该内容已被发布者删除</div></body></html>".encode(), {}
+            return (
+                200,
+                "<html><body><div class='msg'>该内容已被发布者删除</div></body></html>".encode(),
+                {},
+            )
         v = art.version(self.now)
         text = f"Story {art.n} of site {site}: the facts as first reported, paragraph one."
         if v:
-            text = f"Story {art.n} of site {site}: the facts as corrected (edit {v}), paragraph one."
+            text = (
+                f"Story {art.n} of site {site}: the facts as corrected (edit {v}), paragraph one."
+            )
         clock = self.now.strftime("%H:%M")  # ticks every hour: must not count as an edit
-        body = (f"<html><body><nav>Updated {clock}</nav><article><h2>Story {art.n}</h2><p>{text}</p>"
-                f"<p>More: <a href='/news/{art.n}.html?utm_source=hour{self.now.hour}'>link</a></p></article>"
-                f"<div class='ad-slot'>Ad {self.now.hour}</div></body></html>")
+        body = (
+            f"<html><body><nav>Updated {clock}</nav><article><h2>Story {art.n}</h2><p>{text}</p>"
+            f"<p>More: <a href='/news/{art.n}.html?utm_source=hour{self.now.hour}'>link</a></p></article>"
+            f"<div class='ad-slot'>Ad {self.now.hour}</div></body></html>"
+        )
         return 200, body.encode(), {}
 
 

@@ -14,8 +14,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-               "AWS_DEFAULT_REGION": "us-east-1"}
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 def _free_port() -> int:
@@ -40,8 +43,12 @@ class S3Server:
 
     def start(self) -> S3Server:
         env = {**os.environ, **CREDENTIALS}
-        self.proc = subprocess.Popen([_executable(), "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        self.proc = subprocess.Popen(
+            [_executable(), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -66,8 +73,13 @@ class S3Server:
     def client(self) -> Any:
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.url, aws_access_key_id="testing",
-                            aws_secret_access_key="testing", region_name="us-east-1")
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
 
     def bucket(self, name: str) -> str:
         self.client().create_bucket(Bucket=name)
@@ -80,8 +92,11 @@ class S3Server:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in page.get("Contents", ()):
                 got = client.get_object(Bucket=bucket, Key=obj["Key"])
-                out[obj["Key"]] = {"body": got["Body"].read(), "type": got.get("ContentType"),
-                                   "cache": got.get("CacheControl")}
+                out[obj["Key"]] = {
+                    "body": got["Body"].read(),
+                    "type": got.get("ContentType"),
+                    "cache": got.get("CacheControl"),
+                }
         return out
 
     def __enter__(self) -> S3Server:

@@ -98,6 +98,7 @@ class Handler(BaseHTTPRequestHandler):
 
 # --- misbehaviours -------------------------------------------------------------------
 
+
 def never_answers(handler: Handler) -> None:
     handler.app.stop.wait(60)
     handler.close_connection = True
@@ -105,6 +106,7 @@ def never_answers(handler: Handler) -> None:
 
 def trickle(interval: float = 1.0) -> Behaviour:
     """Headers at once, then one byte per ``interval`` for as long as the client listens."""
+
     def run(handler: Handler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "application/rss+xml")
@@ -118,6 +120,7 @@ def trickle(interval: float = 1.0) -> Behaviour:
         except OSError:
             pass
         handler.close_connection = True
+
     return run
 
 
@@ -173,10 +176,14 @@ def rss(*items: dict[str, str], extra_ns: str = "") -> bytes:
     """A small RSS 2.0 document; each item dict maps element name → raw XML text."""
     parts = []
     for item in items:
-        parts.append("<item>" + "".join(f"<{k}>{v}</{k.split(' ')[0]}>" for k, v in item.items())
-                     + "</item>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
-            f'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-            f'xmlns:dc="http://purl.org/dc/elements/1.1/" {extra_ns}>'
-            f"<channel><title>t</title><link>http://example.com/</link>"
-            + "".join(parts) + "</channel></rss>").encode("utf-8")
+        parts.append(
+            "<item>" + "".join(f"<{k}>{v}</{k.split(' ')[0]}>" for k, v in item.items()) + "</item>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+        f'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        f'xmlns:dc="http://purl.org/dc/elements/1.1/" {extra_ns}>'
+        f"<channel><title>t</title><link>http://example.com/</link>"
+        + "".join(parts)
+        + "</channel></rss>"
+    ).encode("utf-8")

@@ -47,7 +47,9 @@ class Socks5Server:
             port = struct.unpack("!H", client.recv(2))[0]
             self.connections.append((host, port))
             with socket.create_connection((host, port)) as upstream:
-                client.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + struct.pack("!H", 0))
+                client.sendall(
+                    b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + struct.pack("!H", 0)
+                )
                 _relay(client, upstream)
 
 

@@ -44,7 +44,10 @@ def post_links(page: Path, at: str = "/") -> list[str]:
     """The post links of a list page, in order (Jekyll's theme: ol.posts; newsvault's too),
     as root-absolute paths: newsvault's links are relative to the page, at URL path ``at``."""
     html = LexborHTMLParser(page.read_text(encoding="utf-8"))
-    links = [urljoin(at, unquote(a.attributes["href"] or "")) for a in html.css("ol.posts li > a:first-child")]
+    links = [
+        urljoin(at, unquote(a.attributes["href"] or ""))
+        for a in html.css("ol.posts li > a:first-child")
+    ]
     return [link.removesuffix("index.html") for link in links]
 
 
@@ -58,29 +61,45 @@ def entries(feed: Path, recover: bool = False) -> list[str]:
 
 def tagged(tag: str) -> int:
     """Sample posts with ``tags: [ TAG ]`` (every sample post has one tag, in that form)."""
-    return sum(f"\ntags: [ {tag} ]\n" in p.read_text(encoding="utf-8")
-               for p in (REAL_SAMPLE / "_posts").iterdir())
+    return sum(
+        f"\ntags: [ {tag} ]\n" in p.read_text(encoding="utf-8")
+        for p in (REAL_SAMPLE / "_posts").iterdir()
+    )
 
 
 @pytest.mark.jekyll
 @pytest.mark.slow
-def test_every_public_url_of_the_jekyll_site_answers_after_adoption(tmp_path: Path,
-                                                                   monkeypatch) -> None:
+def test_every_public_url_of_the_jekyll_site_answers_after_adoption(
+    tmp_path: Path, monkeypatch
+) -> None:
     isolate_git(monkeypatch, tmp_path)
     jekyll_out = tmp_path / "jekyll-site"
     env = dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    subprocess.run([JEKYLL, "build", "-q", "-s", str(old_site(tmp_path / "src")), "-d",
-                    str(jekyll_out)], check=True, env=env, capture_output=True, timeout=600)
+    subprocess.run(
+        [JEKYLL, "build", "-q", "-s", str(old_site(tmp_path / "src")), "-d", str(jekyll_out)],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
     vault = old_site(tmp_path / "vault")
     for args in (("init", str(vault)), ("build", "--no-search", "--vault", str(vault))):
-        done = subprocess.run(newsvault_cmd(*args), env=newsvault_env(), capture_output=True,
-                              text=True, timeout=600)
+        done = subprocess.run(
+            newsvault_cmd(*args), env=newsvault_env(), capture_output=True, text=True, timeout=600
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     config = load_config(vault)
     assert (config.site.title, config.site.base_path, config.site.base_url) == (
-        "外媒报道", "/oped2/", "https://nodebe4.github.io")
-    assert (config.site.permalink, config.site.timezone, config.site.permalink_timezone,
-            config.site.per_page) == ("/:year-:month-:day/:title", "+08:00", "+08:00", 25)
+        "外媒报道",
+        "/oped2/",
+        "https://nodebe4.github.io",
+    )
+    assert (
+        config.site.permalink,
+        config.site.timezone,
+        config.site.permalink_timezone,
+        config.site.per_page,
+    ) == ("/:year-:month-:day/:title", "+08:00", "+08:00", 25)
 
     old, new = files(jekyll_out), files(vault / "_site")
     assert len(old) > 196 + 10  # the posts, and the pages, feeds and files around them
@@ -105,8 +124,12 @@ def test_every_public_url_of_the_jekyll_site_answers_after_adoption(tmp_path: Pa
     assert "本站收录墙外主流中文媒体的文章" in about and "<strong>原文链接</strong>" in about
     for old_list, target in (("archive.html", "archive/"), ("tags.html", "tags/")):
         text = (site / old_list).read_text(encoding="utf-8")
-        assert f'content="0; url=/oped2/{target}"' in text and (site / target / "index.html").is_file()
-    assert (site / "images" / "logo.png").read_bytes() == (ADOPT / "images" / "logo.png").read_bytes()
+        assert (
+            f'content="0; url=/oped2/{target}"' in text and (site / target / "index.html").is_file()
+        )
+    assert (site / "images" / "logo.png").read_bytes() == (
+        ADOPT / "images" / "logo.png"
+    ).read_bytes()
 
 
 def write_config(root: Path, text: str) -> Path:
@@ -116,10 +139,14 @@ def write_config(root: Path, text: str) -> Path:
 
 
 def test_a_site_without_permalink_keeps_jekylls_default_and_title_wins_over_name(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     adopted = adopt_jekyll_config(write_config(tmp_path, "title: T\nname: N\nbaseurl: ''\n"))
     assert adopted is not None
-    assert adopted.site == {"title": "T", "permalink": "/:categories/:year/:month/:day/:title:output_ext"}
+    assert adopted.site == {
+        "title": "T",
+        "permalink": "/:categories/:year/:month/:day/:title:output_ext",
+    }
     assert adopted.legacy == {}  # no plugins, no pages: nothing old to keep
 
 
@@ -144,8 +171,9 @@ def test_no_config_no_adoption_and_an_existing_toml_is_kept(tmp_path: Path, monk
     assert adopt_jekyll_config(tmp_path) is None
     vault = write_config(tmp_path / "v", "name: Old\n")
     (vault / "newsvault.toml").write_text('[site]\ntitle = "Mine"\n', encoding="utf-8")
-    done = subprocess.run(newsvault_cmd("init", str(vault)), env=newsvault_env(),
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        newsvault_cmd("init", str(vault)), env=newsvault_env(), capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert load_config(vault).site.title == "Mine"  # init never overwrites the keeper's settings
     assert "_config.yml" not in done.stdout

@@ -47,7 +47,9 @@ def archive(tmp_path: Path) -> tuple[Vault, Path]:
     vault = Vault(tmp_path / "vault")
     for i in range(6):
         body = "<p>" + "長文 " * (3000 if i == 0 else 20) + "</p>"
-        save_post(vault.posts_dir, make_article(f"post {i}", link=f"https://e.org/{i}", content=body))
+        save_post(
+            vault.posts_dir, make_article(f"post {i}", link=f"https://e.org/{i}", content=body)
+        )
     sh(tmp_path, "init", "-q", "-b", "main", str(vault.root))
     commit_archive(vault.root, now=NOW, count_sites=count_sites)
     return vault, remote
@@ -60,7 +62,9 @@ def usage_of(vault: Vault, kind: str, limit: str) -> int:
     return used
 
 
-def settings(kind: str, remote: Path, tmp_path: Path, s3_url: str, limit: str, allowed: int) -> dict:
+def settings(
+    kind: str, remote: Path, tmp_path: Path, s3_url: str, limit: str, allowed: int
+) -> dict:
     table: dict = {"type": kind, limit: allowed}
     if kind == "git":
         table["remote"] = str(remote)
@@ -81,8 +85,9 @@ def deployed(kind: str, remote: Path, tmp_path: Path, s3: S3Server) -> bool:
 
 @pytest.mark.parametrize(("kind", "limit"), sorted(MESSAGES))
 @pytest.mark.parametrize("level", ["warn", "over"])
-def test_each_limit_warns_from_80_percent_and_refuses_at_100(tmp_path: Path, s3: S3Server, kind: str,
-                                                             limit: str, level: str) -> None:
+def test_each_limit_warns_from_80_percent_and_refuses_at_100(
+    tmp_path: Path, s3: S3Server, kind: str, limit: str, level: str
+) -> None:
     vault, remote = archive(tmp_path)
     build_site(vault, config_from_dict({"site": {"search": False}}), search=False)
     if kind == "s3":
@@ -120,12 +125,25 @@ def test_each_limit_warns_from_80_percent_and_refuses_at_100(tmp_path: Path, s3:
 def test_one_target_over_budget_does_not_stop_the_others(tmp_path: Path) -> None:
     vault, remote = archive(tmp_path)
     build_site(vault, config_from_dict({"site": {"search": False}}), search=False)
-    config = config_from_dict({"targets": {
-        "small-pages": {"type": "folder", "folder": str(tmp_path / "small"), "max_files": 3},
-        "big": {"type": "folder", "folder": str(tmp_path / "big")},
-        "host": {"type": "git", "remote": str(remote)}}})
+    config = config_from_dict(
+        {
+            "targets": {
+                "small-pages": {
+                    "type": "folder",
+                    "folder": str(tmp_path / "small"),
+                    "max_files": 3,
+                },
+                "big": {"type": "folder", "folder": str(tmp_path / "big")},
+                "host": {"type": "git", "remote": str(remote)},
+            }
+        }
+    )
     report = publish_vault(vault, config, now=NOW)
-    assert {t.name: t.status for t in report.targets} == {"small-pages": "skipped", "big": "ok", "host": "ok"}
+    assert {t.name: t.status for t in report.targets} == {
+        "small-pages": "skipped",
+        "big": "ok",
+        "host": "ok",
+    }
     assert not (tmp_path / "small").exists() and (tmp_path / "big" / "index.html").is_file()
     assert sh(remote, "rev-parse", "main") == sh(vault.root, "rev-parse", "HEAD")
 
@@ -142,10 +160,13 @@ def test_a_big_file_in_unpushed_history_is_caught(tmp_path: Path) -> None:
     commit_archive(vault.root, now=NOW, count_sites=count_sites)
     usage = measure_git(vault.root)
     assert usage.largest_file == 50_000 and usage.largest_path == "assets/big.bin (in history)"
-    config = config_from_dict({"targets": {"host": {"type": "git", "remote": str(remote),
-                                                    "max_file_bytes": 49_999}}})
+    config = config_from_dict(
+        {"targets": {"host": {"type": "git", "remote": str(remote), "max_file_bytes": 49_999}}}
+    )
     report = publish_vault(vault, config, now=NOW)
-    assert report.targets[0].status == "skipped" and "assets/big.bin (in history)" in report.errors[0]
+    assert (
+        report.targets[0].status == "skipped" and "assets/big.bin (in history)" in report.errors[0]
+    )
     assert not sh(remote, "for-each-ref")
 
 
@@ -153,15 +174,26 @@ def test_host_limits_are_the_defaults_and_settings_override_them() -> None:
     github = TargetConfig(name="gh", type="git", remote="git@github.com:me/news.git")
     assert host_of(github, "git@github.com:me/news.git") == "github"
     assert limits_for(github, "git@github.com:me/news.git") == {
-        "max_dir_entries": 3000, "max_file_bytes": 100 * 10**6, "max_repo_bytes": 5 * 10**9,
-        "max_site_bytes": 0, "max_files": 0}
-    pages = TargetConfig(name="p", type="site-branch", remote="origin", branch="gh-pages", host="github")
+        "max_dir_entries": 3000,
+        "max_file_bytes": 100 * 10**6,
+        "max_repo_bytes": 5 * 10**9,
+        "max_site_bytes": 0,
+        "max_files": 0,
+    }
+    pages = TargetConfig(
+        name="p", type="site-branch", remote="origin", branch="gh-pages", host="github"
+    )
     assert limits_for(pages)["max_site_bytes"] == 10**9
-    codeberg = TargetConfig(name="cb", type="git", remote="https://codeberg.org/me/news.git",
-                            max_repo_bytes="1 GiB")
+    codeberg = TargetConfig(
+        name="cb", type="git", remote="https://codeberg.org/me/news.git", max_repo_bytes="1 GiB"
+    )
     assert limits_for(codeberg, codeberg.remote)["max_repo_bytes"] == 2**30
-    assert limits_for(TargetConfig(name="cb", type="git", remote="x"), "https://codeberg.org/me/n.git") \
-        ["max_repo_bytes"] == 750 * 2**20
+    assert (
+        limits_for(
+            TargetConfig(name="cb", type="git", remote="x"), "https://codeberg.org/me/n.git"
+        )["max_repo_bytes"]
+        == 750 * 2**20
+    )
     cloudflare = TargetConfig(name="cf", type="folder", folder="out", host="cloudflare-pages")
     assert limits_for(cloudflare)["max_files"] == 20_000
     off = TargetConfig(name="x", type="git", remote="git@github.com:a/b.git", max_dir_entries=0)
@@ -176,14 +208,20 @@ def test_githubs_recommendations_warn_but_do_not_refuse(tmp_path: Path) -> None:
 
     target = TargetConfig(name="gh", type="git", remote="git@github.com:me/news.git")
     usage = Usage(dir_entries=5_685, dir_path="_posts", largest_file=10, repo_bytes=10, files=5_685)
-    (entries,) = [m for m in check_budget(target, usage, target.remote) if m.limit == "max_dir_entries"]
+    (entries,) = [
+        m for m in check_budget(target, usage, target.remote) if m.limit == "max_dir_entries"
+    ]
     assert entries.level == "warn" and not entries.hard
     assert "not refused" in entries.message(target) and "migrate-layout" in entries.message(target)
     strict = TargetConfig(name="gh", type="git", remote=target.remote, max_dir_entries=3000)
-    (entries,) = [m for m in check_budget(strict, usage, target.remote) if m.limit == "max_dir_entries"]
+    (entries,) = [
+        m for m in check_budget(strict, usage, target.remote) if m.limit == "max_dir_entries"
+    ]
     assert entries.level == "over"
     big = Usage(largest_file=101 * 10**6, largest_path="assets/x.bin", repo_bytes=1)
-    (largest,) = [m for m in check_budget(target, big, target.remote) if m.limit == "max_file_bytes"]
+    (largest,) = [
+        m for m in check_budget(target, big, target.remote) if m.limit == "max_file_bytes"
+    ]
     assert largest.level == "over"  # GitHub rejects such a push: refused
 
 
@@ -191,18 +229,39 @@ def test_the_older_publish_keys_become_one_target_each() -> None:
     from newsvault.errors import ConfigError
     from newsvault.publish.publisher import publish_targets
 
-    config = config_from_dict({"publish": {"git": True, "remote": "up", "branch": "main",
-                                           "site_branch": "gh-pages", "site_history": True,
-                                           "site_folder": "/srv/www"},
-                               "targets": {"codeberg": {"type": "git", "remote": "cb"}}})
+    config = config_from_dict(
+        {
+            "publish": {
+                "git": True,
+                "remote": "up",
+                "branch": "main",
+                "site_branch": "gh-pages",
+                "site_history": True,
+                "site_folder": "/srv/www",
+            },
+            "targets": {"codeberg": {"type": "git", "remote": "cb"}},
+        }
+    )
     got = [(t.name, t.type, t.remote, t.branch, t.folder) for t in publish_targets(config)]
-    assert got == [("archive", "git", "up", "main", ""), ("site-branch", "site-branch", "up", "gh-pages", ""),
-                   ("site-folder", "folder", "", "", "/srv/www"), ("codeberg", "git", "cb", "", "")]
+    assert got == [
+        ("archive", "git", "up", "main", ""),
+        ("site-branch", "site-branch", "up", "gh-pages", ""),
+        ("site-folder", "folder", "", "", "/srv/www"),
+        ("codeberg", "git", "cb", "", ""),
+    ]
     assert publish_targets(config)[1].history
-    assert [t.name for t in publish_targets(config_from_dict({"publish": {"git": True, "push": False}}))] == []
+    assert [
+        t.name for t in publish_targets(config_from_dict({"publish": {"git": True, "push": False}}))
+    ] == []
     with pytest.raises(ConfigError, match="taken by the"):
-        publish_targets(config_from_dict({"publish": {"site_folder": "x"},
-                                          "targets": {"site-folder": {"type": "folder", "folder": "y"}}}))
+        publish_targets(
+            config_from_dict(
+                {
+                    "publish": {"site_folder": "x"},
+                    "targets": {"site-folder": {"type": "folder", "folder": "y"}},
+                }
+            )
+        )
 
 
 def test_the_cached_git_measure_follows_new_commits_exactly(tmp_path: Path) -> None:
@@ -226,8 +285,12 @@ def test_the_cached_git_measure_follows_new_commits_exactly(tmp_path: Path) -> N
         sh(root, "add", "-A")
         sh(root, "commit", "-q", "-m", "step")
         cached, fresh = measure_git(root, cache=cache), measure_git(root)
-        assert (cached.dir_entries, cached.dir_path, cached.files, cached.repo_bytes) == \
-            (fresh.dir_entries, fresh.dir_path, fresh.files, fresh.repo_bytes)
+        assert (cached.dir_entries, cached.dir_path, cached.files, cached.repo_bytes) == (
+            fresh.dir_entries,
+            fresh.dir_path,
+            fresh.files,
+            fresh.repo_bytes,
+        )
         assert cached.largest_file >= fresh.largest_file  # a deleted big file still counts
     import json
 

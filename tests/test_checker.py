@@ -46,8 +46,9 @@ class Expected(NamedTuple):
 EXPECTED = {"data": Expected(196, 157, 39, 13, 5), "corpus": Expected(599, 550, 49, 23, 5)}
 
 
-@pytest.fixture(scope="module", params=[
-    pytest.param("data"), pytest.param("corpus", marks=pytest.mark.corpus)])
+@pytest.fixture(
+    scope="module", params=[pytest.param("data"), pytest.param("corpus", marks=pytest.mark.corpus)]
+)
 def sample(request: pytest.FixtureRequest) -> tuple[Path, Expected]:
     root = REAL_SAMPLE if request.param == "data" else CORPUS / "posts" / "real-sample"
     return root, EXPECTED[request.param]
@@ -68,8 +69,12 @@ def report(posts: Path):  # noqa: ANN201
     return check_archive(posts)
 
 
-def test_every_real_post_parses_and_none_is_broken(manifest: dict, report, posts: Path,  # noqa: ANN001
-                                                   sample: tuple[Path, Expected]) -> None:
+def test_every_real_post_parses_and_none_is_broken(
+    manifest: dict,
+    report,
+    posts: Path,  # noqa: ANN001
+    sample: tuple[Path, Expected],
+) -> None:
     records = manifest["files"]
     expected = sample[1]
     assert report.posts == len(records) == expected.posts
@@ -87,13 +92,17 @@ def _duplicate_links(manifest: dict, posts: Path) -> dict[str, int]:
     groups: dict[str, list[str]] = defaultdict(list)
     for record in manifest["files"]:
         text = (posts / record["file"]).read_text(encoding="utf-8")
-        head = text[4:text.index("\n---\n", 3)]
+        head = text[4 : text.index("\n---\n", 3)]
         groups[yaml.safe_load(head)["from"]].append(record["file"])
     return {f: len(g) for g in groups.values() if len(g) > 1 for f in g}
 
 
-def test_warnings_are_exactly_the_flagged_hazards(manifest: dict, report, posts: Path,  # noqa: ANN001
-                                                 sample: tuple[Path, Expected]) -> None:
+def test_warnings_are_exactly_the_flagged_hazards(
+    manifest: dict,
+    report,
+    posts: Path,  # noqa: ANN001
+    sample: tuple[Path, Expected],
+) -> None:
     dups = _duplicate_links(manifest, posts)
     assert len(dups) == 12  # six articles the reference archived twice (ChinaFile re-posts)
     flagged = {r["file"]: {f for f in r["flags"] if f in FLAG_WARNINGS} for r in manifest["files"]}
@@ -108,7 +117,10 @@ def test_warnings_are_exactly_the_flagged_hazards(manifest: dict, report, posts:
             assert sum(m.startswith(FLAG_WARNINGS[flag]) for m in messages) == 1, (name, flag)
         assert len(messages) == len(flags), (name, messages)
     counts = Counter(f for flags in flagged.values() for f in flags)
-    assert (counts["epoch_comment_NaN"], counts["date_only_no_time"]) == (sample[1].nan, sample[1].date_only)
+    assert (counts["epoch_comment_NaN"], counts["date_only_no_time"]) == (
+        sample[1].nan,
+        sample[1].date_only,
+    )
 
 
 def test_nothing_is_modified(manifest: dict, report, posts: Path) -> None:  # noqa: ANN001
@@ -121,7 +133,9 @@ def test_broken_posts_are_counted(tmp_path: Path) -> None:
     (tmp_path / "2021-01-01-a.md").write_text('---\ntitle: "a"\n---\nno date\n', encoding="utf-8")
     (tmp_path / "2021-01-01-b.md").write_text(
         '---\ntitle: "b"\ndate: 2021-01-01T00:00:00Z\nfrom: https://x.org/b\ntags: [ X ]\n'
-        "categories: [ X ]\n---\n<p>fine</p>\n", encoding="utf-8")
+        "categories: [ X ]\n---\n<p>fine</p>\n",
+        encoding="utf-8",
+    )
     (tmp_path / ".2021-01-01-c.md.1.tmp").write_text("junk", encoding="utf-8")
     result = check_archive(tmp_path)
     assert (result.posts, result.ok, result.warnings, result.broken) == (2, 1, 0, 1)

@@ -19,8 +19,12 @@ def test_command_table_names_every_command_of_every_module() -> None:
 
 def test_build_does_not_load_the_fetch_stage() -> None:
     """An hourly `newsvault build` must not pay for the HTTP client and HTML parser."""
-    code = ("import sys, click; from newsvault.cli import cli; "
-            "assert cli.get_command(click.Context(cli), 'build') is not None; "
-            "print(sorted(m for m in ('httpx', 'lxml', 'nh3', 'rich') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, click; from newsvault.cli import cli; "
+        "assert cli.get_command(click.Context(cli), 'build') is not None; "
+        "print(sorted(m for m in ('httpx', 'lxml', 'nh3', 'rich') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -19,8 +19,14 @@ from test_checker import EXPECTED
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    return subprocess.run([sys.executable, "-m", "newsvault", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "newsvault", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_real_sample_json() -> None:
@@ -29,7 +35,11 @@ def test_check_real_sample_json() -> None:
     data = json.loads(out.stdout)
     expected = EXPECTED["data"]  # counted from the MANIFEST flags
     assert (data["posts"], data["ok"], data["with_warnings"], data["broken"]) == (
-        expected.posts, expected.ok, expected.warnings, 0)
+        expected.posts,
+        expected.ok,
+        expected.warnings,
+        0,
+    )
     assert len(data["problems"]) == data["with_warnings"]
 
 
@@ -38,11 +48,14 @@ def test_check_exits_1_on_broken_post(tmp_path: Path) -> None:
     posts.mkdir()
     write_post(posts, make_article())
     (posts / "2021-01-01-bad.md").write_text(
-        '---\ntitle: "C:\\dir"\ndate: 2021-01-01T00:00:00Z\n---\nx\n', encoding="utf-8")
+        '---\ntitle: "C:\\dir"\ndate: 2021-01-01T00:00:00Z\n---\nx\n', encoding="utf-8"
+    )
     out = run("check", "--vault", str(tmp_path))
     assert out.returncode == 1
-    assert ("BROKEN  _posts/2021-01-01-bad.md: front matter is not valid YAML: unescaped backslash in "
-            "title") in out.stdout
+    assert (
+        "BROKEN  _posts/2021-01-01-bad.md: front matter is not valid YAML: unescaped backslash in "
+        "title"
+    ) in out.stdout
     assert "2 posts: 1 ok, 0 with warnings, 1 broken" in out.stdout
 
 
@@ -60,8 +73,10 @@ def test_init_new_vault_and_never_overwrite(tmp_path: Path) -> None:
     assert (vault / ".git").is_dir()
     # the other settings are the defaults, commented out (tests/test_config.py: each one)
     text = re.sub(r"^(git = true|layout = \"year\").*$", "", text, flags=re.M)
-    uncommented = "\n".join(line[2:] if line.startswith("# ") and "=" in line or
-                            line.startswith("# [") else line for line in text.splitlines())
+    uncommented = "\n".join(
+        line[2:] if line.startswith("# ") and "=" in line or line.startswith("# [") else line
+        for line in text.splitlines()
+    )
     assert config_from_dict(tomllib.loads(uncommented)) == Config()
     (vault / "subs.json").write_text('[{"site": "A", "url": "https://a.org/feed"}]')
     again = run("init", str(vault))
@@ -79,8 +94,13 @@ def test_init_adopts_an_old_archive(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["adopted"] and data["posts"] == 25
-    assert data["created"] == [".gitignore", ".gitattributes", "README.md", ".github/workflows/newsvault.yml",
-                               "newsvault.toml"] and data["kept"] == ["subs.json"]
+    assert data["created"] == [
+        ".gitignore",
+        ".gitattributes",
+        "README.md",
+        ".github/workflows/newsvault.yml",
+        "newsvault.toml",
+    ] and data["kept"] == ["subs.json"]
 
 
 def test_import_copies_skips_and_reports(tmp_path: Path) -> None:

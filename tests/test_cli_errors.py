@@ -17,8 +17,14 @@ from newsvault.vault import Vault
 
 
 def nv(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(newsvault_cmd(*args), env=newsvault_env(), capture_output=True,
-                          text=True, timeout=120, cwd=cwd)
+    return subprocess.run(
+        newsvault_cmd(*args),
+        env=newsvault_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 @pytest.fixture
@@ -44,7 +50,9 @@ def test_serve_refuses_a_port_out_of_range(vault: Path, port: str) -> None:
 
 
 def test_serve_refuses_a_zero_idle_timeout(vault: Path) -> None:
-    assert_user_error(nv("serve", "--vault", str(vault), "--idle-timeout", "0"), 2, "--idle-timeout")
+    assert_user_error(
+        nv("serve", "--vault", str(vault), "--idle-timeout", "0"), 2, "--idle-timeout"
+    )
 
 
 @pytest.mark.parametrize("every", ["1s", "59", "0.5m"])
@@ -65,11 +73,23 @@ def test_deadline_has_no_minimum() -> None:
         parse_duration("30s", minimum=MIN_INTERVAL)
 
 
-@pytest.mark.parametrize("command", [
-    ["add", "https://a.example/f.xml", "--site", "A"], ["serve", "--port", "0"], ["fetch"],
-    ["list"], ["status"], ["remove", "A"], ["build"], ["run", "--no-publish"], ["migrate-layout"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["add", "https://a.example/f.xml", "--site", "A"],
+        ["serve", "--port", "0"],
+        ["fetch"],
+        ["list"],
+        ["status"],
+        ["remove", "A"],
+        ["build"],
+        ["run", "--no-publish"],
+        ["migrate-layout"],
+    ],
+)
 def test_commands_other_than_init_create_nothing_in_a_folder_that_is_not_a_vault(
-        tmp_path: Path, command: list[str]) -> None:
+    tmp_path: Path, command: list[str]
+) -> None:
     folder = tmp_path / "downloads"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine")

@@ -16,10 +16,22 @@ NOW = "2021-01-28T00:00:00Z"
 
 def nv(vault: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         env.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "newsvault", *args, "--vault", str(vault)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "newsvault", *args, "--vault", str(vault)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_add_list_remove(tmp_path: Path, server: FeedServer) -> None:
@@ -30,7 +42,8 @@ def test_add_list_remove(tmp_path: Path, server: FeedServer) -> None:
     done = nv(vault, "add", url, "--site", "(臺)中央社CNA", "--tag", "news")
     assert done.returncode == 0, done.stderr
     assert json.loads((vault / "subs.json").read_text()) == [
-        {"site": "(臺)中央社CNA", "url": url, "tags": ["news"]}]
+        {"site": "(臺)中央社CNA", "url": url, "tags": ["news"]}
+    ]
     again = nv(vault, "add", url, "--site", "x")
     assert again.returncode == 2 and "already subscribed" in again.stderr
     listed = nv(vault, "list", "--json")
@@ -55,17 +68,29 @@ def test_bad_subs_json_is_exit_2_without_traceback(tmp_path: Path) -> None:
 def test_fetch_seed_summary_json_and_status(server: FeedServer, tmp_path: Path) -> None:
     seed = next(SEED_DIR.glob("*.md"))
     text = seed.read_text(encoding="utf-8")
-    html = text[text.index("<div>\n") + 6:text.rindex("\n</div>")]
-    url = server.route("/cna.xml", Reply(body=rss({
-        "title": "美國務卿與英德外長通話 同意就中國議題緊密合作",
-        "link": "https://www.cna.com.tw/news/firstnews/202101280007.aspx",
-        "pubDate": "Wed, 27 Jan 2021 23:57:20 GMT",
-        "content:encoded": f"<![CDATA[{html}]]>"})))
+    html = text[text.index("<div>\n") + 6 : text.rindex("\n</div>")]
+    url = server.route(
+        "/cna.xml",
+        Reply(
+            body=rss(
+                {
+                    "title": "美國務卿與英德外長通話 同意就中國議題緊密合作",
+                    "link": "https://www.cna.com.tw/news/firstnews/202101280007.aspx",
+                    "pubDate": "Wed, 27 Jan 2021 23:57:20 GMT",
+                    "content:encoded": f"<![CDATA[{html}]]>",
+                }
+            )
+        ),
+    )
     vault = tmp_path / "v"
     vault.mkdir()
-    (vault / "subs.json").write_text(json.dumps(
-        [{"site": "(臺)中央社CNA", "url": url}, {"site": "Broken", "url": server.url("/404")}],
-        ensure_ascii=False), encoding="utf-8")
+    (vault / "subs.json").write_text(
+        json.dumps(
+            [{"site": "(臺)中央社CNA", "url": url}, {"site": "Broken", "url": server.url("/404")}],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     done = nv(vault, "fetch", "--now", NOW)
     assert done.returncode == 0, done.stderr
     assert "(臺)中央社CNA" in done.stdout and "1 new articles from 2 feeds, 1 failed" in done.stdout
@@ -75,12 +100,16 @@ def test_fetch_seed_summary_json_and_status(server: FeedServer, tmp_path: Path) 
     data = json.loads(again.stdout)
     assert again.returncode == 0 and data["new"] == 0 and data["failed"] == 1
     assert [(f["site"], f["status"], f["seen"]) for f in data["feeds"]] == [
-        ("(臺)中央社CNA", "ok", 1), ("Broken", "error", 0)]
+        ("(臺)中央社CNA", "ok", 1),
+        ("Broken", "error", 0),
+    ]
     assert data["feeds"][1]["http_status"] == 404
 
     status = json.loads(nv(vault, "status", "--json").stdout)["feeds"]
     assert [(s["site"], s["consecutive_failures"], s["archived"]) for s in status] == [
-        ("(臺)中央社CNA", 0, 1), ("Broken", 2, 0)]
+        ("(臺)中央社CNA", 0, 1),
+        ("Broken", 2, 0),
+    ]
     assert status[0]["last_success"] == NOW and status[1]["last_success"] is None
     assert "404" in status[1]["last_error"]
     assert "Broken" in nv(vault, "status").stdout
@@ -97,9 +126,18 @@ def test_fetch_exit_1_when_every_feed_fails(tmp_path: Path) -> None:
 
 def test_commands_refuse_a_folder_that_is_not_a_vault(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-vault"
-    for command in (["fetch"], ["list"], ["status"], ["remove", "x"], ["build", "--no-search"],
-                    ["import", str(tmp_path)], ["add", "https://a.example/f.xml", "--site", "A"],
-                    ["serve", "--port", "0"], ["run", "--no-publish"], ["migrate-layout"]):
+    for command in (
+        ["fetch"],
+        ["list"],
+        ["status"],
+        ["remove", "x"],
+        ["build", "--no-search"],
+        ["import", str(tmp_path)],
+        ["add", "https://a.example/f.xml", "--site", "A"],
+        ["serve", "--port", "0"],
+        ["run", "--no-publish"],
+        ["migrate-layout"],
+    ):
         done = nv(missing, *command)
         assert done.returncode == 2, (command, done.stderr)
         assert "is not a vault" in done.stderr and "Traceback" not in done.stderr
@@ -125,8 +163,18 @@ def test_verbose_shows_the_librarys_log(tmp_path: Path) -> None:
     command ran (each feed's outcome, the index, the site build) on stderr; ``-vv`` adds
     the debug lines; without it, none."""
     with FeedServer() as server:
-        url = server.route("/feed", Reply(body=rss({"title": "A", "link": "https://e.example/a",
-                                                      "pubDate": "Wed, 27 Jan 2021 23:57:20 GMT"})))
+        url = server.route(
+            "/feed",
+            Reply(
+                body=rss(
+                    {
+                        "title": "A",
+                        "link": "https://e.example/a",
+                        "pubDate": "Wed, 27 Jan 2021 23:57:20 GMT",
+                    }
+                )
+            ),
+        )
         vault = tmp_path / "v"
         assert nv(vault, "init", "--now", NOW).returncode == 0
         assert nv(vault, "add", url, "--site", "One").returncode == 0

@@ -25,7 +25,10 @@ def test_exports() -> None:
 def test_prepare_content_signature() -> None:
     params = inspect.signature(content.prepare_content).parameters
     assert list(params)[:6] == ["html", "link", "options", "fetcher", "assets_dir", "image_store"]
-    assert all(params[p].kind is inspect.Parameter.KEYWORD_ONLY for p in ("options", "fetcher", "assets_dir"))
+    assert all(
+        params[p].kind is inspect.Parameter.KEYWORD_ONLY
+        for p in ("options", "fetcher", "assets_dir")
+    )
     assert inspect.iscoroutinefunction(content.prepare_content)
 
 

@@ -26,7 +26,9 @@ window.executeMe = () => window.__ran.push("executeMe");
 
 def _page(bodies: list[str]) -> str:
     md = MarkdownIt("commonmark", {"html": True})
-    posts = "".join("<article>" + md.render("<div>\n" + b + "\n</div>\n") + "</article>" for b in bodies)
+    posts = "".join(
+        "<article>" + md.render("<div>\n" + b + "\n</div>\n") + "</article>" for b in bodies
+    )
     return f"<!DOCTYPE html><html><head><meta charset='utf-8'>{HOOKS}</head><body>{posts}</body></html>"
 
 

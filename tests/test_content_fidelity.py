@@ -38,18 +38,27 @@ def test_seed_source_in_proxy_mode_gives_the_seed_byte_for_byte() -> None:
     """The feed sent a plain image URL; the reference proxied it and kept every other byte."""
     seed = seed_body()
     plain = "https://imgcdn.cna.com.tw/www/WebPhotos/1024/20210120/2000x1334_0158742081958.jpg"
-    source = seed.replace("https://images.weserv.nl/?url=imgcdn.cna.com.tw/", "https://imgcdn.cna.com.tw/")
+    source = seed.replace(
+        "https://images.weserv.nl/?url=imgcdn.cna.com.tw/", "https://imgcdn.cna.com.tw/"
+    )
     assert source != seed and plain in source
     assert clean_html(source, SEED_LINK, ContentOptions(images="proxy")).html == seed
     assert clean_html(source, SEED_LINK, ContentOptions(images="keep")).html == source
 
 
 PATCHED = {
-    "single-quoted relative link": ("<p class='a'><a href='/x?a=1&amp;b=2'>x</a></p>",
-                                    "<p class='a'><a href='https://a.example/x?a=1&amp;b=2'>x</a></p>"),
-    "unquoted relative image": ("<img src=i.png alt=x data-k='v'>", "<img src=\"https://a.example/i.png\" alt=x data-k='v'>"),
-    "srcset": ("<img srcset='a.png 1x,b.png 2x' class=k>",
-               "<img srcset='https://a.example/a.png 1x, https://a.example/b.png 2x' class=k>"),
+    "single-quoted relative link": (
+        "<p class='a'><a href='/x?a=1&amp;b=2'>x</a></p>",
+        "<p class='a'><a href='https://a.example/x?a=1&amp;b=2'>x</a></p>",
+    ),
+    "unquoted relative image": (
+        "<img src=i.png alt=x data-k='v'>",
+        "<img src=\"https://a.example/i.png\" alt=x data-k='v'>",
+    ),
+    "srcset": (
+        "<img srcset='a.png 1x,b.png 2x' class=k>",
+        "<img srcset='https://a.example/a.png 1x, https://a.example/b.png 2x' class=k>",
+    ),
 }
 
 
@@ -60,19 +69,38 @@ def test_only_rewritten_urls_change(name: str) -> None:
 
 
 EDITED = {
-    "event handler cut out, quoting kept": ("<p class='a' onclick='x()'><a href='/x'>x</a></p>",
-                                            "<p class='a'><a href='https://a.example/x'>x</a></p>"),
-    "unknown attribute and comment cut out": ("<div dir='ltr' trbidi=\"on\">a<!-- c -->b</div>", "<div dir='ltr'>ab</div>"),
-    "script and style elements cut out": ("<p class=k>a</p><script>x()</script><style>p{}</style><p class=k>b</p>",
-                                          "<p class=k>a</p><p class=k>b</p>"),
-    "form unwrapped, input dropped": ("<form action=/s><p class=k>t<input name=q></p></form>", "<p class=k>t</p>"),
-    "embed turned into a link": ("<p class=k><iframe src='https://www.youtube.com/embed/abcdefgh'></iframe></p>",
-                                 "<p class=k><a href=\"https://www.youtube.com/watch?v=abcdefgh\">YouTube video</a></p>"),
-    "self-closing slash kept": ("<img class=k src=i.png />", "<img class=k src=\"https://a.example/i.png\" />"),
-    "broken JSON attribute from the source": ('<a data-x="{"title": "t"}" href="/p" class=k>a</a>',
-                                             '<a data-x="{" href="https://a.example/p" class=k>a</a>'),
-    "legacy entity in a URL stays literal": ("<a href='/s?a=1&copy=2' class=k>s</a>",
-                                             "<a href='https://a.example/s?a=1&amp;copy=2' class=k>s</a>"),
+    "event handler cut out, quoting kept": (
+        "<p class='a' onclick='x()'><a href='/x'>x</a></p>",
+        "<p class='a'><a href='https://a.example/x'>x</a></p>",
+    ),
+    "unknown attribute and comment cut out": (
+        "<div dir='ltr' trbidi=\"on\">a<!-- c -->b</div>",
+        "<div dir='ltr'>ab</div>",
+    ),
+    "script and style elements cut out": (
+        "<p class=k>a</p><script>x()</script><style>p{}</style><p class=k>b</p>",
+        "<p class=k>a</p><p class=k>b</p>",
+    ),
+    "form unwrapped, input dropped": (
+        "<form action=/s><p class=k>t<input name=q></p></form>",
+        "<p class=k>t</p>",
+    ),
+    "embed turned into a link": (
+        "<p class=k><iframe src='https://www.youtube.com/embed/abcdefgh'></iframe></p>",
+        '<p class=k><a href="https://www.youtube.com/watch?v=abcdefgh">YouTube video</a></p>',
+    ),
+    "self-closing slash kept": (
+        "<img class=k src=i.png />",
+        '<img class=k src="https://a.example/i.png" />',
+    ),
+    "broken JSON attribute from the source": (
+        '<a data-x="{"title": "t"}" href="/p" class=k>a</a>',
+        '<a data-x="{" href="https://a.example/p" class=k>a</a>',
+    ),
+    "legacy entity in a URL stays literal": (
+        "<a href='/s?a=1&copy=2' class=k>s</a>",
+        "<a href='https://a.example/s?a=1&amp;copy=2' class=k>s</a>",
+    ),
 }
 
 
@@ -98,7 +126,7 @@ KEPT = [
     "<img src=https://a.example/x.jpg alt=unquoted><br/>",
     "<ul><li>one<li>two</ul>",
     "text with a < sign and a > sign",
-    '<table><tr><td>cell</td></tr></table>',
+    "<table><tr><td>cell</td></tr></table>",
 ]
 
 
@@ -133,12 +161,16 @@ def test_lexical_guard() -> None:
 
 
 def _link_layout_bodies() -> list[tuple[str, str, str]]:
-    manifest = json.loads((FIXTURES / "posts" / "real-sample" / "MANIFEST.json").read_text(encoding="utf-8"))
+    manifest = json.loads(
+        (FIXTURES / "posts" / "real-sample" / "MANIFEST.json").read_text(encoding="utf-8")
+    )
     out = []
     for record in manifest["files"]:
         if record.get("body_layout") == "raw-html":
             continue
-        text = (FIXTURES / "posts" / "real-sample" / "_posts" / record["file"]).read_text(encoding="utf-8")
+        text = (FIXTURES / "posts" / "real-sample" / "_posts" / record["file"]).read_text(
+            encoding="utf-8"
+        )
         if "\n<div>\n" not in text:
             continue
         link = text.split("\nfrom: ", 1)[1].split("\n", 1)[0].strip().strip('"')
@@ -163,8 +195,29 @@ def test_real_archive_bodies_are_safe_and_mostly_untouched() -> None:
 
 _FRAGMENT = st.lists(
     st.sampled_from(
-        ["<p>", "</p>", "<b>", "</b>", "<a href='/r'>", "</a>", "<img src='x.png'>", "<pre>", "</pre>",
-         "text", " ", "\n", "&amp;", "<", ">", "'", "<div class=\"c\">", "</div>", "<br>", "<td>", "<table>"]
+        [
+            "<p>",
+            "</p>",
+            "<b>",
+            "</b>",
+            "<a href='/r'>",
+            "</a>",
+            "<img src='x.png'>",
+            "<pre>",
+            "</pre>",
+            "text",
+            " ",
+            "\n",
+            "&amp;",
+            "<",
+            ">",
+            "'",
+            '<div class="c">',
+            "</div>",
+            "<br>",
+            "<td>",
+            "<table>",
+        ]
     ),
     max_size=25,
 ).map("".join)

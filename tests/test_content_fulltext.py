@@ -23,9 +23,14 @@ ARTICLE = [
     "operator had cancelled dozens of daytime trips last month because of staff shortages.",
 ]
 BOILERPLATE = [
-    "Subscribe to our newsletter", "ADVERTISEMENT: Best mortgage rates", "Most read this week",
-    "Celebrity chef opens rooftop garden", "Great article, thanks!", "I disagree with the council",
-    "Copyright 2024 Daily Example Media", "Accept all cookies",
+    "Subscribe to our newsletter",
+    "ADVERTISEMENT: Best mortgage rates",
+    "Most read this week",
+    "Celebrity chef opens rooftop garden",
+    "Great article, thanks!",
+    "I disagree with the council",
+    "Copyright 2024 Daily Example Media",
+    "Accept all cookies",
 ]
 
 
@@ -69,7 +74,9 @@ def news_page(title: str = "Night buses are coming to the east side") -> str:
 
 
 def run(html: str | None, link: str, options: ContentOptions, fetcher: object) -> ContentResult:
-    return asyncio.run(prepare_content(html, link, options=options, fetcher=fetcher, assets_dir=None))  # type: ignore[arg-type]
+    return asyncio.run(
+        prepare_content(html, link, options=options, fetcher=fetcher, assets_dir=None)
+    )  # type: ignore[arg-type]
 
 
 def text_of(html: str) -> str:
@@ -86,7 +93,9 @@ def site() -> Site:
 
 def test_auto_extracts_the_article_without_boilerplate(site: Site) -> None:
     link = site.url("/news/2024/night-buses.html")
-    result = run("<p>Short summary from the feed.</p>", link, ContentOptions(fulltext="auto"), HttpxFetcher())
+    result = run(
+        "<p>Short summary from the feed.</p>", link, ContentOptions(fulltext="auto"), HttpxFetcher()
+    )
     assert result.notes == ()
     text = text_of(result.html)
     for paragraph in ARTICLE:
@@ -95,14 +104,20 @@ def test_auto_extracts_the_article_without_boilerplate(site: Site) -> None:
         assert junk not in text, junk
     assert "Short summary from the feed" not in text
     tree = LexborHTMLParser(result.html)
-    assert site.url("/media/2024/night-bus.jpg") in [n.attributes.get("src") for n in tree.css("img")]
-    assert site.url("/docs/council-decision.pdf") in [n.attributes.get("href") for n in tree.css("a")]
+    assert site.url("/media/2024/night-bus.jpg") in [
+        n.attributes.get("src") for n in tree.css("img")
+    ]
+    assert site.url("/docs/council-decision.pdf") in [
+        n.attributes.get("href") for n in tree.css("a")
+    ]
     assert find_executable(result.html) == [] and "\n" not in result.html
 
 
 def test_css_selector_extracts_exactly_the_selected_element(site: Site) -> None:
     link = site.url("/news/2024/night-buses.html")
-    result = run("<p>summary</p>", link, ContentOptions(fulltext="div.article-body"), HttpxFetcher())
+    result = run(
+        "<p>summary</p>", link, ContentOptions(fulltext="div.article-body"), HttpxFetcher()
+    )
     assert result.notes == ()
     tree = LexborHTMLParser(f"<body>{result.html}</body>")
     top = [n for n in tree.body.iter() if n.tag != "-text"] if tree.body else []
@@ -129,33 +144,51 @@ def test_selector_matches_are_joined_in_document_order() -> None:
         ("div[", "/news/2024/night-buses.html", "selector"),
     ],
 )
-def test_failure_keeps_the_feed_content_and_is_noted(site: Site, rule: str, path: str, reason: str) -> None:
+def test_failure_keeps_the_feed_content_and_is_noted(
+    site: Site, rule: str, path: str, reason: str
+) -> None:
     feed_html = "<p>Feed <b>summary</b></p>"
     result = run(feed_html, site.url(path), ContentOptions(fulltext=rule), HttpxFetcher())
     assert result.html == feed_html
-    assert len(result.notes) == 1 and "full text failed" in result.notes[0] and reason in result.notes[0]
+    assert (
+        len(result.notes) == 1
+        and "full text failed" in result.notes[0]
+        and reason in result.notes[0]
+    )
 
 
 def test_non_html_page_fails(site: Site) -> None:
     site.add("/doc.pdf", b"%PDF-1.7 " + b"x" * 500, "application/pdf")
-    result = run("<p>kept</p>", site.url("/doc.pdf"), ContentOptions(fulltext="auto"), HttpxFetcher())
+    result = run(
+        "<p>kept</p>", site.url("/doc.pdf"), ContentOptions(fulltext="auto"), HttpxFetcher()
+    )
     assert result.html == "<p>kept</p>" and "not an HTML page (application/pdf)" in result.notes[0]
 
 
 def test_oversize_page_fails_by_the_fetcher_limit(site: Site) -> None:
     feed_html = "<p>kept</p>"
-    result = run(feed_html, site.url("/news/2024/night-buses.html"), ContentOptions(fulltext="auto"), HttpxFetcher(default_max=1000))
+    result = run(
+        feed_html,
+        site.url("/news/2024/night-buses.html"),
+        ContentOptions(fulltext="auto"),
+        HttpxFetcher(default_max=1000),
+    )
     assert result.html == feed_html and "over 1000 bytes" in result.notes[0]
 
 
 def test_redirected_page_resolves_links_against_its_final_url(site: Site) -> None:
     site.routes["/go/123"] = Route(301, "text/html", b"", location="/news/2024/night-buses.html")
-    result = run(None, site.url("/go/123"), ContentOptions(fulltext="div.article-body"), HttpxFetcher())
+    result = run(
+        None, site.url("/go/123"), ContentOptions(fulltext="div.article-body"), HttpxFetcher()
+    )
     assert f'href="{site.url("/docs/council-decision.pdf")}"' in result.html
 
 
 def test_cjk_page_with_declared_charset(site: Site) -> None:
-    body = "".join(f"<p>{'台北市議會週二表決通過擴大夜間公車路網，居民期待已久。' * 3}{i}</p>" for i in range(5))
+    body = "".join(
+        f"<p>{'台北市議會週二表決通過擴大夜間公車路網，居民期待已久。' * 3}{i}</p>"
+        for i in range(5)
+    )
     page = f'<html><head><meta charset="big5"></head><body><nav>首頁 新聞 體育</nav><article><h1>夜間公車</h1>{body}</article><footer>版權所有</footer></body></html>'
     site.add("/zh.html", page.encode("big5"), "text/html")
     result = run(None, site.url("/zh.html"), ContentOptions(fulltext="auto"), HttpxFetcher())
@@ -175,7 +208,12 @@ def test_stage_order_is_enforced(site: Site) -> None:
         "<img src='javascript:alert(1)'></div></body></html>"
     )
     site.add("/order/page.html", page)
-    result = run("<p>feed</p>", site.url("/order/page.html"), ContentOptions(fulltext="div.body", images="proxy"), HttpxFetcher())
+    result = run(
+        "<p>feed</p>",
+        site.url("/order/page.html"),
+        ContentOptions(fulltext="div.body", images="proxy"),
+        HttpxFetcher(),
+    )
     host = site.base.split("://", 1)[1]
     assert result.html == (
         '<div class="body"><p>text</p><pre>line one&#10;  line two</pre>'
@@ -192,14 +230,19 @@ def test_without_a_client_full_text_is_noted_and_the_feed_kept() -> None:
     assert result.html == "<p>feed</p>" and "no HTTP client" in result.notes[0]
 
 
-@pytest.mark.parametrize(("body", "content_type", "text"), [
-    # <meta charset> alone names the legacy charset (read as its superset, cp950)
-    ('<meta charset="big5"><p>國務卿</p>'.encode("big5"), "text/html", "國務卿"),
-    # the HTTP header wins over nothing; GB2312 is read as GB18030
-    ("<p>萤火虫</p>".encode("gb2312"), "text/html; charset=gb2312", "萤火虫"),
-    # bytes that are valid UTF-8 are UTF-8, whatever the page claims (feeds' rule too)
-    ('<meta charset="iso-8859-1"><p>日本語</p>'.encode(), "text/html", "日本語"),
-])
-def test_pages_are_decoded_by_the_feeds_charset_rules(body: bytes, content_type: str, text: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "content_type", "text"),
+    [
+        # <meta charset> alone names the legacy charset (read as its superset, cp950)
+        ('<meta charset="big5"><p>國務卿</p>'.encode("big5"), "text/html", "國務卿"),
+        # the HTTP header wins over nothing; GB2312 is read as GB18030
+        ("<p>萤火虫</p>".encode("gb2312"), "text/html; charset=gb2312", "萤火虫"),
+        # bytes that are valid UTF-8 are UTF-8, whatever the page claims (feeds' rule too)
+        ('<meta charset="iso-8859-1"><p>日本語</p>'.encode(), "text/html", "日本語"),
+    ],
+)
+def test_pages_are_decoded_by_the_feeds_charset_rules(
+    body: bytes, content_type: str, text: str
+) -> None:
     page = Fetched(url="https://example.com/a", status=200, content_type=content_type, body=body)
     assert text in decode_page(page)

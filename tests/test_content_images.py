@@ -28,13 +28,18 @@ def test_proxy_url_is_the_seed_form() -> None:
 
 def test_proxy_mode_on_an_article() -> None:
     html = f'<div class="wrap"><img src="{CNA}" alt="x"></div>'
-    out = clean_html(html, "https://www.cna.com.tw/news/a.aspx", ContentOptions(images="proxy")).html
+    out = clean_html(
+        html, "https://www.cna.com.tw/news/a.aspx", ContentOptions(images="proxy")
+    ).html
     assert out == f'<div class="wrap"><img src="{SEED_FORM}" alt="x"></div>'
 
 
 def test_already_proxied_is_not_proxied_twice() -> None:
     assert proxy_url(SEED_FORM) == SEED_FORM
-    assert proxy_url("//images.weserv.nl/?url=a.example/b.png") == "//images.weserv.nl/?url=a.example/b.png"
+    assert (
+        proxy_url("//images.weserv.nl/?url=a.example/b.png")
+        == "//images.weserv.nl/?url=a.example/b.png"
+    )
     assert is_proxied("http://images.weserv.nl/?url=x", "https://images.weserv.nl/?url={url}")
     assert proxy_url(proxy_url(CNA)) == SEED_FORM
 
@@ -43,7 +48,10 @@ def test_proxy_escapes_what_would_break_the_query() -> None:
     url = "https://cdn.example/i.jpg?w=600&h=400#f"
     assert proxy_url(url) == "https://images.weserv.nl/?url=cdn.example/i.jpg%3Fw=600%26h=400%23f"
     assert proxy_url("data:image/png;base64,AA") == "data:image/png;base64,AA"
-    assert proxy_url("https://x.example/a.png", "https://p.example/{url}?q=1") == "https://p.example/x.example/a.png?q=1"
+    assert (
+        proxy_url("https://x.example/a.png", "https://p.example/{url}?q=1")
+        == "https://p.example/x.example/a.png?q=1"
+    )
 
 
 def test_proxy_mode_handles_relative_and_srcset_images_but_not_links() -> None:
@@ -57,7 +65,11 @@ def test_proxy_mode_handles_relative_and_srcset_images_but_not_links() -> None:
 
 
 def test_srcset_parsing_keeps_commas_inside_urls() -> None:
-    assert parse_srcset("a.jpg 1x,b,c.jpg 2x , d.jpg") == [("a.jpg", "1x"), ("b,c.jpg", "2x"), ("d.jpg", "")]
+    assert parse_srcset("a.jpg 1x,b,c.jpg 2x , d.jpg") == [
+        ("a.jpg", "1x"),
+        ("b,c.jpg", "2x"),
+        ("d.jpg", ""),
+    ]
     assert parse_srcset("a.jpg, b.jpg 100w") == [("a.jpg", ""), ("b.jpg", "100w")]
 
 
@@ -87,19 +99,31 @@ def test_absolutize_needs_an_absolute_base() -> None:
 def test_poster_and_source_are_absolutized() -> None:
     html = '<video poster="p.jpg" src="v.mp4"><source src="v.webm"></video>'
     out = clean_html(html, "https://n.example/d/", ContentOptions()).html
-    assert out == '<video poster="https://n.example/d/p.jpg" src="https://n.example/d/v.mp4"><source src="https://n.example/d/v.webm"></video>'
+    assert (
+        out
+        == '<video poster="https://n.example/d/p.jpg" src="https://n.example/d/v.mp4"><source src="https://n.example/d/v.webm"></video>'
+    )
 
 
 # ------------------------------------------------------------------------ local mode
 def png(width: int, height: int, seed: int = 0) -> bytes:
     """A real, valid PNG (so the magic-byte check sees a real image)."""
-    raw = b"".join(b"\x00" + bytes([(seed + x + y) % 256 for x in range(width)] * 3) for y in range(height))
+    raw = b"".join(
+        b"\x00" + bytes([(seed + x + y) % 256 for x in range(width)] * 3) for y in range(height)
+    )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     head = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", head)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200) + b"\xff\xd9"
@@ -111,7 +135,10 @@ def test_sniff_image() -> None:
     assert sniff_image(b"GIF89a....") == "gif"
     assert sniff_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "webp"
     assert sniff_image(b"<!DOCTYPE html><html>") is None
-    assert sniff_image(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') is None
+    assert (
+        sniff_image(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+        is None
+    )
 
 
 def test_site_path() -> None:
@@ -132,7 +159,9 @@ def test_local_mode_end_to_end(tmp_path: Path) -> None:
         site.add("/img/a-copy.png", a, "image/png")  # same bytes at another URL
         site.add("/img/b.png", b, "image/png")
         site.add("/img/b.jpg", JPEG, "image/jpeg")
-        site.add("/img/fake.jpg", "<!DOCTYPE html><html><body>Login required</body></html>", "image/jpeg")
+        site.add(
+            "/img/fake.jpg", "<!DOCTYPE html><html><body>Login required</body></html>", "image/jpeg"
+        )
         site.add("/img/huge.png", png(400, 400, 3) + bytes(300_000), "image/png")
         link = site.url("/news/2024/story.html")
         html = (
@@ -142,11 +171,27 @@ def test_local_mode_end_to_end(tmp_path: Path) -> None:
         )
         fetcher = HttpxFetcher()
         options = ContentOptions(images="local", max_image_bytes=100_000, site_base_path="/vault/")
-        store = ImageStore(fetcher, tmp_path / "assets", options.max_image_bytes, options.site_base_path)
+        store = ImageStore(
+            fetcher, tmp_path / "assets", options.max_image_bytes, options.site_base_path
+        )
 
         async def run() -> tuple[object, object]:
-            first = await prepare_content(html, link, options=options, fetcher=fetcher, assets_dir=tmp_path / "assets", image_store=store)
-            second = await prepare_content(html, link, options=options, fetcher=fetcher, assets_dir=tmp_path / "assets", image_store=store)
+            first = await prepare_content(
+                html,
+                link,
+                options=options,
+                fetcher=fetcher,
+                assets_dir=tmp_path / "assets",
+                image_store=store,
+            )
+            second = await prepare_content(
+                html,
+                link,
+                options=options,
+                fetcher=fetcher,
+                assets_dir=tmp_path / "assets",
+                image_store=store,
+            )
             return first, second
 
         first, second = asyncio.run(run())
@@ -155,10 +200,17 @@ def test_local_mode_end_to_end(tmp_path: Path) -> None:
     assert len(files) == 3  # a (twice, and its copy), b.png, b.jpg: three distinct contents
     assert {f.rsplit(".", 1)[1] for f in files} == {"png", "jpg"}
     srcs = _srcs(first.html)  # type: ignore[attr-defined]
-    assert srcs[0] == srcs[1] == srcs[2] and srcs[0].startswith("/vault/assets/img/") and srcs[0].endswith(".png")
+    assert (
+        srcs[0] == srcs[1] == srcs[2]
+        and srcs[0].startswith("/vault/assets/img/")
+        and srcs[0].endswith(".png")
+    )
     assert srcs[3].startswith("/vault/assets/img/") and srcs[3] != srcs[0]
     srcset = LexborHTMLParser(first.html).css("img")[3].attributes["srcset"]  # type: ignore[attr-defined]
-    assert srcset == f"{srcs[3]} 1x, /vault/assets/img/{[f for f in files if f.endswith('.jpg')][0]} 2x"
+    assert (
+        srcset
+        == f"{srcs[3]} 1x, /vault/assets/img/{[f for f in files if f.endswith('.jpg')][0]} 2x"
+    )
     # rejected: HTML served as image/jpeg, oversize, 404 -> the proxy URL, and a note each
     assert srcs[4] == proxy_url(site.url("/img/fake.jpg"))
     assert srcs[5] == proxy_url(site.url("/img/huge.png"))
@@ -183,15 +235,31 @@ def test_local_mode_falls_back_to_original_without_a_proxy(tmp_path: Path) -> No
         link = site.url("/a.html")
         options = ContentOptions(images="local", image_proxy="")
         result = asyncio.run(
-            prepare_content('<img src="/gone.png">', link, options=options, fetcher=HttpxFetcher(), assets_dir=tmp_path)
+            prepare_content(
+                '<img src="/gone.png">',
+                link,
+                options=options,
+                fetcher=HttpxFetcher(),
+                assets_dir=tmp_path,
+            )
         )
     assert _srcs(result.html) == [site.url("/gone.png")]
-    assert result.notes and "404" in result.notes[0] and "fell back to " + site.url("/gone.png") in result.notes[0]
+    assert (
+        result.notes
+        and "404" in result.notes[0]
+        and "fell back to " + site.url("/gone.png") in result.notes[0]
+    )
 
 
 def test_local_mode_without_client_uses_the_proxy() -> None:
     result = asyncio.run(
-        prepare_content(f'<img src="{CNA}">', "https://x.example/", options=ContentOptions(images="local"), fetcher=None, assets_dir=None)
+        prepare_content(
+            f'<img src="{CNA}">',
+            "https://x.example/",
+            options=ContentOptions(images="local"),
+            fetcher=None,
+            assets_dir=None,
+        )
     )
     assert result.html == f'<img src="{SEED_FORM}">'
     assert result.notes
@@ -204,8 +272,13 @@ def test_unwritable_assets_folder_falls_back_and_is_noted(tmp_path: Path) -> Non
     with serve(site):
         site.add("/a.png", png(4, 4), "image/png")
         result = asyncio.run(
-            prepare_content('<img src="/a.png">', site.url("/p.html"), options=ContentOptions(images="local"),
-                            fetcher=HttpxFetcher(), assets_dir=blocker)
+            prepare_content(
+                '<img src="/a.png">',
+                site.url("/p.html"),
+                options=ContentOptions(images="local"),
+                fetcher=HttpxFetcher(),
+                assets_dir=blocker,
+            )
         )
         assert _srcs(result.html) == [proxy_url(site.url("/a.png"))]
     assert len(result.notes) == 1 and "image not stored" in result.notes[0]

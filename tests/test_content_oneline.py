@@ -33,19 +33,30 @@ def test_js_trim_set_differs_from_python_strip() -> None:
 def test_pre_and_textarea_keep_newlines_as_character_references() -> None:
     html = "<p>a\n b</p>\n<pre class='c'>line 1\n  line 2\n</pre>\n<textarea>x\ny</textarea>"
     out = to_one_line(html)
-    assert out == "<p>ab</p><pre class='c'>line 1&#10;  line 2&#10;</pre><textarea>x&#10;y</textarea>"
+    assert (
+        out == "<p>ab</p><pre class='c'>line 1&#10;  line 2&#10;</pre><textarea>x&#10;y</textarea>"
+    )
 
 
 def test_nested_pre_and_unclosed_pre() -> None:
-    assert to_one_line("<pre>a\n<pre>b\n</pre>c\n</pre>\n d") == "<pre>a&#10;<pre>b&#10;</pre>c&#10;</pre>d"
+    assert (
+        to_one_line("<pre>a\n<pre>b\n</pre>c\n</pre>\n d")
+        == "<pre>a&#10;<pre>b&#10;</pre>c&#10;</pre>d"
+    )
     assert to_one_line("x\n <PRE>a\n  b") == "x<PRE>a&#10;  b"
 
 
 def test_line_break_between_attributes_is_a_space_not_nothing() -> None:
     # the reference made "<aclass=…href=…>" of this (PostGIS feed in the fixtures)
     html = '<a\nclass="gdoc-markdown__link"\nhref="https://www.postgresql.org/">PostgreSQL\n17</a>'
-    assert to_one_line(html) == '<a class="gdoc-markdown__link" href="https://www.postgresql.org/">PostgreSQL17</a>'
-    assert to_one_line('<img\n  src="a.png"\n  alt="two\n   lines"\n/>') == '<img src="a.png" alt="twolines" />'
+    assert (
+        to_one_line(html)
+        == '<a class="gdoc-markdown__link" href="https://www.postgresql.org/">PostgreSQL17</a>'
+    )
+    assert (
+        to_one_line('<img\n  src="a.png"\n  alt="two\n   lines"\n/>')
+        == '<img src="a.png" alt="twolines" />'
+    )
 
 
 def test_crlf_is_a_line_break() -> None:

@@ -36,7 +36,9 @@ def test_xss_vector_is_neutralized(vector: str, mode: str) -> None:
 
 def test_xss_corpus_all_in_one_article_through_prepare_content() -> None:
     html = "\n".join(f"<p>{v}</p>" for v in CORPUS)
-    result = asyncio.run(prepare_content(html, LINK, options=ContentOptions(), fetcher=None, assets_dir=None))
+    result = asyncio.run(
+        prepare_content(html, LINK, options=ContentOptions(), fetcher=None, assets_dir=None)
+    )
     assert find_executable(result.html) == []
     lowered = result.html.lower()
     # substring checks alone would be wrong both ways (attribute text may say "onerror=");
@@ -89,16 +91,34 @@ def test_feedparser_sanitize_fixture(name: str, html: str) -> None:
 
 
 CASES = {
-    "event handler dropped, element kept": ('<p onclick="x()" class="lead">Hi</p>', '<p class="lead">Hi</p>'),
+    "event handler dropped, element kept": (
+        '<p onclick="x()" class="lead">Hi</p>',
+        '<p class="lead">Hi</p>',
+    ),
     "script removed with its text": ("a<script>alert(1)</script>b", "ab"),
     "style element removed with its text": ("<style>p{color:red}</style><p>x</p>", "<p>x</p>"),
-    "form unwrapped, controls dropped": ('<form action="/s"><input name="q"><p>t</p></form>', "<p>t</p>"),
-    "safe inline style kept as written": ('<p style="color: red;  font-size:2em">x</p>', '<p style="color: red;  font-size:2em">x</p>'),
+    "form unwrapped, controls dropped": (
+        '<form action="/s"><input name="q"><p>t</p></form>',
+        "<p>t</p>",
+    ),
+    "safe inline style kept as written": (
+        '<p style="color: red;  font-size:2em">x</p>',
+        '<p style="color: red;  font-size:2em">x</p>',
+    ),
     "style with expression dropped": ('<p style="width:expression(alert(1))">x</p>', "<p>x</p>"),
-    "style url(javascript:) dropped": ("<p style=\"background:url('javascript:alert(1)')\">x</p>", "<p>x</p>"),
-    "image data URL kept": ('<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">', '<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">'),
+    "style url(javascript:) dropped": (
+        "<p style=\"background:url('javascript:alert(1)')\">x</p>",
+        "<p>x</p>",
+    ),
+    "image data URL kept": (
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">',
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">',
+    ),
     "html data URL link removed": ('<a href="data:text/html,hi">x</a>', "<a>x</a>"),
-    "svg data URL link removed": ('<a href="data:image/svg+xml,<svg onload=alert(1)>">x</a>', "<a>x</a>"),
+    "svg data URL link removed": (
+        '<a href="data:image/svg+xml,<svg onload=alert(1)>">x</a>',
+        "<a>x</a>",
+    ),
     "mailto kept": ('<a href="mailto:a@b.example">m</a>', '<a href="mailto:a@b.example">m</a>'),
     "comment removed": ("<p>a<!-- hidden -->b</p>", "<p>ab</p>"),
     "youtube iframe becomes a link with its title": (
@@ -163,9 +183,38 @@ def test_url_schemes() -> None:
     assert not url_is_safe("a", "href", "data:image/gif;base64,R0lGOD")
 
 
-_TAGS = st.sampled_from(["p", "a", "img", "script", "svg", "math", "style", "iframe", "div", "textarea", "noscript", "b", "title", "form"])
-_ATTRS = st.sampled_from(["href", "src", "onclick", "style", "srcset", "srcdoc", "class", "xlink:href", "formaction"])
-_VALUES = st.sampled_from(["javascript:alert(1)", "jav&#x09;ascript:x", "data:text/html,x", "x", "expression(x)", "&quot;><script>x</script>", "url(javascript:x)"])
+_TAGS = st.sampled_from(
+    [
+        "p",
+        "a",
+        "img",
+        "script",
+        "svg",
+        "math",
+        "style",
+        "iframe",
+        "div",
+        "textarea",
+        "noscript",
+        "b",
+        "title",
+        "form",
+    ]
+)
+_ATTRS = st.sampled_from(
+    ["href", "src", "onclick", "style", "srcset", "srcdoc", "class", "xlink:href", "formaction"]
+)
+_VALUES = st.sampled_from(
+    [
+        "javascript:alert(1)",
+        "jav&#x09;ascript:x",
+        "data:text/html,x",
+        "x",
+        "expression(x)",
+        "&quot;><script>x</script>",
+        "url(javascript:x)",
+    ]
+)
 
 
 @st.composite
@@ -190,10 +239,54 @@ def test_generated_markup_is_never_executable(html: str) -> None:
 
 _SOUP = st.lists(
     st.sampled_from(
-        ["<", ">", "/", '"', "'", "=", " ", "\t", "\n", "<!--", "-->", "<!", "<?", "on", "click", "error",
-         "p", "a", "img", "script", "style", "svg", "math", "textarea", "noscript", "title", "iframe",
-         "src", "href", "srcdoc", "style", "x", "javascript:", "jav&#x09;ascript:", "&#106;", "alert(1)",
-         "expression(", "data:text/html,", "</", "`", "&", ";", "class", "form", "body", "template"]
+        [
+            "<",
+            ">",
+            "/",
+            '"',
+            "'",
+            "=",
+            " ",
+            "\t",
+            "\n",
+            "<!--",
+            "-->",
+            "<!",
+            "<?",
+            "on",
+            "click",
+            "error",
+            "p",
+            "a",
+            "img",
+            "script",
+            "style",
+            "svg",
+            "math",
+            "textarea",
+            "noscript",
+            "title",
+            "iframe",
+            "src",
+            "href",
+            "srcdoc",
+            "style",
+            "x",
+            "javascript:",
+            "jav&#x09;ascript:",
+            "&#106;",
+            "alert(1)",
+            "expression(",
+            "data:text/html,",
+            "</",
+            "`",
+            "&",
+            ";",
+            "class",
+            "form",
+            "body",
+            "template",
+        ]
     ),
     max_size=40,
 ).map("".join)

@@ -44,11 +44,19 @@ TABLE: list[tuple[str, str | None, str]] = [
     ("wed, 27 jan 2021 10:00:00 gmt", "2021-01-27T10:00:00+00:00", "RFC2822"),
     ("WED, 27 JAN 2021 10:00:00 GMT", "2021-01-27T10:00:00+00:00", "RFC2822"),
     ("Wed,27 Jan 2021 10:00:00 GMT", "2021-01-27T10:00:00+00:00", "RFC2822"),
-    ("Wed, 27 Jan 2021 10:00:00 GMT (Coordinated Universal Time)", "2021-01-27T10:00:00+00:00", "RFC2822"),
+    (
+        "Wed, 27 Jan 2021 10:00:00 GMT (Coordinated Universal Time)",
+        "2021-01-27T10:00:00+00:00",
+        "RFC2822",
+    ),
     ("Wed, 27 Jan 2021 10:00:00 +0800 (CST)", "2021-01-27T10:00:00+08:00", "RFC2822"),
     ("Wed,  27  Jan  2021  10:00:00  GMT", "2021-01-27T10:00:00+00:00", "RFC2822"),
     ("  Wed, 27 Jan 2021 10:00:00 GMT\n", "2021-01-27T10:00:00+00:00", "RFC2822"),
-    ("Mon, 27 Jan 2021 10:00:00 GMT", "2021-01-27T10:00:00+00:00", "RFC2822"),  # wrong weekday: the date wins
+    (
+        "Mon, 27 Jan 2021 10:00:00 GMT",
+        "2021-01-27T10:00:00+00:00",
+        "RFC2822",
+    ),  # wrong weekday: the date wins
     ("Sat, 29 Feb 2020 12:00:00 GMT", "2020-02-29T12:00:00+00:00", "RFC2822"),
     ("Fri, 31 Dec 2021 23:59:59 -1200", "2021-12-31T23:59:59-12:00", "RFC2822"),
     ("Sat, 01 Jan 2022 00:00:00 +1400", "2022-01-01T00:00:00+14:00", "RFC2822"),
@@ -85,8 +93,16 @@ TABLE: list[tuple[str, str | None, str]] = [
     ("Wed, 27 Jan 2021 10:00 +0800", "2021-01-27T10:00:00+08:00", "JS"),
     ("Wed Jan 27 2021 10:00:00 GMT+0800 (China Standard Time)", "2021-01-27T10:00:00+08:00", "JS"),
     ("Wed Jan 27 2021 10:00:00 GMT+0800 (中国标准时间)", "2021-01-27T10:00:00+08:00", "JS"),
-    ("Wed Jan 27 2021 10:00:00 GMT-0500 (Eastern Standard Time)", "2021-01-27T10:00:00-05:00", "JS"),
-    ("Wed Jan 27 2021 10:00:00 GMT+0000 (Coordinated Universal Time)", "2021-01-27T10:00:00+00:00", "JS"),
+    (
+        "Wed Jan 27 2021 10:00:00 GMT-0500 (Eastern Standard Time)",
+        "2021-01-27T10:00:00-05:00",
+        "JS",
+    ),
+    (
+        "Wed Jan 27 2021 10:00:00 GMT+0000 (Coordinated Universal Time)",
+        "2021-01-27T10:00:00+00:00",
+        "JS",
+    ),
     ("Wed Jan 27 2021 10:00:00 GMT+0530 (India Standard Time)", "2021-01-27T10:00:00+05:30", "JS"),
     ("Wed Jan 27 2021 10:00:00 GMT+0800", "2021-01-27T10:00:00+08:00", "JS"),
     ("Wed Jan 27 2021", "2021-01-27T00:00:00+00:00", "JS"),
@@ -286,9 +302,11 @@ def _written(text: str, day: datetime) -> bool:
     return year and day.day in numbers and (day.month in numbers or day.month in names)
 
 
-@pytest.mark.parametrize(("text", "expected", "source"),
-                         [row for row in TABLE if row[1] and not row[0].strip().replace(".", "").isdigit()],
-                         ids=lambda v: v if isinstance(v, str) and not v.startswith("2") else "")
+@pytest.mark.parametrize(
+    ("text", "expected", "source"),
+    [row for row in TABLE if row[1] and not row[0].strip().replace(".", "").isdigit()],
+    ids=lambda v: v if isinstance(v, str) and not v.startswith("2") else "",
+)
 def test_no_date_that_is_not_written(text: str, expected: str, source: str) -> None:
     """The calendar date of the instant, in the string's own offset, is written in it
     (24:00 names the next day's midnight; epoch numbers name no calendar date)."""
@@ -319,11 +337,20 @@ JS_DIFFERS = {
 
 
 def _node_parse(strings: list[str]) -> list[str | None]:
-    script = ("const xs = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-              "console.log(JSON.stringify(xs.map(s => { const t = Date.parse(s);"
-              " return isNaN(t) ? null : new Date(t).toISOString(); })));")
-    done = subprocess.run(["node", "-e", script], input=json.dumps(strings), capture_output=True,
-                          text=True, env={**os.environ, "TZ": "UTC"}, timeout=60, check=True)
+    script = (
+        "const xs = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(xs.map(s => { const t = Date.parse(s);"
+        " return isNaN(t) ? null : new Date(t).toISOString(); })));"
+    )
+    done = subprocess.run(
+        ["node", "-e", script],
+        input=json.dumps(strings),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TZ": "UTC"},
+        timeout=60,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 

@@ -13,8 +13,13 @@ from automation_helpers import REPO
 
 def test_demo_runs_offline_and_its_serve_instructions_work(tmp_path: Path) -> None:
     vault = tmp_path / "somewhere else" / "demo"
-    out = subprocess.run([sys.executable, str(REPO / "examples" / "demo.py"), str(vault)],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "demo.py"), str(vault)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "12 copied, 0 skipped" in out.stdout  # the example archive was adopted
     runs = [line for line in out.stdout.splitlines() if line.startswith("run ")]
@@ -27,11 +32,13 @@ def test_demo_runs_offline_and_its_serve_instructions_work(tmp_path: Path) -> No
         assert (vault / "_posts" / src.name[:4] / src.name).read_bytes() == src.read_bytes()
     assert (vault / "_site" / "index.html").is_file()
     lines = out.stdout.splitlines()
-    command = shlex.split(lines[lines.index("Read it (with search) at http://127.0.0.1:8000/ "
-                                            "after starting:") + 2])
+    command = shlex.split(
+        lines[lines.index("Read it (with search) at http://127.0.0.1:8000/ after starting:") + 2]
+    )
     assert command[-3:] == ["serve", "--vault", str(vault)]
-    server = subprocess.Popen([*command, "--port", "0"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [*command, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert server.stdout is not None
         first = server.stdout.readline()

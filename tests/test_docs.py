@@ -20,8 +20,9 @@ DOCS = REPO / "docs"
 @pytest.mark.parametrize("name", sorted(docsgen.PAGES))
 def test_generated_reference_is_current(name: str) -> None:
     """Fails after a command, an option or a setting changed until `make docs` is run."""
-    assert (DOCS / name).read_text(encoding="utf-8") == docsgen.PAGES[name](), \
+    assert (DOCS / name).read_text(encoding="utf-8") == docsgen.PAGES[name](), (
         f"docs/{name} is stale: run `make docs` and commit it"
+    )
 
 
 def test_every_command_and_option_is_documented() -> None:
@@ -55,17 +56,26 @@ def test_every_docs_page_is_in_the_index_and_every_link_resolves() -> None:
         prose = re.sub(r"`[^`\n]*`", "", text)  # what looks like a link in code is not one
         for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", prose):
             if "://" not in target:
-                assert (page.parent / target).exists(), f"{page.name} links {target}, which is missing"
+                assert (page.parent / target).exists(), (
+                    f"{page.name} links {target}, which is missing"
+                )
 
 
 def test_nothing_refers_to_documents_outside_the_repository() -> None:
-    outside = re.compile(r"\.\./shared|/work/shared|(?<![\w/-])(POST_FORMAT|DESIGN|STYLE|ARCHITECTURE-REVIEW)\.md")
+    outside = re.compile(
+        r"\.\./shared|/work/shared|(?<![\w/-])(POST_FORMAT|DESIGN|STYLE|ARCHITECTURE-REVIEW)\.md"
+    )
     found = []
     for folder in ("src", "docs", "tests"):
         for path in (REPO / folder).rglob("*"):
-            if path.suffix in (".py", ".md", ".txt", ".yml", ".html", ".js") and "data" not in path.parts \
-                    and path != Path(__file__):
-                for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if (
+                path.suffix in (".py", ".md", ".txt", ".yml", ".html", ".js")
+                and "data" not in path.parts
+                and path != Path(__file__)
+            ):
+                for n, line in enumerate(
+                    path.read_text(encoding="utf-8", errors="replace").splitlines(), 1
+                ):
                     if outside.search(line):
                         found.append(f"{path.relative_to(REPO)}:{n}: {line.strip()}")
     readme = (REPO / "README.md").read_text(encoding="utf-8")

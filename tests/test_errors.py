@@ -38,9 +38,15 @@ def test_every_exception_class_is_defined_in_errors_py() -> None:
         rel = str(path.relative_to(SRC))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef) and any(
-                    (b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "")
-                    .endswith(("Error", "Exception", "Exceeded", "Address", "Interrupt", "Timeout"))
-                    for b in node.bases):
+                (
+                    b.id
+                    if isinstance(b, ast.Name)
+                    else b.attr
+                    if isinstance(b, ast.Attribute)
+                    else ""
+                ).endswith(("Error", "Exception", "Exceeded", "Address", "Interrupt", "Timeout"))
+                for b in node.bases
+            ):
                 found.setdefault(rel, set()).add(node.name)
     tree = found.pop("errors.py")
     assert found == OUTSIDE
@@ -65,8 +71,14 @@ def test_a_fetch_error_carries_its_url_and_status(server: FeedServer) -> None:
 
 def test_a_config_error_carries_its_file(tmp_path: Path) -> None:
     subs = tmp_path / "subs.json"
-    for text in ("[{", json.dumps({"site": "x"}), json.dumps([{"site": "x"}]),
-                 json.dumps([{"site": "a", "url": "https://e.org/f"}, {"site": "b", "url": "https://e.org/f"}])):
+    for text in (
+        "[{",
+        json.dumps({"site": "x"}),
+        json.dumps([{"site": "x"}]),
+        json.dumps(
+            [{"site": "a", "url": "https://e.org/f"}, {"site": "b", "url": "https://e.org/f"}]
+        ),
+    ):
         subs.write_text(text)
         with pytest.raises(ConfigError) as caught:
             read_subs_file(subs).subscriptions  # noqa: B018 - validating is the point
@@ -82,6 +94,10 @@ def test_archive_and_lock_errors_carry_their_path(tmp_path: Path) -> None:
         pass
     assert caught.value.path == vault.lock_file
     vault.state_dir.unlink()
-    with VaultLock(vault, "first"), pytest.raises(LockedError) as locked, VaultLock(vault, "second"):
+    with (
+        VaultLock(vault, "first"),
+        pytest.raises(LockedError) as locked,
+        VaultLock(vault, "second"),
+    ):
         pass
     assert locked.value.path == vault.lock_file

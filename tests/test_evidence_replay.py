@@ -45,8 +45,10 @@ def replay(tmp_path: Path, days: int = DAYS) -> dict:
     world = World()
     root = tmp_path / "vault"
     root.mkdir()
-    subs = [{"site": f"Site {s.site}", "url": f"{s.base}/feed.xml", "fulltext": "article"}
-            for s in world.servers]
+    subs = [
+        {"site": f"Site {s.site}", "url": f"{s.base}/feed.xml", "fulltext": "article"}
+        for s in world.servers
+    ]
     (root / "subs.json").write_text(json.dumps(subs))
     (root / "newsvault.toml").write_text(TOML)
     vault = Vault(root)
@@ -58,8 +60,11 @@ def replay(tmp_path: Path, days: int = DAYS) -> dict:
             now = T0 + timedelta(hours=hour)
             world.set_time(now)
             report = fetch_vault(vault, config, now=now)
-            failing = {f.url.split("/")[2] for f in report.feeds
-                       if f.status == "error" and (f.http_status is None or f.http_status >= 500)}
+            failing = {
+                f.url.split("/")[2]
+                for f in report.feeds
+                if f.status == "error" and (f.http_status is None or f.http_status >= 500)
+            }
             revisited = revisit_vault(vault, config, now=now, failing_hosts=failing)
             requests["runs"] += 1
             requests["revisits"] += revisited.requests
@@ -71,8 +76,12 @@ def replay(tmp_path: Path, days: int = DAYS) -> dict:
 
 
 def lines(folder: Path) -> list[dict]:
-    return [json.loads(ln) for f in sorted(folder.glob("*.jsonl"))
-            for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return [
+        json.loads(ln)
+        for f in sorted(folder.glob("*.jsonl"))
+        for ln in f.read_text(encoding="utf-8").splitlines()
+        if ln.strip()
+    ]
 
 
 def evaluate(done: dict) -> dict:
@@ -94,8 +103,11 @@ def evaluate(done: dict) -> dict:
         post_of[line["post"]] = art
         if hashlib.sha256((root / line["post"]).read_bytes()).hexdigest() != line["sha256"]:
             changed.append(line["post"])
-    changed += [n for n, data in done["first"].items()
-                if next(root.joinpath("_posts").glob(n)).read_bytes() != data]
+    changed += [
+        n
+        for n, data in done["first"].items()
+        if next(root.joinpath("_posts").glob(n)).read_bytes() != data
+    ]
     observations = lines(root / "_evidence")
     verdicts = [o for o in observations if "verdict" in o]
     revisions = Counter(o["post"] for o in observations if "revision" in o)
@@ -103,33 +115,62 @@ def evaluate(done: dict) -> dict:
     def stamp(when: object) -> str:
         return when.strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[attr-defined]
 
-    false = [(o["post"], o["verdict"]["reason"], o["at"]) for o in verdicts
-             if post_of[o["post"]].vanish is None or o["at"] < stamp(post_of[o["post"]].vanish)
-             or EXPECTED[post_of[o["post"]].kind or ""] != o["verdict"]["reason"]]
+    false = [
+        (o["post"], o["verdict"]["reason"], o["at"])
+        for o in verdicts
+        if post_of[o["post"]].vanish is None
+        or o["at"] < stamp(post_of[o["post"]].vanish)
+        or EXPECTED[post_of[o["post"]].kind or ""] != o["verdict"]["reason"]
+    ]
     judged = {o["post"]: o for o in verdicts}
     end = T0 + timedelta(days=DAYS)
-    young = {p: a for p, a in post_of.items() if a.vanish is not None
-             and a.vanish - a.published < timedelta(days=7) and a.vanish + timedelta(hours=48) <= end}
-    in_time = [p for p, a in young.items()
-               if p in judged and judged[p]["at"] <= stamp(a.vanish + timedelta(hours=48))]
-    late = [(p, a.kind, stamp(a.vanish), judged.get(p, {}).get("at")) for p, a in young.items()
-            if p not in in_time]
-    wrong_revisions = [(p, len(a.edits), revisions.get(p, 0)) for p, a in post_of.items()
-                       if revisions.get(p, 0) != len(a.edits)]
-    return {"archived": len(post_of), "twice": twice, "missing_not_vanished":
-            [a for a in missing if a.vanish is None], "changed": changed, "false": false,
-            "young": len(young), "in_time": len(in_time), "late": late,
-            "edits": sum(len(a.edits) for a in post_of.values()),
-            "revisions": sum(revisions.values()), "wrong_revisions": wrong_revisions,
-            "verdicts": len(verdicts), "requests": done["requests"]}
+    young = {
+        p: a
+        for p, a in post_of.items()
+        if a.vanish is not None
+        and a.vanish - a.published < timedelta(days=7)
+        and a.vanish + timedelta(hours=48) <= end
+    }
+    in_time = [
+        p
+        for p, a in young.items()
+        if p in judged and judged[p]["at"] <= stamp(a.vanish + timedelta(hours=48))
+    ]
+    late = [
+        (p, a.kind, stamp(a.vanish), judged.get(p, {}).get("at"))
+        for p, a in young.items()
+        if p not in in_time
+    ]
+    wrong_revisions = [
+        (p, len(a.edits), revisions.get(p, 0))
+        for p, a in post_of.items()
+        if revisions.get(p, 0) != len(a.edits)
+    ]
+    return {
+        "archived": len(post_of),
+        "twice": twice,
+        "missing_not_vanished": [a for a in missing if a.vanish is None],
+        "changed": changed,
+        "false": false,
+        "young": len(young),
+        "in_time": len(in_time),
+        "late": late,
+        "edits": sum(len(a.edits) for a in post_of.values()),
+        "revisions": sum(revisions.values()),
+        "wrong_revisions": wrong_revisions,
+        "verdicts": len(verdicts),
+        "requests": done["requests"],
+    }
 
 
 @pytest.mark.slow
 def test_replay_forty_days_of_edits_deletions_and_outages(tmp_path: Path) -> None:
     result = evaluate(replay(tmp_path))
-    print(f"replay: {result['archived']} archived; {result['young']} deletions of articles younger"
-          f" than 7 days, {result['in_time']} judged right within 48 h; {result['verdicts']} verdicts;"
-          f" {result['edits']} edits, {result['revisions']} revisions; requests {result['requests']}")
+    print(
+        f"replay: {result['archived']} archived; {result['young']} deletions of articles younger"
+        f" than 7 days, {result['in_time']} judged right within 48 h; {result['verdicts']} verdicts;"
+        f" {result['edits']} edits, {result['revisions']} revisions; requests {result['requests']}"
+    )
     assert result["twice"] == [] and result["missing_not_vanished"] == []
     assert result["changed"] == []  # every post file byte-identical to its first write
     assert result["false"] == []  # no false verdict

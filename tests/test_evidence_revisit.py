@@ -23,8 +23,10 @@ TOML = '[site]\nsearch = false\n[fetch]\nallow_addresses = ["127.0.0.1"]\nretrie
 
 
 def page(text: str) -> Reply:
-    return Reply(body=f"<html><body><nav>menu 12:00</nav><article><p>{text}</p></article></body></html>"
-                 .encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+    return Reply(
+        body=f"<html><body><nav>menu 12:00</nav><article><p>{text}</p></article></body></html>".encode(),
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
 
 
 def make(tmp_path: Path, server: FeedServer, n: int = 1, toml: str = "") -> Vault:
@@ -32,17 +34,34 @@ def make(tmp_path: Path, server: FeedServer, n: int = 1, toml: str = "") -> Vaul
     root.mkdir(parents=True)
     for i in range(n):
         server.route(f"/a/{i}", page(f"Original text of article {i}, long enough to be the body."))
-    feed = server.route("/f.xml", Reply(body=rss(*[
-        {"title": f"A {i}", "link": server.url(f"/a/{i}"), "guid": f"g{i}",
-         "pubDate": "Wed, 01 May 2024 11:00:00 GMT", "description": "summary"} for i in range(n)])))
+    feed = server.route(
+        "/f.xml",
+        Reply(
+            body=rss(
+                *[
+                    {
+                        "title": f"A {i}",
+                        "link": server.url(f"/a/{i}"),
+                        "guid": f"g{i}",
+                        "pubDate": "Wed, 01 May 2024 11:00:00 GMT",
+                        "description": "summary",
+                    }
+                    for i in range(n)
+                ]
+            )
+        ),
+    )
     (root / "subs.json").write_text(json.dumps([{"site": "S", "url": feed, "fulltext": "article"}]))
     (root / "newsvault.toml").write_text(TOML + toml)
     return Vault(root)
 
 
 def observations(vault: Vault) -> list[dict]:
-    return [json.loads(ln) for f in sorted((vault.root / "_evidence").glob("*.jsonl"))
-            for ln in f.read_text(encoding="utf-8").splitlines()]
+    return [
+        json.loads(ln)
+        for f in sorted((vault.root / "_evidence").glob("*.jsonl"))
+        for ln in f.read_text(encoding="utf-8").splitlines()
+    ]
 
 
 def at(hours: float) -> datetime:
@@ -51,15 +70,20 @@ def at(hours: float) -> datetime:
 
 def state(vault: Vault) -> list[tuple]:
     import sqlite3
+
     db = sqlite3.connect(vault.index_file)
     try:
-        return [tuple(r) for r in db.execute("SELECT post, due, verdict, revisions FROM revisits ORDER BY post")]
+        return [
+            tuple(r)
+            for r in db.execute("SELECT post, due, verdict, revisions FROM revisits ORDER BY post")
+        ]
     finally:
         db.close()
 
 
-def test_an_edit_is_one_revision_and_a_deletion_a_verdict_then_cleared(server: FeedServer,
-                                                                        tmp_path: Path) -> None:
+def test_an_edit_is_one_revision_and_a_deletion_a_verdict_then_cleared(
+    server: FeedServer, tmp_path: Path
+) -> None:
     vault = make(tmp_path, server)
     config = load_config(vault.root)
     fetch_vault(vault, config, now=T0)
@@ -94,14 +118,18 @@ def test_an_edit_is_one_revision_and_a_deletion_a_verdict_then_cleared(server: F
     assert state(vault) == before
     shutil.copy(vault.root / "_evidence" / "2024-05.jsonl", tmp_path / "kept")
     lines = (tmp_path / "kept").read_text().splitlines(keepends=True)
-    (vault.root / "_evidence" / "2024-05.jsonl").write_text("".join(reversed(lines)))  # a merge reordered
+    (vault.root / "_evidence" / "2024-05.jsonl").write_text(
+        "".join(reversed(lines))
+    )  # a merge reordered
     with Index.open(vault) as index:
         result = tracks.sync(index.db, vault.root, tracks.Rules.of(config.evidence))
         assert result.rebuilt and result.observations == len(lines)
     assert state(vault) == before
 
 
-def test_outages_never_count_and_a_failing_host_is_skipped(server: FeedServer, tmp_path: Path) -> None:
+def test_outages_never_count_and_a_failing_host_is_skipped(
+    server: FeedServer, tmp_path: Path
+) -> None:
     vault = make(tmp_path, server, n=3)
     config = load_config(vault.root)
     fetch_vault(vault, config, now=T0)
@@ -114,7 +142,9 @@ def test_outages_never_count_and_a_failing_host_is_skipped(server: FeedServer, t
     assert report.requests == 0 and report.left == 3
 
 
-def test_the_request_budget_bounds_a_run_and_the_backlog_drains(server: FeedServer, tmp_path: Path) -> None:
+def test_the_request_budget_bounds_a_run_and_the_backlog_drains(
+    server: FeedServer, tmp_path: Path
+) -> None:
     vault = make(tmp_path, server, n=7, toml="[evidence]\nmax_requests = 3\n")
     config = load_config(vault.root)
     fetch_vault(vault, config, now=T0)
@@ -133,12 +163,22 @@ def test_a_subscription_can_switch_revisits_off(server: FeedServer, tmp_path: Pa
     assert revisit_vault(vault, config, now=at(1)).requests == 0
 
 
-def test_an_item_dropped_from_its_feed_while_older_ones_remain(server: FeedServer, tmp_path: Path) -> None:
+def test_an_item_dropped_from_its_feed_while_older_ones_remain(
+    server: FeedServer, tmp_path: Path
+) -> None:
     vault = make(tmp_path, server, n=2)
     config = load_config(vault.root)
     feed = server.url("/f.xml")
-    items = [{"title": f"A {i}", "link": server.url(f"/a/{i}"), "guid": f"g{i}",
-              "pubDate": f"Wed, 01 May 2024 1{i}:00:00 GMT", "description": "s"} for i in range(2)]
+    items = [
+        {
+            "title": f"A {i}",
+            "link": server.url(f"/a/{i}"),
+            "guid": f"g{i}",
+            "pubDate": f"Wed, 01 May 2024 1{i}:00:00 GMT",
+            "description": "s",
+        }
+        for i in range(2)
+    ]
     server.route("/f.xml", Reply(body=rss(*items)))
     fetch_vault(vault, config, now=T0)
     server.route("/f.xml", Reply(body=rss(items[0])))  # the newer one is taken out
@@ -156,11 +196,26 @@ def nv(vault: Vault, *args: str, now: datetime) -> dict:
     import sys
 
     from conftest import REPO
+
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env["PYTHONPATH"] = str(REPO / "src")
-    done = subprocess.run([sys.executable, "-m", "newsvault", *args, "--vault", str(vault.root),
-                           "--now", now.strftime("%Y-%m-%dT%H:%M:%SZ"), "--json"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsvault",
+            *args,
+            "--vault",
+            str(vault.root),
+            "--now",
+            now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -185,8 +240,10 @@ def test_the_commands_revisit_run_and_status(server: FeedServer, tmp_path: Path)
 
 
 def test_git_publish_commits_evidence_and_revisions_with_the_posts(
-        server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from automation_helpers import isolate_git, make_remote_and_clone, remote_files
+
     isolate_git(monkeypatch, tmp_path)
     remote, clone = make_remote_and_clone(tmp_path)
     inner = make(tmp_path / "made", server, n=1, toml="[publish]\ngit = true\n")
@@ -204,11 +261,16 @@ def test_git_publish_commits_evidence_and_revisions_with_the_posts(
     assert [f for f in files if f.startswith("_revisions/")] == [revision]
 
 
-def test_the_time_budget_cuts_a_pass_and_what_was_cut_stays_due(server: FeedServer, tmp_path: Path) -> None:
+def test_the_time_budget_cuts_a_pass_and_what_was_cut_stays_due(
+    server: FeedServer, tmp_path: Path
+) -> None:
     from servers import never_answers
+
     vault = make(tmp_path, server, n=2)
-    (vault.root / "newsvault.toml").write_text(TOML.replace("retries = 0", "retries = 0\nread_timeout = 60.0")
-                                               + "[evidence]\ntime_budget = 1.0\n")
+    (vault.root / "newsvault.toml").write_text(
+        TOML.replace("retries = 0", "retries = 0\nread_timeout = 60.0")
+        + "[evidence]\ntime_budget = 1.0\n"
+    )
     config = load_config(vault.root)
     fetch_vault(vault, config, now=T0)
     server.route("/a/0", never_answers)
@@ -220,7 +282,9 @@ def test_the_time_budget_cuts_a_pass_and_what_was_cut_stays_due(server: FeedServ
     server.stop.set()
 
 
-def test_a_torn_line_is_ignored_and_the_next_lines_still_count(server: FeedServer, tmp_path: Path) -> None:
+def test_a_torn_line_is_ignored_and_the_next_lines_still_count(
+    server: FeedServer, tmp_path: Path
+) -> None:
     vault = make(tmp_path, server, n=1)
     config = load_config(vault.root)
     fetch_vault(vault, config, now=T0)

@@ -12,7 +12,9 @@ from newsvault.evidence.verdicts import BUILTIN_MARKERS, Outcome, classify, judg
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 LINK = "https://news.example/2024/05/01/story.html"
-words = st.lists(st.text(alphabet="abcdefghij中文字新闻", min_size=1, max_size=8), min_size=1, max_size=12)
+words = st.lists(
+    st.text(alphabet="abcdefghij中文字新闻", min_size=1, max_size=8), min_size=1, max_size=12
+)
 spaces = st.sampled_from([" ", "  ", "\n", "\t", "\xa0", " \u200b", "&nbsp;", "\r\n  "])
 
 
@@ -26,8 +28,12 @@ def test_whitespace_does_not_count(parts: list[str], glue: list[str]) -> None:
     assert normalize(body(parts)) == normalize("\n  " + body(parts, glue) + "  ")
 
 
-@given(words, st.sampled_from(["utm_source=x", "utm_medium=feed&utm_campaign=y", "fbclid=abc",
-                               "spm=a.b.c", "gclid=1"]))
+@given(
+    words,
+    st.sampled_from(
+        ["utm_source=x", "utm_medium=feed&utm_campaign=y", "fbclid=abc", "spm=a.b.c", "gclid=1"]
+    ),
+)
 def test_tracking_parameters_do_not_count(parts: list[str], tracking: str) -> None:
     plain = f'{body(parts)}<a href="https://e.com/x?id=7">more</a>'
     tracked = f'{body(parts)}<a href="https://e.com/x?id=7&{tracking}#top">more</a>'
@@ -35,18 +41,34 @@ def test_tracking_parameters_do_not_count(parts: list[str], tracking: str) -> No
     assert fingerprint(plain) != fingerprint(plain.replace("id=7", "id=8"))  # a real change
 
 
-@given(words, st.sampled_from(["2024-05-01 12:30", "2024年5月2日", "3小时前", "5 minutes ago",
-                               "2024-05-01T08:00:00Z", "10:45", "05/02/2024", "刚刚"]))
+@given(
+    words,
+    st.sampled_from(
+        [
+            "2024-05-01 12:30",
+            "2024年5月2日",
+            "3小时前",
+            "5 minutes ago",
+            "2024-05-01T08:00:00Z",
+            "10:45",
+            "05/02/2024",
+            "刚刚",
+        ]
+    ),
+)
 def test_timestamps_do_not_count(parts: list[str], stamp: str) -> None:
     assert normalize(body(parts) + "<p>发布于 2024-04-30 09:00</p>") == normalize(
-        body(parts) + f"<p>发布于 {stamp}</p>")
+        body(parts) + f"<p>发布于 {stamp}</p>"
+    )
 
 
 @given(words, st.text(min_size=1, max_size=30))
 def test_ad_slots_and_scripts_do_not_count(parts: list[str], ad_text: str) -> None:
-    noisy = (f'<div class="ad-slot">{_escape(ad_text)}</div>{body(parts)}'
-             f'<ins class="adsbygoogle">{_escape(ad_text)}</ins><script>var x = 1;</script>'
-             f'<div id="sponsor-box">{_escape(ad_text)}</div><img src="https://cdn.example/{len(ad_text)}.png">')
+    noisy = (
+        f'<div class="ad-slot">{_escape(ad_text)}</div>{body(parts)}'
+        f'<ins class="adsbygoogle">{_escape(ad_text)}</ins><script>var x = 1;</script>'
+        f'<div id="sponsor-box">{_escape(ad_text)}</div><img src="https://cdn.example/{len(ad_text)}.png">'
+    )
     assert normalize(noisy) == normalize(body(parts))
 
 
@@ -78,6 +100,7 @@ def test_strip_tracking_keeps_real_parameters() -> None:
 
 
 # --- verdicts ---------------------------------------------------------------------------
+
 
 def outcome(**kw: object) -> Outcome:
     return classify(at=T0, link=LINK, **kw)  # type: ignore[arg-type]
@@ -117,7 +140,9 @@ def test_three_failures_spanning_a_day_make_a_verdict() -> None:
     verdict = judge([at(0, "gone"), at(12, "gone"), at(24, "gone")])
     assert verdict is not None and verdict.reason == "gone"
     assert (verdict.since, verdict.at) == (T0, T0 + timedelta(hours=24))
-    mixed = judge([at(0, "gone"), at(5, "transient"), at(12, "unclear"), at(13, "gone"), at(30, "removed")])
+    mixed = judge(
+        [at(0, "gone"), at(5, "transient"), at(12, "unclear"), at(13, "gone"), at(30, "removed")]
+    )
     assert mixed is not None and mixed.reason == "removed" and len(mixed.evidence) == 3
 
 
@@ -126,10 +151,29 @@ def test_a_success_clears_and_outages_never_count() -> None:
     assert judge([at(h, "transient") for h in range(0, 100, 6)]) is None
 
 
-@given(st.lists(st.tuples(st.floats(0, 2000), st.sampled_from(
-    ["ok", "gone", "blocked", "removed", "dropped", "redirected", "transient", "unclear"])), max_size=30))
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 2000),
+            st.sampled_from(
+                [
+                    "ok",
+                    "gone",
+                    "blocked",
+                    "removed",
+                    "dropped",
+                    "redirected",
+                    "transient",
+                    "unclear",
+                ]
+            ),
+        ),
+        max_size=30,
+    )
+)
 def test_a_verdict_always_rests_on_enough_failures_since_the_last_success(
-        seen: list[tuple[float, str]]) -> None:
+    seen: list[tuple[float, str]],
+) -> None:
     history = [at(h, k) for h, k in sorted(seen)]
     verdict = judge(history)
     if verdict is None:

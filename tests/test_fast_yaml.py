@@ -76,7 +76,8 @@ def test_real_posts_read_as_pyyaml_reads_them() -> None:
 
 
 def test_read_front_matter_is_the_same_with_and_without_the_fast_path(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     posts = real_front_matters()
     fast = []
     for _, text in posts:
@@ -91,23 +92,45 @@ def test_read_front_matter_is_the_same_with_and_without_the_fast_path(
 
 
 SIMPLE = [
-    ("layout: post\ntitle: \"翻墙七种武器之离别钩:VPN Gate (上)\"\ndate: 2014-04-18T09:31:24+02:00\n"
-     "author: Vergil\nfrom: https://pao-pao.net/article/75\ntags: [ 泡泡 ]\ncategories: [ 泡泡 ]\n",
-     {"layout": "post", "title": "翻墙七种武器之离别钩:VPN Gate (上)",
-      "date": datetime(2014, 4, 18, 9, 31, 24, tzinfo=timezone(timedelta(hours=2))),
-      "author": "Vergil", "from": "https://pao-pao.net/article/75", "tags": ["泡泡"],
-      "categories": ["泡泡"]}),
+    (
+        'layout: post\ntitle: "翻墙七种武器之离别钩:VPN Gate (上)"\ndate: 2014-04-18T09:31:24+02:00\n'
+        "author: Vergil\nfrom: https://pao-pao.net/article/75\ntags: [ 泡泡 ]\ncategories: [ 泡泡 ]\n",
+        {
+            "layout": "post",
+            "title": "翻墙七种武器之离别钩:VPN Gate (上)",
+            "date": datetime(2014, 4, 18, 9, 31, 24, tzinfo=timezone(timedelta(hours=2))),
+            "author": "Vergil",
+            "from": "https://pao-pao.net/article/75",
+            "tags": ["泡泡"],
+            "categories": ["泡泡"],
+        },
+    ),
     ("date: 2021-01-27\n", {"date": date(2021, 1, 27)}),
-    ("date: 2021-01-27T23:57:20.000Z\n",
-     {"date": datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)}),
+    (
+        "date: 2021-01-27T23:57:20.000Z\n",
+        {"date": datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)},
+    ),
     ("date: 2021-01-27 23:57:20\n", {"date": datetime(2021, 1, 27, 23, 57, 20)}),
-    ("comments: True\nn: 1_000\nh: 0x1F\nf: .5\nz: ~\nnull_key: null\nempty:\n",
-     {"comments": True, "n": 1000, "h": 31, "f": 0.5, "z": None, "null_key": None,
-      "empty": None}),
-    ("tags: []\ncategories: [ ]\nx: [ news, \"a: b\", 1, 2021-01-01 ]\n",
-     {"tags": [], "categories": [], "x": ["news", "a: b", 1, date(2021, 1, 1)]}),
-    ("from: https://medium.com/x?source=rss-1------2\nt: a#b\ns: a  b   \n\n",
-     {"from": "https://medium.com/x?source=rss-1------2", "t": "a#b", "s": "a  b"}),
+    (
+        "comments: True\nn: 1_000\nh: 0x1F\nf: .5\nz: ~\nnull_key: null\nempty:\n",
+        {
+            "comments": True,
+            "n": 1000,
+            "h": 31,
+            "f": 0.5,
+            "z": None,
+            "null_key": None,
+            "empty": None,
+        },
+    ),
+    (
+        'tags: []\ncategories: [ ]\nx: [ news, "a: b", 1, 2021-01-01 ]\n',
+        {"tags": [], "categories": [], "x": ["news", "a: b", 1, date(2021, 1, 1)]},
+    ),
+    (
+        "from: https://medium.com/x?source=rss-1------2\nt: a#b\ns: a  b   \n\n",
+        {"from": "https://medium.com/x?source=rss-1------2", "t": "a#b", "s": "a  b"},
+    ),
     ('title: ""\nq: "  \u3000 spaced\u00a0"\n', {"title": "", "q": "  \u3000 spaced\u00a0"}),
 ]
 
@@ -118,15 +141,59 @@ def test_simple_shapes_are_read(text: str, expected: dict) -> None:
 
 
 NOT_SIMPLE = [
-    "", "\n\n", "# comment\na: b\n", "a: b # c\n", "a: b\n  c\n", "a:\n- x\n", "a: |\n  x\n",
-    "a: 'q'\n", 'a: "x\\"y"\n', 'a: "x\\\\y"\n', 'a: "x"y\n', 'a: "x\ty"\n', "a: x\ty\n",
-    "yes: 1\n", "on: 1\n", "null: 1\n", "True: 1\n", "a: 1\na: 2\n", "a: b: c\n", "a: b:\n",
-    "a: - b\n", "a: *x\n", "a: &x b\n", "a: !x b\n", "a: =\n", "a: <<\n", "a: .nan\n",
-    "a: 2021-02-30\n", "a: [ x, ]\n", "a: [ , ]\n", "a: [ [x] ]\n", "a: [ x\n", "a: {x: 1}\n",
-    "a: [ a:b ]\n", "a: [ a?b ]\n", "a: [ \"a, b\" ]\n", "a:b\n", "a : b\n", " a: b\n",
-    "a: \u00a0b\n", "a: b\u00a0\n", "a: b\u3000\n", "a: b\u2028c\n", "a: \ufeffb\n",
-    "a: \"\ufeff\"\n", "a: \"\x85\"\n", "a: b\r\n", "---\na: b\n", "%YAML 1.1\n",
-    "a: \"x\" # c\n", "a: [ x ] y\n", "a: x\x7fy\n", "a:\tb\n",
+    "",
+    "\n\n",
+    "# comment\na: b\n",
+    "a: b # c\n",
+    "a: b\n  c\n",
+    "a:\n- x\n",
+    "a: |\n  x\n",
+    "a: 'q'\n",
+    'a: "x\\"y"\n',
+    'a: "x\\\\y"\n',
+    'a: "x"y\n',
+    'a: "x\ty"\n',
+    "a: x\ty\n",
+    "yes: 1\n",
+    "on: 1\n",
+    "null: 1\n",
+    "True: 1\n",
+    "a: 1\na: 2\n",
+    "a: b: c\n",
+    "a: b:\n",
+    "a: - b\n",
+    "a: *x\n",
+    "a: &x b\n",
+    "a: !x b\n",
+    "a: =\n",
+    "a: <<\n",
+    "a: .nan\n",
+    "a: 2021-02-30\n",
+    "a: [ x, ]\n",
+    "a: [ , ]\n",
+    "a: [ [x] ]\n",
+    "a: [ x\n",
+    "a: {x: 1}\n",
+    "a: [ a:b ]\n",
+    "a: [ a?b ]\n",
+    'a: [ "a, b" ]\n',
+    "a:b\n",
+    "a : b\n",
+    " a: b\n",
+    "a: \u00a0b\n",
+    "a: b\u00a0\n",
+    "a: b\u3000\n",
+    "a: b\u2028c\n",
+    "a: \ufeffb\n",
+    'a: "\ufeff"\n',
+    'a: "\x85"\n',
+    "a: b\r\n",
+    "---\na: b\n",
+    "%YAML 1.1\n",
+    'a: "x" # c\n',
+    "a: [ x ] y\n",
+    "a: x\x7fy\n",
+    "a:\tb\n",
 ]
 
 
@@ -146,60 +213,128 @@ SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[Heal
 
 
 @SETTINGS
-@given(title=titles, author=hostile_text, site=hostile_text, link=links, when=dates,
-       extra=st.lists(hostile_text, max_size=3))
-@example(title="a", author="- x", site="a, b", link="https://example.com/#x",
-         when=datetime(2021, 1, 1, tzinfo=timezone.utc), extra=["yes", "2021-01-01"])
-def test_rendered_posts_read_as_pyyaml_reads_them(title: str, author: str, site: str,
-                                                 link: str, when: datetime,
-                                                 extra: list[str]) -> None:
-    art = replace(make_article(title, author=author, site=site, link=link, date=when),
-                  tags=(site, *extra), categories=(site,))
+@given(
+    title=titles,
+    author=hostile_text,
+    site=hostile_text,
+    link=links,
+    when=dates,
+    extra=st.lists(hostile_text, max_size=3),
+)
+@example(
+    title="a",
+    author="- x",
+    site="a, b",
+    link="https://example.com/#x",
+    when=datetime(2021, 1, 1, tzinfo=timezone.utc),
+    extra=["yes", "2021-01-01"],
+)
+def test_rendered_posts_read_as_pyyaml_reads_them(
+    title: str, author: str, site: str, link: str, when: datetime, extra: list[str]
+) -> None:
+    art = replace(
+        make_article(title, author=author, site=site, link=link, date=when),
+        tags=(site, *extra),
+        categories=(site,),
+    )
     text = split_front_matter(render_post(art))
     assert text is not None
     assert_same_as_pyyaml(text[0])
 
 
 # Every character YAML might care about, odd whitespace and line breaks included.
-HOSTILE_CHARS = st.sampled_from(list(
-    ":#\"'[]{},\\ \t\u00a0\u3000\u2028\u2029\u0085\ufeff\x00\x7f\r0123456789-+._abcexXYZ"
-    "泡中~!&*|>%@`?=<TtZz"))
-PIECES = st.sampled_from([": ", " #", "yes", "No", "null", "~", "2021-01-27",
-                          "2014-04-18T09:31:24+02:00", "2021-01-27 23:57:20", "1_000", "0x1F",
-                          ".5", ".inf", ".nan", "1:30", "0b", "---", "...", "<<", "=", "http://x"])
+HOSTILE_CHARS = st.sampled_from(
+    list(
+        ":#\"'[]{},\\ \t\u00a0\u3000\u2028\u2029\u0085\ufeff\x00\x7f\r0123456789-+._abcexXYZ"
+        "泡中~!&*|>%@`?=<TtZz"
+    )
+)
+PIECES = st.sampled_from(
+    [
+        ": ",
+        " #",
+        "yes",
+        "No",
+        "null",
+        "~",
+        "2021-01-27",
+        "2014-04-18T09:31:24+02:00",
+        "2021-01-27 23:57:20",
+        "1_000",
+        "0x1F",
+        ".5",
+        ".inf",
+        ".nan",
+        "1:30",
+        "0b",
+        "---",
+        "...",
+        "<<",
+        "=",
+        "http://x",
+    ]
+)
 HOSTILE = st.lists(st.one_of(HOSTILE_CHARS, PIECES), max_size=8).map("".join)
 VALUES = st.one_of(
     HOSTILE,
     HOSTILE.map(lambda s: f'"{s}"'),
     st.lists(st.one_of(HOSTILE, HOSTILE.map(lambda s: f'"{s}"')), max_size=4).map(
-        lambda items: "[ " + ", ".join(items) + " ]"),
+        lambda items: "[ " + ", ".join(items) + " ]"
+    ),
     st.lists(HOSTILE, max_size=3).map(lambda items: "[" + ",".join(items) + "]"),
 )
 KEYS = st.one_of(
-    st.sampled_from(["title", "date", "tags", "a", "_", "a-b", "yes", "on", "Null", "True",
-                     "y", "1", "~", "<<", "=", "- a", "a b", "? a", "#a", "", "日"]),
+    st.sampled_from(
+        [
+            "title",
+            "date",
+            "tags",
+            "a",
+            "_",
+            "a-b",
+            "yes",
+            "on",
+            "Null",
+            "True",
+            "y",
+            "1",
+            "~",
+            "<<",
+            "=",
+            "- a",
+            "a b",
+            "? a",
+            "#a",
+            "",
+            "日",
+        ]
+    ),
     st.text(st.sampled_from("abzAZ_-09"), min_size=1, max_size=6),
 )
 SEPARATORS = st.sampled_from([": ", ":", ":   ", " : ", ":\t", ": \t"])
 LINES = st.one_of(
     st.tuples(KEYS, SEPARATORS, VALUES, st.sampled_from(["", " ", "  ", "\t", " # c"])).map(
-        "".join),
+        "".join
+    ),
     st.sampled_from(["", " ", "# c", "- x", "  k: v", "---", "...", "\t"]),
 )
-DOCUMENTS = st.tuples(st.lists(LINES, min_size=1, max_size=6),
-                      st.sampled_from(["", "\n"])).map(lambda t: "\n".join(t[0]) + t[1])
+DOCUMENTS = st.tuples(st.lists(LINES, min_size=1, max_size=6), st.sampled_from(["", "\n"])).map(
+    lambda t: "\n".join(t[0]) + t[1]
+)
 
 
 # The same values after ordinary keys, so that the fast path answers often enough to be
 # put to the test (over a quarter of these documents; a few percent of DOCUMENTS).
 PLAIN_KEYS = st.text(st.sampled_from("abtz_-"), min_size=1, max_size=4).filter(
-    lambda k: k[0] != "-")
-USUAL_DOCUMENTS = st.lists(st.one_of(st.tuples(PLAIN_KEYS, VALUES).map(": ".join), st.just("")),
-                           min_size=1, max_size=4).map("\n".join)
+    lambda k: k[0] != "-"
+)
+USUAL_DOCUMENTS = st.lists(
+    st.one_of(st.tuples(PLAIN_KEYS, VALUES).map(": ".join), st.just("")), min_size=1, max_size=4
+).map("\n".join)
 
 
 @settings(SETTINGS, max_examples=1500)
 @given(text=st.one_of(DOCUMENTS, USUAL_DOCUMENTS))
-@example(text="a: 2014-04-18T09:31:24+02:00\nb: [ 1, x, \"y\" ]\n")
+@example(text='a: 2014-04-18T09:31:24+02:00\nb: [ 1, x, "y" ]\n')
 def test_any_key_value_lines_read_as_pyyaml_reads_them(text: str) -> None:
     assert_same_as_pyyaml(text)

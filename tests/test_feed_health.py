@@ -26,8 +26,11 @@ from servers import FeedServer, Reply, rss
 DAY0 = datetime(2024, 3, 1, 6, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 REAL_FEED = FIXTURES / "feeds" / "fastfeedparser" / "benchmark_data" / "9e0834333e854116"
-FAST = Config(fetch=FetchConfig(connect_timeout=1.0, read_timeout=1.0, feed_deadline=2.0,
-                                retries=1, backoff=0.05))
+FAST = Config(
+    fetch=FetchConfig(
+        connect_timeout=1.0, read_timeout=1.0, feed_deadline=2.0, retries=1, backoff=0.05
+    )
+)
 
 
 def iso(at: datetime) -> str:
@@ -36,14 +39,22 @@ def iso(at: datetime) -> str:
 
 def cli(vault: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**newsvault_env(), "COLUMNS": "200"}  # a wide terminal: table cells unwrapped
-    return subprocess.run(newsvault_cmd(*args, "--vault", str(vault)), env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        newsvault_cmd(*args, "--vault", str(vault)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def item(n: int) -> dict[str, str]:
-    return {"title": f"Daily {n}", "link": f"https://daily.example.com/{n}",
-            "pubDate": (DAY0 + n * DAY).strftime("%a, %d %b %Y %H:%M:%S GMT"),
-            "description": f"<p>Day {n}</p>"}
+    return {
+        "title": f"Daily {n}",
+        "link": f"https://daily.example.com/{n}",
+        "pubDate": (DAY0 + n * DAY).strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "description": f"<p>Day {n}</p>",
+    }
 
 
 def sources_rows(vault: Path) -> dict[str, tuple[str, list[str]]]:
@@ -57,17 +68,26 @@ def sources_rows(vault: Path) -> dict[str, tuple[str, list[str]]]:
 
 
 def test_failing_and_silent_sources_show_on_the_sources_page_and_in_status(
-        server: FeedServer, tmp_path: Path) -> None:
+    server: FeedServer, tmp_path: Path
+) -> None:
     vault = Vault(tmp_path / "vault")
     vault.root.mkdir()
     real = server.route("/real", Reply(body=REAL_FEED.read_bytes()))
     gone = server.route("/gone", Reply(404, b"no such feed"))
     # one new article a day for six days, then the same feed again and again
-    daily = server.route("/daily", *[Reply(body=rss(*(item(i) for i in range(k + 1))))
-                                     for k in range(6)])
-    vault.subs_file.write_text(json.dumps([{"site": "real", "url": real},
-                                           {"site": "gone", "url": gone},
-                                           {"site": "daily", "url": daily}]), encoding="utf-8")
+    daily = server.route(
+        "/daily", *[Reply(body=rss(*(item(i) for i in range(k + 1)))) for k in range(6)]
+    )
+    vault.subs_file.write_text(
+        json.dumps(
+            [
+                {"site": "real", "url": real},
+                {"site": "gone", "url": gone},
+                {"site": "daily", "url": daily},
+            ]
+        ),
+        encoding="utf-8",
+    )
     for k in range(6):
         fetch_vault(vault, FAST, now=DAY0 + k * DAY)
     last = DAY0 + 15 * DAY  # ten days after the last new article
@@ -92,11 +112,15 @@ def test_failing_and_silent_sources_show_on_the_sources_page_and_in_status(
     flag, cells = rows["gone"]
     assert flag == "failing" and f"連續 7 次失敗：{feeds['gone']['last_error']}" in cells
     assert "未知" in cells[3]  # it never worked: its last success is unknown
-    assert rows["daily"][0] == "silent" and "已 10 天沒有新文章（通常每 1 天一篇）" in rows["daily"][1]
+    assert (
+        rows["daily"][0] == "silent" and "已 10 天沒有新文章（通常每 1 天一篇）" in rows["daily"][1]
+    )
     assert rows["real"][0] == "" and "正常" in rows["real"][1]
     page = LexborHTMLParser((vault.root / "_site" / "sources" / "index.html").read_text("utf-8"))
-    attempts = [datetime.fromisoformat(tr.css("td")[4].css_first("time").attributes["datetime"])
-                for tr in page.css("table.sources tbody tr")]
+    attempts = [
+        datetime.fromisoformat(tr.css("td")[4].css_first("time").attributes["datetime"])
+        for tr in page.css("table.sources tbody tr")
+    ]
     assert attempts == [last] * 3  # every source's last attempt, in the site's time zone
 
     text = cli(vault.root, "status")
@@ -105,22 +129,32 @@ def test_failing_and_silent_sources_show_on_the_sources_page_and_in_status(
     assert "not found" in gone_line and " 7 " in gone_line
 
 
-def test_after_a_run_where_every_feed_failed_each_source_says_so(server: FeedServer,
-                                                                 tmp_path: Path) -> None:
+def test_after_a_run_where_every_feed_failed_each_source_says_so(
+    server: FeedServer, tmp_path: Path
+) -> None:
     vault = tmp_path / "vault"
     vault.mkdir()
-    subs = [{"site": "missing", "url": server.route("/a", Reply(404))},
-            {"site": "removed", "url": server.route("/b", Reply(410))}]
+    subs = [
+        {"site": "missing", "url": server.route("/a", Reply(404))},
+        {"site": "removed", "url": server.route("/b", Reply(410))},
+    ]
     (vault / "subs.json").write_text(json.dumps(subs), encoding="utf-8")
     now = iso(DAY0)
-    done = subprocess.run(newsvault_cmd("run", "--vault", str(vault), "--now", now),
-                          env=newsvault_env(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        newsvault_cmd("run", "--vault", str(vault), "--now", now),
+        env=newsvault_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr  # every feed failed (README: exit 1)
     rows = sources_rows(vault)
     assert set(rows) == {"missing", "removed"}
     for flag, cells in rows.values():
         assert flag == "failing"
-        assert any(c.startswith("連續 1 次失敗：") and len(c) > len("連續 1 次失敗：") for c in cells)
+        assert any(
+            c.startswith("連續 1 次失敗：") and len(c) > len("連續 1 次失敗：") for c in cells
+        )
         assert cells[4] != "未知"  # the attempt is known even though nothing worked
 
 
@@ -129,8 +163,15 @@ def replay(days: list[tuple[int, str, int]]) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
     state.ensure_schema(db)
     for day, status, new in days:
-        state.record_results(db, DAY0 + day * DAY, [FeedResult(
-            "S", "u", status, error="feed not found" if status == ERROR else None, new=new)])
+        state.record_results(
+            db,
+            DAY0 + day * DAY,
+            [
+                FeedResult(
+                    "S", "u", status, error="feed not found" if status == ERROR else None, new=new
+                )
+            ],
+        )
     return db
 
 
@@ -184,8 +225,9 @@ def test_span_words_says_the_largest_whole_unit(seconds: float, language: str) -
     words = health.span_words(seconds, language)
     n = int(re.match(r"\d+", words).group())  # type: ignore[union-attr]
     units = list(health.UNITS[language])
-    at = next(i for i, (_, one, many) in enumerate(units) if words in (one.format(n=n),
-                                                                        many.format(n=n)))
+    at = next(
+        i for i, (_, one, many) in enumerate(units) if words in (one.format(n=n), many.format(n=n))
+    )
     size = units[at][0]
     if seconds >= 60:
         assert n * size <= seconds < (n + 1) * size

@@ -35,8 +35,14 @@ _ITEM = re.compile(r"<(?:[\w.-]+:)?(?:item|entry)[\s>]")
 _PROTECTED = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.S)
 # the body element per content priority (xmlfeed.py), as it starts in the text
 _P = r"(?:(?:rss|atom|dc):)?"  # the prefixes of the elements xmlfeed.py reads these from
-_BODIES = (r"<content:encoded[\s>]", r"<(?:xhtml:)?body[\s>]", r"<media:description[\s>]",
-           rf"<{_P}content[\s>]", rf"<{_P}description[\s>]", rf"<{_P}summary[\s>]")
+_BODIES = (
+    r"<content:encoded[\s>]",
+    r"<(?:xhtml:)?body[\s>]",
+    r"<media:description[\s>]",
+    rf"<{_P}content[\s>]",
+    rf"<{_P}description[\s>]",
+    rf"<{_P}summary[\s>]",
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,11 @@ def _parse(text: str) -> ParsedFeed:
 
 def _cases() -> list[Case]:
     cases = []
-    for path in sorted(p for p in FEEDS.rglob("*") if p.is_file()
-                       and p.name not in ("LICENSE", "MANIFEST.json") and p.suffix != ".json"):
+    for path in sorted(
+        p
+        for p in FEEDS.rglob("*")
+        if p.is_file() and p.name not in ("LICENSE", "MANIFEST.json") and p.suffix != ".json"
+    ):
         text = decode_document(path.read_bytes()).text
         if text.lstrip("\ufeff \t\r\n")[:1] in "{[":
             continue
@@ -72,8 +81,11 @@ def _cases() -> list[Case]:
 
 
 CASES = _cases()
-XML_FEEDS = [p for p in FEEDS.rglob("*") if p.is_file() and p.suffix != ".json"
-             and p.name not in ("LICENSE", "MANIFEST.json")]
+XML_FEEDS = [
+    p
+    for p in FEEDS.rglob("*")
+    if p.is_file() and p.suffix != ".json" and p.name not in ("LICENSE", "MANIFEST.json")
+]
 
 
 def test_the_mutation_test_covers_the_fixture_feeds() -> None:
@@ -90,7 +102,9 @@ def test_the_mutation_test_covers_the_fixture_feeds() -> None:
     assert any(len(case.base.entries) >= 2 for case in CASES)
 
 
-def _insert_after_start_tag(text: str, span: tuple[int, int], pattern: str, what: str) -> str | None:
+def _insert_after_start_tag(
+    text: str, span: tuple[int, int], pattern: str, what: str
+) -> str | None:
     """``what`` right after the first start tag matching ``pattern`` inside ``span``."""
     found = re.compile(pattern).search(text, span[0], span[1])
     if found is None:
@@ -98,7 +112,7 @@ def _insert_after_start_tag(text: str, span: tuple[int, int], pattern: str, what
     end = text.find(">", found.start())
     if end < 0 or text[end - 1] == "/":
         return None
-    return text[:end + 1] + what + text[end + 1:]
+    return text[: end + 1] + what + text[end + 1 :]
 
 
 def _mutate_title(case: Case) -> str | None:
@@ -113,8 +127,10 @@ def _mutate_link(case: Case) -> str | None:
     """A bare ``&`` and parameters at the end of the link the entry uses (RSS text or an
     Atom ``href``)."""
     start, end = case.span
-    found = [re.compile(rf"<{_P}link>\s*([^<\s]+)\s*</{_P}link>").search(case.text, start, end),
-             re.compile(rf"<{_P}link>\s*<!\[CDATA\[\s*([^\s\]]+)\s*\]\]>").search(case.text, start, end)]
+    found = [
+        re.compile(rf"<{_P}link>\s*([^<\s]+)\s*</{_P}link>").search(case.text, start, end),
+        re.compile(rf"<{_P}link>\s*<!\[CDATA\[\s*([^\s\]]+)\s*\]\]>").search(case.text, start, end),
+    ]
     found += re.compile(r"<link\b[^>]*?\bhref=([\"'])(.*?)\1").finditer(case.text, start, end)
     for match in (m for m in found if m is not None):
         raw = match.group(match.lastindex or 1)
@@ -150,8 +166,12 @@ def _same_except(base: ParsedFeed, mutated: ParsedFeed, field: str | None) -> No
 
 
 MUTATIONS = {"title": _mutate_title, "link": _mutate_link, "content": _mutate_body}
-RUNS = [(case, field) for case in CASES for field, mutate in MUTATIONS.items()
-        if mutate(case) is not None]
+RUNS = [
+    (case, field)
+    for case in CASES
+    for field, mutate in MUTATIONS.items()
+    if mutate(case) is not None
+]
 
 
 def _from_elsewhere(case: Case, field: str) -> bool:
@@ -164,14 +184,20 @@ def test_every_field_there_is_gets_mutated() -> None:
     """Each case's first entry has every field it carries mutated (none is left out
     because the test could not find it in the text)."""
     runs = {(case.path, field) for case, field in RUNS}
-    missing = [(case.path.name, field) for case in CASES for field in MUTATIONS
-               if getattr(case.base.entries[0], field) and (case.path, field) not in runs
-               and not _from_elsewhere(case, field)]
+    missing = [
+        (case.path.name, field)
+        for case in CASES
+        for field in MUTATIONS
+        if getattr(case.base.entries[0], field)
+        and (case.path, field) not in runs
+        and not _from_elsewhere(case, field)
+    ]
     assert not missing
 
 
-@pytest.mark.parametrize(("case", "field"), RUNS,
-                         ids=[f"{c.path.relative_to(FEEDS)}:{f}" for c, f in RUNS])
+@pytest.mark.parametrize(
+    ("case", "field"), RUNS, ids=[f"{c.path.relative_to(FEEDS)}:{f}" for c, f in RUNS]
+)
 def test_one_broken_field_changes_nothing_else(case: Case, field: str) -> None:
     mutated = _parse(MUTATIONS[field](case))  # type: ignore[arg-type]
     _same_except(case.base, mutated, field)

@@ -18,14 +18,16 @@ from newsvault.fetch.addresses import AddressGuard
 from newsvault.fetch.http import HttpClient
 from servers import FeedServer, Reply
 
-BASE = FetchConfig(connect_timeout=1.0, read_timeout=1.0, feed_deadline=2.0, retries=0,
-                   backoff=0.05)
+BASE = FetchConfig(
+    connect_timeout=1.0, read_timeout=1.0, feed_deadline=2.0, retries=0, backoff=0.05
+)
 
 
 def get(url: str, config: FetchConfig) -> bytes:
     async def run() -> bytes:
         async with HttpClient(config) as client:
             return (await client.get(url)).body
+
     return asyncio.run(run())
 
 
@@ -33,6 +35,7 @@ def feed(url: str, config: FetchConfig) -> bytes:
     async def run() -> bytes:
         async with HttpClient(config) as client:
             return (await client.fetch_feed(url)).body
+
     return asyncio.run(run())
 
 
@@ -75,7 +78,9 @@ def test_a_redirect_to_a_private_address_is_refused() -> None:
 def test_a_redirect_to_data_or_file_says_so(server: FeedServer) -> None:
     config = replace(BASE, allow_addresses=("127.0.0.1",))
     url = server.route("/data", Reply(302, headers={"Location": "data:text/html,<b>x</b>"}))
-    with pytest.raises(FetchError, match=r"redirected to data:text/html.*unsupported URL scheme 'data'"):
+    with pytest.raises(
+        FetchError, match=r"redirected to data:text/html.*unsupported URL scheme 'data'"
+    ):
         get(url, config)
     with pytest.raises(FetchError, match=r"redirected to data:"):
         feed(url, config)  # a feed too: no "internal error: InvalidURL"
@@ -84,17 +89,31 @@ def test_a_redirect_to_data_or_file_says_so(server: FeedServer) -> None:
 def test_guard_rules() -> None:
     guard = AddressGuard(["10.1.0.0/16"])
     import ipaddress
+
     ip = ipaddress.ip_address
     assert guard.permits(ip("93.184.216.34"))
     assert guard.permits(ip("10.1.2.3"))
-    for bad in ("127.0.0.1", "10.2.0.1", "192.168.1.1", "172.16.0.1", "169.254.169.254",
-                "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1", "100.64.0.1",
-                "224.0.0.1"):
+    for bad in (
+        "127.0.0.1",
+        "10.2.0.1",
+        "192.168.1.1",
+        "172.16.0.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:127.0.0.1",
+        "100.64.0.1",
+        "224.0.0.1",
+    ):
         assert not guard.permits(ip(bad)), bad
 
 
 def test_allow_addresses_is_checked_at_load() -> None:
-    assert config_from_dict({"fetch": {"allow_addresses": ["127.0.0.1"]}}).fetch.allow_addresses == ("127.0.0.1",)
+    assert config_from_dict(
+        {"fetch": {"allow_addresses": ["127.0.0.1"]}}
+    ).fetch.allow_addresses == ("127.0.0.1",)
     with pytest.raises(ConfigError, match="allow_addresses must be a list"):
         config_from_dict({"fetch": {"allow_addresses": "127.0.0.1"}})
     with pytest.raises(ConfigError, match="not an IP address or network"):

@@ -24,15 +24,23 @@ from newsvault.fetch.outcomes import Action, classify_exception, classify_status
 from newsvault.models import Fetched
 from servers import FeedServer, Reply, endless, gzip_bomb, never_answers, redirect_loop, trickle
 
-FAST = FetchConfig(connect_timeout=1.0, read_timeout=1.0, feed_deadline=2.0, retries=2,
-                   allow_addresses=("127.0.0.1",),
-                   backoff=0.05, max_retry_after=2.0, max_bytes=1024 * 1024)
+FAST = FetchConfig(
+    connect_timeout=1.0,
+    read_timeout=1.0,
+    feed_deadline=2.0,
+    retries=2,
+    allow_addresses=("127.0.0.1",),
+    backoff=0.05,
+    max_retry_after=2.0,
+    max_bytes=1024 * 1024,
+)
 
 
 def fetch(url: str, config: FetchConfig = FAST, validators: Validators | None = None) -> Fetched:
     async def run() -> Fetched:
         async with HttpClient(config) as client:
             return await client.fetch_feed(url, validators)
+
     return asyncio.run(run())
 
 
@@ -46,10 +54,15 @@ def test_plain_get_sends_user_agent_and_accept(server: FeedServer) -> None:
     assert "br" in headers["accept-encoding"]
 
 
-@pytest.mark.parametrize("coding,compress", [
-    ("gzip", gzip.compress), ("deflate", zlib.compress), ("br", brotli.compress),
-    ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send
-])
+@pytest.mark.parametrize(
+    "coding,compress",
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("br", brotli.compress),
+        ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send
+    ],
+)
 def test_compressed_bodies_are_decoded(server: FeedServer, coding: str, compress) -> None:
     body = b"<rss>" + "新聞".encode() * 1000 + b"</rss>"
     url = server.route("/c", Reply(body=compress(body), headers={"Content-Encoding": coding}))
@@ -61,8 +74,13 @@ def test_conditional_get_sends_validators_and_handles_304(server: FeedServer) ->
         if handler.headers.get("If-None-Match") == '"v1"':
             handler.send_reply(Reply(304))
         else:
-            handler.send_reply(Reply(body=b"<rss/>", headers={
-                "ETag": '"v1"', "Last-Modified": "Wed, 27 Jan 2021 23:57:20 GMT"}))
+            handler.send_reply(
+                Reply(
+                    body=b"<rss/>",
+                    headers={"ETag": '"v1"', "Last-Modified": "Wed, 27 Jan 2021 23:57:20 GMT"},
+                )
+            )
+
     url = server.route("/cond", conditional)
     first = fetch(url)
     validators = Validators.of(first)
@@ -158,6 +176,7 @@ def test_a_redirect_cannot_reach_local_files(server: FeedServer) -> None:
 def test_per_host_limit_is_respected(server: FeedServer) -> None:
     active, peak = 0, 0
     import threading
+
     lock = threading.Lock()
 
     def slow(handler) -> None:
@@ -175,6 +194,7 @@ def test_per_host_limit_is_respected(server: FeedServer) -> None:
     async def run() -> None:
         async with HttpClient(replace(FAST, per_host=2, concurrency=16)) as client:
             await asyncio.gather(*(client.get(server.url("/slow")) for _ in range(8)))
+
     asyncio.run(run())
     assert peak == 2
 
@@ -183,9 +203,11 @@ def test_a_busy_host_does_not_starve_the_others() -> None:
     """20 slow requests to one host and one request to another, global limit 2: the other
     host is served at once instead of after the busy host's queue."""
     with FeedServer() as busy, FeedServer() as other:
+
         def slow(handler) -> None:
             handler.app.stop.wait(0.3)
             handler.send_reply(Reply(body=b"<rss/>"))
+
         busy.route("/slow", slow)
         other.route("/quick", Reply(body=b"<rss/>"))
         order: list[str] = []
@@ -198,18 +220,22 @@ def test_a_busy_host_does_not_starve_the_others() -> None:
             async with HttpClient(replace(FAST, concurrency=2, per_host=1)) as client:
                 jobs = [get(client, busy.url("/slow"), "busy") for _ in range(6)]
                 await asyncio.gather(*jobs, get(client, other.url("/quick"), "other"))
+
         asyncio.run(run())
     assert order.index("other") <= 1
 
 
 def test_get_is_the_content_fetcher(server: FeedServer) -> None:
-    url = server.route("/img", Reply(body=b"\x89PNG" + b"0" * 5000, headers={"Content-Type": "image/png"}))
+    url = server.route(
+        "/img", Reply(body=b"\x89PNG" + b"0" * 5000, headers={"Content-Type": "image/png"})
+    )
 
     async def run() -> Fetched:
         async with HttpClient(FAST) as client:
             with pytest.raises(FetchError, match="larger than 1,000 bytes"):
                 await client.get(url, max_bytes=1000)
             return await client.get(url, accept="image/*")
+
     got = asyncio.run(run())
     assert got.content_type == "image/png" and len(got.body) == 5004
     assert server.hits("/img")[-1]["accept"] == "image/*"
@@ -223,6 +249,7 @@ def test_file_urls_and_local_paths(tmp_path: Path) -> None:
     async def relative() -> Fetched:
         async with HttpClient(FAST, base_dir=tmp_path) as client:
             return await client.fetch_feed("feed.xml")
+
     assert asyncio.run(relative()).body == b"<rss/>"
     with pytest.raises(FetchError, match="cannot read"):
         fetch((tmp_path / "missing.xml").as_uri())
@@ -247,6 +274,7 @@ def test_http_proxy_from_environment(server: FeedServer, monkeypatch: pytest.Mon
 
 def test_socks5_proxy(server: FeedServer) -> None:
     from socks5 import Socks5Server
+
     url = server.route("/socks", Reply(body=b"<rss>socks</rss>"))
     with Socks5Server() as proxy:
         got = fetch(url, replace(FAST, proxy=f"socks5://127.0.0.1:{proxy.port}"))
@@ -287,13 +315,17 @@ def test_status_table() -> None:
     assert classify_status(410).reason == "feed is gone for good"
     assert classify_status(999).action is Action.FAIL
     assert classify_exception(httpx.ReadTimeout("x")).action is Action.RETRY
-    assert classify_exception(httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]")).reason == "TLS error"
+    assert (
+        classify_exception(httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]")).reason
+        == "TLS error"
+    )
     assert classify_exception(httpx.TooManyRedirects("x")).action is Action.FAIL
 
 
 def test_retry_after_parsing() -> None:
     def f(value: str) -> Fetched:
         return Fetched("u", 429, "", b"", (("Retry-After", value),))
+
     assert retry_after(f("7")) == 7.0
     assert retry_after(f("Wed, 27 Jan 2021 23:57:20 GMT")) == 0.0  # a past date: now
     assert retry_after(f("soon")) is None
@@ -310,6 +342,7 @@ def test_host_slots_widen_for_http2_unless_the_keeper_fixed_them() -> None:
         held = [await slots.__aenter__() for _ in range(32)]
         assert len(held) == 32 and slots.busy == 32
         return slots.limit, fixed.limit
+
     assert asyncio.run(run()) == (32, 3)
 
 

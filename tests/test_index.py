@@ -29,7 +29,9 @@ def test_fresh_clone_knows_every_link(tmp_path: Path) -> None:
         assert index.last_sync is not None and index.last_sync.rebuilt
         assert index.count() == 41
         assert index.knows("https://www.cna.com.tw/news/firstnews/202101280007.aspx#utm_source=x")
-        assert not index.knows("https://www.cna.com.tw/news/firstnews/202101280007.aspx#x")  # anchor
+        assert not index.knows(
+            "https://www.cna.com.tw/news/firstnews/202101280007.aspx#x"
+        )  # anchor
         assert index.knows("HTTPS://WWW.CNA.COM.TW/news/firstnews/202101280007.aspx?utm_source=t")
         assert not index.knows("https://www.cna.com.tw/news/firstnews/20210128")  # no prefix match
         assert index.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -73,8 +75,14 @@ def test_known_answers_like_knows_for_many_pairs(tmp_path: Path) -> None:
         for n in range(3):
             art = make_article(title=f"T{n}", link=f"https://x.org/{n}", guid=f"tag:x.org,{n}")
             index.add(write_post(vault.posts_dir, art), art)
-        pairs = [("HTTPS://X.ORG/1#", None), (None, "tag:x.org,2"), ("https://x.org/9", None),
-                 ("https://x.org/1", "tag:x.org,9"), (None, None), ("https://x.org/", "other")]
+        pairs = [
+            ("HTTPS://X.ORG/1#", None),
+            (None, "tag:x.org,2"),
+            ("https://x.org/9", None),
+            ("https://x.org/1", "tag:x.org,9"),
+            (None, None),
+            ("https://x.org/", "other"),
+        ]
         pairs += [(f"https://y.org/{n}", f"tag:y.org,{n}") for n in range(1200)]  # > one chunk
         assert index.known(pairs) == [index.knows(link, guid) for link, guid in pairs]
         assert index.known(pairs)[:6] == [True, True, False, True, False, False]
@@ -82,8 +90,10 @@ def test_known_answers_like_knows_for_many_pairs(tmp_path: Path) -> None:
 
 def test_batched_adds_commit_once_and_a_lost_batch_heals(tmp_path: Path) -> None:
     vault = _vault(tmp_path)
-    arts = [make_article(title=f"T{n}", link=f"https://x.org/{n}", guid=f"tag:x.org,{n}")
-            for n in range(3)]
+    arts = [
+        make_article(title=f"T{n}", link=f"https://x.org/{n}", guid=f"tag:x.org,{n}")
+        for n in range(3)
+    ]
     with Index.open(vault) as index:
         with index.batch():
             for art in arts[:2]:
@@ -127,7 +137,10 @@ def test_missing_database_is_rebuilt(tmp_path: Path) -> None:
         assert index.knows("https://example.com/a/1")
         row = index.rows()[0]
         assert (row.title, row.site, row.date) == (
-            "Hello world", "Example News", "2021-01-27T23:57:20.000Z")
+            "Hello world",
+            "Example News",
+            "2021-01-27T23:57:20.000Z",
+        )
         assert len(row.hash) == 32
 
 
@@ -191,9 +204,15 @@ def test_only_the_archive_index_opens_the_index_file() -> None:
     """One owner of ``index.sqlite`` (issue 13.4): other stages get a connection from
     ``archive/index.py`` (``Index.open``, ``read_only``) and never open the file."""
     src = Path(__file__).resolve().parent.parent / "src" / "newsvault"
-    openers = sorted(str(p.relative_to(src)) for p in src.rglob("*.py")
-                     if "sqlite3.connect(" in p.read_text(encoding="utf-8"))
+    openers = sorted(
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if "sqlite3.connect(" in p.read_text(encoding="utf-8")
+    )
     assert openers == ["archive/index.py", "site/entrystore.py"]  # the site's own cache file
-    users = sorted(str(p.relative_to(src)) for p in src.rglob("*.py")
-                   if ".index_file" in p.read_text(encoding="utf-8"))
+    users = sorted(
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if ".index_file" in p.read_text(encoding="utf-8")
+    )
     assert users == ["archive/index.py"]

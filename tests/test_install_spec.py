@@ -32,25 +32,48 @@ def fresh_venv(where: Path) -> Path:
     """A new environment without pip; returns its python."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
     python = where / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                              "['purelib'])"], capture_output=True, text=True, check=True)
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     borrowed = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    (Path(purelib.stdout.strip()) / "zz_borrowed.pth").write_text("\n".join(sorted(borrowed)) + "\n")
+    (Path(purelib.stdout.strip()) / "zz_borrowed.pth").write_text(
+        "\n".join(sorted(borrowed)) + "\n"
+    )
     return python
 
 
 def pip_install(python: Path, spec: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
-                           "-q", "--no-index", "--no-deps", "--no-build-isolation",
-                           "--ignore-installed", spec], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-index",
+            "--no-deps",
+            "--no-build-isolation",
+            "--ignore-installed",
+            spec,
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def installed_origin(python: Path) -> dict:
     """Where newsvault is imported from in ``python``'s environment, and its PEP 610 record."""
-    code = ("import importlib.metadata as m, json, newsvault; print(json.dumps({'file': "
-            "newsvault.__file__, 'direct': json.loads(m.distribution('newsvault')"
-            ".read_text('direct_url.json'))}))")
+    code = (
+        "import importlib.metadata as m, json, newsvault; print(json.dumps({'file': "
+        "newsvault.__file__, 'direct': json.loads(m.distribution('newsvault')"
+        ".read_text('direct_url.json'))}))"
+    )
     done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
@@ -66,8 +89,12 @@ def test_the_workflow_spec_installs_newsvault_in_a_fresh_venv(tmp_path: Path, mo
     first = fresh_venv(tmp_path / "keeper-venv")
     pip_install(first, f"newsvault @ git+file://{source}")
     assert installed_origin(first)["file"].startswith(str(tmp_path / "keeper-venv"))
-    done = subprocess.run([str(first.parent / "newsvault"), "init", str(tmp_path / "vault")],
-                          capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [str(first.parent / "newsvault"), "init", str(tmp_path / "vault")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     workflow = (tmp_path / "vault" / WORKFLOW_PATH).read_text(encoding="utf-8")
     spec = yaml.safe_load(workflow)["env"]["NEWSVAULT_PACKAGE"]
@@ -80,8 +107,9 @@ def test_the_workflow_spec_installs_newsvault_in_a_fresh_venv(tmp_path: Path, mo
     origin = installed_origin(runner)
     assert origin["file"].startswith(str(tmp_path / "runner-venv"))
     assert origin["direct"]["vcs_info"]["commit_id"] == commit
-    version = subprocess.run([str(runner.parent / "newsvault"), "--version"],
-                             capture_output=True, text=True, check=True)
+    version = subprocess.run(
+        [str(runner.parent / "newsvault"), "--version"], capture_output=True, text=True, check=True
+    )
     assert __version__ in version.stdout
 
 
@@ -91,21 +119,28 @@ def test_an_index_install_is_a_version_pin() -> None:
 
 
 def test_a_git_install_names_the_commit_and_what_was_asked_for() -> None:
-    spec = spec_from_direct_url({"url": "https://example.org/me/newsvault.git",
-                                 "vcs_info": {"vcs": "git", "commit_id": "ab12" * 10,
-                                              "requested_revision": "v0.2.0"},
-                                 "subdirectory": "py"}, "0.2.0")
-    assert spec.requirement == ("newsvault @ git+https://example.org/me/newsvault.git@"
-                                f"{'ab12' * 10}#subdirectory=py")
+    spec = spec_from_direct_url(
+        {
+            "url": "https://example.org/me/newsvault.git",
+            "vcs_info": {"vcs": "git", "commit_id": "ab12" * 10, "requested_revision": "v0.2.0"},
+            "subdirectory": "py",
+        },
+        "0.2.0",
+    )
+    assert spec.requirement == (
+        f"newsvault @ git+https://example.org/me/newsvault.git@{'ab12' * 10}#subdirectory=py"
+    )
     assert "v0.2.0" in spec.origin and spec.portable
 
 
 def test_an_archive_url_is_kept_and_a_local_one_is_flagged() -> None:
     url = "https://example.org/newsvault-0.2.0-py3-none-any.whl"
     assert spec_from_direct_url({"url": url, "archive_info": {}}, "0.2.0").requirement == (
-        f"newsvault @ {url}")
-    local = spec_from_direct_url({"url": "file:///tmp/newsvault-0.2.0.whl", "archive_info": {}},
-                                 "0.2.0")
+        f"newsvault @ {url}"
+    )
+    local = spec_from_direct_url(
+        {"url": "file:///tmp/newsvault-0.2.0.whl", "archive_info": {}}, "0.2.0"
+    )
     assert not local.portable
 
 
@@ -127,8 +162,9 @@ def test_a_local_folder_becomes_its_origin_at_its_commit(tmp_path: Path, monkeyp
     assert spec.portable
 
 
-def test_init_says_when_the_workflow_would_install_from_this_machine(tmp_path: Path,
-                                                                     monkeypatch) -> None:
+def test_init_says_when_the_workflow_would_install_from_this_machine(
+    tmp_path: Path, monkeypatch
+) -> None:
     from newsvault import scaffold
 
     here = spec_from_direct_url({"url": f"file://{tmp_path}/src", "dir_info": {}}, "0.1.0")

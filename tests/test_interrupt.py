@@ -49,19 +49,27 @@ def big_vault(tmp_path: Path, big_posts: Path) -> Path:
     vault.mkdir()
     shutil.copytree(big_posts, vault / "_posts")
     (vault / "newsvault.toml").write_text("[site]\nworkers = 2\n", encoding="utf-8")
-    (vault / "subs.json").write_text(json.dumps([{"site": "yanjing", "url": FEED}]), encoding="utf-8")
+    (vault / "subs.json").write_text(
+        json.dumps([{"site": "yanjing", "url": FEED}]), encoding="utf-8"
+    )
     return vault
 
 
 def start(vault: Path, *args: str) -> subprocess.Popen[str]:
     """``newsvault ARGS`` in a process group of its own (the group gets the Ctrl-C)."""
-    return subprocess.Popen(newsvault_cmd(*args, "--vault", str(vault), "--now", NOW),
-                            env=newsvault_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        newsvault_cmd(*args, "--vault", str(vault), "--now", NOW),
+        env=newsvault_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
-def ctrl_c_when(proc: subprocess.Popen[str], ready: Callable[[], bool], times: int = 1,
-                timeout: float = 120) -> tuple[str, str]:
+def ctrl_c_when(
+    proc: subprocess.Popen[str], ready: Callable[[], bool], times: int = 1, timeout: float = 120
+) -> tuple[str, str]:
     """Wait until ``ready()``, send SIGINT to the process group (``times`` times, 0.3 s
     apart), then return its output."""
     deadline = time.monotonic() + timeout
@@ -106,19 +114,29 @@ def indexing(vault: Path) -> Callable[[], bool]:
 
 def leftovers(vault: Path) -> list[str]:
     """Temporary files and unfinished search segments anywhere in the vault."""
-    return [str(p.relative_to(vault)) for p in vault.rglob("*")
-            if p.name.endswith(".tmp") and ".git" not in p.parts]
+    return [
+        str(p.relative_to(vault))
+        for p in vault.rglob("*")
+        if p.name.endswith(".tmp") and ".git" not in p.parts
+    ]
 
 
-def assert_clean_after_one_ctrl_c(proc: subprocess.Popen[str], vault: Path, out: str, err: str) -> None:
+def assert_clean_after_one_ctrl_c(
+    proc: subprocess.Popen[str], vault: Path, out: str, err: str
+) -> None:
     assert proc.returncode == 0, err
     assert err.count("SIGINT") == 1 and "finishing the site build" in err, err
     assert "Traceback" not in err and "Interrupted" not in err, err
     assert group_gone(proc.pid)
     assert (vault / ".newsvault" / "lock").read_text() == ""  # released
     assert leftovers(vault) == []
-    rebuilt = subprocess.run(newsvault_cmd("build", "--vault", str(vault), "--json"), env=newsvault_env(),
-                             capture_output=True, text=True, timeout=300)
+    rebuilt = subprocess.run(
+        newsvault_cmd("build", "--vault", str(vault), "--json"),
+        env=newsvault_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert rebuilt.returncode == 0, rebuilt.stderr
     report = json.loads(rebuilt.stdout)
     # the interrupted build had finished: nothing to write, nothing to index again
@@ -127,7 +145,8 @@ def assert_clean_after_one_ctrl_c(proc: subprocess.Popen[str], vault: Path, out:
 
 @pytest.mark.parametrize("moment", [rendering, indexing], ids=["rendering", "indexing"])
 def test_one_ctrl_c_during_the_build_of_a_run_finishes_it_and_skips_publishing(
-        big_vault: Path, moment: Callable[[Path], Callable[[], bool]]) -> None:
+    big_vault: Path, moment: Callable[[Path], Callable[[], bool]]
+) -> None:
     proc = start(big_vault, "run", "--no-publish")
     out, err = ctrl_c_when(proc, moment(big_vault))
     assert "site built: " in out and "stopped early: nothing was published" in out, out
@@ -143,7 +162,8 @@ def test_one_ctrl_c_during_build_command_finishes_the_build(big_vault: Path) -> 
 
 @pytest.mark.parametrize("moment", [rendering, indexing], ids=["rendering", "indexing"])
 def test_second_ctrl_c_during_the_build_stops_at_once(
-        big_vault: Path, moment: Callable[[Path], Callable[[], bool]]) -> None:
+    big_vault: Path, moment: Callable[[Path], Callable[[], bool]]
+) -> None:
     proc = start(big_vault, "run", "--no-publish")
     out, err = ctrl_c_when(proc, moment(big_vault), times=2)
     assert proc.returncode == 130, err
@@ -152,23 +172,40 @@ def test_second_ctrl_c_during_the_build_stops_at_once(
     assert group_gone(proc.pid)  # the workers were killed with it
     assert (big_vault / ".newsvault" / "lock").read_text() == ""
     assert not list((big_vault / "_posts").rglob(".*.tmp"))
-    again = subprocess.run(newsvault_cmd("build", "--vault", str(big_vault), "--json"), env=newsvault_env(),
-                           capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stderr  # as after a crash: the next build completes the site
+    again = subprocess.run(
+        newsvault_cmd("build", "--vault", str(big_vault), "--json"),
+        env=newsvault_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, (
+        again.stderr
+    )  # as after a crash: the next build completes the site
     assert leftovers(big_vault) == []
 
 
 @pytest.mark.parametrize("command", ["fetch", "run"])
-def test_ctrl_c_with_a_feed_in_flight_exits_0_with_one_message(tmp_path: Path, command: str) -> None:
+def test_ctrl_c_with_a_feed_in_flight_exits_0_with_one_message(
+    tmp_path: Path, command: str
+) -> None:
     vault = tmp_path / "vault"
     vault.mkdir()
     with FeedServer() as server:
         url = server.route("/slow.xml", never_answers)
-        (vault / "subs.json").write_text(json.dumps([{"site": "slow", "url": url}, {"site": "yanjing", "url": FEED}]))
+        (vault / "subs.json").write_text(
+            json.dumps([{"site": "slow", "url": url}, {"site": "yanjing", "url": FEED}])
+        )
         proc = start(vault, command, "--no-publish") if command == "run" else start(vault, command)
         sent = time.monotonic()
-        out, err = ctrl_c_when(proc, lambda: bool(server.hits("/slow.xml")) and
-                               (vault / "_posts").is_dir() and len(list((vault / "_posts").rglob("*.md"))) == 5)
+        out, err = ctrl_c_when(
+            proc,
+            lambda: (
+                bool(server.hits("/slow.xml"))
+                and (vault / "_posts").is_dir()
+                and len(list((vault / "_posts").rglob("*.md"))) == 5
+            ),
+        )
         elapsed = time.monotonic() - sent
     assert proc.returncode == 0, err
     assert err.count("SIGINT") == 1 and "finishing the current article" in err, err

@@ -19,21 +19,58 @@ from newsvault.archive.store import write_post
 
 JEKYLL = shutil.which("jekyll") or "/usr/bin/jekyll"
 HOSTILE = [
-    'He said "no" \\ to: #this', "C:\\dir\\file \\n", "- leading dash", "[bracket] {brace}, comma",
-    "key: value # comment", "yes", "null", "~", "123", "1,000", ":symbol", "2021-01-01",
-    "a {% foo %} b", "{{ site.time }}", "&amp; &lt;b&gt; <i>x</i>", "*stars* _under_",
-    "emoji 😀 astral 𠀀 flags 🇹🇼", "nbsp\u00a0and\u00a0thin\u2009space", "tab\there\nnewline",
-    "ctrl\x01\x07\x1b chars", "line\u2028sep", "zero\u200bwidth\ufeffbom", "'single' quotes",
-    "percent %20 and ?query=1&x=2", "back\\slash at end\\", "!tag &anchor *alias |pipe >fold",
-    "…" * 3 + "x" * 480, "   padded   ", "(臺)中央社CNA", "#hash start", "@at `tick`",
+    'He said "no" \\ to: #this',
+    "C:\\dir\\file \\n",
+    "- leading dash",
+    "[bracket] {brace}, comma",
+    "key: value # comment",
+    "yes",
+    "null",
+    "~",
+    "123",
+    "1,000",
+    ":symbol",
+    "2021-01-01",
+    "a {% foo %} b",
+    "{{ site.time }}",
+    "&amp; &lt;b&gt; <i>x</i>",
+    "*stars* _under_",
+    "emoji 😀 astral 𠀀 flags 🇹🇼",
+    "nbsp\u00a0and\u00a0thin\u2009space",
+    "tab\there\nnewline",
+    "ctrl\x01\x07\x1b chars",
+    "line\u2028sep",
+    "zero\u200bwidth\ufeffbom",
+    "'single' quotes",
+    "percent %20 and ?query=1&x=2",
+    "back\\slash at end\\",
+    "!tag &anchor *alias |pipe >fold",
+    "…" * 3 + "x" * 480,
+    "   padded   ",
+    "(臺)中央社CNA",
+    "#hash start",
+    "@at `tick`",
 ]
-LAYOUT = ('{"title": {{ page.title | jsonify }}, "author": {{ page.author | jsonify }}, '
-          '"from": {{ page.from | jsonify }}, "tags": {{ page.tags | jsonify }}, '
-          '"categories": {{ page.categories | jsonify }}, "path": {{ page.path | jsonify }}, '
-          '"content": {{ content | jsonify }}}\n')
+LAYOUT = (
+    '{"title": {{ page.title | jsonify }}, "author": {{ page.author | jsonify }}, '
+    '"from": {{ page.from | jsonify }}, "tags": {{ page.tags | jsonify }}, '
+    '"categories": {{ page.categories | jsonify }}, "path": {{ page.path | jsonify }}, '
+    '"content": {{ content | jsonify }}}\n'
+)
 # kramdown's typographic display (smart quotes, dashes, ellipsis) is not a loss of text.
-TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "–": "--",
-                            "—": "---", "«": "<<", "»": ">>"})
+TYPOGRAPHY = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "…": "...",
+        "–": "--",
+        "—": "---",
+        "«": "<<",
+        "»": ">>",
+    }
+)
 LINK = re.compile(r'<a href="[^"]*">(.*?)</a>', re.S)
 
 
@@ -47,15 +84,25 @@ def test_jekyll_builds_hostile_posts_with_exact_titles(tmp_path: Path) -> None:
     sources = {}
     for i, text in enumerate(HOSTILE):
         author = HOSTILE[-1 - i]
-        art = make_article(text, author=author, site=text, link=f"https://x.org/{i}?a=b#c",
-                           date=start + timedelta(days=i))
+        art = make_article(
+            text,
+            author=author,
+            site=text,
+            link=f"https://x.org/{i}?a=b#c",
+            date=start + timedelta(days=i),
+        )
         path = write_post(site / "_posts", art)
         sources[f"_posts/{path.name}"] = art
-    out = subprocess.run([JEKYLL, "build", "--safe", "-s", str(site), "-d", str(tmp_path / "out")],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [JEKYLL, "build", "--safe", "-s", str(site), "-d", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
-    pages = [json.loads(p.read_text(encoding="utf-8"))
-             for p in (tmp_path / "out").rglob("index.html")]
+    pages = [
+        json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "out").rglob("index.html")
+    ]
     assert len(pages) == len(HOSTILE)
     for page in pages:
         art = sources[page["path"]]
@@ -81,7 +128,11 @@ def test_liquid_in_a_title_needs_the_opt_out(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "\nrender_with_liquid: false\n" in text
     path.write_text(text.replace("render_with_liquid: false\n", ""), encoding="utf-8")
-    out = subprocess.run([JEKYLL, "build", "--safe", "-s", str(site), "-d", str(tmp_path / "o")],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [JEKYLL, "build", "--safe", "-s", str(site), "-d", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode != 0
     assert "Liquid" in out.stdout + out.stderr

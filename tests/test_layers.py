@@ -18,13 +18,24 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 # units of one layer are peers and never import each other.
 LAYERS: list[tuple[str, ...]] = [
     # below every stage: the shared vocabulary…
-    ("newsvault", "newsvault.errors", "newsvault.models", "newsvault.vault", "newsvault.urls",
-     "newsvault.charset"),
+    (
+        "newsvault",
+        "newsvault.errors",
+        "newsvault.models",
+        "newsvault.vault",
+        "newsvault.urls",
+        "newsvault.charset",
+    ),
     # …and tools
-    ("newsvault.fsutil", "newsvault.clock", "newsvault.lock", "newsvault.stop",
-     "newsvault.installed",  # where this newsvault was installed from (init's workflow)
-     # a git runner (no publishing in it), also used by init and migrate-layout
-     "newsvault.publish.gitcli"),
+    (
+        "newsvault.fsutil",
+        "newsvault.clock",
+        "newsvault.lock",
+        "newsvault.stop",
+        "newsvault.installed",  # where this newsvault was installed from (init's workflow)
+        # a git runner (no publishing in it), also used by init and migrate-layout
+        "newsvault.publish.gitcli",
+    ),
     # the user's settings
     ("newsvault.config",),
     ("newsvault.subscriptions",),
@@ -33,8 +44,13 @@ LAYERS: list[tuple[str, ...]] = [
     # what happens to an archived article afterwards: revisits over the stages' tools
     ("newsvault.evidence",),
     # what reads the archive: the run's composition, the site, publishing, a new vault's files
-    ("newsvault.pipeline", "newsvault.site", "newsvault.publish", "newsvault.scaffold",
-     "newsvault.opml"),
+    (
+        "newsvault.pipeline",
+        "newsvault.site",
+        "newsvault.publish",
+        "newsvault.scaffold",
+        "newsvault.opml",
+    ),
     # commands over those
     ("newsvault.init", "newsvault.runner", "newsvault.serve", "newsvault.subscribe"),
     ("newsvault.cli",),
@@ -75,7 +91,9 @@ def _unit(module: str) -> tuple[int, str]:
     best: tuple[int, str] | None = None
     for rank, units in enumerate(LAYERS):
         for unit in units:
-            below = module.startswith(unit + ".") and unit != "newsvault"  # the package's own file only
+            below = (
+                module.startswith(unit + ".") and unit != "newsvault"
+            )  # the package's own file only
             if (module == unit or below) and (best is None or len(unit) > len(best[1])):
                 best = (rank, unit)
     assert best is not None, f"{module} is in no layer: add it to LAYERS"
@@ -104,7 +122,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[str]:
 
     def visit(node: str, path: list[str]) -> None:
         if node in path:
-            cycles.append(" -> ".join(path[path.index(node):] + [node]))
+            cycles.append(" -> ".join(path[path.index(node) :] + [node]))
             return
         if node in done:
             return
@@ -135,8 +153,13 @@ def test_no_module_imports_its_own_package() -> None:
     for module, targets in sorted(_graph().items()):
         package = _package_of(module, modules)
         for target in targets:
-            if package and package not in IMPORT_THEIR_PACKAGE and modules[module].name != "__init__.py" and (
-                    package == target or package.startswith(target + ".")) and target != "newsvault":
+            if (
+                package
+                and package not in IMPORT_THEIR_PACKAGE
+                and modules[module].name != "__init__.py"
+                and (package == target or package.startswith(target + "."))
+                and target != "newsvault"
+            ):
                 wrong.append(f"{module} -> {target}")
     assert wrong == []
 
@@ -146,8 +169,10 @@ def test_no_import_cycle() -> None:
     how a package exports them (the test above keeps them from importing it back), so
     those edges are left out."""
     modules = _modules()
-    graph = {m: {t for t in ts if not (modules[m].name == "__init__.py" and t.startswith(m + "."))}
-             for m, ts in _graph().items()}
+    graph = {
+        m: {t for t in ts if not (modules[m].name == "__init__.py" and t.startswith(m + "."))}
+        for m, ts in _graph().items()
+    }
     assert _cycles(graph) == []
 
 
@@ -160,7 +185,12 @@ def test_the_stages_that_make_posts_know_only_what_is_below_them() -> None:
     for module, targets in graph.items():
         for stage in stages:
             if module == stage or module.startswith(stage + "."):
-                others = {t for t in targets for s in stages if s != stage and (t == s or t.startswith(s + "."))}
+                others = {
+                    t
+                    for t in targets
+                    for s in stages
+                    if s != stage and (t == s or t.startswith(s + "."))
+                }
                 assert not others, f"{module} imports {sorted(others)}"
             elif any(t == stage or t.startswith(stage + ".") for t in targets):
                 users[stage].add(module.split(".")[1] if "." in module else module)
@@ -176,11 +206,15 @@ def test_the_checks_can_fail() -> None:
     graph = _graph()
     graph["newsvault.archive.naming"] |= {"newsvault.archive.posts"}  # the lazy import it had
     graph["newsvault.archive.posts"] |= {"newsvault.archive.naming"}  # for expected_filename
-    assert _cycles(graph) == ["newsvault.archive.posts -> newsvault.archive.naming -> newsvault.archive.posts"]
+    assert _cycles(graph) == [
+        "newsvault.archive.posts -> newsvault.archive.naming -> newsvault.archive.posts"
+    ]
     graph = _graph()
     graph["newsvault.content.fulltext"] |= {"newsvault.fetch.charset"}
     graph["newsvault.scaffold"] |= {"newsvault.site.search"}
     graph["newsvault.fetch.entries"] = {"newsvault.archive.identity"}
-    assert _upward(graph) == ["newsvault.content.fulltext -> newsvault.fetch.charset",
-                              "newsvault.fetch.entries -> newsvault.archive.identity",
-                              "newsvault.scaffold -> newsvault.site.search"]
+    assert _upward(graph) == [
+        "newsvault.content.fulltext -> newsvault.fetch.charset",
+        "newsvault.fetch.entries -> newsvault.archive.identity",
+        "newsvault.scaffold -> newsvault.site.search",
+    ]

@@ -40,7 +40,9 @@ def _shows_nothing(img) -> bool:
 
 
 @pytest.mark.parametrize("attr", ["data-src", "data-original", "data-lazy-src", "data-actualsrc"])
-@pytest.mark.parametrize("placeholder", [GIF, "", "data:image/svg+xml,%3Csvg%3E%3C/svg%3E", "/img/blank.gif"])
+@pytest.mark.parametrize(
+    "placeholder", [GIF, "", "data:image/svg+xml,%3Csvg%3E%3C/svg%3E", "/img/blank.gif"]
+)
 def test_each_lazy_attribute_is_promoted(attr: str, placeholder: str) -> None:
     got = promote_lazy_images(f'<p><img src="{placeholder}" {attr}="{REAL}" alt="x"></p>')
     (img,) = _images(got)
@@ -48,7 +50,9 @@ def test_each_lazy_attribute_is_promoted(attr: str, placeholder: str) -> None:
 
 
 def test_srcset_placeholders_and_data_srcset() -> None:
-    got = promote_lazy_images(f'<img src="{GIF}" data-srcset="{REAL} 300w, https://img.example/b.jpg 900w">')
+    got = promote_lazy_images(
+        f'<img src="{GIF}" data-srcset="{REAL} 300w, https://img.example/b.jpg 900w">'
+    )
     (img,) = _images(got)
     assert img.get("src") == "https://img.example/b.jpg"  # the biggest candidate
     assert img.get("srcset") == f"{REAL} 300w, https://img.example/b.jpg 900w"
@@ -58,7 +62,9 @@ def test_srcset_placeholders_and_data_srcset() -> None:
 
 
 def test_noscript_copy_is_dropped_and_a_bare_placeholder_takes_the_noscript_image() -> None:
-    got = promote_lazy_images(f'<img src="{GIF}" data-src="{REAL}"> <noscript><img src="{REAL}"></noscript>')
+    got = promote_lazy_images(
+        f'<img src="{GIF}" data-src="{REAL}"> <noscript><img src="{REAL}"></noscript>'
+    )
     assert got.count("<img") == 1 and "noscript" not in got
     got = promote_lazy_images(f'<img src=""><noscript><img src="{REAL}" alt="n"></noscript>')
     assert got == f'<img src="{REAL}" alt="n">'
@@ -101,17 +107,26 @@ def test_old_posts_embeds_become_links_and_noscript_content_is_kept() -> None:
         assert "<iframe" not in page
         for src in srcs:
             found = video_link(html_lib.unescape(src), "https://www.chinafile.com/x")
-            assert found is not None and f'href="{html_lib.escape(found[0])}"' in page, (path.name, src)
-    page = safe_html('<p>a</p><noscript><img src="https://img.example/n.png"><script>x()</script></noscript>',
-                     "https://news.example/p")
+            assert found is not None and f'href="{html_lib.escape(found[0])}"' in page, (
+                path.name,
+                src,
+            )
+    page = safe_html(
+        '<p>a</p><noscript><img src="https://img.example/n.png"><script>x()</script></noscript>',
+        "https://news.example/p",
+    )
     assert '<img src="https://img.example/n.png">' in page and "<script" not in page
-    page = safe_html('<iframe src="https://www.youtube.com/embed/abcdefGHIJ1" title="The talk"></iframe>',
-                     "https://news.example/p")
+    page = safe_html(
+        '<iframe src="https://www.youtube.com/embed/abcdefGHIJ1" title="The talk"></iframe>',
+        "https://news.example/p",
+    )
     assert page == '<a href="https://www.youtube.com/watch?v=abcdefGHIJ1">The talk</a>'
 
 
 def test_content_stage_promotes_and_stays_byte_faithful_otherwise() -> None:
-    got = clean_html(f'<p>x<img src="{GIF}" data-lazy-src="{REAL}"></p>', "https://news.example/p", OPTIONS).html
+    got = clean_html(
+        f'<p>x<img src="{GIF}" data-lazy-src="{REAL}"></p>', "https://news.example/p", OPTIONS
+    ).html
     (img,) = _images(got)
     assert img.get("src") == REAL
     plain = '<p>Plain <b>text</b> <img src="https://img.example/z.png" alt="z"></p>'
@@ -131,7 +146,7 @@ def test_every_lazy_image_shows_its_real_picture(parts) -> None:
     for text, placeholder, attr, url, noscript in parts:
         html += f'{text}<img src="{placeholder}" {attr}="{url}" alt="{text}">'
         if noscript:
-            html += f"<noscript><img src=\"{url}\"></noscript>"
+            html += f'<noscript><img src="{url}"></noscript>'
     got = promote_lazy_images(html)
     imgs = _images(got)
     assert [img.get("src") for img in imgs] == [url for _t, _p, _a, url, _n in parts]

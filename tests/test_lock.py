@@ -30,8 +30,9 @@ HOLDER = textwrap.dedent("""
 
 def _start_holder(vault: Path) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(vault)], env=env,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(vault)], env=env, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
     return proc
 
@@ -85,8 +86,12 @@ def test_fetch_command_refuses_a_locked_vault(tmp_path: Path) -> None:
     (tmp_path / "subs.json").write_text("[]")
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     with VaultLock(Vault(tmp_path), command="newsvault run"):
-        proc = subprocess.run([sys.executable, "-m", "newsvault", "fetch", "--vault",
-                               str(tmp_path)], env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "newsvault", "fetch", "--vault", str(tmp_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
     assert proc.returncode == 3 and "newsvault run" in proc.stderr and "locked" in proc.stderr
 
 
@@ -102,8 +107,12 @@ def test_build_command_refuses_a_locked_vault(tmp_path: Path) -> None:
     (tmp_path / "_posts").mkdir()
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     with VaultLock(Vault(tmp_path), command="newsvault run"):
-        proc = subprocess.run([sys.executable, "-m", "newsvault", "build", "--no-search",
-                               "--vault", str(tmp_path)], env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "newsvault", "build", "--no-search", "--vault", str(tmp_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
     assert proc.returncode == 3 and "newsvault run" in proc.stderr
     assert not (tmp_path / "_site").exists()
 
@@ -131,8 +140,12 @@ def test_the_library_takes_the_lock_not_only_the_cli(tmp_path: Path) -> None:
     save_post(source, make_article())
     config = load_config(vault.root)
     now = datetime(2021, 1, 27, tzinfo=timezone.utc)
-    calls = [lambda: fetch_vault(vault, config, now=now), lambda: build_site(vault, config, search=False),
-             lambda: import_archive(vault, source.parent), lambda: migrate_layout(vault, "year")]
+    calls = [
+        lambda: fetch_vault(vault, config, now=now),
+        lambda: build_site(vault, config, search=False),
+        lambda: import_archive(vault, source.parent),
+        lambda: migrate_layout(vault, "year"),
+    ]
     with VaultLock(vault, "newsvault run"):  # as another process would hold it
         for call in calls:
             with pytest.raises(LockedError, match="is locked by"):

@@ -32,9 +32,13 @@ def _git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def nv(vault: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(newsvault_cmd(*args, "--vault", str(vault), "--now", NOW),
-                          env={**newsvault_env(), **GIT_IDENTITY}, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        newsvault_cmd(*args, "--vault", str(vault), "--now", NOW),
+        env={**newsvault_env(), **GIT_IDENTITY},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def sample_vault(tmp_path: Path) -> Path:
@@ -56,10 +60,16 @@ def jekyll_urls(vault: Path, out: Path) -> dict[str, str]:
     (src / "_config.yml").write_text("permalink: /:year-:month-:day/:title/\n", encoding="utf-8")
     (src / "urls.json").write_text(
         "---\n---\n[{% for p in site.posts %}[{{ p.path | jsonify }}, {{ p.url | jsonify }}]"
-        "{% unless forloop.last %},{% endunless %}{% endfor %}]\n", encoding="utf-8")
-    proc = subprocess.run([JEKYLL, "build", "--safe", "-s", str(src), "-d", str(out)],
-                          capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8"))
+        "{% unless forloop.last %},{% endunless %}{% endfor %}]\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [JEKYLL, "build", "--safe", "-s", str(src), "-d", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8"),
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     pairs = json.loads((out / "urls.json").read_text(encoding="utf-8"))
     return {path.rpartition("/")[2]: url for path, url in pairs}
@@ -68,9 +78,12 @@ def jekyll_urls(vault: Path, out: Path) -> dict[str, str]:
 @pytest.mark.jekyll
 @pytest.mark.slow
 def test_real_sample_moves_to_year_folders_in_one_commit_with_jekylls_urls_unchanged(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     vault = sample_vault(tmp_path)
-    assert 'layout = "flat"' in (vault / "newsvault.toml").read_text(encoding="utf-8")  # adopted: kept
+    assert 'layout = "flat"' in (vault / "newsvault.toml").read_text(
+        encoding="utf-8"
+    )  # adopted: kept
     n = len(list(REAL_POSTS.iterdir()))  # the real posts in tests/data (196)
     assert n > 150
     before = jekyll_urls(vault, tmp_path / "before")
@@ -102,8 +115,9 @@ def test_real_sample_moves_to_year_folders_in_one_commit_with_jekylls_urls_uncha
     with Index.open(Vault(vault)) as index:
         assert index.count() == n
         assert all(r.file.startswith("_posts/20") and r.file.count("/") == 2 for r in index.rows())
-    (vault / "subs.json").write_text(json.dumps([{"site": "medium", "url": (FEEDS / "medium.rss").as_uri()}]),
-                                     encoding="utf-8")
+    (vault / "subs.json").write_text(
+        json.dumps([{"site": "medium", "url": (FEEDS / "medium.rss").as_uri()}]), encoding="utf-8"
+    )
     run = nv(vault, "run", "--no-publish", "--json")
     report = json.loads(run.stdout)
     assert report["new_articles"] == 0, run.stderr
@@ -119,17 +133,22 @@ def test_new_posts_follow_the_layout_and_a_round_trip_restores_the_tree(tmp_path
         when = datetime.fromisoformat(day).replace(hour=12, tzinfo=timezone.utc)
         save_post(vault.posts_dir, make_article(f"t{i}", link=f"https://e.org/{i}", date=when))
     sh(tmp_path, "init", "-q", str(root))
-    (root / "newsvault.toml").write_text("# my settings\n[site]\ntitle = \"x\"\n", encoding="utf-8")
+    (root / "newsvault.toml").write_text('# my settings\n[site]\ntitle = "x"\n', encoding="utf-8")
     sh(root, "add", "-A")
     sh(root, "commit", "-q", "-m", "start")
     tree = sh(root, "rev-parse", "HEAD:_posts")
 
     report = migrate_layout(vault, "year/month")
     assert sorted(b for _, b in report.moved) == [
-        "_posts/2019/12/2019-12-31-t0.md", "_posts/2020/01/2020-01-01-t1.md", "_posts/2021/06/2021-06-30-t2.md"]
+        "_posts/2019/12/2019-12-31-t0.md",
+        "_posts/2020/01/2020-01-01-t1.md",
+        "_posts/2021/06/2021-06-30-t2.md",
+    ]
     assert report.commit == sh(root, "rev-parse", "HEAD")
     text = (root / "newsvault.toml").read_text(encoding="utf-8")
-    assert text.startswith("# my settings\n[site]\ntitle = \"x\"\n") and 'layout = "year/month"' in text
+    assert (
+        text.startswith('# my settings\n[site]\ntitle = "x"\n') and 'layout = "year/month"' in text
+    )
     assert detect_layout(vault) == "year/month"
     # the fetch stage writes where the layout says
     from newsvault.config import load_config
@@ -142,7 +161,10 @@ def test_new_posts_follow_the_layout_and_a_round_trip_restores_the_tree(tmp_path
     migrate_layout(vault, "flat")
     assert sh(root, "rev-parse", "HEAD:_posts") == tree
     assert sorted(p.name for p in vault.posts_dir.iterdir()) == [
-        "2019-12-31-t0.md", "2020-01-01-t1.md", "2021-06-30-t2.md"]
+        "2019-12-31-t0.md",
+        "2020-01-01-t1.md",
+        "2021-06-30-t2.md",
+    ]
     with Index.open(vault) as index:
         assert index.last_sync is not None and index.count() == 3
         assert index.last_sync.added == 0  # rows renamed in place: no post read again
@@ -177,7 +199,10 @@ def test_layout_setting_is_written_into_any_config(tmp_path: Path) -> None:
     assert tomllib.loads(cfg.read_text())["archive"] == {"layout": "year"}
     cfg.write_text('[archive]  # where posts go\nlayout = "flat"  # old\n\n[site]\ntitle = "t"\n')
     assert set_layout_setting(cfg, "year/month")
-    assert cfg.read_text() == '[archive]  # where posts go\nlayout = "year/month"\n\n[site]\ntitle = "t"\n'
+    assert (
+        cfg.read_text()
+        == '[archive]  # where posts go\nlayout = "year/month"\n\n[site]\ntitle = "t"\n'
+    )
     assert not set_layout_setting(cfg, "year/month")
     cfg.write_text('# [archive]\n# layout = "flat"\n[site]\ntitle = "t"\n')
     set_layout_setting(cfg, "year")
@@ -189,7 +214,9 @@ def test_bad_layout_setting_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "newsvault.toml").write_text('[archive]\nlayout = "decade"\n', encoding="utf-8")
     out = nv(tmp_path, "build")
     assert out.returncode == 2
-    assert "[archive]: layout must be one of 'flat', 'year', 'year/month', not 'decade'" in out.stderr
+    assert (
+        "[archive]: layout must be one of 'flat', 'year', 'year/month', not 'decade'" in out.stderr
+    )
 
 
 def test_new_vault_gets_year_folders(tmp_path: Path) -> None:
@@ -205,10 +232,13 @@ def test_dry_run_only_says_what_would_move(tmp_path: Path) -> None:
     (root / "newsvault.toml").write_text("", encoding="utf-8")
     out = nv(root, "migrate-layout", "year/month", "--dry-run", "--json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["moves"] == [{"from": "_posts/2021-01-27-a.md",
-                                                 "to": "_posts/2021/01/2021-01-27-a.md"}]
+    assert json.loads(out.stdout)["moves"] == [
+        {"from": "_posts/2021-01-27-a.md", "to": "_posts/2021/01/2021-01-27-a.md"}
+    ]
     assert (root / "_posts" / "2021-01-27-a.md").exists()
     assert (root / "newsvault.toml").read_text(encoding="utf-8") == ""
     out = nv(root, "migrate-layout", "year/month")  # not a git repository: moved, no commit
-    assert out.returncode == 0 and "moved 1 of 1 posts" in out.stdout and "committed" not in out.stdout
+    assert (
+        out.returncode == 0 and "moved 1 of 1 posts" in out.stdout and "committed" not in out.stdout
+    )
     assert (root / "_posts" / "2021" / "01" / "2021-01-27-a.md").exists()

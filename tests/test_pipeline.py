@@ -31,9 +31,17 @@ from servers import (
 )
 
 NOW = datetime(2021, 1, 28, tzinfo=timezone.utc)
-FAST = Config(fetch=FetchConfig(connect_timeout=1.0, read_timeout=1.0, feed_deadline=2.0,
-                                retries=2, backoff=0.05, max_retry_after=2.0,
-                                max_bytes=1024 * 1024))
+FAST = Config(
+    fetch=FetchConfig(
+        connect_timeout=1.0,
+        read_timeout=1.0,
+        feed_deadline=2.0,
+        retries=2,
+        backoff=0.05,
+        max_retry_after=2.0,
+        max_bytes=1024 * 1024,
+    )
+)
 
 
 def make_vault(tmp_path: Path, subs: list[dict[str, object]]) -> Vault:
@@ -43,10 +51,20 @@ def make_vault(tmp_path: Path, subs: list[dict[str, object]]) -> Vault:
     return vault
 
 
-def item(n: int | str, title: str | None = None, date: str = "Wed, 27 Jan 2021 12:00:00 GMT",
-         link: str | None = None, **extra: str) -> dict[str, str]:
-    return {"title": title or f"Article {n}", "link": link or f"https://news.example.com/a/{n}",
-            "pubDate": date, "description": f"<p>Body {n}</p>", **extra}
+def item(
+    n: int | str,
+    title: str | None = None,
+    date: str = "Wed, 27 Jan 2021 12:00:00 GMT",
+    link: str | None = None,
+    **extra: str,
+) -> dict[str, str]:
+    return {
+        "title": title or f"Article {n}",
+        "link": link or f"https://news.example.com/a/{n}",
+        "pubDate": date,
+        "description": f"<p>Body {n}</p>",
+        **extra,
+    }
 
 
 def run(vault: Vault, config: Config = FAST, **kwargs: object) -> FetchReport:
@@ -57,7 +75,9 @@ def posts(vault: Vault) -> list[str]:
     return sorted(p.name for p in vault.posts_dir.glob("*.md"))
 
 
-def test_fetch_twice_archives_nothing_new_and_uses_conditional_get(server: FeedServer, tmp_path: Path) -> None:
+def test_fetch_twice_archives_nothing_new_and_uses_conditional_get(
+    server: FeedServer, tmp_path: Path
+) -> None:
     body = rss(item(1), item(2), item(3))
 
     def conditional(handler) -> None:
@@ -65,6 +85,7 @@ def test_fetch_twice_archives_nothing_new_and_uses_conditional_get(server: FeedS
             handler.send_reply(Reply(304))
         else:
             handler.send_reply(Reply(body=body, headers={"ETag": '"v1"'}))
+
     url = server.route("/feed", conditional)
     vault = make_vault(tmp_path, [{"site": "Example", "url": url}])
     first = run(vault)
@@ -94,7 +115,9 @@ def test_same_article_in_two_feeds_is_archived_once(server: FeedServer, tmp_path
         handler.send_reply(second)
 
     two = server.route("/two", after_one)
-    vault.subs_file.write_text(json.dumps([{"site": "One", "url": one}, {"site": "Two", "url": two}]))
+    vault.subs_file.write_text(
+        json.dumps([{"site": "One", "url": one}, {"site": "Two", "url": two}])
+    )
     patient = replace(FAST, fetch=replace(FAST.fetch, read_timeout=10.0, feed_deadline=15.0))
     report = run(vault, patient)
     assert [(f.site, f.new, f.seen) for f in report.feeds] == [("One", 2, 0), ("Two", 1, 1)]
@@ -109,7 +132,9 @@ def test_bare_guids_of_two_feeds_never_hide_each_other(server: FeedServer, tmp_p
     vault = make_vault(tmp_path, [{"site": "One", "url": one}])
     assert run(vault).feeds[0].new == 1
     two = server.route("/two", Reply(body=rss(item("y", guid="1"))))
-    vault.subs_file.write_text(json.dumps([{"site": "One", "url": one}, {"site": "Two", "url": two}]))
+    vault.subs_file.write_text(
+        json.dumps([{"site": "One", "url": one}, {"site": "Two", "url": two}])
+    )
     report = run(vault)
     assert [(f.site, f.new) for f in report.feeds] == [("One", 0), ("Two", 1)]
     assert len(posts(vault)) == 2
@@ -122,7 +147,9 @@ def test_link_prefix_gives_two_articles(server: FeedServer, tmp_path: Path) -> N
     assert len(posts(vault)) == 2
 
 
-def test_same_date_and_title_different_articles_are_both_archived(server: FeedServer, tmp_path: Path) -> None:
+def test_same_date_and_title_different_articles_are_both_archived(
+    server: FeedServer, tmp_path: Path
+) -> None:
     url = server.route("/feed", Reply(body=rss(item(1, title="Same"), item(2, title="Same"))))
     vault = make_vault(tmp_path, [{"site": "S", "url": url}])
     run(vault)
@@ -144,11 +171,15 @@ def test_articles_are_written_in_date_order(server: FeedServer, tmp_path: Path) 
 def test_seed_post_byte_for_byte(server: FeedServer, tmp_path: Path) -> None:
     seed = next((FIXTURES / "posts" / "seed").glob("*.md"))
     text = seed.read_text(encoding="utf-8")
-    html = text[text.index("<div>\n") + 6:text.rindex("\n</div>")]
-    body = rss({"title": "美國務卿與英德外長通話 同意就中國議題緊密合作",
-                "link": "https://www.cna.com.tw/news/firstnews/202101280007.aspx",
-                "pubDate": "Wed, 27 Jan 2021 23:57:20 GMT",
-                "content:encoded": f"<![CDATA[{html}]]>"})
+    html = text[text.index("<div>\n") + 6 : text.rindex("\n</div>")]
+    body = rss(
+        {
+            "title": "美國務卿與英德外長通話 同意就中國議題緊密合作",
+            "link": "https://www.cna.com.tw/news/firstnews/202101280007.aspx",
+            "pubDate": "Wed, 27 Jan 2021 23:57:20 GMT",
+            "content:encoded": f"<![CDATA[{html}]]>",
+        }
+    )
     url = server.route("/cna.xml", Reply(body=body))
     vault = make_vault(tmp_path, [{"site": "(臺)中央社CNA", "url": url}])
     report = run(vault)
@@ -157,7 +188,9 @@ def test_seed_post_byte_for_byte(server: FeedServer, tmp_path: Path) -> None:
     assert (vault.posts_dir / seed.name).read_bytes() == seed.read_bytes()
 
 
-def test_hostile_servers_are_reported_while_others_succeed(server: FeedServer, tmp_path: Path) -> None:
+def test_hostile_servers_are_reported_while_others_succeed(
+    server: FeedServer, tmp_path: Path
+) -> None:
     good = server.route("/good", Reply(body=rss(item(1), item(2))))
     hostile = {
         "never answers": server.route("/silent", never_answers),
@@ -165,21 +198,40 @@ def test_hostile_servers_are_reported_while_others_succeed(server: FeedServer, t
         "endless": server.route("/endless", endless),
         "gzip bomb": server.route("/bomb", gzip_bomb()),
         "redirect loop": server.route("/loop", redirect_loop("/loop")),
-        "html": server.route("/html", Reply(body=b"<!DOCTYPE html><html><body>hi</body></html>",
-                                            headers={"Content-Type": "text/html"})),
+        "html": server.route(
+            "/html",
+            Reply(
+                body=b"<!DOCTYPE html><html><body>hi</body></html>",
+                headers={"Content-Type": "text/html"},
+            ),
+        ),
         "404": server.url("/missing"),
     }
     recovering = {
         "500 then ok": server.route("/flaky", Reply(500), Reply(500), Reply(body=rss(item(3)))),
-        "429 then ok": server.route("/busy", Reply(429, headers={"Retry-After": "1"}), Reply(body=rss(item(4)))),
-        "invalid utf-8": server.route("/badutf8", Reply(body=rss(item(5, title="bad \xff")).replace(
-            "bad \xff".encode(), b"bad \xff"), headers={"Content-Type": "application/rss+xml; charset=utf-8"})),
-        "wrong charset": server.route("/wrongcs", Reply(body=rss(item(6, title="中文")),
-                                                        headers={"Content-Type": "text/xml; charset=iso-8859-1"})),
+        "429 then ok": server.route(
+            "/busy", Reply(429, headers={"Retry-After": "1"}), Reply(body=rss(item(4)))
+        ),
+        "invalid utf-8": server.route(
+            "/badutf8",
+            Reply(
+                body=rss(item(5, title="bad \xff")).replace("bad \xff".encode(), b"bad \xff"),
+                headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+            ),
+        ),
+        "wrong charset": server.route(
+            "/wrongcs",
+            Reply(
+                body=rss(item(6, title="中文")),
+                headers={"Content-Type": "text/xml; charset=iso-8859-1"},
+            ),
+        ),
         # read, its nested entities never expanded (issue 11.7)
         "billion laughs": server.route("/laughs", Reply(body=BILLION_LAUGHS)),
     }
-    subs = [{"site": "good", "url": good}] + [{"site": k, "url": v} for k, v in {**hostile, **recovering}.items()]
+    subs = [{"site": "good", "url": good}] + [
+        {"site": k, "url": v} for k, v in {**hostile, **recovering}.items()
+    ]
     vault = make_vault(tmp_path, subs)
     report = run(vault)
     by_site = {f.site: f for f in report.feeds}
@@ -200,8 +252,13 @@ def test_hostile_servers_are_reported_while_others_succeed(server: FeedServer, t
 
 
 def test_every_feed_failing_exits_1(server: FeedServer, tmp_path: Path) -> None:
-    vault = make_vault(tmp_path, [{"site": "a", "url": server.url("/nope")},
-                                  {"site": "b", "url": str(tmp_path / "missing.xml")}])
+    vault = make_vault(
+        tmp_path,
+        [
+            {"site": "a", "url": server.url("/nope")},
+            {"site": "b", "url": str(tmp_path / "missing.xml")},
+        ],
+    )
     report = run(vault)
     assert [f.status for f in report.feeds] == [ERROR, ERROR]
     assert report.exit_code == 1
@@ -210,6 +267,7 @@ def test_every_feed_failing_exits_1(server: FeedServer, tmp_path: Path) -> None:
 def test_bad_content_settings_are_a_config_error(tmp_path: Path) -> None:
     from newsvault.config import ContentConfig
     from newsvault.errors import ConfigError
+
     vault = make_vault(tmp_path, [{"site": "S", "url": "feed.xml", "images": "proxy"}])
     bad = replace(FAST, content=ContentConfig(image_proxy="https://proxy.example/"))
     with pytest.raises(ConfigError, match="image_proxy"):
@@ -217,15 +275,22 @@ def test_bad_content_settings_are_a_config_error(tmp_path: Path) -> None:
 
 
 def test_disabled_feeds_and_local_files(tmp_path: Path) -> None:
-    vault = make_vault(tmp_path, [{"site": "local", "url": "feeds/local.xml"},
-                                  {"site": "off", "url": "feeds/off.xml", "enabled": False}])
+    vault = make_vault(
+        tmp_path,
+        [
+            {"site": "local", "url": "feeds/local.xml"},
+            {"site": "off", "url": "feeds/off.xml", "enabled": False},
+        ],
+    )
     (vault.root / "feeds").mkdir()
     (vault.root / "feeds" / "local.xml").write_bytes(rss(item(1)))
     report = run(vault)
     assert [(f.site, f.new) for f in report.feeds] == [("local", 1)]
 
 
-def test_should_stop_finishes_cleanly_and_nothing_is_lost(server: FeedServer, tmp_path: Path) -> None:
+def test_should_stop_finishes_cleanly_and_nothing_is_lost(
+    server: FeedServer, tmp_path: Path
+) -> None:
     body = rss(*(item(i) for i in range(5)))
     url = server.route("/feed", Reply(body=body, headers={"ETag": '"same"'}))
     vault = make_vault(tmp_path, [{"site": "S", "url": url}])
@@ -234,6 +299,7 @@ def test_should_stop_finishes_cleanly_and_nothing_is_lost(server: FeedServer, tm
     def progress(phase: str, done: int, total: int) -> None:
         nonlocal written
         written = done if phase == "write" else written
+
     report = run(vault, progress=progress, should_stop=lambda: written >= 2)
     assert report.stopped and report.feeds[0].new == 2 and len(posts(vault)) == 2
     # the validators were not stored: the next run fetches in full and writes the rest
@@ -248,12 +314,16 @@ def test_should_stop_cancels_feeds_in_flight(server: FeedServer, tmp_path: Path)
     slow = replace(FAST, fetch=replace(FAST.fetch, feed_deadline=60.0, read_timeout=60.0))
     report = run(vault, slow, should_stop=lambda: True)
     assert report.stopped
-    assert [(f.status, f.error) for f in report.feeds] == [(ERROR, "not fetched: the run was stopped")]
+    assert [(f.status, f.error) for f in report.feeds] == [
+        (ERROR, "not fetched: the run was stopped")
+    ]
 
 
 def test_results_are_kept_in_the_index(server: FeedServer, tmp_path: Path) -> None:
     ok = server.route("/ok", Reply(body=rss(item(1))))
-    vault = make_vault(tmp_path, [{"site": "ok", "url": ok}, {"site": "bad", "url": server.url("/404")}])
+    vault = make_vault(
+        tmp_path, [{"site": "ok", "url": ok}, {"site": "bad", "url": server.url("/404")}]
+    )
     run(vault)
     run(vault)
     from newsvault.archive.index import read_only
@@ -271,9 +341,18 @@ def test_results_are_kept_in_the_index(server: FeedServer, tmp_path: Path) -> No
 
 
 def test_author_override_tags_and_future_dates(server: FeedServer, tmp_path: Path) -> None:
-    url = server.route("/feed", Reply(body=rss(
-        item(1, **{"dc:creator": "Feed Author"}), item(2, date="Fri, 29 Jan 2021 00:00:00 GMT"))))
-    vault = make_vault(tmp_path, [{"site": "S", "url": url, "author": "Override", "tags": ["x", "S"]}])
+    url = server.route(
+        "/feed",
+        Reply(
+            body=rss(
+                item(1, **{"dc:creator": "Feed Author"}),
+                item(2, date="Fri, 29 Jan 2021 00:00:00 GMT"),
+            )
+        ),
+    )
+    vault = make_vault(
+        tmp_path, [{"site": "S", "url": url, "author": "Override", "tags": ["x", "S"]}]
+    )
     run(vault)
     texts = [(vault.posts_dir / p).read_text() for p in posts(vault)]
     assert all("author: Override\n" in t and "tags: [ S, x ]" in t for t in texts)
@@ -302,16 +381,25 @@ def test_report_exit_codes() -> None:
     assert FetchReport(NOW, (bad,)).exit_code == 1
     assert FetchReport(NOW, ()).exit_code == 0
     data = FetchReport(NOW, (ok, bad)).to_json()
-    assert data["new_by_site"] == {"a": 2} and data["failed"] == 1 and data["now"] == "2021-01-28T00:00:00Z"
+    assert (
+        data["new_by_site"] == {"a": 2}
+        and data["failed"] == 1
+        and data["now"] == "2021-01-28T00:00:00Z"
+    )
 
 
 @pytest.mark.slow
 def test_every_fixture_feed_in_one_run(server: FeedServer, tmp_path: Path) -> None:
     from conftest import FEEDS
-    files = sorted(p for p in FEEDS.rglob("*") if p.is_file() and p.name not in ("LICENSE", "MANIFEST.json"))
+
+    files = sorted(
+        p for p in FEEDS.rglob("*") if p.is_file() and p.name not in ("LICENSE", "MANIFEST.json")
+    )
     subs = []
     for n, path in enumerate(files):
-        url = server.route(f"/f/{n}", Reply(body=path.read_bytes(), headers={"Content-Type": "application/xml"}))
+        url = server.route(
+            f"/f/{n}", Reply(body=path.read_bytes(), headers={"Content-Type": "application/xml"})
+        )
         subs.append({"site": f"feed{n}", "url": url})
     vault = make_vault(tmp_path, subs)
     report = run(vault)
@@ -321,5 +409,7 @@ def test_every_fixture_feed_in_one_run(server: FeedServer, tmp_path: Path) -> No
         assert feed.status == OK or (feed.error and "internal error" not in feed.error), feed
     ok = [f for f in report.feeds if f.status == OK]
     assert len(ok) > 0.9 * len(files)
-    assert report.new > 400 and len(posts(vault)) == report.new  # 420 from the 339 feeds of tests/data
+    assert (
+        report.new > 400 and len(posts(vault)) == report.new
+    )  # 420 from the 339 feeds of tests/data
     assert report.exit_code == 0

@@ -41,8 +41,12 @@ def test_link_text_escapes_and_inverts() -> None:
 
 
 def test_render_hostile_fields_load_back() -> None:
-    art = make_article('He said "no" \\ 1: #2 - [x]', author="- dash: colon",
-                       site="a, b [c]", link="https://example.com/?q=a b#frag")
+    art = make_article(
+        'He said "no" \\ 1: #2 - [x]',
+        author="- dash: colon",
+        site="a, b [c]",
+        link="https://example.com/?q=a b#frag",
+    )
     text = render_post(art)
     fm = yaml.safe_load(text.split("\n---\n", 1)[0][4:])
     assert fm["title"] == art.title
@@ -91,12 +95,15 @@ def test_tolerates_reference_quirks() -> None:
     assert post.front_matter["comments"] is True
     assert art.content == "<p>x</p>"
     assert [p.message for p in post.problems] == [
-        "the <!--NaN--> marker carries no publication time"]
+        "the <!--NaN--> marker carries no publication time"
+    ]
 
 
 def test_date_only_and_html_layout() -> None:
-    text = ('---\nlayout: post\ntitle: "Old"\ndate: 2020-06-24\nauthor: A\nfrom: https://x.org/1\n'
-            "tags: [ A ]\ncategories: [ A ]\n---\n\n<article>\n <p>hi</p>\n</article>\n")
+    text = (
+        '---\nlayout: post\ntitle: "Old"\ndate: 2020-06-24\nauthor: A\nfrom: https://x.org/1\n'
+        "tags: [ A ]\ncategories: [ A ]\n---\n\n<article>\n <p>hi</p>\n</article>\n"
+    )
     post = parse_post(text, Path("2020-06-24-Old.md"))
     assert post.layout == "html"
     assert post.article.date == datetime(2020, 6, 24, tzinfo=timezone.utc)
@@ -106,13 +113,16 @@ def test_date_only_and_html_layout() -> None:
 
 
 def test_invalid_yaml_is_recovered_and_broken() -> None:
-    text = ('---\nlayout: post\ntitle: "C:\\dir\\file"\ndate: 2021-01-01T00:00:00.000Z\n'
-            "author: A\nfrom: https://x.org/1\ntags: [ A ]\ncategories: [ A ]\n---\n"
-            "<!--1609459200000-->\n[t](https://x.org/1)\n------\n\n<div>\n\n</div>\n")
+    text = (
+        '---\nlayout: post\ntitle: "C:\\dir\\file"\ndate: 2021-01-01T00:00:00.000Z\n'
+        "author: A\nfrom: https://x.org/1\ntags: [ A ]\ncategories: [ A ]\n---\n"
+        "<!--1609459200000-->\n[t](https://x.org/1)\n------\n\n<div>\n\n</div>\n"
+    )
     post = parse_post(text, Path("2021-01-01-C--dir-file.md"))
     assert post.broken
     assert post.problems[0].message == (
-        "front matter is not valid YAML: unescaped backslash in title")
+        "front matter is not valid YAML: unescaped backslash in title"
+    )
     assert post.article.title == "C:\\dir\\file"
     assert post.article.date == datetime(2021, 1, 1, tzinfo=timezone.utc)
     assert post.article.tags == ("A",)
@@ -151,37 +161,53 @@ def test_bom_and_crlf_are_tolerated_and_reported(seed_path: Path) -> None:
     odd = parse_post("\ufeff" + text.replace("\n", "\r\n"), seed_path)
     assert odd.article == clean.article and odd.layout == "link" and not odd.broken
     assert [p.message for p in odd.problems] == [
-        "file starts with a byte-order mark (U+FEFF)", "file has Windows (CRLF) line endings"]
+        "file starts with a byte-order mark (U+FEFF)",
+        "file has Windows (CRLF) line endings",
+    ]
 
 
-BAD_YAML = ("---\nlayout: post\ntitle: TITLE\ndate: 2021-01-01T00:00:00.000Z\nauthor: AUTHOR\n"
-            "from: https://x.org/1\ntags: [ A ]\ncategories: [ A ]\n---\n<p>x</p>\n")
+BAD_YAML = (
+    "---\nlayout: post\ntitle: TITLE\ndate: 2021-01-01T00:00:00.000Z\nauthor: AUTHOR\n"
+    "from: https://x.org/1\ntags: [ A ]\ncategories: [ A ]\n---\n<p>x</p>\n"
+)
 
 
-@pytest.mark.parametrize(("title", "author", "message", "value"), [
-    ('"a "b" c"', "A", "unescaped double quote in title", 'a "b" c'),
-    ('"C:\\dir"', "A", "unescaped backslash in title", "C:\\dir"),
-    ('"unclosed', "A", "unclosed quote in title", '"unclosed'),
-    ('"x"', "a: b", "': ' inside the unquoted author (it needs quotes)", "a: b"),
-    ('"x"', "- a", "the unquoted author starts with '- ' (it needs quotes)", "- a"),
-    ('"x"', "[a, b", "unclosed [ or { in author", "[a, b"),
-    ('"x"', "@at", "the unquoted author starts with a YAML special character (it needs quotes)",
-     "@at"),
-])
+@pytest.mark.parametrize(
+    ("title", "author", "message", "value"),
+    [
+        ('"a "b" c"', "A", "unescaped double quote in title", 'a "b" c'),
+        ('"C:\\dir"', "A", "unescaped backslash in title", "C:\\dir"),
+        ('"unclosed', "A", "unclosed quote in title", '"unclosed'),
+        ('"x"', "a: b", "': ' inside the unquoted author (it needs quotes)", "a: b"),
+        ('"x"', "- a", "the unquoted author starts with '- ' (it needs quotes)", "- a"),
+        ('"x"', "[a, b", "unclosed [ or { in author", "[a, b"),
+        (
+            '"x"',
+            "@at",
+            "the unquoted author starts with a YAML special character (it needs quotes)",
+            "@at",
+        ),
+    ],
+)
 def test_invalid_yaml_is_explained(title: str, author: str, message: str, value: str) -> None:
-    post = parse_post(BAD_YAML.replace("TITLE", title).replace("AUTHOR", author),
-                      Path("2021-01-01-x.md"))
+    post = parse_post(
+        BAD_YAML.replace("TITLE", title).replace("AUTHOR", author), Path("2021-01-01-x.md")
+    )
     assert post.problems[0] == Problem("front matter is not valid YAML: " + message, True)
     assert value in (post.article.title, post.article.author)
     assert post.article.link == "https://x.org/1" and post.article.tags == ("A",)
 
 
-@pytest.mark.parametrize("value", ["2021-02-30", "2021-13-01 10:00:00", "2021-01-01 25:00:00 +08:00"])
+@pytest.mark.parametrize(
+    "value", ["2021-02-30", "2021-13-01 10:00:00", "2021-01-01 25:00:00 +08:00"]
+)
 def test_impossible_dates_make_a_broken_post_not_a_crash(tmp_path: Path, value: str) -> None:
     """PyYAML builds such timestamps and raises ValueError; the post is reported, its other
     values kept."""
     path = tmp_path / "2021-02-28-x.md"
-    path.write_text(f"---\nlayout: post\ntitle: x\ndate: {value}\nauthor: a\n---\n<p>x</p>\n", encoding="utf-8")
+    path.write_text(
+        f"---\nlayout: post\ntitle: x\ndate: {value}\nauthor: a\n---\n<p>x</p>\n", encoding="utf-8"
+    )
     post = read_post(path)
     assert any(p.broken and "impossible date" in p.message for p in post.problems)
     assert post.article.title == "x" and post.article.author == "a"

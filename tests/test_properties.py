@@ -15,21 +15,73 @@ from newsvault.archive.fields import normalize_title, title_from_link_text
 from newsvault.archive.naming import MAX_NAME_BYTES, post_filename, with_suffix
 from newsvault.archive.posts import parse_post, render_post
 
-HOSTILE = ['"', "'", "\\", ":", ": ", " #", "#", "- ", "-", "[", "]", "{", "}", ",", "\n", "\r\n",
-           "\t", "\x00", "\x07", "\x1b", "\x7f", "\x85", "\u00a0", "\u2028", "\ufeff", "😀",
-           "\U0001f1f9\U0001f1fc", "𠀀", "---", "...", "&amp;", "<b>", "*", "|", ">", "%", "@",
-           "`", "!", "&", "?", "yes", "null", "~", "1", "0x1F", "1,000", "2021-01-01", "{{", "{%",
-           "]("]
+HOSTILE = [
+    '"',
+    "'",
+    "\\",
+    ":",
+    ": ",
+    " #",
+    "#",
+    "- ",
+    "-",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "\n",
+    "\r\n",
+    "\t",
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u00a0",
+    "\u2028",
+    "\ufeff",
+    "😀",
+    "\U0001f1f9\U0001f1fc",
+    "𠀀",
+    "---",
+    "...",
+    "&amp;",
+    "<b>",
+    "*",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    "!",
+    "&",
+    "?",
+    "yes",
+    "null",
+    "~",
+    "1",
+    "0x1F",
+    "1,000",
+    "2021-01-01",
+    "{{",
+    "{%",
+    "](",
+]
 # Every code point except surrogates (which cannot be written as UTF-8 anyway).
 ANY_CHAR = st.characters(blacklist_categories=("Cs",))
-hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(ANY_CHAR, max_size=8)),
-                        max_size=12).map("".join)
-titles = st.one_of(hostile_text, st.text(ANY_CHAR, max_size=500),
-                   st.text(ANY_CHAR, min_size=480, max_size=500))
-dates = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1),
-                     timezones=st.just(timezone.utc)).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
+hostile_text = st.lists(
+    st.one_of(st.sampled_from(HOSTILE), st.text(ANY_CHAR, max_size=8)), max_size=12
+).map("".join)
+titles = st.one_of(
+    hostile_text, st.text(ANY_CHAR, max_size=500), st.text(ANY_CHAR, min_size=480, max_size=500)
+)
+dates = st.datetimes(
+    min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc)
+).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
 links = st.text(st.sampled_from("abcXYZ019-._~%/?#[]@!$&'()*+,;=:"), max_size=40).map(
-    lambda s: "https://example.com/" + s)
+    lambda s: "https://example.com/" + s
+)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -40,14 +92,30 @@ def _front_matter(text: str) -> dict:
 
 
 @SETTINGS
-@given(title=titles, author=hostile_text, site=hostile_text, link=links, date=dates,
-       extra=st.lists(hostile_text, max_size=3))
-@example(title="- a: b # c", author="- x", site="a, b", link="https://example.com/",
-         date=datetime(2021, 1, 1, tzinfo=timezone.utc), extra=[])
-def test_front_matter_loads_to_the_values(title: str, author: str, site: str, link: str,
-                                          date: datetime, extra: list[str]) -> None:
-    art = replace(make_article(title, author=author, site=site, link=link, date=date),
-                  tags=(site, *extra), categories=(site,))
+@given(
+    title=titles,
+    author=hostile_text,
+    site=hostile_text,
+    link=links,
+    date=dates,
+    extra=st.lists(hostile_text, max_size=3),
+)
+@example(
+    title="- a: b # c",
+    author="- x",
+    site="a, b",
+    link="https://example.com/",
+    date=datetime(2021, 1, 1, tzinfo=timezone.utc),
+    extra=[],
+)
+def test_front_matter_loads_to_the_values(
+    title: str, author: str, site: str, link: str, date: datetime, extra: list[str]
+) -> None:
+    art = replace(
+        make_article(title, author=author, site=site, link=link, date=date),
+        tags=(site, *extra),
+        categories=(site,),
+    )
     text = render_post(art)
     fm = _front_matter(text)
     assert fm["title"] == normalize_title(title)
@@ -69,15 +137,17 @@ def test_link_text_renders_back_to_the_title(title: str) -> None:
     text = render_post(art)
     link_line = text.split("\n")[-7]
     assert link_line.startswith("[") and link_line.endswith(f"]({art.link})")
-    assert title_from_link_text(link_line[1:-len(art.link) - 3]) == normalize_title(title).strip()
+    assert title_from_link_text(link_line[1 : -len(art.link) - 3]) == normalize_title(title).strip()
     assert "\n" not in normalize_title(title)
 
 
 @SETTINGS
 @given(title=titles, date=dates, n=st.integers(1, 100_000))
 def test_file_name_invariants(title: str, date: datetime, n: int) -> None:
-    for name in (post_filename(make_article(title, date=date)),
-                 with_suffix(post_filename(make_article(title, date=date)), n)):
+    for name in (
+        post_filename(make_article(title, date=date)),
+        with_suffix(post_filename(make_article(title, date=date)), n),
+    ):
         assert "/" not in name and not name.startswith(".")
         assert not any(c in name for c in '\\:*?"<>|')
         assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in name)
@@ -93,14 +163,23 @@ def test_name_date_is_utc_whatever_the_zone(title: str, offset: int) -> None:
     assert post_filename(make_article(title, date=local)).startswith("2021-01-27-")
 
 
-MARKDOWN_SAFE = st.text(st.characters(blacklist_categories=("Cs", "Cc"),
-                                      blacklist_characters="*_`~!&|"), max_size=120)
+MARKDOWN_SAFE = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="*_`~!&|"), max_size=120
+)
 
 
 @SETTINGS
-@given(title=st.one_of(MARKDOWN_SAFE, st.lists(st.sampled_from(
-    ["[", "]", "\\", "<", "&lt;", "](", "a", " ", "x>y", "<b>", "http://x.org", "\\["]),
-    max_size=10).map("".join)))
+@given(
+    title=st.one_of(
+        MARKDOWN_SAFE,
+        st.lists(
+            st.sampled_from(
+                ["[", "]", "\\", "<", "&lt;", "](", "a", " ", "x>y", "<b>", "http://x.org", "\\["]
+            ),
+            max_size=10,
+        ).map("".join),
+    )
+)
 def test_markdown_shows_the_title_as_link_text(title: str) -> None:
     """A Markdown renderer (markdown-it, CommonMark) shows the link text as the title."""
     from markdown_it import MarkdownIt
@@ -113,14 +192,42 @@ def test_markdown_shows_the_title_as_link_text(title: str) -> None:
     assert shown == normalize_title(title).strip()
 
 
-FRAGMENTS = ["---\n", "--- \n", "...\n", "title: ", "date: ", "from: ", "tags: [ ", " ]\n",
-             '"', "\\", ": ", "- ", "\n", "<!--NaN-->\n", "<!--123-->\n", "[t](u)\n", "------\n",
-             "<div>\n", "</div>\n", "2021-01-01", "T00:00:00Z", "{{", "\r\n", "\ufeff", "&", "#"]
+FRAGMENTS = [
+    "---\n",
+    "--- \n",
+    "...\n",
+    "title: ",
+    "date: ",
+    "from: ",
+    "tags: [ ",
+    " ]\n",
+    '"',
+    "\\",
+    ": ",
+    "- ",
+    "\n",
+    "<!--NaN-->\n",
+    "<!--123-->\n",
+    "[t](u)\n",
+    "------\n",
+    "<div>\n",
+    "</div>\n",
+    "2021-01-01",
+    "T00:00:00Z",
+    "{{",
+    "\r\n",
+    "\ufeff",
+    "&",
+    "#",
+]
 
 
 @SETTINGS
-@given(text=st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(ANY_CHAR, max_size=6)),
-                     max_size=40).map("".join))
+@given(
+    text=st.lists(
+        st.one_of(st.sampled_from(FRAGMENTS), st.text(ANY_CHAR, max_size=6)), max_size=40
+    ).map("".join)
+)
 def test_reading_never_raises(text: str) -> None:
     post = parse_post(text, Path("2021-01-01-x.md"))
     assert all(p.message for p in post.problems)

@@ -62,8 +62,11 @@ def test_commit_new_posts_message_counts_per_source(tmp_path: Path) -> None:
     assert "3 new articles" in body and "CNA: 2" in body and "BBC: 1" in body
     assert body.index("CNA: 2") < body.index("BBC: 1")
     committed = sh(vault, "show", "--name-only", "--format=", "HEAD").splitlines()
-    assert sorted(committed) == ["_posts/2021-01-27-a.md", "_posts/2021-01-27-b.md",
-                                 "_posts/2021-01-27-c.md"]
+    assert sorted(committed) == [
+        "_posts/2021-01-27-a.md",
+        "_posts/2021-01-27-b.md",
+        "_posts/2021-01-27-c.md",
+    ]
     assert "?? notes.txt" in sh(vault, "status", "--porcelain")
 
 
@@ -79,8 +82,9 @@ def test_nothing_new_makes_no_commit(tmp_path: Path) -> None:
     assert sh(vault, "rev-parse", "HEAD") == head2
 
 
-def test_commit_without_any_identity_uses_fallback(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_commit_without_any_identity_uses_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, vault = make_remote_and_clone(tmp_path)
     for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(key)
@@ -165,26 +169,30 @@ def _site(vault: Path, text: str) -> Path:
 
 
 @pytest.mark.parametrize("history", [False, True])
-def test_site_branch_receives_the_site_without_touching_worktree(tmp_path: Path,
-                                                                 history: bool) -> None:
+def test_site_branch_receives_the_site_without_touching_worktree(
+    tmp_path: Path, history: bool
+) -> None:
     remote, vault = make_remote_and_clone(tmp_path)
     site = _site(vault, "v1")
     (vault / "dirty.txt").write_text("uncommitted work")
     sh(vault, "add", "dirty.txt")  # something staged in the real index
     status_before = sh(vault, "status", "--porcelain")
-    first = deploy_site_branch(vault, site, branch="gh-pages", message="site 1",
-                               history=history, remote="origin")
+    first = deploy_site_branch(
+        vault, site, branch="gh-pages", message="site 1", history=history, remote="origin"
+    )
     assert first.sha and first.pushed
     assert sorted(remote_files(remote, "gh-pages")) == [".nojekyll", "index.html", "posts/a.html"]
     assert sh(vault, "status", "--porcelain") == status_before
     assert sh(vault, "symbolic-ref", "--short", "HEAD") == "main"
-    again = deploy_site_branch(vault, site, branch="gh-pages", message="site 1b",
-                               history=history, remote="origin")
+    again = deploy_site_branch(
+        vault, site, branch="gh-pages", message="site 1b", history=history, remote="origin"
+    )
     assert again.sha is None  # unchanged site: no new commit
     (site / "index.html").write_text("v2")
     (site / "posts" / "a.html").unlink()
-    second = deploy_site_branch(vault, site, branch="gh-pages", message="site 2",
-                                history=history, remote="origin")
+    second = deploy_site_branch(
+        vault, site, branch="gh-pages", message="site 2", history=history, remote="origin"
+    )
     assert sorted(remote_files(remote, "gh-pages")) == [".nojekyll", "index.html"]
     assert sh(remote, "show", "gh-pages:index.html") == "v2"
     commits = sh(remote, "rev-list", "--count", "gh-pages")
@@ -210,8 +218,7 @@ def _start_conflicting_rebase(tmp_path: Path) -> tuple[Path, Path]:
     return remote, vault
 
 
-def test_rebase_left_by_a_killed_run_is_rolled_back_and_publishing_goes_on(
-        tmp_path: Path) -> None:
+def test_rebase_left_by_a_killed_run_is_rolled_back_and_publishing_goes_on(tmp_path: Path) -> None:
     remote, vault = _start_conflicting_rebase(tmp_path)
     marker = vault / ".newsvault" / "rebasing"
     marker.parent.mkdir()
@@ -242,8 +249,7 @@ def test_rebase_keeps_the_users_uncommitted_edits(tmp_path: Path) -> None:
     assert sh(vault, "status", "--porcelain") == "M README.md"
 
 
-def test_git_locks_left_by_a_killed_session_are_removed_a_persons_are_not(
-        tmp_path: Path) -> None:
+def test_git_locks_left_by_a_killed_session_are_removed_a_persons_are_not(tmp_path: Path) -> None:
     _, vault = make_remote_and_clone(tmp_path)
     marker = vault / ".newsvault" / "git-session"
     index_lock = vault / ".git" / "index.lock"

@@ -35,9 +35,13 @@ def _git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def run(vault: Path, *args: str, now: str = NOW) -> tuple[int, dict]:
-    proc = subprocess.run(newsvault_cmd("run", "--vault", str(vault), "--now", now, "--json", *args),
-                          env={**newsvault_env(), **GIT_IDENTITY, **CREDENTIALS},
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        newsvault_cmd("run", "--vault", str(vault), "--now", now, "--json", *args),
+        env={**newsvault_env(), **GIT_IDENTITY, **CREDENTIALS},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.stdout, proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 
@@ -51,7 +55,9 @@ def digests(files: dict[str, bytes]) -> dict[str, str]:
 
 
 def write_feed(vault: Path, items: list) -> None:
-    (vault / "feed.rss").write_text(rss("Medium (test)", "https://medium.com/", items), encoding="utf-8")
+    (vault / "feed.rss").write_text(
+        rss("Medium (test)", "https://medium.com/", items), encoding="utf-8"
+    )
 
 
 def make_vault(tmp_path: Path, endpoint: str) -> tuple[Path, Path, Path]:
@@ -59,10 +65,16 @@ def make_vault(tmp_path: Path, endpoint: str) -> tuple[Path, Path, Path]:
     for host in (host_a, host_b):
         sh(tmp_path, "init", "-q", "--bare", "-b", "main", str(host))
     vault = tmp_path / "vault"
-    out = subprocess.run(newsvault_cmd("init", str(vault)), env={**newsvault_env(), **GIT_IDENTITY},
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        newsvault_cmd("init", str(vault)),
+        env={**newsvault_env(), **GIT_IDENTITY},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
-    (vault / "newsvault.toml").write_text(f"""
+    (vault / "newsvault.toml").write_text(
+        f"""
 [archive]
 layout = "year"
 
@@ -91,17 +103,24 @@ bucket = "site"
 endpoint_url = "{endpoint}"
 region = "us-east-1"
 url = "https://c.example/"
-""", encoding="utf-8")
-    (vault / "subs.json").write_text(json.dumps([{"site": "medium", "url": "feed.rss"}]), encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
+    (vault / "subs.json").write_text(
+        json.dumps([{"site": "medium", "url": "feed.rss"}]), encoding="utf-8"
+    )
     sh(vault, "add", "newsvault.toml", "subs.json")
     sh(vault, "commit", "-q", "-m", "settings")
     return vault, host_a, host_b
 
 
 EXPECTED_TYPES = {
-    "index.html": "text/html; charset=utf-8", "feed.xml": "application/atom+xml; charset=utf-8",
-    "sitemap.xml": "application/xml", "theme/style.css": "text/css; charset=utf-8",
-    "mirrors.json": "application/json", "robots.txt": "text/plain; charset=utf-8",
+    "index.html": "text/html; charset=utf-8",
+    "feed.xml": "application/atom+xml; charset=utf-8",
+    "sitemap.xml": "application/xml",
+    "theme/style.css": "text/css; charset=utf-8",
+    "mirrors.json": "application/json",
+    "robots.txt": "text/plain; charset=utf-8",
 }
 
 
@@ -118,7 +137,11 @@ def test_one_run_publishes_two_git_hosts_and_a_bucket_independently(tmp_path: Pa
         assert code == 0, report["publish"]["errors"]
         results = {t["name"]: t for t in report["publish"]["targets"]}
         assert {n: t["status"] for n, t in results.items()} == {
-            "host-a": "ok", "host-b": "ok", "host-b-pages": "ok", "bucket": "ok"}
+            "host-a": "ok",
+            "host-b": "ok",
+            "host-b-pages": "ok",
+            "bucket": "ok",
+        }
 
         # both hosts hold the archive as committed, in year folders
         posts = sorted(f for f in remote_files(vault) if f.startswith("_posts/"))
@@ -141,12 +164,19 @@ def test_one_run_publishes_two_git_hosts_and_a_bucket_independently(tmp_path: Pa
         assert segments and all(objects[k]["cache"].endswith("immutable") for k in segments)
         assert objects["search/data/index.json"]["cache"] == "public, max-age=300"
         first = results["bucket"]["result"]
-        assert (first["uploaded_new"], first["uploaded_changed"], first["deleted"]) == (len(site), 0, 1)
+        assert (first["uploaded_new"], first["uploaded_changed"], first["deleted"]) == (
+            len(site),
+            0,
+            1,
+        )
 
         # readers find the other mirrors in every footer and in mirrors.json
         mirrors = json.loads(site["mirrors.json"])["mirrors"]
-        assert [m["url"] for m in mirrors] == ["https://a.example/", "https://b.example/news/",
-                                               "https://c.example/"]
+        assert [m["url"] for m in mirrors] == [
+            "https://a.example/",
+            "https://b.example/news/",
+            "https://c.example/",
+        ]
         for key in pages:
             page = site[key].decode("utf-8")
             assert all(f'<a href="{m["url"]}">{m["name"]}</a>' in page for m in mirrors), key
@@ -162,8 +192,11 @@ def test_one_run_publishes_two_git_hosts_and_a_bucket_independently(tmp_path: Pa
         changed = [k for k in after if k in before and before[k] != after[k]]
         gone = [k for k in before if k not in after]
         second = {t["name"]: t for t in report["publish"]["targets"]}["bucket"]["result"]
-        assert (second["uploaded_new"], second["uploaded_changed"], second["deleted"]) == \
-            (len(new), len(changed), len(gone))
+        assert (second["uploaded_new"], second["uploaded_changed"], second["deleted"]) == (
+            len(new),
+            len(changed),
+            len(gone),
+        )
         assert second["unchanged"] == len(site2) - len(new) - len(changed)
         assert 0 < second["uploaded_new"] + second["uploaded_changed"]
         # Outside the search index (whose one segment is renamed as a whole while a site is
@@ -176,21 +209,36 @@ def test_one_run_publishes_two_git_hosts_and_a_bucket_independently(tmp_path: Pa
 
         # the bucket's host goes away: the git hosts are still published, the failure reported
         s3.stop()
-        (vault / "feed.rss").write_text((vault / "feed.rss").read_text(encoding="utf-8").replace(
-            "</channel>", "<item><title>one more</title><link>https://medium.com/@x/one-more</link>"
-            "<pubDate>Tue, 01 Jan 2030 01:30:00 GMT</pubDate><description>x</description></item></channel>"),
-            encoding="utf-8")
+        (vault / "feed.rss").write_text(
+            (vault / "feed.rss")
+            .read_text(encoding="utf-8")
+            .replace(
+                "</channel>",
+                "<item><title>one more</title><link>https://medium.com/@x/one-more</link>"
+                "<pubDate>Tue, 01 Jan 2030 01:30:00 GMT</pubDate><description>x</description></item></channel>",
+            ),
+            encoding="utf-8",
+        )
         code, report = run(vault, now="2030-01-01T02:00:00Z")
     assert code == 1
     results = {t["name"]: t for t in report["publish"]["targets"]}
     assert {n: t["status"] for n, t in results.items()} == {
-        "host-a": "ok", "host-b": "ok", "host-b-pages": "ok", "bucket": "failed"}
+        "host-a": "ok",
+        "host-b": "ok",
+        "host-b-pages": "ok",
+        "bucket": "failed",
+    }
     assert "s3://site/" in results["bucket"]["detail"]
     assert any(e.startswith("bucket: ") for e in report["publish"]["errors"])
     head = sh(vault, "rev-parse", "HEAD")
     assert sh(host_a, "rev-parse", "main") == sh(host_b, "rev-parse", "main") == head
-    status = subprocess.run(newsvault_cmd("status", "--vault", str(vault), "--json"), env=newsvault_env(),
-                            capture_output=True, text=True, timeout=120)
+    status = subprocess.run(
+        newsvault_cmd("status", "--vault", str(vault), "--json"),
+        env=newsvault_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     targets = {t["name"]: t for t in json.loads(status.stdout)["targets"]}
     assert targets["bucket"]["last"] == "failed" and targets["host-a"]["last"] == "ok"
     assert {u["limit"] for u in targets["host-a"]["usage"]} >= {"max_dir_entries", "max_repo_bytes"}

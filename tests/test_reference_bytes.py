@@ -28,8 +28,13 @@ KEYS = {"layout", "title", "date", "author", "from", "tags", "categories"}
 
 
 def _ordinary_field(value: str) -> bool:
-    return (bool(value) and value == value.strip() and "  " not in value
-            and not SPECIAL.search(value) and value[0] not in "-?!%@")
+    return (
+        bool(value)
+        and value == value.strip()
+        and "  " not in value
+        and not SPECIAL.search(value)
+        and value[0] not in "-?!%@"
+    )
 
 
 def _ordinary(record: dict, posts: Path) -> bool:
@@ -37,10 +42,13 @@ def _ordinary(record: dict, posts: Path) -> bool:
         return False
     post = read_post(posts / record["file"])
     art = post.article
-    return (not post.problems and set(post.front_matter) == KEYS
-            and all(_ordinary_field(f) for f in (art.title, art.author, art.site))
-            and art.tags == art.categories == (art.site,)
-            and DATE.fullmatch(record["date_raw"]) is not None)
+    return (
+        not post.problems
+        and set(post.front_matter) == KEYS
+        and all(_ordinary_field(f) for f in (art.title, art.author, art.site))
+        and art.tags == art.categories == (art.site,)
+        and DATE.fullmatch(record["date_raw"]) is not None
+    )
 
 
 def _table(sample: Path) -> list[dict]:
@@ -51,8 +59,15 @@ RECORDS = _table(REAL_MANIFEST.parent)
 ORDINARY = [r["file"] for r in RECORDS if _ordinary(r, REAL_POSTS)]
 # With NEWSVAULT_CORPUS: the full sample's ordinary posts that tests/data leaves out.
 CORPUS_POSTS = CORPUS / "posts" / "real-sample" / "_posts" if CORPUS else None
-CORPUS_ORDINARY = [r["file"] for r in _table(CORPUS_POSTS.parent) if not (REAL_POSTS / r["file"]).exists()
-                   and _ordinary(r, CORPUS_POSTS)] if CORPUS_POSTS and CORPUS_POSTS.is_dir() else []
+CORPUS_ORDINARY = (
+    [
+        r["file"]
+        for r in _table(CORPUS_POSTS.parent)
+        if not (REAL_POSTS / r["file"]).exists() and _ordinary(r, CORPUS_POSTS)
+    ]
+    if CORPUS_POSTS and CORPUS_POSTS.is_dir()
+    else []
+)
 
 
 def test_the_table_is_large_enough() -> None:
@@ -62,9 +77,12 @@ def test_the_table_is_large_enough() -> None:
     assert len(chosen) == 40 and chosen <= set(ORDINARY)
 
 
-@pytest.mark.parametrize("path", [REAL_POSTS / n for n in ORDINARY] + [
-    pytest.param(CORPUS_POSTS / n, marks=pytest.mark.corpus) for n in CORPUS_ORDINARY],
-    ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    [REAL_POSTS / n for n in ORDINARY]
+    + [pytest.param(CORPUS_POSTS / n, marks=pytest.mark.corpus) for n in CORPUS_ORDINARY],
+    ids=lambda p: p.name,
+)
 def test_ordinary_post_renders_byte_identically(path: Path) -> None:
     name = path.name
     post = read_post(path)

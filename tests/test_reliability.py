@@ -13,8 +13,9 @@ from crash_run import main  # noqa: E402
 
 
 @pytest.mark.slow
-def test_sigkill_during_fetch_never_loses_or_corrupts_posts(capsys: pytest.CaptureFixture[str]
-                                                            ) -> None:
+def test_sigkill_during_fetch_never_loses_or_corrupts_posts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code = main(["--rounds", "6", "--items", "30", "--seed", "20261126", "-v"])
     out = capsys.readouterr().out
     assert code == 0, out

@@ -42,8 +42,15 @@ def test_a_run_report_serializes_its_stages_through_theirs() -> None:
 
     now = datetime(2021, 1, 27, tzinfo=timezone.utc)
     build = BuildReport(posts=1, files=2, parsed=1, rendered=2, written=2, removed=0, seconds=0.5)
-    report = RunReport(now, build=build, stale_lock=LockHolder(7, "h", "2021-01-27T00:00:00Z", "run"))
+    report = RunReport(
+        now, build=build, stale_lock=LockHolder(7, "h", "2021-01-27T00:00:00Z", "run")
+    )
     data = json.loads(json.dumps(report.to_json()))
     assert data["build"] == json.loads(json.dumps(build.to_json())) and data["build"]["posts"] == 1
-    assert data["stale_lock"] == {"pid": 7, "host": "h", "started": "2021-01-27T00:00:00Z", "command": "run"}
+    assert data["stale_lock"] == {
+        "pid": 7,
+        "host": "h",
+        "started": "2021-01-27T00:00:00Z",
+        "command": "run",
+    }
     assert (data["fetch"], data["publish"], data["exit_code"]) == (None, None, 0)

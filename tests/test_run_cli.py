@@ -45,16 +45,29 @@ def configure(vault: Path, publish: str) -> None:
     (vault / "newsvault.toml").write_text(f"[publish]\n{publish}\n", encoding="utf-8")
 
 
-def run(vault: Path, *args: str, now: str = NOW, timeout: float = 120
-        ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(newsvault_cmd("run", "--vault", str(vault), "--now", now, *args),
-                          env=newsvault_env(), capture_output=True, text=True, timeout=timeout)
+def run(
+    vault: Path, *args: str, now: str = NOW, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        newsvault_cmd("run", "--vault", str(vault), "--now", now, *args),
+        env=newsvault_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
-def start_run(vault: Path, *args: str, output: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
+def start_run(
+    vault: Path, *args: str, output: int | None = subprocess.PIPE
+) -> subprocess.Popen[str]:
     """``newsvault run`` on ``vault`` in the background (for lock and signal tests)."""
-    return subprocess.Popen(newsvault_cmd("run", "--vault", str(vault), "--now", NOW, *args),
-                            env=newsvault_env(), stdout=output, stderr=output, text=True)
+    return subprocess.Popen(
+        newsvault_cmd("run", "--vault", str(vault), "--now", NOW, *args),
+        env=newsvault_env(),
+        stdout=output,
+        stderr=output,
+        text=True,
+    )
 
 
 def gated_vault(tmp_path: Path, gated_feed: type["_Gate"]) -> Path:
@@ -78,8 +91,9 @@ def test_run_commits_pushes_then_nothing_new_makes_no_commit(tmp_path: Path) -> 
     assert first.returncode == 0, first.stderr
     archived = posts(vault)
     assert len(archived) == 11
-    assert sorted(f for f in remote_files(remote) if f.startswith("_posts/")) == \
-        [f"_posts/{n}" for n in archived]
+    assert sorted(f for f in remote_files(remote) if f.startswith("_posts/")) == [
+        f"_posts/{n}" for n in archived
+    ]
     body = sh(remote, "log", "-1", "--format=%s%n%b", "main")
     assert body.startswith("update 2025-03-01T00:00:00Z") and "medium: 6" in body
     assert "chinafile: 5" in body
@@ -134,8 +148,15 @@ class _Gate(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def gated_feed() -> Iterator[type[_Gate]]:
-    handler = type("Gate", (_Gate,), {"gate": threading.Event(), "asked": threading.Event(),
-                                      "body": (FEEDS / "yanjing.rss").read_bytes()})
+    handler = type(
+        "Gate",
+        (_Gate,),
+        {
+            "gate": threading.Event(),
+            "asked": threading.Event(),
+            "body": (FEEDS / "yanjing.rss").read_bytes(),
+        },
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     handler.url = f"http://127.0.0.1:{server.server_address[1]}/feed.rss"  # type: ignore[attr-defined]
@@ -147,8 +168,9 @@ def gated_feed() -> Iterator[type[_Gate]]:
         server.server_close()
 
 
-def test_two_concurrent_runs_one_works_other_exits_3(tmp_path: Path,
-                                                      gated_feed: type[_Gate]) -> None:
+def test_two_concurrent_runs_one_works_other_exits_3(
+    tmp_path: Path, gated_feed: type[_Gate]
+) -> None:
     vault = gated_vault(tmp_path, gated_feed)
     first = start_run(vault)
     try:
@@ -206,7 +228,8 @@ def test_sigterm_during_run_every_exits_within_5s(tmp_path: Path) -> None:
 
 
 def test_sigterm_while_fetching_finishes_cleanly_and_next_run_completes(
-        tmp_path: Path, gated_feed: type[_Gate]) -> None:
+    tmp_path: Path, gated_feed: type[_Gate]
+) -> None:
     vault = gated_vault(tmp_path, gated_feed)
     proc = start_run(vault, "--every", "1h")
     try:
@@ -228,8 +251,13 @@ def test_sigterm_while_fetching_finishes_cleanly_and_next_run_completes(
 
 def test_init_in_empty_folder_then_run_works_offline(tmp_path: Path) -> None:
     vault = tmp_path / "new vault"
-    init = subprocess.run(newsvault_cmd("init", str(vault)), env=newsvault_env(),
-                          capture_output=True, text=True, timeout=60)
+    init = subprocess.run(
+        newsvault_cmd("init", str(vault)),
+        env=newsvault_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert init.returncode == 0, init.stderr
     assert (vault / ".github" / "workflows" / "newsvault.yml").is_file()
     subscribe(vault, "yanjing.rss", "chinafile.atom")  # offline instead of the examples
@@ -257,8 +285,9 @@ def test_run_json_report(tmp_path: Path) -> None:
     assert (tmp_path / "www" / "index.html").is_file()
 
 
-def test_sigterm_while_a_download_hangs_stops_within_5s(tmp_path: Path,
-                                                         gated_feed: type[_Gate]) -> None:
+def test_sigterm_while_a_download_hangs_stops_within_5s(
+    tmp_path: Path, gated_feed: type[_Gate]
+) -> None:
     vault = gated_vault(tmp_path, gated_feed)
     proc = start_run(vault, "--every", "1h30m")
     try:

@@ -38,8 +38,15 @@ class Recorder:
     stop_during_build: StopFlag | None = None
     prefix: str = "post"
 
-    def fetch(self, vault: Vault, config: Config, *, now: datetime, progress: Any = None,
-              should_stop: Any = None) -> Fetched:
+    def fetch(
+        self,
+        vault: Vault,
+        config: Config,
+        *,
+        now: datetime,
+        progress: Any = None,
+        should_stop: Any = None,
+    ) -> Fetched:
         self.calls.append("fetch")
         assert VaultLock(vault).held is False and vault.lock_file.read_text()  # lock is held
         vault.posts_dir.mkdir(exist_ok=True)
@@ -49,8 +56,9 @@ class Recorder:
             self.stop_after_fetch.set("test")
         return Fetched({"CNA": 1})
 
-    def build(self, vault: Vault, config: Config, *, full: bool = False,
-              progress: Any = None) -> str:
+    def build(
+        self, vault: Vault, config: Config, *, full: bool = False, progress: Any = None
+    ) -> str:
         self.calls.append("build")
         if self.stop_during_build:
             assert not self.stop_during_build.interruptible  # the grace timer leaves it be
@@ -80,8 +88,12 @@ def _config(**publish: Any) -> Config:
 def test_run_once_fetches_builds_commits_pushes_and_deploys(vault: tuple[Path, Path]) -> None:
     remote, root = vault
     rec = Recorder()
-    report = run_once(Vault(root), _config(site_branch="gh-pages"), now=NOW,
-                      stages=Stages(fetch=rec.fetch, build=rec.build))
+    report = run_once(
+        Vault(root),
+        _config(site_branch="gh-pages"),
+        now=NOW,
+        stages=Stages(fetch=rec.fetch, build=rec.build),
+    )
     assert rec.calls == ["fetch", "build"]
     assert report.exit_code == 0 and report.publish is not None and report.publish.ok
     assert "_posts/2021-01-27-post1.md" in remote_files(remote)
@@ -92,8 +104,12 @@ def test_run_once_fetches_builds_commits_pushes_and_deploys(vault: tuple[Path, P
 def test_failed_build_still_commits_and_pushes_the_archive(vault: tuple[Path, Path]) -> None:
     remote, root = vault
     rec = Recorder(fail_build=True)
-    report = run_once(Vault(root), _config(site_branch="gh-pages"), now=NOW,
-                      stages=Stages(fetch=rec.fetch, build=rec.build))
+    report = run_once(
+        Vault(root),
+        _config(site_branch="gh-pages"),
+        now=NOW,
+        stages=Stages(fetch=rec.fetch, build=rec.build),
+    )
     assert report.exit_code == 1 and report.build_error == "template broke"
     assert "_posts/2021-01-27-post1.md" in remote_files(remote)
     assert report.publish is not None and "the site was not built" in report.publish.notes[0]
@@ -101,12 +117,14 @@ def test_failed_build_still_commits_and_pushes_the_archive(vault: tuple[Path, Pa
 
 
 def test_stop_during_fetch_skips_build_and_publish_next_run_publishes(
-        vault: tuple[Path, Path]) -> None:
+    vault: tuple[Path, Path],
+) -> None:
     remote, root = vault
     stop = StopFlag()
     rec = Recorder(stop_after_fetch=stop)
-    report = run_once(Vault(root), _config(), now=NOW, stop=stop,
-                      stages=Stages(fetch=rec.fetch, build=rec.build))
+    report = run_once(
+        Vault(root), _config(), now=NOW, stop=stop, stages=Stages(fetch=rec.fetch, build=rec.build)
+    )
     assert report.stopped and rec.calls == ["fetch"] and report.publish is None
     assert "_posts/2021-01-27-post1.md" not in remote_files(remote)
     rec2 = Recorder(prefix="later")
@@ -120,8 +138,9 @@ def test_stop_during_build_finishes_it_then_skips_publishing(vault: tuple[Path, 
     remote, root = vault
     stop = StopFlag()
     rec = Recorder(stop_during_build=stop)
-    report = run_once(Vault(root), _config(), now=NOW, stop=stop,
-                      stages=Stages(fetch=rec.fetch, build=rec.build))
+    report = run_once(
+        Vault(root), _config(), now=NOW, stop=stop, stages=Stages(fetch=rec.fetch, build=rec.build)
+    )
     assert report.stopped and rec.calls == ["fetch", "build"] and report.build == "built"
     assert report.publish is None and report.exit_code == 0
     assert "_posts/2021-01-27-post1.md" not in remote_files(remote)
@@ -133,8 +152,9 @@ def test_run_refused_while_locked(vault: tuple[Path, Path]) -> None:
     rec = Recorder()
     with VaultLock(Vault(root)):
         with pytest.raises(LockedError):
-            run_once(Vault(root), _config(), now=NOW,
-                     stages=Stages(fetch=rec.fetch, build=rec.build))
+            run_once(
+                Vault(root), _config(), now=NOW, stages=Stages(fetch=rec.fetch, build=rec.build)
+            )
     assert rec.calls == []
 
 
@@ -151,9 +171,16 @@ def test_loop_runs_until_stopped_and_survives_a_locked_round(vault: tuple[Path, 
             stop.set("enough")
 
     holder = VaultLock(Vault(root))
-    loop = Loop(vault=Vault(root), load_config=_config, interval=0.01, on_report=on_report,
-                on_error=errors.append, clock=lambda: NOW, stop=stop,
-                stages=Stages(fetch=rec.fetch, build=rec.build))
+    loop = Loop(
+        vault=Vault(root),
+        load_config=_config,
+        interval=0.01,
+        on_report=on_report,
+        on_error=errors.append,
+        clock=lambda: NOW,
+        stop=stop,
+        stages=Stages(fetch=rec.fetch, build=rec.build),
+    )
     holder.acquire()
     assert loop.run(max_runs=1) == 3  # busy vault: reported, not fatal
     holder.release()
@@ -163,8 +190,15 @@ def test_loop_runs_until_stopped_and_survives_a_locked_round(vault: tuple[Path, 
 
 
 def test_jitter_only_lengthens_and_is_bounded() -> None:
-    loop = Loop(vault=Vault(Path(".")), load_config=Config, interval=3600, on_report=print,
-                on_error=print, clock=lambda: NOW, rng=random.Random(1))
+    loop = Loop(
+        vault=Vault(Path(".")),
+        load_config=Config,
+        interval=3600,
+        on_report=print,
+        on_error=print,
+        clock=lambda: NOW,
+        rng=random.Random(1),
+    )
     delays = [loop.next_delay() for _ in range(200)]
     assert all(3600 <= d <= 3600 + 300 for d in delays) and len(set(delays)) > 100
 
@@ -175,9 +209,19 @@ def test_stop_flag_wakes_a_sleep_at_once() -> None:
     assert stop.wait(3600) is True
 
 
-@pytest.mark.parametrize("text,seconds", [("90s", 90), ("15m", 900), ("1h", 3600),
-                                          ("1h30m", 5400), ("2d", 172800), ("45", 45),
-                                          ("0.5h", 1800), ("1H 5M", 3900)])
+@pytest.mark.parametrize(
+    "text,seconds",
+    [
+        ("90s", 90),
+        ("15m", 900),
+        ("1h", 3600),
+        ("1h30m", 5400),
+        ("2d", 172800),
+        ("45", 45),
+        ("0.5h", 1800),
+        ("1H 5M", 3900),
+    ],
+)
 def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
@@ -209,8 +253,9 @@ def test_sweep_removes_temp_files_of_dead_writers_only(tmp_path: Path) -> None:
     vault = Vault(tmp_path)
     posts_dir = vault.posts_dir
     (posts_dir).mkdir()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         files = {
@@ -227,8 +272,11 @@ def test_sweep_removes_temp_files_of_dead_writers_only(tmp_path: Path) -> None:
         past = time.time() - 7200
         os.utime(files["old"], (past, past))
         swept = sweep_temp_files(vault)
-        assert sorted(swept) == sorted(p.relative_to(tmp_path).as_posix() for k, p in
-                                       files.items() if k in ("dead", "old", "asset"))
+        assert sorted(swept) == sorted(
+            p.relative_to(tmp_path).as_posix()
+            for k, p in files.items()
+            if k in ("dead", "old", "asset")
+        )
         assert files["alive"].exists() and files["new"].exists() and files["post"].exists()
     finally:
         alive.kill()
@@ -278,7 +326,9 @@ def test_a_step_being_finished_outlives_the_grace_period_and_names_itself_in_the
             _busy(0.6)  # three grace periods: not cut
         assert stop.interruptible and stop.doing == "the current article"  # restored after it
         _busy(0.4)  # no timer was left armed by the stop during the step
-    assert said == ["SIGINT: finishing the site build, then stopping (send it again to stop at once)"]
+    assert said == [
+        "SIGINT: finishing the site build, then stopping (send it again to stop at once)"
+    ]
     stop = StopFlag()
     with pytest.raises(KeyboardInterrupt):  # a second signal still stops at once
         with stop_on_signals(stop, grace=0.2), stop.finishing("the site build"):

@@ -48,8 +48,10 @@ class _Forward(http.server.BaseHTTPRequestHandler):
             if not fail:
                 self.server.log.append((self.command, self.path))
         if fail:
-            data = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
-                    b"<Message>Please reduce your request rate.</Message></Error>")
+            data = (
+                b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+                b"<Message>Please reduce your request rate.</Message></Error>"
+            )
             self.send_response(503)
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(data)))
@@ -63,7 +65,13 @@ class _Forward(http.server.BaseHTTPRequestHandler):
         data = answer.read()
         self.send_response(answer.status)
         for key, value in answer.getheaders():
-            if key.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
+            if key.lower() not in (
+                "content-length",
+                "connection",
+                "transfer-encoding",
+                "server",
+                "date",
+            ):
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -77,8 +85,14 @@ class _Forward(http.server.BaseHTTPRequestHandler):
 
 
 def target(bucket: str, endpoint: str, prefix: str = "") -> TargetConfig:
-    return TargetConfig(name="bucket", type="s3", bucket=bucket, endpoint_url=endpoint,
-                        region="us-east-1", prefix=prefix)
+    return TargetConfig(
+        name="bucket",
+        type="s3",
+        bucket=bucket,
+        endpoint_url=endpoint,
+        region="us-east-1",
+        prefix=prefix,
+    )
 
 
 def write(folder: Path, files: dict[str, bytes]) -> None:
@@ -88,14 +102,20 @@ def write(folder: Path, files: dict[str, bytes]) -> None:
 
 
 SITE = {
-    "index.html": b"<a href='2021-01-01/a/'>a</a>", "2021-01-01/a/index.html": b"post a",
-    "page/1/index.html": b"list 1", "feed.xml": b"<feed/>", "theme/style.css": b"body{}",
-    "old.html": b"soon gone", "search/data/s/0-abc/b/1.bin": b"\x00\x01",
+    "index.html": b"<a href='2021-01-01/a/'>a</a>",
+    "2021-01-01/a/index.html": b"post a",
+    "page/1/index.html": b"list 1",
+    "feed.xml": b"<feed/>",
+    "theme/style.css": b"body{}",
+    "old.html": b"soon gone",
+    "search/data/s/0-abc/b/1.bin": b"\x00\x01",
     "中文/標題/index.html": "中文".encode(),
 }
 
 
-def test_sync_through_a_flaky_host_retries_keeps_the_order_and_ends_exact(s3: S3Server, tmp_path: Path) -> None:
+def test_sync_through_a_flaky_host_retries_keeps_the_order_and_ends_exact(
+    s3: S3Server, tmp_path: Path
+) -> None:
     site = tmp_path / "site"
     write(site, SITE)
     bucket = s3.bucket("flaky")
@@ -104,8 +124,15 @@ def test_sync_through_a_flaky_host_retries_keeps_the_order_and_ends_exact(s3: S3
 
     # the next build: a new post, the pages linking to it changed, a page gone
     (site / "old.html").unlink()
-    write(site, {"2021-01-02/b/index.html": b"post b", "index.html": b"<a href='2021-01-02/b/'>b</a>",
-                 "page/1/index.html": b"list 1 with b", "feed.xml": b"<feed>b</feed>"})
+    write(
+        site,
+        {
+            "2021-01-02/b/index.html": b"post b",
+            "index.html": b"<a href='2021-01-02/b/'>b</a>",
+            "page/1/index.html": b"list 1 with b",
+            "feed.xml": b"<feed>b</feed>",
+        },
+    )
     proxy = FlakyProxy(s3.port, every=3)
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
@@ -114,16 +141,26 @@ def test_sync_through_a_flaky_host_retries_keeps_the_order_and_ends_exact(s3: S3
     finally:
         proxy.shutdown()
     assert proxy.failed >= 2  # the host said "slow down" and the sync went on
-    assert (second.uploaded_new, second.uploaded_changed, second.deleted, second.unchanged) == (1, 3, 1, 4)
+    assert (second.uploaded_new, second.uploaded_changed, second.deleted, second.unchanged) == (
+        1,
+        3,
+        1,
+        4,
+    )
     objects = s3.objects(bucket)
     assert {k: v["body"] for k, v in objects.items()} == {
-        "news/" + p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+        "news/" + p.relative_to(site).as_posix(): p.read_bytes()
+        for p in site.rglob("*")
+        if p.is_file()
+    }
 
     puts = [path.split("?")[0] for method, path in proxy.log if method == "PUT"]
     order = [p.removeprefix(f"/{bucket}/news/") for p in puts]
     # the new post before what links to it; lists, then feeds, the front page last
     assert order == ["2021-01-02/b/index.html", "page/1/index.html", "feed.xml", "index.html"]
-    deletes = [i for i, (method, path) in enumerate(proxy.log) if method == "POST" and "delete" in path]
+    deletes = [
+        i for i, (method, path) in enumerate(proxy.log) if method == "POST" and "delete" in path
+    ]
     last_put = max(i for i, (method, _) in enumerate(proxy.log) if method == "PUT")
     assert deletes and min(deletes) > last_put  # stale objects go last
 
@@ -147,25 +184,44 @@ def test_a_missing_bucket_is_a_publish_error(s3: S3Server, tmp_path: Path) -> No
 
 
 def test_upload_order_new_first_then_changed_pages_front_page_last() -> None:
-    phases = upload_order(["b/index.html", "x.css"], ["index.html", "feed.xml", "a/index.html",
-                                                      "tags/t/index.html", "theme/style.css"])
-    assert phases == [["x.css", "b/index.html"], ["theme/style.css"], ["a/index.html"],
-                      ["tags/t/index.html"], ["feed.xml"], ["index.html"]]
+    phases = upload_order(
+        ["b/index.html", "x.css"],
+        ["index.html", "feed.xml", "a/index.html", "tags/t/index.html", "theme/style.css"],
+    )
+    assert phases == [
+        ["x.css", "b/index.html"],
+        ["theme/style.css"],
+        ["a/index.html"],
+        ["tags/t/index.html"],
+        ["feed.xml"],
+        ["index.html"],
+    ]
 
 
-@pytest.mark.parametrize(("rel", "kind", "cache"), [
-    ("index.html", "text/html; charset=utf-8", "public, max-age=300"),
-    ("sources/x/feed.xml", "application/atom+xml; charset=utf-8", "public, max-age=300"),
-    ("sitemap-1.xml", "application/xml", "public, max-age=300"),
-    ("mirrors.json", "application/json", "public, max-age=300"),
-    ("theme/style.css", "text/css; charset=utf-8", "public, max-age=300"),
-    ("theme/search.js", "text/javascript; charset=utf-8", "public, max-age=300"),
-    ("search/data/index.json", "application/json", "public, max-age=300"),
-    ("search/data/s/0-1a2b/b/3.bin", "application/octet-stream", "public, max-age=31536000, immutable"),
-    ("search/data/s/0-1a2b/d/3.json", "application/json", "public, max-age=31536000, immutable"),
-    ("assets/img/0123abcd.jpg", "image/jpeg", "public, max-age=31536000, immutable"),
-    ("robots.txt", "text/plain; charset=utf-8", "public, max-age=300"),
-])
+@pytest.mark.parametrize(
+    ("rel", "kind", "cache"),
+    [
+        ("index.html", "text/html; charset=utf-8", "public, max-age=300"),
+        ("sources/x/feed.xml", "application/atom+xml; charset=utf-8", "public, max-age=300"),
+        ("sitemap-1.xml", "application/xml", "public, max-age=300"),
+        ("mirrors.json", "application/json", "public, max-age=300"),
+        ("theme/style.css", "text/css; charset=utf-8", "public, max-age=300"),
+        ("theme/search.js", "text/javascript; charset=utf-8", "public, max-age=300"),
+        ("search/data/index.json", "application/json", "public, max-age=300"),
+        (
+            "search/data/s/0-1a2b/b/3.bin",
+            "application/octet-stream",
+            "public, max-age=31536000, immutable",
+        ),
+        (
+            "search/data/s/0-1a2b/d/3.json",
+            "application/json",
+            "public, max-age=31536000, immutable",
+        ),
+        ("assets/img/0123abcd.jpg", "image/jpeg", "public, max-age=31536000, immutable"),
+        ("robots.txt", "text/plain; charset=utf-8", "public, max-age=300"),
+    ],
+)
 def test_content_types_and_cache_headers(rel: str, kind: str, cache: str) -> None:
     assert content_type(rel) == kind and cache_control(rel) == cache
 
@@ -175,7 +231,9 @@ def test_the_image_store_is_cached_for_good() -> None:
     assert content_type("img/0123abcd.png") == "image/png"
 
 
-def test_the_record_of_the_last_sync_spares_listing_until_it_is_verified(s3: S3Server, tmp_path: Path) -> None:
+def test_the_record_of_the_last_sync_spares_listing_until_it_is_verified(
+    s3: S3Server, tmp_path: Path
+) -> None:
     site = tmp_path / "site"
     write(site, SITE)
     bucket = s3.bucket("recorded")
@@ -186,12 +244,19 @@ def test_the_record_of_the_last_sync_spares_listing_until_it_is_verified(s3: S3S
     trusted = sync_folder(site, target(bucket, s3.url), record=record)
     assert not trusted.listed and (trusted.uploaded, trusted.unchanged) == (1, len(SITE) - 1)
     assert "feed.xml" not in s3.objects(bucket)  # unseen until the bucket is listed again
-    verify = TargetConfig(name="bucket", type="s3", bucket=bucket, endpoint_url=s3.url,
-                          region="us-east-1", verify_hours=0)
+    verify = TargetConfig(
+        name="bucket",
+        type="s3",
+        bucket=bucket,
+        endpoint_url=s3.url,
+        region="us-east-1",
+        verify_hours=0,
+    )
     listed = sync_folder(site, verify, record=record)
     assert listed.listed and listed.uploaded_new == 1
     assert {k: v["body"] for k, v in s3.objects(bucket).items()} == {
-        p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+        p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()
+    }
 
 
 def test_a_failed_sync_forgets_its_record(s3: S3Server, tmp_path: Path) -> None:
@@ -213,12 +278,31 @@ def test_the_image_store_goes_to_its_own_bucket(s3: S3Server, tmp_path: Path) ->
     from newsvault.vault import Vault
 
     vault = Vault(tmp_path / "v")
-    write(vault.assets_dir, {"img/0123abcd.png": b"\x89PNG...", "img/4567ef.webp": b"RIFF...",
-                             "img/.0123abcd.png.77.tmp": b"half"})
+    write(
+        vault.assets_dir,
+        {
+            "img/0123abcd.png": b"\x89PNG...",
+            "img/4567ef.webp": b"RIFF...",
+            "img/.0123abcd.png.77.tmp": b"half",
+        },
+    )
     bucket = s3.bucket("images")
-    config = config_from_dict({"targets": {"images": {
-        "type": "s3", "content": "assets", "bucket": bucket, "endpoint_url": s3.url, "region": "us-east-1"}}})
-    report = publish_vault(vault, config, now=datetime(2030, 1, 1, tzinfo=timezone.utc), site_built=False)
+    config = config_from_dict(
+        {
+            "targets": {
+                "images": {
+                    "type": "s3",
+                    "content": "assets",
+                    "bucket": bucket,
+                    "endpoint_url": s3.url,
+                    "region": "us-east-1",
+                }
+            }
+        }
+    )
+    report = publish_vault(
+        vault, config, now=datetime(2030, 1, 1, tzinfo=timezone.utc), site_built=False
+    )
     assert [(t.name, t.status) for t in report.targets] == [("images", "ok")] and report.ok
     objects = s3.objects(bucket)
     assert set(objects) == {"img/0123abcd.png", "img/4567ef.webp"}  # not the half-written file

@@ -56,8 +56,12 @@ def test_workflow_is_valid_yaml_runs_hourly_and_names_real_commands(tmp_path: Pa
         assert_command_exists(args)
     uses = [s.get("uses", "") for j in workflow["jobs"].values() for s in j["steps"]]
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
-    upload = next(s for j in workflow["jobs"].values() for s in j["steps"]
-                  if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    upload = next(
+        s
+        for j in workflow["jobs"].values()
+        for s in j["steps"]
+        if s.get("uses", "").startswith("actions/upload-pages-artifact@")
+    )
     assert upload["with"]["path"] == "_site"
     # pinned to what this newsvault was installed from (tests/test_install_spec.py)
     assert workflow["env"]["NEWSVAULT_PACKAGE"] == install_spec().requirement
@@ -79,7 +83,13 @@ def test_new_vault_gets_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     vault = tmp_path / "v"
     vault.mkdir()
     report = scaffold_vault(vault, title="My archive")
-    assert set(report.written) == {".gitignore", ".gitattributes", "README.md", "subs.json", WORKFLOW_PATH}
+    assert set(report.written) == {
+        ".gitignore",
+        ".gitattributes",
+        "README.md",
+        "subs.json",
+        WORKFLOW_PATH,
+    }
     assert report.git_initialized and (vault / ".git").is_dir()
     ignore = (vault / ".gitignore").read_text().splitlines()
     assert "_site/" in ignore and ".newsvault/" in ignore
@@ -90,8 +100,9 @@ def test_new_vault_gets_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     # git really ignores the generated state
     (vault / "_site").mkdir()
     (vault / "_site" / "index.html").write_text("x")
-    status = subprocess.run(["git", "-C", str(vault), "status", "--porcelain"],
-                            capture_output=True, text=True).stdout
+    status = subprocess.run(
+        ["git", "-C", str(vault), "status", "--porcelain"], capture_output=True, text=True
+    ).stdout
     assert "_site" not in status
 
 
@@ -113,7 +124,8 @@ def test_existing_reference_archive_is_adopted_as_it_is(tmp_path: Path) -> None:
     assert post.read_text() == "---\ntitle: x\n---\n"
     assert set(report.kept) == {"README.md", "subs.json"}
     assert (vault / ".gitignore").read_text() == (
-        "node_modules/\n_site/\n# added by newsvault\n.newsvault/\n.tools/\n.*.tmp\n")
+        "node_modules/\n_site/\n# added by newsvault\n.newsvault/\n.tools/\n.*.tmp\n"
+    )
     assert (vault / WORKFLOW_PATH).exists()
     assert report.notes and "main.yml" in report.notes[0]
 

@@ -17,17 +17,34 @@ from paths import REAL_SAMPLE
 
 # Characters the tests draw from: Simplified and Traditional forms, variants, width and
 # case forms, Japanese, punctuation, spaces, ignorables, an astral ideograph.
-ALPHABET = ("国國务務卿台臺灣湾历歷曆史翻墙牆罗羅新里裡裏着著乾干幹后後发發髮面麵日本語の"
-            "abcXYZ019ＡＢｃ１ｶﾀ ,.'\"-—、。，「」！？()\n\t\u3000\u00a0\u200b\u00ad\ufe0f𠮷𩸽😀")
+ALPHABET = (
+    "国國务務卿台臺灣湾历歷曆史翻墙牆罗羅新里裡裏着著乾干幹后後发發髮面麵日本語の"
+    "abcXYZ019ＡＢｃ１ｶﾀ ,.'\"-—、。，「」！？()\n\t\u3000\u00a0\u200b\u00ad\ufe0f𠮷𩸽😀"
+)
 texts = st.text(alphabet=st.sampled_from(ALPHABET), max_size=60) | st.text(max_size=30)
 
 
-@pytest.mark.parametrize("words", [
-    ["国务卿", "國務卿"], ["台湾", "臺灣", "台灣", "臺湾"], ["历史", "歷史"], ["翻墙", "翻牆", "翻墻"],
-    ["罗新", "羅新"], ["里", "裡", "裏"], ["着", "著"], ["发", "發", "髮"], ["干", "乾", "幹"],
-    ["后", "後"], ["面", "麵", "麪"], ["为", "為", "爲"], ["线", "線", "綫"], ["abc", "ABC", "ＡＢＣ"],
-    ["カタ", "ｶﾀ"], ["2020", "２０２０"],
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["国务卿", "國務卿"],
+        ["台湾", "臺灣", "台灣", "臺湾"],
+        ["历史", "歷史"],
+        ["翻墙", "翻牆", "翻墻"],
+        ["罗新", "羅新"],
+        ["里", "裡", "裏"],
+        ["着", "著"],
+        ["发", "發", "髮"],
+        ["干", "乾", "幹"],
+        ["后", "後"],
+        ["面", "麵", "麪"],
+        ["为", "為", "爲"],
+        ["线", "線", "綫"],
+        ["abc", "ABC", "ＡＢＣ"],
+        ["カタ", "ｶﾀ"],
+        ["2020", "２０２０"],
+    ],
+)
 def test_spellings_of_one_word_fold_together(words):
     assert len({fold(w) for w in words}) == 1
 
@@ -35,7 +52,14 @@ def test_spellings_of_one_word_fold_together(words):
 def test_distinct_words_stay_apart():
     """(象/像, 沈/沉 and 里/哩 do fold together: OpenCC 1.4.2 lists them as conversion
     candidates of each other, as in 好象/好像; a phrase query still needs its neighbours.)"""
-    for a, b in [("中国", "中华"), ("日", "曰"), ("土", "士"), ("已", "己"), ("未", "末"), ("人", "入")]:
+    for a, b in [
+        ("中国", "中华"),
+        ("日", "曰"),
+        ("土", "士"),
+        ("已", "己"),
+        ("未", "末"),
+        ("人", "入"),
+    ]:
         assert fold(a) != fold(b)
 
 
@@ -76,19 +100,44 @@ def test_index_items_are_items(parts, base):
         sel = got.text == k
         kinds = [int(x) for x in got.kind[sel]]
         ordinals = [int(x) for x in got.ordinal[sel]]
-        assert kinds[:len(ref)] == [i.kind for i in ref]
-        assert kinds[len(ref):] in ([], [BREAK])  # the separator after a text, counted as its break
+        assert kinds[: len(ref)] == [i.kind for i in ref]
+        assert kinds[len(ref) :] in (
+            [],
+            [BREAK],
+        )  # the separator after a text, counted as its break
         assert ordinals == list(range(base, base + len(kinds)))
-        hashes = [(int(a), int(b)) for a, b, kind in zip(got.h1[sel], got.h2[sel], got.kind[sel], strict=True) if kind != BREAK]
+        hashes = [
+            (int(a), int(b))
+            for a, b, kind in zip(got.h1[sel], got.h2[sel], got.kind[sel], strict=True)
+            if kind != BREAK
+        ]
         assert hashes == [token_hash(i.text) for i in ref if i.kind != BREAK]
 
 
 def test_items_of_a_mixed_sentence():
     got = [(i.kind, i.text) for i in items("美國務卿Blinken說：「2020年，台灣 U.S.」")]
-    assert got == [(CJK, "美"), (CJK, "国"), (CJK, "务"), (CJK, "卿"), (WORD, "blinken"), (CJK, "说"),
-                   (BREAK, ":"), (WORD, "2020"), (CJK, "年"), (BREAK, ","), (CJK, "台"), (CJK, "湾"),
-                   (WORD, "u"), (BREAK, "."), (WORD, "s"), (BREAK, ".")]
-    assert [i.text for i in items("inter\u00adnational zero\u200bwidth")] == ["international", "zerowidth"]
+    assert got == [
+        (CJK, "美"),
+        (CJK, "国"),
+        (CJK, "务"),
+        (CJK, "卿"),
+        (WORD, "blinken"),
+        (CJK, "说"),
+        (BREAK, ":"),
+        (WORD, "2020"),
+        (CJK, "年"),
+        (BREAK, ","),
+        (CJK, "台"),
+        (CJK, "湾"),
+        (WORD, "u"),
+        (BREAK, "."),
+        (WORD, "s"),
+        (BREAK, "."),
+    ]
+    assert [i.text for i in items("inter\u00adnational zero\u200bwidth")] == [
+        "international",
+        "zerowidth",
+    ]
 
 
 def test_real_text_folds_as_opencc_converts_it():
@@ -114,16 +163,25 @@ def test_real_text_folds_as_opencc_converts_it():
     assert chars > 500_000 and contextual / (4 * chars) < 2e-4
 
 
-@pytest.mark.parametrize("fragment, text", [
-    ("<p>台<b>灣</b>歷史</p><p>second  para\n line</p>", "台灣歷史\nsecond para line"),
-    ("<div>a<br>b</div>tail", "a\nb\ntail"),
-    ('<a title="x>y">link</a> &amp; &lt;p&gt; &#x53F0;', "link & <p> 台"),
-    ("<ul><li>one</li><li>two</li></ul><script>alert(1)</script>", "one\ntwo"),
-    ("", ""),
-    ("<p>a</p><b>b</b>c", "a\nbc"),  # a block ends a paragraph on both sides, as a browser shows it
-    ("x\x00y<p>z</p>", "xy\nz"),  # a NUL (the parser's paragraph mark) is dropped, as a browser does
-    ("<div><script>s</script><noscript><script>q</script></noscript></div>w", "w"),
-])
+@pytest.mark.parametrize(
+    "fragment, text",
+    [
+        ("<p>台<b>灣</b>歷史</p><p>second  para\n line</p>", "台灣歷史\nsecond para line"),
+        ("<div>a<br>b</div>tail", "a\nb\ntail"),
+        ('<a title="x>y">link</a> &amp; &lt;p&gt; &#x53F0;', "link & <p> 台"),
+        ("<ul><li>one</li><li>two</li></ul><script>alert(1)</script>", "one\ntwo"),
+        ("", ""),
+        (
+            "<p>a</p><b>b</b>c",
+            "a\nbc",
+        ),  # a block ends a paragraph on both sides, as a browser shows it
+        (
+            "x\x00y<p>z</p>",
+            "xy\nz",
+        ),  # a NUL (the parser's paragraph mark) is dropped, as a browser does
+        ("<div><script>s</script><noscript><script>q</script></noscript></div>w", "w"),
+    ],
+)
 def test_article_text(fragment, text):
     assert html_text(fragment) == text
 

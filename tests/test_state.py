@@ -14,16 +14,22 @@ from newsvault.fetch.http import Validators
 from newsvault.fetch.report import ERROR, NOT_MODIFIED, OK, FeedResult
 
 T0 = datetime(2021, 1, 1, tzinfo=timezone.utc)
-RUNS = st.lists(st.tuples(st.sampled_from([OK, NOT_MODIFIED, ERROR]), st.integers(0, 5)),
-                max_size=30)
+RUNS = st.lists(
+    st.tuples(st.sampled_from([OK, NOT_MODIFIED, ERROR]), st.integers(0, 5)), max_size=30
+)
 
 
 def replay(runs: list[tuple[str, int]]) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
     state.ensure_schema(db)
     for hour, (status, new) in enumerate(runs):
-        result = FeedResult("Site", "https://e.com/feed", status, error="boom" if status == ERROR else None,
-                            new=0 if status == ERROR else new)
+        result = FeedResult(
+            "Site",
+            "https://e.com/feed",
+            status,
+            error="boom" if status == ERROR else None,
+            new=0 if status == ERROR else new,
+        )
         state.record_results(db, T0 + timedelta(hours=hour), [result])
     return db
 
@@ -40,10 +46,18 @@ def test_pruned_health_equals_full_health(runs: list[tuple[str, int]], keep: int
         kept = db.execute("SELECT COUNT(*) FROM fetch_log").fetchone()[0]
         by_site = state.last_success_by_site(db)
     assert kept <= keep
-    assert (pruned.last_success, pruned.consecutive_failures, pruned.archived, pruned.runs) == \
-        (full.last_success, full.consecutive_failures, full.archived, full.runs)
-    assert (pruned.last_attempt, pruned.last_new, pruned.usual_gap, pruned.silent) == \
-        (full.last_attempt, full.last_new, full.usual_gap, full.silent)
+    assert (pruned.last_success, pruned.consecutive_failures, pruned.archived, pruned.runs) == (
+        full.last_success,
+        full.consecutive_failures,
+        full.archived,
+        full.runs,
+    )
+    assert (pruned.last_attempt, pruned.last_new, pruned.usual_gap, pruned.silent) == (
+        full.last_attempt,
+        full.last_new,
+        full.usual_gap,
+        full.silent,
+    )
     assert by_site.get("Site") == full.last_success
 
 
@@ -62,13 +76,18 @@ def test_the_stored_schema_version_is_read(tmp_path) -> None:
     from newsvault.errors import ArchiveError
 
     db = sqlite3.connect(tmp_path / "index.sqlite")
-    db.executescript("CREATE TABLE fetch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-                     "INSERT INTO fetch_meta VALUES ('schema_version', '1');")
+    db.executescript(
+        "CREATE TABLE fetch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO fetch_meta VALUES ('schema_version', '1');"
+    )
     assert state.stored_version(db) == 1
     state.ensure_schema(db)
     assert state.stored_version(db) == state.SCHEMA_VERSION
     assert db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_totals'").fetchone()
-    db.execute("UPDATE fetch_meta SET value = ? WHERE key = 'schema_version'", (str(state.SCHEMA_VERSION + 1),))
+    db.execute(
+        "UPDATE fetch_meta SET value = ? WHERE key = 'schema_version'",
+        (str(state.SCHEMA_VERSION + 1),),
+    )
     db.commit()
     with pytest.raises(ArchiveError, match=f"version {state.SCHEMA_VERSION + 1}, newer"):
         state.ensure_schema(db)

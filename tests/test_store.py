@@ -24,7 +24,10 @@ def test_same_name_different_article_gets_suffix(tmp_path: Path) -> None:
     b = write_post(tmp_path, make_article(link="https://x.org/2"))
     c = write_post(tmp_path, make_article(link="https://x.org/3"))
     assert [a.name, b.name, c.name] == [
-        "2021-01-27-Hello world.md", "2021-01-27-Hello world-2.md", "2021-01-27-Hello world-3.md"]
+        "2021-01-27-Hello world.md",
+        "2021-01-27-Hello world-2.md",
+        "2021-01-27-Hello world-3.md",
+    ]
     assert read_post(b).article.link == "https://x.org/2"
 
 
@@ -55,8 +58,11 @@ def test_interrupted_write_keeps_existing_posts(tmp_path: Path) -> None:
     kept = write_post(tmp_path, make_article(link="https://x.org/1"))
     before = kept.read_bytes()
     with pytest.raises(RuntimeError):
-        write_post(tmp_path, make_article(link="https://x.org/2"),
-                   after_temp=lambda t: (_ for _ in ()).throw(RuntimeError("boom")))
+        write_post(
+            tmp_path,
+            make_article(link="https://x.org/2"),
+            after_temp=lambda t: (_ for _ in ()).throw(RuntimeError("boom")),
+        )
     assert [p.name for p in tmp_path.iterdir()] == [kept.name]
     assert kept.read_bytes() == before
 
@@ -74,8 +80,11 @@ def test_one_atomic_writer(tmp_path: Path) -> None:
     extension was not atomic at all. The other renames are not file writes: the store's
     no-clobber fallback, a damaged index moved aside, a finished search segment folder."""
     src = Path(__file__).resolve().parent.parent / "src" / "newsvault"
-    renamers = sorted(str(p.relative_to(src)) for p in src.rglob("*.py")
-                      if "os.replace(" in p.read_text(encoding="utf-8"))
+    renamers = sorted(
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if "os.replace(" in p.read_text(encoding="utf-8")
+    )
     assert renamers == ["archive/index.py", "archive/store.py", "fsutil.py", "site/search/index.py"]
     from newsvault.fsutil import write_atomic
 

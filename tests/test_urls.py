@@ -27,9 +27,11 @@ WANT = "https://example.com/news/c%20d.html?q=%C3%A9"
 
 
 def _rss(link: str, body: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xml:base="{BASE}"><channel>'
-            f"<title>t</title><link>{BASE}</link><item><title>x</title><link>{link}</link>"
-            f"<description><![CDATA[{body}]]></description></item></channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xml:base="{BASE}"><channel>'
+        f"<title>t</title><link>{BASE}</link><item><title>x</title><link>{link}</link>"
+        f"<description><![CDATA[{body}]]></description></item></channel></rss>"
+    ).encode()
 
 
 def test_a_link_is_one_string_in_the_entry_the_body_the_page_and_the_site() -> None:
@@ -52,8 +54,11 @@ def test_an_international_host_is_punycoded_by_every_stage() -> None:
     assert normalize_link("http://例子.测试/p") == want
 
 
-_RELATIVE = st.text(alphabet="ab/.?#&=%é 國\\:;@+", max_size=12).map(str.strip).filter(
-    lambda s: s and not s.startswith(("#", "/", "\\")) and ":" not in s.split("/")[0])
+_RELATIVE = (
+    st.text(alphabet="ab/.?#&=%é 國\\:;@+", max_size=12)
+    .map(str.strip)
+    .filter(lambda s: s and not s.startswith(("#", "/", "\\")) and ":" not in s.split("/")[0])
+)
 
 
 @example("../c d.html?q=é", "https://Example.COM/news/a/b.html")
@@ -63,8 +68,16 @@ def test_content_absolutizing_is_the_url_module(href: str, base: str) -> None:
     assert absolutize(href, base) == resolve(href, base)
 
 
-@given(st.sampled_from(["https://E.example:443/a/../b c", "HTTP://e.example/%7e?utm_source=x",
-                        "https://e.example/a#utm_medium=y", "https://例子.测试/é"]))
+@given(
+    st.sampled_from(
+        [
+            "https://E.example:443/a/../b c",
+            "HTTP://e.example/%7e?utm_source=x",
+            "https://e.example/a#utm_medium=y",
+            "https://例子.测试/é",
+        ]
+    )
+)
 def test_normalized_links_are_stable_under_resolving(link: str) -> None:
     key = normalize_link(link)
     assert normalize_link(key) == key and normalize_link(resolve(link)) == key
@@ -74,8 +87,12 @@ def test_normalized_links_are_stable_under_resolving(link: str) -> None:
 @example("https://e.example:443/a")
 @example("http://h.example:80/")
 @example("https://a.b/x?q='")
-@given(st.from_regex(r"https?://[a-z0-9_.-]{0,12}[a-z]{1,3}(:[0-9]{1,5})?(/[a-zA-Z0-9./%'~@:;=?#-]{0,20})?",
-                     fullmatch=True))
+@given(
+    st.from_regex(
+        r"https?://[a-z0-9_.-]{0,12}[a-z]{1,3}(:[0-9]{1,5})?(/[a-zA-Z0-9./%'~@:;=?#-]{0,20})?",
+        fullmatch=True,
+    )
+)
 def test_the_serialized_fast_path_is_what_ada_gives(url: str) -> None:
     from newsvault.urls import serialized
 

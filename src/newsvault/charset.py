@@ -25,9 +25,11 @@ import re
 from dataclasses import dataclass
 
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _SHAPES = (  # XML 1.0 appendix F, generalized: any ASCII start, declaration or not
     (re.compile(rb"\x00\x00\x00[\x01-\x7f]"), "utf-32-be"),
@@ -37,16 +39,42 @@ _SHAPES = (  # XML 1.0 appendix F, generalized: any ASCII start, declaration or 
 )
 # Python codecs that are not charsets a document can be written in (bytes-to-bytes
 # transforms, IDNA, escapes), and UTF-7, which the WHATWG encoding standard drops.
-_NOT_CHARSETS = frozenset({"undefined", "idna", "punycode", "unicode-escape",
-                           "raw-unicode-escape", "utf-7", "mbcs", "oem"})
+_NOT_CHARSETS = frozenset(
+    {
+        "undefined",
+        "idna",
+        "punycode",
+        "unicode-escape",
+        "raw-unicode-escape",
+        "utf-7",
+        "mbcs",
+        "oem",
+    }
+)
 SUPERSETS = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
-    "big5": "cp950", "big5-tw": "cp950", "x-x-big5": "cp950",
-    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-    "ms_kanji": "cp932", "euc-kr": "cp949", "ks_c_5601-1987": "cp949",
-    "iso-8859-1": "windows-1252", "iso8859-1": "windows-1252", "latin1": "windows-1252",
-    "latin-1": "windows-1252", "l1": "windows-1252", "us-ascii": "windows-1252",
-    "ascii": "windows-1252", "iso-8859-9": "windows-1254", "tis-620": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "big5": "cp950",
+    "big5-tw": "cp950",
+    "x-x-big5": "cp950",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "iso-8859-1": "windows-1252",
+    "iso8859-1": "windows-1252",
+    "latin1": "windows-1252",
+    "latin-1": "windows-1252",
+    "l1": "windows-1252",
+    "us-ascii": "windows-1252",
+    "ascii": "windows-1252",
+    "iso-8859-9": "windows-1254",
+    "tis-620": "cp874",
 }
 _PROLOG = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _HEADER = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
@@ -59,8 +87,9 @@ class Decoded:
     notes: tuple[str, ...] = ()
 
 
-def decode_document(data: bytes, content_type: str = "", *,
-                    in_document: str | None = None) -> Decoded:
+def decode_document(
+    data: bytes, content_type: str = "", *, in_document: str | None = None
+) -> Decoded:
     """Decode a body following the order of evidence in the module docstring.
 
     ``in_document`` is the charset the document declares itself when it is not XML (an
@@ -68,7 +97,7 @@ def decode_document(data: bytes, content_type: str = "", *,
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return _decode_known(data[len(bom):], name, "byte-order mark")
+            return _decode_known(data[len(bom) :], name, "byte-order mark")
     for shape, name in _SHAPES:
         if shape.match(data):
             return _decode_known(data, name, "first bytes")
@@ -120,8 +149,11 @@ def _decode_known(data: bytes, name: str, evidence: str) -> Decoded:
 
 def _decode_declared(data: bytes, declared: list[str], utf8_error: UnicodeDecodeError) -> Decoded:
     """Not UTF-8: the first declared charset that decodes strictly, else a lossy best effort."""
-    codecs_ = [c for c in (_codec(d) for d in declared) if c and not c.startswith("utf-16")
-               and not c.startswith("utf-32")]
+    codecs_ = [
+        c
+        for c in (_codec(d) for d in declared)
+        if c and not c.startswith("utf-16") and not c.startswith("utf-32")
+    ]
     for codec in codecs_:
         if codec == "utf-8":
             continue

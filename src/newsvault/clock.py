@@ -21,7 +21,9 @@ def parse_now(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise UsageError(f"--now: {text!r} is not an ISO 8601 time (example: 2021-01-28T00:00:00Z)") from None
+        raise UsageError(
+            f"--now: {text!r} is not an ISO 8601 time (example: 2021-01-28T00:00:00Z)"
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)

@@ -64,14 +64,22 @@ def command_reference() -> str:
     from newsvault.cli import cli
 
     root = click.Context(cli, info_name="newsvault")
-    lines = [GENERATED.format(source="the commands' docstrings and option help in src/newsvault/cli/"),
-             "", "# Command reference", "", _paragraphs(cli.help or ""), "",
-             "Exit status: 0 when the command did its job (a run in which some feeds failed still "
-             "exits 0 and reports them), 1 when it failed (every feed failed, a broken post for "
-             "`check`, a failed build or publish step), 2 for a usage or configuration error, "
-             "3 when another run holds the vault, 130 when stopped at once (a second Ctrl-C). "
-             "Stopping, errors and `--json` errors: [command-line.md](command-line.md).", "",
-             "Commands:", ""]
+    lines = [
+        GENERATED.format(source="the commands' docstrings and option help in src/newsvault/cli/"),
+        "",
+        "# Command reference",
+        "",
+        _paragraphs(cli.help or ""),
+        "",
+        "Exit status: 0 when the command did its job (a run in which some feeds failed still "
+        "exits 0 and reports them), 1 when it failed (every feed failed, a broken post for "
+        "`check`, a failed build or publish step), 2 for a usage or configuration error, "
+        "3 when another run holds the vault, 130 when stopped at once (a second Ctrl-C). "
+        "Stopping, errors and `--json` errors: [command-line.md](command-line.md).",
+        "",
+        "Commands:",
+        "",
+    ]
     names = cli.list_commands(root)
     lines += [f"- [`{name}`](#newsvault-{name}): {_summary(cli, root, name)}" for name in names]
     common: list[click.Parameter] = []
@@ -84,15 +92,28 @@ def command_reference() -> str:
         if len(own) < len(command.params):
             common = [p for p in command.params if p.name in COMMON]
         usage = " ".join(command.collect_usage_pieces(ctx))
-        sections += ["", f"## newsvault {name}", "", f"    newsvault {name} {usage}", "",
-                     _paragraphs(command.help or "")]
+        sections += [
+            "",
+            f"## newsvault {name}",
+            "",
+            f"    newsvault {name} {usage}",
+            "",
+            _paragraphs(command.help or ""),
+        ]
         if any(isinstance(p, click.Option) for p in own):
             sections += ["", *_options(own, ctx)]
         if len(own) < len(command.params):
-            sections += ["", "And the [options of every vault command](#options-of-every-vault-command)."]
+            sections += [
+                "",
+                "And the [options of every vault command](#options-of-every-vault-command).",
+            ]
     if common:
-        lines += ["", "## Options of every vault command", "",
-                  *_options(common, click.Context(click.Command("x"), info_name="x"))]
+        lines += [
+            "",
+            "## Options of every vault command",
+            "",
+            *_options(common, click.Context(click.Command("x"), info_name="x")),
+        ]
     return "\n".join(lines + sections) + "\n"
 
 
@@ -104,31 +125,46 @@ def _summary(group: click.Group, ctx: click.Context, name: str) -> str:
 
 def configuration_reference() -> str:
     """``docs/configuration.md``: every key of ``newsvault.toml``, section by section."""
-    lines = [GENERATED.format(source="the setting() declarations in src/newsvault/config.py"), "",
-             "# Configuration reference: newsvault.toml", "",
-             "A vault's settings are in `newsvault.toml`, a TOML file of `[section]` tables. Every "
-             "key is optional: a missing key (or a missing file) takes the default below. "
-             "`newsvault init` writes the file with every key commented out at its default and "
-             "this help above it. The file is checked when a command reads it: an unknown "
-             "section or key (with a \"did you mean\"), a value of the wrong type or outside what "
-             "the key allows stops the command with exit status 2 and a message naming the file, "
-             "the key and what is allowed, e.g.:", "",
-             "    newsvault: myvault/newsvault.toml: [content]: images must be one of 'keep', "
-             "'proxy', 'local', not 'bogus'", ""]
+    lines = [
+        GENERATED.format(source="the setting() declarations in src/newsvault/config.py"),
+        "",
+        "# Configuration reference: newsvault.toml",
+        "",
+        "A vault's settings are in `newsvault.toml`, a TOML file of `[section]` tables. Every "
+        "key is optional: a missing key (or a missing file) takes the default below. "
+        "`newsvault init` writes the file with every key commented out at its default and "
+        "this help above it. The file is checked when a command reads it: an unknown "
+        'section or key (with a "did you mean"), a value of the wrong type or outside what '
+        "the key allows stops the command with exit status 2 and a message naming the file, "
+        "the key and what is allowed, e.g.:",
+        "",
+        "    newsvault: myvault/newsvault.toml: [content]: images must be one of 'keep', "
+        "'proxy', 'local', not 'bogus'",
+        "",
+    ]
     section = ""
     for info in describe():
         if info.section != section:
             section = info.section
             lines += [f"## [{section}]", ""]
             if section == "targets.NAME":
-                lines += ["Each `[targets.NAME]` table is one more place to publish to, "
-                          "independent of the others ([publishing.md](publishing.md)). NAME is "
-                          "letters, digits, `.`, `_` and `-`. Budgets: -1 takes the host's "
-                          "limit, 0 means no limit; sizes may be written \"750 MiB\".", ""]
+                lines += [
+                    "Each `[targets.NAME]` table is one more place to publish to, "
+                    "independent of the others ([publishing.md](publishing.md)). NAME is "
+                    "letters, digits, `.`, `_` and `-`. Budgets: -1 takes the host's "
+                    'limit, 0 means no limit; sizes may be written "750 MiB".',
+                    "",
+                ]
         allowed = f" Allowed: {info.allowed}." if info.allowed else ""
-        default = toml_value(info.default) if section != "targets.NAME" or info.default != "" else "(none)"
-        lines.append(f"- **`{info.name}`** ({info.type}, default `{default}`): "
-                     f"{_markdown(info.help + allowed)}")
+        default = (
+            toml_value(info.default)
+            if section != "targets.NAME" or info.default != ""
+            else "(none)"
+        )
+        lines.append(
+            f"- **`{info.name}`** ({info.type}, default `{default}`): "
+            f"{_markdown(info.help + allowed)}"
+        )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

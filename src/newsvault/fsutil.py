@@ -29,8 +29,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     file system, so the rename is atomic) and is removed if writing fails.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name),
-                               suffix=f".{os.getpid()}.tmp")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=temp_prefix(path.name), suffix=f".{os.getpid()}.tmp"
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

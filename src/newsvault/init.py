@@ -23,8 +23,7 @@ from newsvault.publish.gitcli import is_repository_root
 from newsvault.scaffold import scaffold_vault, template_text
 from newsvault.vault import Vault
 
-__all__ = ["InitReport", "init_vault", "default_config_text", "VAULT_FILES",
-           "register_vault_file"]
+__all__ = ["InitReport", "init_vault", "default_config_text", "VAULT_FILES", "register_vault_file"]
 
 FLAT_NOTE_FROM = 2_400  # 80% of GitHub's recommended 3,000 entries per folder
 
@@ -41,9 +40,15 @@ class InitReport:
     git_initialized: bool = False
 
     def to_json(self) -> dict[str, object]:
-        return {"vault": str(self.root), "created": self.created, "kept": self.kept,
-                "adopted": self.adopted, "posts": self.posts, "notes": self.notes,
-                "git_initialized": self.git_initialized}
+        return {
+            "vault": str(self.root),
+            "created": self.created,
+            "kept": self.kept,
+            "adopted": self.adopted,
+            "posts": self.posts,
+            "notes": self.notes,
+            "git_initialized": self.git_initialized,
+        }
 
 
 def default_config_text() -> str:
@@ -52,7 +57,9 @@ def default_config_text() -> str:
     return config_template()
 
 
-def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT, adopted: Adopted | None = None) -> str:
+def config_text(
+    *, commit: bool, layout: str = DEFAULT_NEW_VAULT, adopted: Adopted | None = None
+) -> str:
     """The commented defaults with ``[archive] layout`` set; in a git repository,
     committing new posts is switched on (the hourly workflow relies on it). An adopted
     Jekyll site's settings and old URLs (archive/jekyllsite.py) are set in ``[site]`` and
@@ -60,15 +67,25 @@ def config_text(*, commit: bool, layout: str = DEFAULT_NEW_VAULT, adopted: Adopt
     values: dict[str, dict[str, object]] = {"archive": {"layout": layout}}
     notes = {}
     if adopted is not None:
-        values.update({name: dict(given) for name, given in
-                       (("site", adopted.site), ("legacy", adopted.legacy)) if given})
+        values.update(
+            {
+                name: dict(given)
+                for name, given in (("site", adopted.site), ("legacy", adopted.legacy))
+                if given
+            }
+        )
         notes = {key: "from _config.yml" for key in adopted.site}
         notes.update({key: "the old site's URLs (docs/adopting.md)" for key in adopted.legacy})
     if commit:
         values["publish"] = {"git": True}
-    return config_template(values, notes={
-        **notes, "layout": "`newsvault migrate-layout` moves the posts to another layout",
-        "git": "the hourly workflow relies on it"})
+    return config_template(
+        values,
+        notes={
+            **notes,
+            "layout": "`newsvault migrate-layout` moves the posts to another layout",
+            "git": "the hourly workflow relies on it",
+        },
+    )
 
 
 def subs_text(vault: Vault) -> str:
@@ -82,9 +99,14 @@ def subs_text(vault: Vault) -> str:
 VAULT_FILES: list[tuple[str, Callable[[Vault], str]]] = [
     # After scaffold_vault's `git init`: committing is on when the vault is a repository
     # of its own (never when it is a folder inside some other project's repository).
-    ("newsvault.toml", lambda vault: config_text(commit=is_repository_root(vault.root),
-                                                 layout=_layout_for(vault),
-                                                 adopted=adopt_jekyll_config(vault.root))),
+    (
+        "newsvault.toml",
+        lambda vault: config_text(
+            commit=is_repository_root(vault.root),
+            layout=_layout_for(vault),
+            adopted=adopt_jekyll_config(vault.root),
+        ),
+    ),
     ("subs.json", subs_text),
 ]
 
@@ -147,7 +169,9 @@ def init_vault(root: Path) -> InitReport:
         report.posts = index.count()
     top = sum(1 for _ in os.scandir(vault.posts_dir)) if vault.posts_dir.is_dir() else 0
     if top >= FLAT_NOTE_FROM:
-        report.notes.append(f"_posts/ holds {top:,} entries in one folder (GitHub recommends at most "
-                            "3,000 per folder); `newsvault migrate-layout year` moves the posts into "
-                            "year folders in one commit, with every permalink unchanged")
+        report.notes.append(
+            f"_posts/ holds {top:,} entries in one folder (GitHub recommends at most "
+            "3,000 per folder); `newsvault migrate-layout year` moves the posts into "
+            "year folders in one commit, with every permalink unchanged"
+        )
     return report

@@ -36,8 +36,11 @@ def install_spec() -> InstallSpec:
     try:
         dist = metadata.distribution(NAME)
     except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return InstallSpec(f"{NAME}=={__version__}",
-                           f"not installed (run from a source tree); version {__version__}", True)
+        return InstallSpec(
+            f"{NAME}=={__version__}",
+            f"not installed (run from a source tree); version {__version__}",
+            True,
+        )
     raw = dist.read_text("direct_url.json")
     direct = json.loads(raw) if raw else None
     return spec_from_direct_url(direct, dist.version)
@@ -58,12 +61,14 @@ def spec_from_direct_url(direct: dict[str, object] | None, version: str) -> Inst
         where = f"{kind} repository {url}, commit {commit}"
         if asked and asked != commit:
             where += f" (asked for {asked})"
-        return InstallSpec(f"{NAME} @ {kind}+{url}@{commit}{fragment}", where,
-                           not url.startswith("file:"))
+        return InstallSpec(
+            f"{NAME} @ {kind}+{url}@{commit}{fragment}", where, not url.startswith("file:")
+        )
     if isinstance(direct.get("dir_info"), dict):
         return _from_folder(url, fragment)
-    return InstallSpec(f"{NAME} @ {url}{fragment}", f"the archive {url}",
-                       not url.startswith("file:"))
+    return InstallSpec(
+        f"{NAME} @ {url}{fragment}", f"the archive {url}", not url.startswith("file:")
+    )
 
 
 def _from_folder(url: str, fragment: str) -> InstallSpec:
@@ -76,16 +81,20 @@ def _from_folder(url: str, fragment: str) -> InstallSpec:
         if remote.startswith("git@") and ":" in remote:  # scp-like: git@host:owner/repo
             host, path = remote[4:].split(":", 1)
             remote = f"ssh://git@{host}/{path}"
-        return InstallSpec(f"{NAME} @ git+{remote}@{commit}{fragment}",
-                           f"the checkout {folder}: its origin {remote}, commit {commit} "
-                           "(push that commit, or the runner cannot fetch it)", True)
+        return InstallSpec(
+            f"{NAME} @ git+{remote}@{commit}{fragment}",
+            f"the checkout {folder}: its origin {remote}, commit {commit} "
+            "(push that commit, or the runner cannot fetch it)",
+            True,
+        )
     return InstallSpec(f"{NAME} @ {url}{fragment}", f"the folder {folder} on this machine", False)
 
 
 def _git_origin(folder: Path) -> tuple[str, str]:
     def run(*args: str) -> str:
-        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, check=False
+        )
         return done.stdout.strip() if done.returncode == 0 else ""
 
     try:

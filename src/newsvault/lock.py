@@ -52,8 +52,12 @@ class LockHolder:
 def _parse_holder(text: str) -> LockHolder | None:
     try:
         data = json.loads(text)
-        return LockHolder(pid=int(data["pid"]), host=str(data["host"]),
-                          started=str(data["started"]), command=str(data.get("command", "")))
+        return LockHolder(
+            pid=int(data["pid"]),
+            host=str(data["host"]),
+            started=str(data["started"]),
+            command=str(data.get("command", "")),
+        )
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -84,7 +88,9 @@ class VaultLock:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
-            raise ArchiveError(f"cannot open the vault lock {path}: {exc.strerror or exc}", path=path) from None
+            raise ArchiveError(
+                f"cannot open the vault lock {path}: {exc.strerror or exc}", path=path
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -94,7 +100,8 @@ class VaultLock:
             raise LockedError(
                 f"vault {self.vault.root} is locked by {who}; another newsvault run is "
                 f"working on it (lock file {path}). Try again when it has finished.",
-                path=path) from None
+                path=path,
+            ) from None
         except OSError as exc:
             os.close(fd)
             raise LockedError(f"cannot lock {path}: {exc}", path=path) from None
@@ -114,19 +121,28 @@ class VaultLock:
             os.close(fd)
 
     def _describe_self(self) -> str:
-        return json.dumps({
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "started": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "command": self.command,
-        }) + "\n"
+        return (
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "started": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "command": self.command,
+                }
+            )
+            + "\n"
+        )
 
     def __enter__(self) -> VaultLock:
         self.acquire()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.release()
 
 
@@ -194,5 +210,5 @@ def _write_all(fd: int, text: str) -> None:
     os.lseek(fd, 0, os.SEEK_SET)
     data = text.encode("utf-8")
     while data:
-        data = data[os.write(fd, data):]
+        data = data[os.write(fd, data) :]
     os.fsync(fd)

@@ -51,7 +51,9 @@ def read_opml(data: bytes, name: str = "the file") -> list[OpmlFeed]:
     body = next((c for c in root if _local(c.tag) == "body"), None)
     feeds: list[OpmlFeed] = []
     # (element, folder path), depth first in document order, without recursion
-    stack: list[tuple[Any, tuple[str, ...]]] = [(c, ()) for c in reversed(list(body if body is not None else ()))]
+    stack: list[tuple[Any, tuple[str, ...]]] = [
+        (c, ()) for c in reversed(list(body if body is not None else ()))
+    ]
     while stack:
         el, path = stack.pop()
         if _local(el.tag) != "outline":
@@ -83,12 +85,19 @@ def write_opml(entries: Iterable[Mapping[str, Any]], title: str, now: datetime) 
         for depth in range(1, len(path) + 1):
             key = path[:depth]
             if key not in folders:
-                folders[key] = etree.SubElement(folders[key[:-1]], "outline",
-                                                text=_xml_text(key[-1]), title=_xml_text(key[-1]))
+                folders[key] = etree.SubElement(
+                    folders[key[:-1]], "outline", text=_xml_text(key[-1]), title=_xml_text(key[-1])
+                )
             parent = folders[key]
         site = _xml_text(str(entry.get("site", "")))
-        etree.SubElement(parent, "outline", type="rss", text=site, title=site,
-                         xmlUrl=_xml_text(str(entry.get("url", ""))))
+        etree.SubElement(
+            parent,
+            "outline",
+            type="rss",
+            text=site,
+            title=site,
+            xmlUrl=_xml_text(str(entry.get("url", ""))),
+        )
     return etree.tostring(opml, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

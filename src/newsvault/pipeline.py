@@ -89,9 +89,15 @@ class _Feed:
     items: list[tuple[str, str | None, str]] | None = None  # (link, guid key, date) as read
 
 
-def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progress | None = None,
-                should_stop: Callable[[], bool] = lambda: False,
-                deadline: float | None = None) -> FetchReport:
+def fetch_vault(
+    vault: Vault,
+    config: Config,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    deadline: float | None = None,
+) -> FetchReport:
     """Fetch all enabled feeds of ``vault`` and write their new articles; never raises for
     a single feed's failure (it is in the report). Config errors (subs.json) do raise.
 
@@ -104,8 +110,15 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
     seconds = config.fetch.run_deadline if deadline is None else deadline
     with locked(vault, "newsvault fetch"), Index.open(vault) as index:
         state.ensure_schema(index.db)
-        run = _Run(vault, config, index, now, progress, should_stop,
-                   started + seconds if seconds > 0 else None)
+        run = _Run(
+            vault,
+            config,
+            index,
+            now,
+            progress,
+            should_stop,
+            started + seconds if seconds > 0 else None,
+        )
         run.reconstruct()
         feeds = asyncio.run(run.fetch_all(subs))
         if run.unsynced:
@@ -117,23 +130,46 @@ def fetch_vault(vault: Vault, config: Config, *, now: datetime, progress: Progre
         state.record_results(index.db, now, results)
         feed_items.ensure_schema(index.db)
         for feed in feeds:  # what revisits ask: is an item still in its feed? (evidence/feeds.py)
-            if feed.result.status == NOT_MODIFIED or (feed.result.status != ERROR and feed.items is not None):
+            if feed.result.status == NOT_MODIFIED or (
+                feed.result.status != ERROR and feed.items is not None
+            ):
                 feed_items.store(index.db, feed.sub.url, feed.items, now)
     for r in results:
-        log.info("%s (%s): %s%s, %d new, %d seen, %d skipped, %.2f s%s", r.site, r.url, r.status,
-                 f" HTTP {r.http_status}" if r.http_status else "", r.new, r.seen, r.skipped,
-                 r.duration, f": {r.error}" if r.error else "")
-    return FetchReport(now=now, feeds=results, stopped=run.stopped or should_stop(),
-                       duration=time.monotonic() - started, deadline_reached=run.cut,
-                       notes=tuple(run.notes))
+        log.info(
+            "%s (%s): %s%s, %d new, %d seen, %d skipped, %.2f s%s",
+            r.site,
+            r.url,
+            r.status,
+            f" HTTP {r.http_status}" if r.http_status else "",
+            r.new,
+            r.seen,
+            r.skipped,
+            r.duration,
+            f": {r.error}" if r.error else "",
+        )
+    return FetchReport(
+        now=now,
+        feeds=results,
+        stopped=run.stopped or should_stop(),
+        duration=time.monotonic() - started,
+        deadline_reached=run.cut,
+        notes=tuple(run.notes),
+    )
 
 
 class _Run:
     """One fetch run's shared state: the client, the index, the run-wide budgets."""
 
-    def __init__(self, vault: Vault, config: Config, index: Index, now: datetime,
-                 progress: Progress | None, should_stop: Callable[[], bool],
-                 deadline_at: float | None) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        config: Config,
+        index: Index,
+        now: datetime,
+        progress: Progress | None,
+        should_stop: Callable[[], bool],
+        deadline_at: float | None,
+    ) -> None:
         self.vault, self.config, self.index, self.now = vault, config, index, now
         self.progress, self.should_stop, self.deadline_at = progress, should_stop, deadline_at
         self.names = Names()
@@ -160,12 +196,20 @@ class _Run:
                 continue
             if post.broken or not post.article.link:
                 continue
-            records.append(provenance.Record(post=row.file, link=post.article.link,
-                                             seen=post.article.date, reconstructed=True))
+            records.append(
+                provenance.Record(
+                    post=row.file,
+                    link=post.article.link,
+                    seen=post.article.date,
+                    reconstructed=True,
+                )
+            )
         self.index.record(records)
         if records:
-            self.notes.append(f"provenance reconstructed from the post files for {len(records)} "
-                              "posts archived without it")
+            self.notes.append(
+                f"provenance reconstructed from the post files for {len(records)} "
+                "posts archived without it"
+            )
 
     # fetching --------------------------------------------------------------------------
     async def fetch_all(self, subs: list[Subscription]) -> list[_Feed]:
@@ -185,9 +229,13 @@ class _Run:
         content = self.config.content
         with Cleaner() as self.cleaner:
             async with HttpClient(self.config.fetch, base_dir=self.vault.root) as self.client:
-                self.images = ImageStore(self.client, self.vault.assets_dir, content.max_image_bytes,
-                                         self.config.site.base_path,
-                                         max_run_bytes=content.max_image_bytes_per_run)
+                self.images = ImageStore(
+                    self.client,
+                    self.vault.assets_dir,
+                    content.max_image_bytes,
+                    self.config.site.base_path,
+                    max_run_bytes=content.max_image_bytes_per_run,
+                )
                 tasks = {asyncio.create_task(one(f)): f for f in feeds}
                 pending = set(tasks)
                 while pending:
@@ -202,23 +250,37 @@ class _Run:
                         await self._cancel(pending, tasks, "the run was stopped", salvage=False)
                     elif self.deadline_at is not None and time.monotonic() >= self.deadline_at:
                         self.cut = True
-                        self.notes.append(f"the run deadline was reached: {len(pending)} feeds "
-                                          "not finished, left for the next run")
-                        await self._cancel(pending, tasks,
-                                           "the run deadline was reached", salvage=True)
+                        self.notes.append(
+                            f"the run deadline was reached: {len(pending)} feeds "
+                            "not finished, left for the next run"
+                        )
+                        await self._cancel(
+                            pending, tasks, "the run deadline was reached", salvage=True
+                        )
                     else:
                         continue
                     break
                 if self.images.over_run_budget:
-                    self.notes.append(f"the image budget of the run ({content.max_image_bytes_per_run:,}"
-                                      " bytes) was reached: later images keep their remote URLs")
+                    self.notes.append(
+                        f"the image budget of the run ({content.max_image_bytes_per_run:,}"
+                        " bytes) was reached: later images keep their remote URLs"
+                    )
         for feed in feeds:
-            feed.result = replace(feed.result, duration=time.monotonic() - feed.started,
-                                  error=_message(feed) or feed.result.error)
+            feed.result = replace(
+                feed.result,
+                duration=time.monotonic() - feed.started,
+                error=_message(feed) or feed.result.error,
+            )
         return feeds
 
-    async def _cancel(self, pending: set[asyncio.Task[None]], tasks: dict[asyncio.Task[None], _Feed],
-                      why: str, *, salvage: bool) -> None:
+    async def _cancel(
+        self,
+        pending: set[asyncio.Task[None]],
+        tasks: dict[asyncio.Task[None], _Feed],
+        why: str,
+        *,
+        salvage: bool,
+    ) -> None:
         for task in pending:
             task.cancel()
         await asyncio.wait(pending)
@@ -230,7 +292,11 @@ class _Run:
                 self._write(feed)
             fetched = feed.result.http_status is not None or feed.pending
             left = f"{feed.pending} new articles left for the next run" if feed.pending else ""
-            text = (f"{why}: " + (left or "nothing left to write")) if fetched else f"not fetched: {why}"
+            text = (
+                (f"{why}: " + (left or "nothing left to write"))
+                if fetched
+                else f"not fetched: {why}"
+            )
             feed.result = replace(feed.result, status=ERROR, error=text)
             feed.pending = max(feed.pending, 1)  # its validators must not hide anything
 
@@ -243,28 +309,44 @@ class _Run:
             if fetched.status == 304:
                 feed.result = replace(feed.result, status=NOT_MODIFIED)
             else:
-                parsed = await asyncio.to_thread(parse_feed, fetched.body, url=fetched.url,
-                                                 content_type=fetched.content_type)
+                parsed = await asyncio.to_thread(
+                    parse_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
+                )
                 feed.notes.extend(parsed.notes)
-                feed.items = [(normalize_link(e.link), guid_key(e.guid, sub.url) if e.guid else None,
-                               format_date(article_date(e, self.now))) for e in parsed.entries if e.link]
+                feed.items = [
+                    (
+                        normalize_link(e.link),
+                        guid_key(e.guid, sub.url) if e.guid else None,
+                        format_date(article_date(e, self.now)),
+                    )
+                    for e in parsed.entries
+                    if e.link
+                ]
                 await self._prepare(feed, parsed.entries)
                 feed.validators = Validators.of(fetched)
         except FetchError as exc:  # fetch and parse failures
-            feed.result = replace(feed.result, status=ERROR, error=str(exc),
-                                  http_status=exc.status or feed.result.http_status)
+            feed.result = replace(
+                feed.result,
+                status=ERROR,
+                error=str(exc),
+                http_status=exc.status or feed.result.http_status,
+            )
         except NewsvaultError as exc:  # a bad [content] setting
             feed.result = replace(feed.result, status=ERROR, error=str(exc))
         except Exception as exc:  # a bug must cost one feed, not the run
-            feed.result = replace(feed.result, status=ERROR,
-                                  error=f"internal error: {type(exc).__name__}: {exc}")
+            feed.result = replace(
+                feed.result, status=ERROR, error=f"internal error: {type(exc).__name__}: {exc}"
+            )
         # Articles prepared before a failure are still written; the validators are not
         # stored (they are set only on success), so the next run reads the feed in full.
         try:
             self._write(feed)
         except Exception as exc:  # a bug in writing must cost one feed, not the run
-            feed.result = replace(feed.result, status=ERROR,
-                                  error=f"internal error while writing: {type(exc).__name__}: {exc}")
+            feed.result = replace(
+                feed.result,
+                status=ERROR,
+                error=f"internal error while writing: {type(exc).__name__}: {exc}",
+            )
         feed.finished = True
 
     async def _prepare(self, feed: _Feed, entries: Sequence[Entry]) -> None:
@@ -273,9 +355,11 @@ class _Run:
         options = ContentOptions.for_subscription(config.content, sub, config.site.base_path)
         entries, shared = distinct_items(entries)  # the dedup rule: docs/identity.md
         if shared:
-            feed.notes.append(f"{len(shared)} {'guid is' if len(shared) == 1 else 'guids are'} "
-                              f"shared by items with different links (e.g. {shared[0][:80]!r}); "
-                              "each item is archived as its own article")
+            feed.notes.append(
+                f"{len(shared)} {'guid is' if len(shared) == 1 else 'guids are'} "
+                f"shared by items with different links (e.g. {shared[0][:80]!r}); "
+                "each item is archived as its own article"
+            )
         known = self.index.known((e.link, guid_key(e.guid, sub.url)) for e in entries)
         fresh: list[tuple[int, Entry]] = []
         seen = skipped = foreign = 0
@@ -291,31 +375,39 @@ class _Run:
         if skipped:
             feed.notes.append(f"{skipped} entries without a link skipped")
         if foreign:
-            feed.notes.append(f"{foreign} entries skipped: their link is not a web address "
-                              "(only http and https links are archived)")
+            feed.notes.append(
+                f"{foreign} entries skipped: their link is not a web address "
+                "(only http and https links are archived)"
+            )
         budget = config.fetch.max_new_per_feed
         if len(fresh) > budget:  # the oldest first: feeds drop their oldest items first
             fresh.sort(key=lambda pe: (article_date(pe[1], self.now), pe[0]))
             left = len(fresh) - budget
             fresh = fresh[:budget]
-            feed.notes.append(f"{left} new entries left for the next run (at most {budget} new "
-                              "posts per feed per run: [fetch] max_new_per_feed)")
+            feed.notes.append(
+                f"{left} new entries left for the next run (at most {budget} new "
+                "posts per feed per run: [fetch] max_new_per_feed)"
+            )
             feed.pending += left  # not written: the validators must not hide them
         feed.notes.extend(date_notes((entry for _, entry in fresh), self.now))
         feed.result = replace(feed.result, seen=seen, skipped=skipped + foreign)
         feed.pending += len(fresh)
         self.expected += len(fresh)
         if options.images != "local" and options.fulltext_rule is None:  # no network needed
-            results = await self.cleaner.clean([(e.content, e.link or "") for _, e in fresh], options)
+            results = await self.cleaner.clean(
+                [(e.content, e.link or "") for _, e in fresh], options
+            )
             for (position, entry), content in zip(fresh, results, strict=True):
                 self._add(feed, position, entry, content)
             return
         budget_at = time.monotonic() + config.fetch.feed_budget
-        await asyncio.gather(*(self._article(feed, position, entry, options, budget_at)
-                               for position, entry in fresh))
+        await asyncio.gather(
+            *(self._article(feed, position, entry, options, budget_at) for position, entry in fresh)
+        )
 
-    async def _article(self, feed: _Feed, position: int, entry: Entry, options: ContentOptions,
-                       budget_at: float) -> None:
+    async def _article(
+        self, feed: _Feed, position: int, entry: Entry, options: ContentOptions, budget_at: float
+    ) -> None:
         """One article's full text and images, within its deadline and the feed's budget;
         past either, the feed's own content (and remote images) with a note."""
         fetch = self.config.fetch
@@ -323,17 +415,30 @@ class _Run:
         link = entry.link or ""
         try:
             async with asyncio.timeout(max(0.0, ends - time.monotonic())):
-                content = await prepare_content(entry.content, link, options=options,
-                                                fetcher=self.client, assets_dir=self.vault.assets_dir,
-                                                image_store=self.images)
+                content = await prepare_content(
+                    entry.content,
+                    link,
+                    options=options,
+                    fetcher=self.client,
+                    assets_dir=self.vault.assets_dir,
+                    image_store=self.images,
+                )
         except TimeoutError:
-            which = ("the feed's budget" if ends == budget_at else "the article deadline")
+            which = "the feed's budget" if ends == budget_at else "the article deadline"
             limit = fetch.feed_budget if ends == budget_at else fetch.article_deadline
-            fallback = replace(options, images="proxy" if options.image_proxy else "keep") \
-                if options.images == "local" else options
+            fallback = (
+                replace(options, images="proxy" if options.image_proxy else "keep")
+                if options.images == "local"
+                else options
+            )
             content = clean_html(entry.content, link, fallback)
-            content = replace(content, notes=(f"full text and images of {link} not done within "
-                                              f"{which} ({limit:g} s); kept the feed's content",))
+            content = replace(
+                content,
+                notes=(
+                    f"full text and images of {link} not done within "
+                    f"{which} ({limit:g} s); kept the feed's content",
+                ),
+            )
         self._add(feed, position, entry, content)
 
     def _add(self, feed: _Feed, position: int, entry: Entry, content: ContentResult) -> None:
@@ -376,16 +481,24 @@ class _Run:
             return
         fsync = self.written < FSYNC_EACH_MAX
         try:
-            saved = save_post(self.posts_dir, article, fsync=fsync, names=self.names,
-                              layout=self.config.archive.layout)
+            saved = save_post(
+                self.posts_dir,
+                article,
+                fsync=fsync,
+                names=self.names,
+                layout=self.config.archive.layout,
+            )
         except NewsvaultError as exc:  # this article is not written; the next run retries
             feed.notes.append(f"not written: {exc}")
             return
         self.unsynced |= not fsync
         if saved.written:
             self.index.add(saved.path, article, saved.data)
-            records.append(provenance_record(self.index.name(saved.path), article, self.now,
-                                             feed.sub.url, item, saved.data))
+            records.append(
+                provenance_record(
+                    self.index.name(saved.path), article, self.now, feed.sub.url, item, saved.data
+                )
+            )
             feed.result = replace(feed.result, new=feed.result.new + 1)
             self.written += 1
         else:
@@ -398,17 +511,24 @@ class _Run:
             self.progress("write", self.written, max(self.written, self.expected))
 
 
-def provenance_record(post: str, article: Article, now: datetime, feed_url: str,
-                      item: _Prepared, data: bytes | None) -> provenance.Record:
+def provenance_record(
+    post: str, article: Article, now: datetime, feed_url: str, item: _Prepared, data: bytes | None
+) -> provenance.Record:
     """The provenance line of a post just written (docs/provenance.md, version 2)."""
     content = item.content
     return provenance.Record(
-        post=post, link=article.link, seen=now, feed=feed_url, guid=item.guid,
+        post=post,
+        link=article.link,
+        seen=now,
+        feed=feed_url,
+        guid=item.guid,
         final_url=content.final_url if content else None,
         status=content.status if content else None,
         sha256=hashlib.sha256(data).hexdigest() if data is not None else None,
         body_sha256=hashlib.sha256(article.content.encode("utf-8", "surrogatepass")).hexdigest(),
-        source=content.source if content else "feed", newsvault=__version__)
+        source=content.source if content else "feed",
+        newsvault=__version__,
+    )
 
 
 def _message(feed: _Feed) -> str | None:

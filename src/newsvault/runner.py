@@ -41,13 +41,21 @@ from newsvault.vault import Vault
 
 
 class FetchStage(Protocol):
-    def __call__(self, vault: Vault, config: Config, *, now: datetime, progress: Any = None,
-                 should_stop: Callable[[], bool] = ...) -> Any: ...
+    def __call__(
+        self,
+        vault: Vault,
+        config: Config,
+        *,
+        now: datetime,
+        progress: Any = None,
+        should_stop: Callable[[], bool] = ...,
+    ) -> Any: ...
 
 
 class BuildStage(Protocol):
-    def __call__(self, vault: Vault, config: Config, *, full: bool = False,
-                 progress: Any = None) -> Any: ...
+    def __call__(
+        self, vault: Vault, config: Config, *, full: bool = False, progress: Any = None
+    ) -> Any: ...
 
 
 def _fetch(vault: Vault, config: Config, **kwargs: Any) -> Any:
@@ -124,22 +132,35 @@ def _json(report: Any) -> Any:
     return None if report is None else report.to_json()
 
 
-def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = True,
-             stop: StopFlag | None = None, progress: Any = None,
-             stages: Stages = Stages()) -> RunReport:
+def run_once(
+    vault: Vault,
+    config: Config,
+    *,
+    now: datetime,
+    publish: bool = True,
+    stop: StopFlag | None = None,
+    progress: Any = None,
+    stages: Stages = Stages(),
+) -> RunReport:
     """One locked run; raises LockedError (exit 3) when another run holds the vault."""
     stop = stop or StopFlag()
     with locked(vault, "newsvault run") as lock:
         swept = sweep_temp_files(vault)
-        fetched = stages.fetch(vault, config, now=now, progress=progress,
-                               should_stop=stop.is_set)
+        fetched = stages.fetch(vault, config, now=now, progress=progress, should_stop=stop.is_set)
         if stop.is_set() or getattr(fetched, "stopped", False):
-            return RunReport(now=now, fetch=fetched, stopped=True, stale_lock=lock.stale,
-                             swept=swept)
+            return RunReport(
+                now=now, fetch=fetched, stopped=True, stale_lock=lock.stale, swept=swept
+            )
         revisited = None
         if config.evidence.revisit:  # after the feeds: their hosts' health and items are known
-            revisited = stages.revisit(vault, config, now=now, progress=progress,
-                                       should_stop=stop.is_set, failing_hosts=failing_hosts(fetched))
+            revisited = stages.revisit(
+                vault,
+                config,
+                now=now,
+                progress=progress,
+                should_stop=stop.is_set,
+                failing_hosts=failing_hosts(fetched),
+            )
         built, build_error = None, None
         with stop.finishing("the site build"):
             try:
@@ -149,15 +170,32 @@ def run_once(vault: Vault, config: Config, *, now: datetime, publish: bool = Tru
             except Exception as exc:  # noqa: BLE001 - a broken site must never keep the posts from git
                 build_error = f"internal error: {type(exc).__name__}: {exc}"
         if stop.is_set():  # stopped while building: the site is whole, publishing waits
-            return RunReport(now=now, fetch=fetched, revisit=revisited, build=built,
-                             build_error=build_error, stopped=True, stale_lock=lock.stale,
-                             swept=swept)
+            return RunReport(
+                now=now,
+                fetch=fetched,
+                revisit=revisited,
+                build=built,
+                build_error=build_error,
+                stopped=True,
+                stale_lock=lock.stale,
+                swept=swept,
+            )
         with stop.finishing("publishing"):
-            published = (publish_vault(vault, config, now=now, site_built=build_error is None)
-                         if publish else None)
-        return RunReport(now=now, fetch=fetched, revisit=revisited, build=built,
-                         build_error=build_error, publish=published, stale_lock=lock.stale,
-                         swept=swept)
+            published = (
+                publish_vault(vault, config, now=now, site_built=build_error is None)
+                if publish
+                else None
+            )
+        return RunReport(
+            now=now,
+            fetch=fetched,
+            revisit=revisited,
+            build=built,
+            build_error=build_error,
+            publish=published,
+            stale_lock=lock.stale,
+            swept=swept,
+        )
 
 
 def failing_hosts(fetched: Any) -> frozenset[str]:
@@ -246,8 +284,14 @@ class Loop:
 
     def _one(self) -> int:
         try:
-            report = run_once(self.vault, self.load_config(), now=self.clock(),
-                              publish=self.publish, stop=self.stop, stages=self.stages)
+            report = run_once(
+                self.vault,
+                self.load_config(),
+                now=self.clock(),
+                publish=self.publish,
+                stop=self.stop,
+                stages=self.stages,
+            )
         except LockedError as exc:  # another run is busy: skip this round, try next time
             self.on_error(exc)
             return exc.exit_code
@@ -280,12 +324,15 @@ def parse_duration(text: str, option: str = "--every", minimum: float = 0.0) -> 
     except ValueError:
         parts = _DURATION.findall(value)
         if not parts or _DURATION.sub("", value).strip():
-            raise UsageError(f"{option}: {text!r} is not a duration (examples: 90s, 15m, 1h, "
-                             "1h30m)") from None
+            raise UsageError(
+                f"{option}: {text!r} is not a duration (examples: 90s, 15m, 1h, 1h30m)"
+            ) from None
         seconds = sum(float(n) * _UNIT[u.lower()] for n, u in parts)
     if not seconds > 0 or math.isnan(seconds) or math.isinf(seconds):
         raise UsageError(f"{option}: {text!r} must be a positive duration")
     if seconds < minimum:
-        raise UsageError(f"{option}: {text!r} is too short: the minimum is {minimum:g}s (feeds "
-                         "change a few times an hour at most; a faster loop only loads their servers)")
+        raise UsageError(
+            f"{option}: {text!r} is too short: the minimum is {minimum:g}s (feeds "
+            "change a few times an hour at most; a faster loop only loads their servers)"
+        )
     return seconds

@@ -47,8 +47,9 @@ def template_text(name: str) -> str:
     return (resources.files("newsvault") / "init_templates" / name).read_text(encoding="utf-8")
 
 
-def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = True,
-                   examples: bool = True) -> ScaffoldReport:
+def scaffold_vault(
+    root: Path, *, title: str = "newsvault", git_init: bool = True, examples: bool = True
+) -> ScaffoldReport:
     """Add the automation files that are missing; optionally ``git init`` the folder.
 
     ``examples=False`` (adopting an existing archive) writes no example ``subs.json``:
@@ -61,7 +62,8 @@ def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = Tru
         if rel == "subs.json" and not examples:
             continue
         text = string.Template(template_text(template)).safe_substitute(
-            title=title, package=spec.requirement, origin=spec.origin)
+            title=title, package=spec.requirement, origin=spec.origin
+        )
         target = root / rel
         if rel in (".gitignore", ".gitattributes") and target.exists():
             if _extend_gitignore(target, text):
@@ -81,20 +83,27 @@ def scaffold_vault(root: Path, *, title: str = "newsvault", git_init: bool = Tru
 
 
 def _not_portable_note(spec: InstallSpec) -> str:
-    return (f"{WORKFLOW_PATH} installs newsvault from {spec.origin}, which GitHub's runner "
-            "does not have: set NEWSVAULT_PACKAGE in it to a release (\"newsvault==…\") "
-            "or a git URL before pushing")
+    return (
+        f"{WORKFLOW_PATH} installs newsvault from {spec.origin}, which GitHub's runner "
+        'does not have: set NEWSVAULT_PACKAGE in it to a release ("newsvault==…") '
+        "or a git URL before pushing"
+    )
 
 
 def _extend_gitignore(path: Path, template: str) -> bool:
     have = path.read_text(encoding="utf-8", errors="replace")
     lines = {line.strip() for line in have.splitlines()}
-    missing = [line for line in template.splitlines()
-               if line.strip() and not line.startswith("#") and line.strip() not in lines]
+    missing = [
+        line
+        for line in template.splitlines()
+        if line.strip() and not line.startswith("#") and line.strip() not in lines
+    ]
     if not missing:
         return False
     sep = "" if have.endswith("\n") or not have else "\n"
-    write_atomic(path, (have + sep + "# added by newsvault\n" + "\n".join(missing) + "\n").encode("utf-8"))
+    write_atomic(
+        path, (have + sep + "# added by newsvault\n" + "\n".join(missing) + "\n").encode("utf-8")
+    )
     return True
 
 
@@ -118,6 +127,8 @@ def _notes(root: Path) -> list[str]:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         if "perform.js" in text or "git push" in text:
-            notes.append(f"{path.relative_to(root)} also commits on a schedule; disable it "
-                         f"once {WORKFLOW_PATH} runs, or both will archive every hour")
+            notes.append(
+                f"{path.relative_to(root)} also commits on a schedule; disable it "
+                f"once {WORKFLOW_PATH} runs, or both will archive every hour"
+            )
     return notes

@@ -15,8 +15,13 @@ from pathlib import Path
 
 from newsvault.errors import UsageError
 
-EXTRA_TYPES = {".bin": "application/octet-stream", ".xml": "application/xml",
-               ".js": "text/javascript", ".css": "text/css", ".json": "application/json"}
+EXTRA_TYPES = {
+    ".bin": "application/octet-stream",
+    ".xml": "application/xml",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+}
 
 
 IDLE_TIMEOUT = 30.0  # seconds a connection may sit without a request before it is closed
@@ -54,7 +59,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         if self.base_path != "/" and path.startswith(self.base_path):
-            path = "/" + path[len(self.base_path):]
+            path = "/" + path[len(self.base_path) :]
         return super().translate_path(path)
 
     timeout = IDLE_TIMEOUT  # socket timeout: a silent client is dropped, not kept forever
@@ -97,14 +102,22 @@ def check_built(site_dir: Path) -> None:
         raise UsageError(f"{site_dir} has no index.html: run `newsvault build` first")
 
 
-def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
-                verbose: bool = False, idle_timeout: float = IDLE_TIMEOUT,
-                base_path: str = "/") -> SiteServer:
+def make_server(
+    site_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    verbose: bool = False,
+    idle_timeout: float = IDLE_TIMEOUT,
+    base_path: str = "/",
+) -> SiteServer:
     """A server for ``site_dir`` under ``base_path`` (port 0 picks a free port; see
     ``server_address``)."""
     check_built(site_dir)
-    handler = type("Handler", (SiteHandler,), {"timeout": idle_timeout,
-                                               "base_path": normal_base_path(base_path)})
+    handler = type(
+        "Handler",
+        (SiteHandler,),
+        {"timeout": idle_timeout, "base_path": normal_base_path(base_path)},
+    )
     try:
         server = SiteServer((host, port), functools.partial(handler, directory=str(site_dir)))
     except OSError as exc:
@@ -113,8 +126,13 @@ def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
     return server
 
 
-def serve_in_thread(site_dir: Path, host: str = "127.0.0.1", port: int = 0,
-                    idle_timeout: float = IDLE_TIMEOUT, base_path: str = "/") -> tuple[SiteServer, str]:
+def serve_in_thread(
+    site_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    idle_timeout: float = IDLE_TIMEOUT,
+    base_path: str = "/",
+) -> tuple[SiteServer, str]:
     """Start serving in a background thread; returns the server and the site's URL (for tests)."""
     server = make_server(site_dir, host, port, idle_timeout=idle_timeout, base_path=base_path)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -59,8 +59,9 @@ class StopTimeout(KeyboardInterrupt):
 
 
 @contextmanager
-def stop_on_signals(flag: StopFlag, notify: Callable[[str], None] = lambda _m: None,
-                    grace: float = 4.0) -> Iterator[StopFlag]:
+def stop_on_signals(
+    flag: StopFlag, notify: Callable[[str], None] = lambda _m: None, grace: float = 4.0
+) -> Iterator[StopFlag]:
     """SIGINT/SIGTERM set ``flag``; a second one, or ``grace`` seconds passing, stops now.
 
     Stopping "now" raises KeyboardInterrupt wherever the run is: like a crash, but with

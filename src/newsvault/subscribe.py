@@ -39,12 +39,22 @@ class AddReport:
     total: int = 0  # subscriptions after it
 
     def to_json(self) -> dict[str, Any]:
-        return {"added": list(self.added), "failed": [{"url": u, "error": e} for u, e in self.failed],
-                "notes": list(self.notes), "total": self.total}
+        return {
+            "added": list(self.added),
+            "failed": [{"url": u, "error": e} for u, e in self.failed],
+            "notes": list(self.notes),
+            "total": self.total,
+        }
 
 
-def add_feeds(vault: Vault, config: Config, urls: list[str], *, site: str | None = None,
-              extra: dict[str, Any] | None = None) -> AddReport:
+def add_feeds(
+    vault: Vault,
+    config: Config,
+    urls: list[str],
+    *,
+    site: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> AddReport:
     """Subscribe to ``urls`` (feeds, or pages that link to one); ``site`` names them all,
     else each is named by its feed's title. ``extra`` holds the other subs.json keys.
 
@@ -77,12 +87,18 @@ def add_feeds(vault: Vault, config: Config, urls: list[str], *, site: str | None
         else:
             feed_url, name = result.url, site or result.title or _fallback_name(result.url)
             if result.page:
-                notes.append(f"{url}: found its {result.kind} feed {feed_url}"
-                             + (f" (it also links to {', '.join(result.others)})" if result.others else ""))
+                notes.append(
+                    f"{url}: found its {result.kind} feed {feed_url}"
+                    + (f" (it also links to {', '.join(result.others)})" if result.others else "")
+                )
             if not (site or result.title):
-                notes.append(f"{feed_url}: the feed has no title: named {name!r} (rename it in subs.json)")
+                notes.append(
+                    f"{feed_url}: the feed has no title: named {name!r} (rename it in subs.json)"
+                )
         if feed_url in known:
-            failed.append((url, f"its feed {feed_url} is already subscribed (site {known[feed_url]!r})"))
+            failed.append(
+                (url, f"its feed {feed_url} is already subscribed (site {known[feed_url]!r})")
+            )
             continue
         entry = {"site": name, "url": feed_url, **(extra or {})}
         subs = add_subscription(subs, entry)
@@ -97,6 +113,7 @@ async def _find_all(config: Config, root: Path, urls: list[str]) -> list[Any]:
     from newsvault.fetch.http import HttpClient  # the HTTP client: only when adding URLs
 
     async with HttpClient(config.fetch, base_dir=root) as client:
+
         async def one(url: str) -> Any:
             try:
                 return await find_feed(client, url)

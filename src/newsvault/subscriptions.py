@@ -43,12 +43,19 @@ def read_subs_file(path: Path) -> SubsFile:
     except OSError as exc:  # a folder, no permission…: the user's to fix, not a traceback
         raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}", file=path) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", file=path) from None
+        raise ConfigError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", file=path
+        ) from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", file=path) from None
+        raise ConfigError(
+            f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", file=path
+        ) from None
     if not isinstance(data, list):
-        raise ConfigError(f"{path}: must be a JSON array of {{\"site\": …, \"url\": …}} objects, "
-                          f"not {type(data).__name__}", file=path)
+        raise ConfigError(
+            f'{path}: must be a JSON array of {{"site": …, "url": …}} objects, '
+            f"not {type(data).__name__}",
+            file=path,
+        )
     subs = SubsFile(path, tuple(data))
     _check_unique(path, subs.subscriptions)
     return subs
@@ -89,8 +96,9 @@ def _subscription(path: Path, index: int, entry: Any) -> Subscription:
     """Validate one entry; errors name the file, the entry (number and site) and the key."""
     where = f"{path}: entry {index + 1}"
     if not isinstance(entry, dict):
-        raise ConfigError(f"{where}: must be an object like {{\"site\": …, \"url\": …}}, "
-                          f"not {type(entry).__name__}")
+        raise ConfigError(
+            f'{where}: must be an object like {{"site": …, "url": …}}, not {type(entry).__name__}'
+        )
     site = entry.get("site")
     if isinstance(site, str) and site.strip():
         where += f" (site {site!r})"
@@ -116,7 +124,9 @@ def _optional_str(entry: dict[str, Any], key: str, where: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: {key!r} must be a string, not {type(value).__name__} ({value!r})")
+        raise ConfigError(
+            f"{where}: {key!r} must be a string, not {type(value).__name__} ({value!r})"
+        )
     return value.strip() or None
 
 
@@ -140,7 +150,9 @@ def _fulltext(entry: dict[str, Any], where: str) -> bool | str:
     value = entry.get("fulltext", False)
     if isinstance(value, bool) or (isinstance(value, str) and value.strip()):
         return value
-    raise ConfigError(f"{where}: 'fulltext' must be true, false, \"auto\" or a CSS selector, not {value!r}")
+    raise ConfigError(
+        f"{where}: 'fulltext' must be true, false, \"auto\" or a CSS selector, not {value!r}"
+    )
 
 
 def _images(entry: dict[str, Any], where: str) -> ImageMode | None:
@@ -158,8 +170,11 @@ def _check_unique(path: Path, subs: list[Subscription]) -> None:
     first: dict[str, int] = {}
     for i, sub in enumerate(subs):
         if sub.url in first:
-            raise ConfigError(f"{path}: entry {i + 1} (site {sub.site!r}): url {sub.url} "
-                              f"is already used by entry {first[sub.url] + 1}", file=path)
+            raise ConfigError(
+                f"{path}: entry {i + 1} (site {sub.site!r}): url {sub.url} "
+                f"is already used by entry {first[sub.url] + 1}",
+                file=path,
+            )
         first[sub.url] = i
 
 
@@ -188,8 +203,10 @@ def check_feed_url(url: str, root: Path) -> str:
         rest = text[5:].removeprefix("//")
         raise UsageError(f"{text}: use https://{rest} (or http://) instead of feed:")
     if scheme is not None:
-        raise UsageError(f"{text}: newsvault reads feeds over http(s), from file:// URLs or from "
-                         f"files in the vault; not {scheme}:")
+        raise UsageError(
+            f"{text}: newsvault reads feeds over http(s), from file:// URLs or from "
+            f"files in the vault; not {scheme}:"
+        )
     if (root / text).is_file():
         return text
     if _HOSTLIKE.match(text):

@@ -62,13 +62,19 @@ def resolve(href: str | None, base: str | None = None, *, web_only: bool = False
 _SERIALIZED = re.compile(
     r"https?://(?:[a-z0-9_-]+\.)*[a-z][a-z0-9_-]*"  # no port: a default one is dropped
     r"/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*"
-    r"(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#]*)?")
+    r"(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#]*)?"
+)
 
 
 def serialized(url: str) -> str | None:
     """``url`` as :func:`resolve` serializes it (None when it is not a URL), without the
     parser when it is already in that form."""
-    if _SERIALIZED.fullmatch(url) and "/." not in url and "/%2" not in url and not url.endswith(":"):
+    if (
+        _SERIALIZED.fullmatch(url)
+        and "/." not in url
+        and "/%2" not in url
+        and not url.endswith(":")
+    ):
         return url
     return resolve(url)
 

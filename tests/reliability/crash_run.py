@@ -68,8 +68,9 @@ def write_feeds(folder: Path, per_feed: int) -> int:
     for name, tag, kind in FEEDS:
         items = items_for(tag, per_feed, max_bytes=200_000)
         total += len(items)
-        (folder / name).write_text((rss if kind == "rss" else atom)(tag, "https://example.org/", items),
-                                   encoding="utf-8")
+        (folder / name).write_text(
+            (rss if kind == "rss" else atom)(tag, "https://example.org/", items), encoding="utf-8"
+        )
     return total
 
 
@@ -101,8 +102,18 @@ def make_vault(path: Path, base_url: str) -> Path:
 
 
 def run_cmd(vault: Path) -> list[str]:
-    return [sys.executable, "-m", "newsvault", "run", "--vault", str(vault), "--now", NOW,
-            "--no-publish", "-q"]
+    return [
+        sys.executable,
+        "-m",
+        "newsvault",
+        "run",
+        "--vault",
+        str(vault),
+        "--now",
+        NOW,
+        "--no-publish",
+        "-q",
+    ]
 
 
 def env() -> dict[str, str]:
@@ -150,18 +161,27 @@ def mapped_semaphores(pgid: int) -> set[str]:
             maps = Path(f"/proc/{pid}/maps").read_text()
         except OSError:
             continue
-        found.update(line.rsplit("/", 1)[1] for line in maps.splitlines() if "/dev/shm/sem.mp-" in line)
+        found.update(
+            line.rsplit("/", 1)[1] for line in maps.splitlines() if "/dev/shm/sem.mp-" in line
+        )
     return found
 
 
-def kill_at(vault: Path, rng: random.Random, total: int, duration: float) -> tuple[str, int, set[str]]:
+def kill_at(
+    vault: Path, rng: random.Random, total: int, duration: float
+) -> tuple[str, int, set[str]]:
     """Start a run and SIGKILL it at a random moment; returns (how, posts on disk, the
     named semaphores it left behind)."""
     semaphores = _semaphores()
     # Its own process group, killed as a whole (as systemd or a cancelled CI job does):
     # a helper it started (git, Pagefind) must not outlive it and write into the vault.
-    proc = subprocess.Popen(run_cmd(vault), env=env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        run_cmd(vault),
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     posts = vault / "_posts"
     if rng.random() < 0.6:  # inside the writing: after a random number of posts
         target = rng.randrange(0, max(1, total))
@@ -198,8 +218,14 @@ def check_posts(vault: Path) -> list[str]:
     return problems
 
 
-def one_round(number: int, work: Path, base_url: str, reference: dict[str, bytes],
-              rng: random.Random, duration: float) -> Round:
+def one_round(
+    number: int,
+    work: Path,
+    base_url: str,
+    reference: dict[str, bytes],
+    rng: random.Random,
+    duration: float,
+) -> Round:
     vault = make_vault(work / f"round{number}", base_url)
     how, n, leaked = kill_at(vault, rng, len(reference), duration)
     if leaked:
@@ -216,8 +242,9 @@ def one_round(number: int, work: Path, base_url: str, reference: dict[str, bytes
         missing = sorted(set(reference) - set(got))[:3]
         extra = sorted(set(got) - set(reference))[:3]
         changed = sorted(k for k in set(got) & set(reference) if got[k] != reference[k])[:3]
-        return Round(number, how, n, False, f"differs: missing {missing} extra {extra} "
-                                            f"changed {changed}")
+        return Round(
+            number, how, n, False, f"differs: missing {missing} extra {extra} changed {changed}"
+        )
     shutil.rmtree(vault, ignore_errors=True)
     return Round(number, how, n, True)
 
@@ -239,18 +266,25 @@ def main(argv: list[str] | None = None) -> int:
             duration = run_to_end(ref_vault)
             reference = snapshot(ref_vault)
             if len(reference) < total // 2:
-                print(f"reference run archived only {len(reference)} of {total} items", file=sys.stderr)
+                print(
+                    f"reference run archived only {len(reference)} of {total} items",
+                    file=sys.stderr,
+                )
                 return 1
-            print(f"reference: {len(reference)} posts from {len(FEEDS)} feeds in {duration:.2f} s; "
-                  f"seed {seed}")
+            print(
+                f"reference: {len(reference)} posts from {len(FEEDS)} feeds in {duration:.2f} s; "
+                f"seed {seed}"
+            )
             failed = 0
             for number in range(1, args.rounds + 1):
                 result = one_round(number, work, base_url, reference, rng, duration)
                 failed += not result.ok
                 if args.verbose or not result.ok:
                     state = "ok" if result.ok else "FAILED"
-                    print(f"round {number:2}: killed {result.how} ({result.killed_with_posts} "
-                          f"posts on disk): {state} {result.detail}")
+                    print(
+                        f"round {number:2}: killed {result.how} ({result.killed_with_posts} "
+                        f"posts on disk): {state} {result.detail}"
+                    )
     print(f"{args.rounds - failed}/{args.rounds} rounds passed")
     return 1 if failed else 0
 

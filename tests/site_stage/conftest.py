@@ -23,9 +23,11 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory):
     from newsvault.site.build import build_site
     from newsvault.vault import Vault
 
-    root = make_vault(tmp_path_factory.mktemp("vault"),
-                      sorted(SAMPLE_POSTS.iterdir()) + sorted(SEED_DIR.glob("*.md")),
-                      '[site]\ntitle = "Sample"\nbase_url = "https://example.org"\n')
+    root = make_vault(
+        tmp_path_factory.mktemp("vault"),
+        sorted(SAMPLE_POSTS.iterdir()) + sorted(SEED_DIR.glob("*.md")),
+        '[site]\ntitle = "Sample"\nbase_url = "https://example.org"\n',
+    )
     vault = Vault(root)
     report = build_site(vault, load_config(root), full=True)
     return vault, report

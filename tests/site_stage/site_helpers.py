@@ -22,7 +22,9 @@ permalink: /urls.txt
 {% endfor %}"""
 
 
-def jekyll_build(posts: list[Path], where: Path, permalink: str = "/:year-:month-:day/:title/") -> Path:
+def jekyll_build(
+    posts: list[Path], where: Path, permalink: str = "/:year-:month-:day/:title/"
+) -> Path:
     """Build ``posts`` with real Jekyll in ``where`` (minimal site, trivial layout, UTC)."""
     src = where / "src"
     (src / "_posts").mkdir(parents=True)
@@ -34,8 +36,13 @@ def jekyll_build(posts: list[Path], where: Path, permalink: str = "/:year-:month
     (src / "urls.txt").write_text(LISTING, encoding="utf-8")
     env = dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8")
     out = where / "_site"
-    subprocess.run([JEKYLL, "build", "-q", "-s", str(src), "-d", str(out)], check=True, env=env,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [JEKYLL, "build", "-q", "-s", str(src), "-d", str(out)],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
     return out
 
 
@@ -58,9 +65,45 @@ def make_vault(root: Path, posts: list[Path], toml: str = "") -> Path:
 
 
 # --- search: what a query should find, worked out apart from the index ---------------
-BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table",
-              "blockquote", "pre", "section", "article", "figure", "figcaption", "hr", "dd", "dt", "dl", "header",
-              "footer", "aside", "nav", "main", "details", "summary", "caption", "address", "tbody", "thead"}
+BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "figure",
+    "figcaption",
+    "hr",
+    "dd",
+    "dt",
+    "dl",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "main",
+    "details",
+    "summary",
+    "caption",
+    "address",
+    "tbody",
+    "thead",
+}
 CJK_CHARS = "\u3005-\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 LETTERS = "A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
 
@@ -117,7 +160,9 @@ def expected_hits(query: str, texts: dict[str, str]) -> set[str]:
         pattern = ""
         for i, token in enumerate(tokens):
             if i:
-                both_words = re.fullmatch(f"[{LETTERS}]+", token) and re.fullmatch(f"[{LETTERS}]+", tokens[i - 1])
+                both_words = re.fullmatch(f"[{LETTERS}]+", token) and re.fullmatch(
+                    f"[{LETTERS}]+", tokens[i - 1]
+                )
                 pattern += r"[^\S\n]+" if both_words else r"[^\S\n]*"
             pattern += re.escape(token)
         if not tokens:
@@ -127,5 +172,8 @@ def expected_hits(query: str, texts: dict[str, str]) -> set[str]:
         tail = f"(?![{LETTERS}])" if word.fullmatch(tokens[-1]) else ""
         patterns.append(re.compile(head + pattern + tail))
     ignorable = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
-    return {url for url, text in texts.items()
-            if all(p.search(ignorable.sub("", fold(text))) for p in patterns)}
+    return {
+        url
+        for url, text in texts.items()
+        if all(p.search(ignorable.sub("", fold(text))) for p in patterns)
+    }

@@ -33,10 +33,16 @@ def _png(width: int, height: int) -> bytes:
     raw = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 PICTURE = _png(640, 360)
@@ -55,8 +61,11 @@ def browser():
 @pytest.fixture(scope="module")
 def oped2(tmp_path_factory: pytest.TempPathFactory):
     """The real sample and the seed post, built for a GitHub Pages project site."""
-    root = make_vault(tmp_path_factory.mktemp("oped2"), sorted(SAMPLE_POSTS.iterdir()) + sorted(SEED_DIR.glob("*.md")),
-                      '[site]\ntitle = "Sample"\nbase_url = "https://example.github.io"\nbase_path = "/oped2/"\n')
+    root = make_vault(
+        tmp_path_factory.mktemp("oped2"),
+        sorted(SAMPLE_POSTS.iterdir()) + sorted(SEED_DIR.glob("*.md")),
+        '[site]\ntitle = "Sample"\nbase_url = "https://example.github.io"\nbase_path = "/oped2/"\n',
+    )
     vault = Vault(root)
     build_site(vault, load_config(root), full=True)
     server, base = serve_in_thread(vault.site_dir, base_path="/oped2/")
@@ -73,8 +82,12 @@ def _start(oped2, mode: str) -> str:
 def _context(browser, viewport: str, start: str):
     """A browser context that answers remote images with a real picture, refuses every
     other request to another host, and records what failed."""
-    context = browser.new_context(viewport=VIEWPORTS[viewport], device_scale_factor=1,
-                                  is_mobile=viewport == "phone", has_touch=viewport == "phone")
+    context = browser.new_context(
+        viewport=VIEWPORTS[viewport],
+        device_scale_factor=1,
+        is_mobile=viewport == "phone",
+        has_touch=viewport == "phone",
+    )
     log: dict[str, list[str]] = {"failed": [], "errors": [], "outside": []}
     ours = urlsplit(start).netloc
 
@@ -124,7 +137,7 @@ INSPECT = """async () => {
 
 
 def _local_file(url: str, site: Path, start: str) -> Path:
-    rel = unquote(urlsplit(url).path)[len(unquote(urlsplit(start).path)):]
+    rel = unquote(urlsplit(url).path)[len(unquote(urlsplit(start).path)) :]
     return site / rel
 
 
@@ -158,7 +171,9 @@ def _crawl(browser, oped2, mode: str, viewport: str) -> dict[str, object]:
         for link in got["links"] + got["resources"]:
             link = urldefrag(link)[0]
             if not link.startswith(start):
-                assert not link.startswith(("file:", "http://127.0.0.1")), f"{url} links outside the site: {link}"
+                assert not link.startswith(("file:", "http://127.0.0.1")), (
+                    f"{url} links outside the site: {link}"
+                )
                 continue
             if mode == "file" and link.endswith("/"):
                 broken.append(f"{url} → {link} (a folder: no index.html from the files)")
@@ -175,7 +190,16 @@ def _crawl(browser, oped2, mode: str, viewport: str) -> dict[str, object]:
             if status != 200:
                 broken.append(f"{link}: {status}")
     context.close()
-    return dict(pages=len(seen), seen=seen, images=images, broken=broken, blank=blank, wide=wide, unstyled=unstyled, log=log)
+    return dict(
+        pages=len(seen),
+        seen=seen,
+        images=images,
+        broken=broken,
+        blank=blank,
+        wide=wide,
+        unstyled=unstyled,
+        log=log,
+    )
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
@@ -187,10 +211,21 @@ def test_every_page_works_from_the_files_and_served(browser, oped2, mode, viewpo
     # every page is reached through links alone (the 404 page is the server's, not linked)
     reached = {unquote(u) for u in got["seen"]}  # type: ignore[union-attr]
     start = unquote(_start(oped2, mode))
-    missed = [p for p in html_pages if start + p.relative_to(vault.site_dir).as_posix() not in reached
-              and not (p.name == "index.html" and start + p.parent.relative_to(vault.site_dir).as_posix() + "/" in reached)
-              and not (p == vault.site_dir / "index.html" and start in reached)]
-    assert missed == [] and len(reached) == len(html_pages), (missed[:10], sorted(reached)[:3], len(html_pages))
+    missed = [
+        p
+        for p in html_pages
+        if start + p.relative_to(vault.site_dir).as_posix() not in reached
+        and not (
+            p.name == "index.html"
+            and start + p.parent.relative_to(vault.site_dir).as_posix() + "/" in reached
+        )
+        and not (p == vault.site_dir / "index.html" and start in reached)
+    ]
+    assert missed == [] and len(reached) == len(html_pages), (
+        missed[:10],
+        sorted(reached)[:3],
+        len(html_pages),
+    )
     assert got["broken"] == [] and got["unstyled"] == []
     assert got["log"]["failed"] == [] and got["log"]["errors"] == [], got["log"]
     assert got["images"] > 100 and got["blank"] == [], got["blank"][:5]
@@ -198,8 +233,11 @@ def test_every_page_works_from_the_files_and_served(browser, oped2, mode, viewpo
 
 
 def _post_with_pictures(vault: Vault) -> str:
-    page = next(p for p in sorted(vault.site_dir.rglob("*/index.html")) if b"jetpack-lazy-image" in p.read_bytes()
-                and "iYouPort" in p.parent.name)
+    page = next(
+        p
+        for p in sorted(vault.site_dir.rglob("*/index.html"))
+        if b"jetpack-lazy-image" in p.read_bytes() and "iYouPort" in p.parent.name
+    )
     return quote(page.relative_to(vault.site_dir).as_posix())
 
 

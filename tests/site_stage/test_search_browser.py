@@ -25,13 +25,52 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # Simplified, Traditional and variant spellings of the same words; 2- to 4-character
 # words and longer, names, English words, phrases, several words (AND), mixed.
-SAME = [("国务卿", "國務卿"), ("台湾", "臺灣", "台灣", "臺湾"), ("历史", "歷史"), ("翻墙", "翻牆", "翻墻"),
-        ("罗新", "羅新"), ("中国", "中國"), ("美国", "美國"), ("习近平", "習近平"), ("共产党", "共產黨"),
-        ("经济", "經濟"), ("言论自由", "言論自由"), ("网络", "網絡"), ("软件", "軟件"), ("萤火虫", "螢火蟲"),
-        ("蓝灯", "藍燈"), ("维基百科", "維基百科"), ("里面", "裡面", "裏面"), ("中华人民共和国", "中華人民共和國")]
-OTHERS = ["香港", "自由", "蔡英文", "特朗普", "拜登", "日本語", "代理", "Blinken", "China", "Taiwan", "VPN",
-          "Google", "freedom", "democracy", '"Antony Blinken"', '"Hong Kong"', '"South China Sea"', '"VPN Gate"',
-          "台湾 美国", "中国 经济", "翻墙 软件", "2020年", "iPhone", "國務卿 Blinken"]
+SAME = [
+    ("国务卿", "國務卿"),
+    ("台湾", "臺灣", "台灣", "臺湾"),
+    ("历史", "歷史"),
+    ("翻墙", "翻牆", "翻墻"),
+    ("罗新", "羅新"),
+    ("中国", "中國"),
+    ("美国", "美國"),
+    ("习近平", "習近平"),
+    ("共产党", "共產黨"),
+    ("经济", "經濟"),
+    ("言论自由", "言論自由"),
+    ("网络", "網絡"),
+    ("软件", "軟件"),
+    ("萤火虫", "螢火蟲"),
+    ("蓝灯", "藍燈"),
+    ("维基百科", "維基百科"),
+    ("里面", "裡面", "裏面"),
+    ("中华人民共和国", "中華人民共和國"),
+]
+OTHERS = [
+    "香港",
+    "自由",
+    "蔡英文",
+    "特朗普",
+    "拜登",
+    "日本語",
+    "代理",
+    "Blinken",
+    "China",
+    "Taiwan",
+    "VPN",
+    "Google",
+    "freedom",
+    "democracy",
+    '"Antony Blinken"',
+    '"Hong Kong"',
+    '"South China Sea"',
+    '"VPN Gate"',
+    "台湾 美国",
+    "中国 经济",
+    "翻墙 软件",
+    "2020年",
+    "iPhone",
+    "國務卿 Blinken",
+]
 QUERIES = [q for group in SAME for q in group] + OTHERS
 
 
@@ -86,7 +125,11 @@ def test_quality_table(browser, served, truth):  # noqa: F811
         precision = hit / len(got) if got else 1.0
         recall = hit / len(want) if want else 1.0
         rows.append((query, len(want), len(got), precision, recall))
-        assert precision >= 0.95 and recall >= 0.98, (query, sorted(got - want)[:5], sorted(want - got)[:5])
+        assert precision >= 0.95 and recall >= 0.98, (
+            query,
+            sorted(got - want)[:5],
+            sorted(want - got)[:5],
+        )
     print("\nquery | truth | found | precision | recall")
     for row in rows:
         print("%s | %d | %d | %.3f | %.3f" % row)
@@ -107,17 +150,29 @@ def test_results_show_the_original_script_and_the_match(browser, served, truth):
     context, page, log = _search_page(browser, base, "国务卿")
     status = page.inner_text("#search-status")
     assert status == f"找到 {len(truth['国务卿'])} 篇文章"
-    titles = page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.textContent)")
+    titles = page.eval_on_selector_all(
+        "#search-results li > a", "els => els.map(e => e.textContent)"
+    )
     assert any(t.startswith("美國務卿") for t in titles)  # the seed post, in Traditional as written
     marks = page.eval_on_selector_all("#search-results mark", "els => els.map(e => e.textContent)")
     assert "國務卿" in marks and "国务卿" in marks  # each post highlighted in its own script
     assert all(fold(m) == "国务卿" for m in marks)
-    excerpts = page.eval_on_selector_all("#search-results p.excerpt", "els => els.map(e => e.textContent)")
+    excerpts = page.eval_on_selector_all(
+        "#search-results p.excerpt", "els => els.map(e => e.textContent)"
+    )
     assert len(excerpts) == len(titles) and all(excerpts)
-    in_excerpts = page.eval_on_selector_all("#search-results p.excerpt mark", "els => els.map(e => e.textContent)")
-    assert in_excerpts and all(fold(m) == "国务卿" for m in in_excerpts)  # the excerpt shows the match
-    dates = page.eval_on_selector_all("#search-results time", "els => els.map(e => e.getAttribute('datetime'))")
-    sources = page.eval_on_selector_all("#search-results .meta", "els => els.map(e => e.textContent)")
+    in_excerpts = page.eval_on_selector_all(
+        "#search-results p.excerpt mark", "els => els.map(e => e.textContent)"
+    )
+    assert in_excerpts and all(
+        fold(m) == "国务卿" for m in in_excerpts
+    )  # the excerpt shows the match
+    dates = page.eval_on_selector_all(
+        "#search-results time", "els => els.map(e => e.getAttribute('datetime'))"
+    )
+    sources = page.eval_on_selector_all(
+        "#search-results .meta", "els => els.map(e => e.textContent)"
+    )
     assert all(re.match(r"\d{4}-\d\d-\d\dT", d) for d in dates) and all(" · " in s for s in sources)
     (REPO / "test-output").mkdir(exist_ok=True)
     page.screenshot(path=str(REPO / "test-output" / "search-results.png"))
@@ -142,23 +197,39 @@ def test_paging_and_keyboard(browser, served, truth):  # noqa: F811
     assert page.evaluate("document.activeElement.type") == "submit"
     page.focus("#search-pager a[rel=next]")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('#search').dataset.state === 'done' && location.search.includes('p=2')")
+    page.wait_for_function(
+        "() => document.querySelector('#search').dataset.state === 'done' && location.search.includes('p=2')"
+    )
     second = page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.href)")
     assert len(second) == 10 and not set(first) & set(second)
-    assert page.evaluate("document.activeElement.id") == "search-results"  # focus follows the new page
+    assert (
+        page.evaluate("document.activeElement.id") == "search-results"
+    )  # focus follows the new page
     page.go_back()
-    page.wait_for_function("() => !location.search.includes('p=2') && document.querySelector('#search').dataset.state === 'done'")
-    assert page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.href)") == first
+    page.wait_for_function(
+        "() => !location.search.includes('p=2') && document.querySelector('#search').dataset.state === 'done'"
+    )
+    assert (
+        page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.href)") == first
+    )
     # newest first
     page.select_option("#search-sort", "date")
-    page.wait_for_function("() => location.search.includes('sort=date') && document.querySelector('#search').dataset.state === 'done'")
-    dates = page.eval_on_selector_all("#search-results time", "els => els.map(e => e.getAttribute('datetime'))")
+    page.wait_for_function(
+        "() => location.search.includes('sort=date') && document.querySelector('#search').dataset.state === 'done'"
+    )
+    dates = page.eval_on_selector_all(
+        "#search-results time", "els => els.map(e => e.getAttribute('datetime'))"
+    )
     assert dates == sorted(dates, reverse=True)
     # typing a new query in the box searches it
     page.fill("#site-q", "羅新")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => location.search.includes('q=') && document.querySelector('#search').dataset.state === 'done'"
-                           " && document.querySelector('#search-status').textContent.includes('" + str(len(truth["羅新"])) + "')")
+    page.wait_for_function(
+        "() => location.search.includes('q=') && document.querySelector('#search').dataset.state === 'done'"
+        " && document.querySelector('#search-status').textContent.includes('"
+        + str(len(truth["羅新"]))
+        + "')"
+    )
     context.close()
     assert log["errors"] == [] and log["outside"] == []
 
@@ -166,9 +237,20 @@ def test_paging_and_keyboard(browser, served, truth):  # noqa: F811
 def test_header_search_box_on_every_page(browser, served, truth):  # noqa: F811
     vault, base = served
     site = vault.site_dir
-    post = next(site.glob("2021-01-27/美國務卿*/index.html")).parent.relative_to(site).as_posix() + "/"
+    post = (
+        next(site.glob("2021-01-27/美國務卿*/index.html")).parent.relative_to(site).as_posix() + "/"
+    )
     context, page, log = _page(browser, base)
-    for path in ["", quote(post), "sources/", "tags/", "archive/", "categories/", "page/1/", "no/such/page/"]:
+    for path in [
+        "",
+        quote(post),
+        "sources/",
+        "tags/",
+        "archive/",
+        "categories/",
+        "page/1/",
+        "no/such/page/",
+    ]:
         page.goto(base + path)
         box = page.locator("header form.site-search input[name=q]")
         assert box.count() == 1 and box.is_visible(), path
@@ -212,15 +294,23 @@ def test_search_under_a_base_path_and_in_simplified(browser, tmp_path):  # noqa:
 def test_offline_through_newsvault_serve(browser, built_sample):  # noqa: F811
     """The CLI's server, a browser that may reach nothing else: search works."""
     vault, _ = built_sample
-    proc = subprocess.Popen([sys.executable, "-m", "newsvault", "serve", "--vault", str(vault.root), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsvault", "serve", "--vault", str(vault.root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"},
+    )
     try:
         line = proc.stdout.readline()
         base = re.search(r"(http://127\.0\.0\.1:\d+/)", line).group(1)
         context, page, log = _search_page(browser, base, '"Antony Blinken"')
-        links = [unquote(urlsplit(h).path) for h in
-                 page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.href)")]
+        links = [
+            unquote(urlsplit(h).path)
+            for h in page.eval_on_selector_all(
+                "#search-results li > a", "els => els.map(e => e.href)"
+            )
+        ]
         assert links and links[0].startswith("/2023-06-16/The-Stakes-of-Antony-Blinken")
         context.close()
         assert log["errors"] == [] and log["outside"] == []

@@ -19,12 +19,23 @@ from .test_search_js import Node
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_layout_depends_on_the_count_only():
     assert index.layout(0) == []
-    assert index.layout(5685) == [(0, 2048), (2048, 2048), (4096, 512), (4608, 512), (5120, 512), (5632, 53)]
+    assert index.layout(5685) == [
+        (0, 2048),
+        (2048, 2048),
+        (4096, 512),
+        (4608, 512),
+        (5120, 512),
+        (5632, 53),
+    ]
     assert index.layout(2048) == [(0, 2048)] and index.layout(600) == [(0, 512), (512, 88)]
 
 
@@ -45,8 +56,9 @@ def test_incremental_index_is_the_full_index(tmp_path, small_segments):
     first = _tree(a / "_site" / "search" / "data")
     for post in posts[40:43]:  # three newer posts
         shutil.copy2(post, a / "_posts" / post.name)
-    (a / "_posts" / posts[39].name).write_text(posts[39].read_text(encoding="utf-8") + "\n<p>更正：國務卿</p>\n",
-                                               encoding="utf-8")
+    (a / "_posts" / posts[39].name).write_text(
+        posts[39].read_text(encoding="utf-8") + "\n<p>更正：國務卿</p>\n", encoding="utf-8"
+    )
     report = build_site(vault, config)
     assert 0 < report.search_indexed < 43
     (a / "_posts" / posts[41].name).unlink()  # and one gone again
@@ -56,7 +68,10 @@ def test_incremental_index_is_the_full_index(tmp_path, small_segments):
     for path in sorted((a / "_posts").iterdir()):
         shutil.copy2(path, b / "_posts" / path.name)
     build_site(Vault(b), load_config(b), full=True)
-    incremental, full = _tree(a / "_site" / "search" / "data"), _tree(b / "_site" / "search" / "data")
+    incremental, full = (
+        _tree(a / "_site" / "search" / "data"),
+        _tree(b / "_site" / "search" / "data"),
+    )
     assert incremental.keys() == full.keys() and incremental == full
     assert incremental != first
     # nothing changed: nothing indexed, nothing written
@@ -73,9 +88,16 @@ def test_a_killed_build_leaves_nothing_behind(tmp_path, small_segments):
     (segments / "0000000-0004-0123456789ab").mkdir()
     (root / "_site" / "search" / "data" / "old.bin").write_bytes(b"x")
     build_site(vault, load_config(root), full=True)
-    manifest = json.loads((root / "_site" / "search" / "data" / "index.json").read_text(encoding="utf-8"))
-    assert sorted(p.name for p in segments.iterdir()) == sorted(s["path"][2:-1] for s in manifest["segments"])
-    assert sorted(p.name for p in (root / "_site" / "search" / "data").iterdir()) == ["index.json", "s"]
+    manifest = json.loads(
+        (root / "_site" / "search" / "data" / "index.json").read_text(encoding="utf-8")
+    )
+    assert sorted(p.name for p in segments.iterdir()) == sorted(
+        s["path"][2:-1] for s in manifest["segments"]
+    )
+    assert sorted(p.name for p in (root / "_site" / "search" / "data").iterdir()) == [
+        "index.json",
+        "s",
+    ]
     assert manifest["docs"] == 10 and [s["count"] for s in manifest["segments"]] == [4, 4, 2]
 
 
@@ -83,15 +105,39 @@ def test_indexing_shows_progress(tmp_path):
     posts = sorted(SAMPLE_POSTS.iterdir())
     root = make_vault(tmp_path / "v", posts)
     seen = []
-    build_site(Vault(root), load_config(root), progress=lambda stage, done, total: seen.append((stage, done, total)))
+    build_site(
+        Vault(root),
+        load_config(root),
+        progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )
     steps = [(done, total) for stage, done, total in seen if stage == "search"]
     n = len(posts)
     assert n >= 150 and steps[0] == (0, n) and steps[-1] == (n, n) and len(steps) > 3
     assert all(a[0] < b[0] for a, b in zip(steps, steps[1:], strict=False))
 
 
-QUERIES = ["国务卿", "國務卿", "台湾", "臺灣", "台灣", "历史", "歷史", "翻墙", "翻牆", "罗新", "羅新", "中国 美国",
-           "Blinken", '"Antony Blinken"', "VPN", '"VPN Gate"', "蓝灯", "日本語", "言论自由", "2020年"]
+QUERIES = [
+    "国务卿",
+    "國務卿",
+    "台湾",
+    "臺灣",
+    "台灣",
+    "历史",
+    "歷史",
+    "翻墙",
+    "翻牆",
+    "罗新",
+    "羅新",
+    "中国 美国",
+    "Blinken",
+    '"Antony Blinken"',
+    "VPN",
+    '"VPN Gate"',
+    "蓝灯",
+    "日本語",
+    "言论自由",
+    "2020年",
+]
 
 
 @pytest.mark.node
@@ -132,8 +178,11 @@ def test_many_segments_and_big_keys_find_what_one_finds(tmp_path, monkeypatch):
     monkeypatch.setattr(index, "UNIT", 8)
     monkeypatch.setattr(encode, "BIG", 128)
     monkeypatch.setattr(parallel, "MIN_JOBS", 10)
-    root = make_vault(tmp_path / "v", sorted(SAMPLE_POSTS.iterdir()),
-                      '[site]\nbase_url = "https://example.org"\nworkers = 2\n')
+    root = make_vault(
+        tmp_path / "v",
+        sorted(SAMPLE_POSTS.iterdir()),
+        '[site]\nbase_url = "https://example.org"\nworkers = 2\n',
+    )
     build_site(Vault(root), load_config(root), full=True)
     site = root / "_site"
     data = site / "search" / "data"
@@ -164,13 +213,19 @@ def test_excerpts_from_the_record_are_the_whole_texts(built_sample):
     data = vault.site_dir / "search" / "data"
     node = Node()
     try:
-        got = [r for query in ["台湾", "國務卿", "Blinken", "历史", "一个", '"Hong Kong"', "VPN 翻墙"]
-               for r in node.ask(op="articles", index=str(data) + "/", query=query, n=10)]
+        got = [
+            r
+            for query in ["台湾", "國務卿", "Blinken", "历史", "一个", '"Hong Kong"', "VPN 翻墙"]
+            for r in node.ask(op="articles", index=str(data) + "/", query=query, n=10)
+        ]
     finally:
         node.close()
     assert len(got) > 40 and all(r["got"] == r["want"] for r in got)
     longer = [r for r in got if r["more"]]
-    assert any(r["fetched"] for r in longer) and sum(not r["fetched"] for r in longer) > len(longer) / 2
+    assert (
+        any(r["fetched"] for r in longer)
+        and sum(not r["fetched"] for r in longer) > len(longer) / 2
+    )
 
 
 def test_the_cli_search_bar_moves(tmp_path):
@@ -191,9 +246,13 @@ def test_the_cli_search_bar_moves(tmp_path):
             shutil.copyfile(post, root / "_posts" / f"{stem[:120]} {copy}.{ext}")
     n = 3 * len(posts)
     main, sub = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "newsvault", "build", "--vault", str(root), "--full"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sub,
-                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsvault", "build", "--vault", str(root), "--full"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=sub,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+    )
     os.close(sub)
     screen = b""
     while True:
@@ -209,5 +268,9 @@ def test_the_cli_search_bar_moves(tmp_path):
         screen += chunk
     assert proc.wait(timeout=60) == 0
     os.close(main)
-    counts = {int(done) for done, total in re.findall(rb"search[^\r\n]*?(\d+)/(\d+)", screen) if int(total) == n}
+    counts = {
+        int(done)
+        for done, total in re.findall(rb"search[^\r\n]*?(\d+)/(\d+)", screen)
+        if int(total) == n
+    }
     assert 0 in counts and len({c for c in counts if 0 < c < n}) >= 2, sorted(counts)

@@ -84,8 +84,13 @@ def test_serve_command_reads_base_path_from_the_settings(small: Path) -> None:
     build_site(Vault(small), load_config(small), search=False)
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
-    proc = subprocess.Popen([sys.executable, "-m", "newsvault", "serve", "--vault", str(small), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsvault", "serve", "--vault", str(small), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -118,7 +123,10 @@ def test_changing_base_path_or_permalink_takes_effect_on_the_next_build(small: P
     build_site(vault, load_config(small))
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="2021/01/' in home and 'href="2021-01-27/' not in home
-    docs = [json.loads(p.read_text(encoding="utf-8"))["u"] for p in (site / "search" / "data").rglob("d/*.json")]
+    docs = [
+        json.loads(p.read_text(encoding="utf-8"))["u"]
+        for p in (site / "search" / "data").rglob("d/*.json")
+    ]
     assert docs and all(u.endswith(".html") and u[:4].isdigit() and u[4] == "/" for u in docs)
     assert all((site / unquote(u)).is_file() for u in docs)
 

@@ -19,8 +19,15 @@ from .site_helpers import REPO, make_vault
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 OUT = REPO / "test-output"
 MARKER = "NVXSS"
 # Our own vectors; each would leave MARKER in a dialog, the console, the title or window.
@@ -28,11 +35,11 @@ OWN_VECTORS = [
     f"<script>alert('{MARKER}')</script>",
     f"<img src=x onerror=\"console.log('{MARKER}');window.nvxss=1\">",
     f"<svg onload=\"alert('{MARKER}')\"></svg>",
-    "<body onload=\"window.nvxss=1\">",
+    '<body onload="window.nvxss=1">',
     f"<iframe srcdoc=\"<script>parent.alert('{MARKER}')</script>\"></iframe>",
     f"<object data=\"data:text/html,<script>alert('{MARKER}')</script>\"></object>",
     f"<embed src=\"data:text/html,<script>alert('{MARKER}')</script>\">",
-    f"<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert('{MARKER}')\">",
+    f'<meta http-equiv="refresh" content="0;url=javascript:alert(\'{MARKER}\')">',
     f"<base href=\"javascript:alert('{MARKER}')//\">",
     f"<details open ontoggle=\"alert('{MARKER}')\">x</details>",
     f"<input autofocus onfocus=\"alert('{MARKER}')\">",
@@ -76,7 +83,12 @@ def _page(browser, base):
 
     context.route("**/*", route)
     page = context.new_page()
-    page.on("console", lambda m: log["console"].append(m.text) or (m.type == "error" and log["errors"].append(m.text)))
+    page.on(
+        "console",
+        lambda m: (
+            log["console"].append(m.text) or (m.type == "error" and log["errors"].append(m.text))
+        ),
+    )
     page.on("pageerror", lambda e: log["errors"].append(str(e)))
     page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
     return context, page, log
@@ -108,18 +120,29 @@ def _search(browser, base, query):
     context, page, log = _page(browser, base)
     page.goto(base + "search/?q=" + quote(query))
     page.wait_for_selector("#search[data-state=done]", timeout=15000)
-    links = page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.getAttribute('href'))")
+    links = page.eval_on_selector_all(
+        "#search-results li > a", "els => els.map(e => e.getAttribute('href'))"
+    )
     context.close()
     assert log["errors"] == [] and log["outside"] == []
     return [unquote(urlsplit(link).path) for link in links]
 
 
-@pytest.mark.parametrize("query, post_start", [
-    ("國務卿", "/2021-01-27/美國務卿與英德外長通話"),  # Traditional Chinese, only in the seed post
-    ("萤火虫", "/2014-12-22/翻墙新利器-萤火虫代理"),  # Simplified Chinese, only in one sample post
-    ("日本語", "/2025-02-15/不會日文去考-JLPT"),  # Japanese, one post
-    ("Blinken", "/2023-06-16/The-Stakes-of-Antony-Blinken"),  # English
-])
+@pytest.mark.parametrize(
+    "query, post_start",
+    [
+        (
+            "國務卿",
+            "/2021-01-27/美國務卿與英德外長通話",
+        ),  # Traditional Chinese, only in the seed post
+        (
+            "萤火虫",
+            "/2014-12-22/翻墙新利器-萤火虫代理",
+        ),  # Simplified Chinese, only in one sample post
+        ("日本語", "/2025-02-15/不會日文去考-JLPT"),  # Japanese, one post
+        ("Blinken", "/2023-06-16/The-Stakes-of-Antony-Blinken"),  # English
+    ],
+)
 def test_search_finds_the_post(browser, served, query, post_start):
     links = _search(browser, served[1], query)
     assert any(link.startswith(post_start) for link in links[:3]), links
@@ -132,8 +155,15 @@ def test_search_finds_the_post(browser, served, query, post_start):
 def _xss_vectors() -> tuple[list[str], list[str]]:
     """Own vectors plus the content stage's corpus (raw), and the corpus cleaned by it."""
     corpus_file = REPO / "tests" / "data" / "xss_corpus.txt"
-    corpus = [line for line in corpus_file.read_text(encoding="utf-8").splitlines()
-              if line.strip() and not line.startswith("#")] if corpus_file.exists() else []
+    corpus = (
+        [
+            line
+            for line in corpus_file.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        if corpus_file.exists()
+        else []
+    )
     cleaned: list[str] = []
     try:
         from newsvault.content.clean import ContentOptions, clean_html
@@ -151,7 +181,9 @@ def _site_of(tmp_path, articles):
 
     root = make_vault(tmp_path / "v", [])
     for art in articles:
-        (root / "_posts" / f"2021-01-27-{art.title}.md").write_text(render_post(art), encoding="utf-8")
+        (root / "_posts" / f"2021-01-27-{art.title}.md").write_text(
+            render_post(art), encoding="utf-8"
+        )
     vault = Vault(root)
     build_site(vault, load_config(root), search=False)
     server, base = serve_in_thread(vault.site_dir)
@@ -165,14 +197,29 @@ def _site_of(tmp_path, articles):
 def test_hostile_post_runs_nothing(browser, tmp_path):
     raw, cleaned = _xss_vectors()
     when = datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
-    arts = [Article(title=f"hostile {n}", date=when, author="x", link="https://example.com/a",
-                    site="XSS", content=html, ms=1611791840000, tags=("XSS",), categories=("XSS",))
-            for n, html in enumerate(["".join(raw).replace("\n", " "), "".join(cleaned).replace("\n", " ")])
-            if html]
+    arts = [
+        Article(
+            title=f"hostile {n}",
+            date=when,
+            author="x",
+            link="https://example.com/a",
+            site="XSS",
+            content=html,
+            ms=1611791840000,
+            tags=("XSS",),
+            categories=("XSS",),
+        )
+        for n, html in enumerate(
+            ["".join(raw).replace("\n", " "), "".join(cleaned).replace("\n", " ")]
+        )
+        if html
+    ]
     with _site_of(tmp_path, arts) as (vault, base):
         context, page, log = _page(browser, base)
         for post in sorted(vault.site_dir.glob("2021-01-2*/hostile*/index.html")):
-            page.goto(base + quote(str(post.parent.relative_to(vault.site_dir))) + "/", wait_until="load")
+            page.goto(
+                base + quote(str(post.parent.relative_to(vault.site_dir))) + "/", wait_until="load"
+            )
             page.wait_for_timeout(500)
             page.keyboard.press("Tab")
             page.wait_for_timeout(100)
@@ -204,12 +251,25 @@ def test_a_covering_post_body_leaves_the_site_links_clickable(browser, tmp_path)
     when = datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
     arts = []
     for n, vector in enumerate(COVERING):
-        html = clean_html(f"<p>text before</p>{vector}<p>text after</p>", "https://example.com/a",
-                          ContentOptions()).html
+        html = clean_html(
+            f"<p>text before</p>{vector}<p>text after</p>",
+            "https://example.com/a",
+            ContentOptions(),
+        ).html
         assert "z-index" in html and ("absolute" in html or "margin" in html), html  # kept
-        arts.append(Article(title=f"cover {n}", date=when - timedelta(hours=n), author="x",
-                            link=f"https://example.com/{n}", site="Cover", content=html,
-                            ms=1611791840000 - n * 3600_000, tags=("Cover",), categories=("Cover",)))
+        arts.append(
+            Article(
+                title=f"cover {n}",
+                date=when - timedelta(hours=n),
+                author="x",
+                link=f"https://example.com/{n}",
+                site="Cover",
+                content=html,
+                ms=1611791840000 - n * 3600_000,
+                tags=("Cover",),
+                categories=("Cover",),
+            )
+        )
     with _site_of(tmp_path, arts) as (vault, base):
         context, page, _ = _page(browser, base)
         for post in sorted(vault.site_dir.glob("2021-01-2*/cover*/index.html")):
@@ -217,14 +277,18 @@ def test_a_covering_post_body_leaves_the_site_links_clickable(browser, tmp_path)
             page.goto(url, wait_until="load")
             assert page.locator("[id^=cover]").count() == 1
             own = page.eval_on_selector_all(
-                ".masthead a, .neighbours a, .origin a, .terms a, .foot a, .meta a", """els =>
+                ".masthead a, .neighbours a, .origin a, .terms a, .foot a, .meta a",
+                """els =>
                 els.map(a => {
                   a.scrollIntoView({block: 'center'});
                   const s = a.getBoundingClientRect();
                   const hit = document.elementFromPoint(s.x + s.width / 2, s.y + s.height / 2);
-                  return [a.getAttribute('href'), !!hit && hit.closest('a') === a]; })""")
+                  return [a.getAttribute('href'), !!hit && hit.closest('a') === a]; })""",
+            )
             assert len(own) >= 6 and all(on_top for _, on_top in own), (post.parent.name, own)
-            page.click(".masthead nav a[href$='sources/index.html']")  # a real click lands on our link
+            page.click(
+                ".masthead nav a[href$='sources/index.html']"
+            )  # a real click lands on our link
             page.wait_for_load_state("load")
             assert page.url.endswith("/sources/index.html"), page.url
         context.close()

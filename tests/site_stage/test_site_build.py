@@ -22,7 +22,6 @@ from .site_helpers import SAMPLE_POSTS, SEED_DIR
 pytestmark = pytest.mark.slow
 
 
-
 def _site_posts(vault):
     from newsvault.archive.files import post_files
     from newsvault.config import load_config
@@ -100,7 +99,11 @@ def test_feeds_parse_without_errors(built_sample):
 
 def test_control_characters_do_not_reach_the_feeds(built_sample):
     vault, _ = built_sample
-    with_bs = [p for p in SAMPLE_POSTS.iterdir() if "\b" in p.read_text(encoding="utf-8").split("\n---\n", 1)[-1]]
+    with_bs = [
+        p
+        for p in SAMPLE_POSTS.iterdir()
+        if "\b" in p.read_text(encoding="utf-8").split("\n---\n", 1)[-1]
+    ]
     assert with_bs  # the sample has U+0008 in content
     for feed in [vault.site_dir / "feed.xml", *(vault.site_dir / "sources").glob("*/feed.xml")]:
         assert b"\x08" not in feed.read_bytes()
@@ -119,11 +122,15 @@ def test_sitemap_robots_404_and_lists(built_sample):
     # (the newest 47 do not fill a page yet, so they join the 50 before them)
     assert home.count('<li><a href="') == 97 and 'href="page/2/index.html"' in home
     assert (site / "page" / "1" / "index.html").is_file() and not (site / "page" / "3").exists()
-    assert (site / "page" / "1" / "index.html").read_text(encoding="utf-8").count('<li><a href="') == 50
+    assert (site / "page" / "1" / "index.html").read_text(encoding="utf-8").count(
+        '<li><a href="'
+    ) == 50
     sources = (site / "sources" / "index.html").read_text(encoding="utf-8")
     assert "iYouPort" in sources and "(臺)中央社CNA" in sources
     assert (site / "archive" / "2021" / "01" / "index.html").is_file()
-    assert (site / "tags" / "index.html").is_file() and (site / "categories" / "index.html").is_file()
+    assert (site / "tags" / "index.html").is_file() and (
+        site / "categories" / "index.html"
+    ).is_file()
 
 
 def test_post_page_shows_date_in_display_zone_and_neighbours(built_sample):
@@ -148,7 +155,9 @@ def test_written_parts_equal_the_joined_bytes(parts, before):
         if before:
             path.parent.mkdir()
             path.write_bytes(before)
-        assert write_if_changed(Path(root), "a/feed.xml", parts) == (not before or before != b"".join(parts))
+        assert write_if_changed(Path(root), "a/feed.xml", parts) == (
+            not before or before != b"".join(parts)
+        )
         assert path.read_bytes() == b"".join(parts)
         assert write_if_changed(Path(root), "a/feed.xml", parts) is False
         assert write_if_changed(Path(root), "a/feed.xml", b"".join(parts)) is False
@@ -176,12 +185,16 @@ def test_a_post_never_takes_a_page_of_the_site(tmp_path):
     save_post(vault.posts_dir, make_article("other", link="https://example.com/a/2"))
     report = build_site(vault, load_config(vault.root))
     site = vault.site_dir
-    assert "search-2/index.html" in {p.relative_to(site).as_posix() for p in site.rglob("index.html")}
+    assert "search-2/index.html" in {
+        p.relative_to(site).as_posix() for p in site.rglob("index.html")
+    }
     search_page = (site / "search" / "index.html").read_text()
     assert 'id="search-results"' in search_page and "<p>Body</p>" not in search_page
     assert "<p>Body</p>" in (site / "search-2" / "index.html").read_text()
-    assert any("its permalink /search/ is taken by a page of the site; the post is at /search-2/" in n
-               for n in report.notes), report.notes
+    assert any(
+        "its permalink /search/ is taken by a page of the site; the post is at /search-2/" in n
+        for n in report.notes
+    ), report.notes
     with pytest.raises(BuildError, match=r"'feed\.xml'.*clashes with 'feed\.xml'"):
         check_outputs(["index.html", "feed.xml", "feed.xml"])
     with pytest.raises(BuildError, match=r"'a/index\.html'.*'a'"):

@@ -15,8 +15,19 @@ WHEN = datetime(2024, 5, 1, tzinfo=timezone.utc)
 
 
 def record(name: str, version: int) -> tuple[int, int, _Meta]:
-    meta = _Meta(name=name, title=f"title {version}", date=WHEN, url_date=WHEN, site="s", author="a",
-                 link="https://e.com/", tags=("s",), categories=(), slug=name, digest=f"{version}.7")
+    meta = _Meta(
+        name=name,
+        title=f"title {version}",
+        date=WHEN,
+        url_date=WHEN,
+        site="s",
+        author="a",
+        link="https://e.com/",
+        tags=("s",),
+        categories=(),
+        slug=name,
+        digest=f"{version}.7",
+    )
     return version, 7, meta
 
 
@@ -24,8 +35,14 @@ def state(cache: PostCache) -> tuple:
     return cache.entries, cache.url_setting, cache.urls
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["put", "drop", "url", "setting", "save", "reopen"]),
-                         st.integers(0, 3), st.integers(0, 2)), max_size=40)
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["put", "drop", "url", "setting", "save", "reopen"]),
+        st.integers(0, 3),
+        st.integers(0, 2),
+    ),
+    max_size=40,
+)
 
 
 @given(OPS)
@@ -51,7 +68,10 @@ def test_what_was_saved_reads_back(ops):
                 cache.entries = {k: e for k, e in cache.entries.items() if k != name}
                 cache.urls = {k: u for k, u in cache.urls.items() if k != name}
             elif op == "url":
-                cache.urls = {**cache.urls, name: (f"{v}.7", f"/{n}/", f"/{n}-{v}/", f"/x/{n}-{v}/")}
+                cache.urls = {
+                    **cache.urls,
+                    name: (f"{v}.7", f"/{n}/", f"/{n}-{v}/", f"/x/{n}-{v}/"),
+                }
             elif op == "setting":
                 cache.url_setting = f"pattern {v}"
             elif op == "save":
@@ -93,5 +113,7 @@ def test_many_changes_rewrite_the_snapshot(tmp_path):
         cache.entries = {**cache.entries, f"p{i}.md": record(f"p{i}.md", 100 + i)}
         cache.save()
         sizes.append(file.stat().st_size)
-    assert any(b < a for a, b in zip(sizes, sizes[1:], strict=False))  # the file was rewritten, and shrank
+    assert any(
+        b < a for a, b in zip(sizes, sizes[1:], strict=False)
+    )  # the file was rewritten, and shrank
     assert PostCache(file).entries == cache.entries

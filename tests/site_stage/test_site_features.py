@@ -30,8 +30,14 @@ def small(tmp_path):
 
 def _cli(*args, cwd=None):
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
-    return subprocess.run([sys.executable, "-m", "newsvault", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "newsvault", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def test_cli_build_json_and_no_search(small):
@@ -41,11 +47,15 @@ def test_cli_build_json_and_no_search(small):
 
     report = json.loads(proc.stdout)
     assert report["posts"] == 31 and report["search_seconds"] is None
-    assert (small / "_site" / "robots.txt").read_text() == "User-agent: *\nAllow: /\n"  # no base_url
+    assert (
+        small / "_site" / "robots.txt"
+    ).read_text() == "User-agent: *\nAllow: /\n"  # no base_url
     assert (small / "_site" / "index.html").is_file()
     again = json.loads(_cli("build", "--vault", str(small), "--json", "--no-search").stdout)
     assert again["rendered"] == 0 and again["written"] == 0
-    full = json.loads(_cli("build", "--vault", str(small), "--json", "--no-search", "--full").stdout)
+    full = json.loads(
+        _cli("build", "--vault", str(small), "--json", "--no-search", "--full").stdout
+    )
     assert full["rendered"] == full["files"] and full["written"] == 0
 
 
@@ -63,7 +73,9 @@ def test_search_index_of_an_archive_without_posts(tmp_path):
     """No post yet: an index with no segment, which the search page reads as no results."""
     root = make_vault(tmp_path / "empty", [])
     build_site(Vault(root), load_config(root), full=True)
-    manifest = json.loads((root / "_site" / "search" / "data" / "index.json").read_text(encoding="utf-8"))
+    manifest = json.loads(
+        (root / "_site" / "search" / "data" / "index.json").read_text(encoding="utf-8")
+    )
     assert manifest["docs"] == 0 and manifest["segments"] == []
 
 
@@ -82,7 +94,9 @@ def test_serve_serves_pages_404_and_the_index(small):
     try:
         with urllib.request.urlopen(base) as resp:
             assert resp.status == 200 and "text/html" in resp.headers["Content-Type"]
-        bucket = next((vault.site_dir / "search" / "data").rglob("*.bin")).relative_to(vault.site_dir)
+        bucket = next((vault.site_dir / "search" / "data").rglob("*.bin")).relative_to(
+            vault.site_dir
+        )
         with urllib.request.urlopen(base + bucket.as_posix()) as resp:
             assert resp.status == 200 and resp.headers["Content-Type"] == "application/octet-stream"
         with urllib.request.urlopen(base + "theme/fold.json") as resp:
@@ -101,10 +115,13 @@ def test_serve_serves_pages_404_and_the_index(small):
 def test_vault_templates_override_and_base_path(small):
     (small / "templates").mkdir()
     (small / "templates" / "404.html").write_text(
-        '{% extends "base.html" %}{% block main %}<p>MY OWN 404</p>{% endblock %}', encoding="utf-8")
+        '{% extends "base.html" %}{% block main %}<p>MY OWN 404</p>{% endblock %}', encoding="utf-8"
+    )
     (small / "newsvault.toml").write_text(
         '[site]\nbase_path = "/repo/"\nbase_url = "https://u.github.io"\ntitle = "Mirror"\n'
-        'timezone = "UTC"\nper_page = 10\n', encoding="utf-8")
+        'timezone = "UTC"\nper_page = 10\n',
+        encoding="utf-8",
+    )
     vault = Vault(small)
     build_site(vault, load_config(small), search=False)
     site = vault.site_dir
@@ -120,10 +137,14 @@ def test_vault_templates_override_and_base_path(small):
     assert "2021-01-27 23:57 (UTC)" in seed
     # a template change re-renders everything that uses it
     (small / "templates" / "404.html").write_text(
-        '{% extends "base.html" %}{% block main %}<p>CHANGED</p>{% endblock %}', encoding="utf-8")
+        '{% extends "base.html" %}{% block main %}<p>CHANGED</p>{% endblock %}', encoding="utf-8"
+    )
     report = build_site(vault, load_config(small), search=False)
     static = len(list((site / "theme").iterdir()))  # copied files: not rendered
-    assert "CHANGED" in (site / "404.html").read_text(encoding="utf-8") and report.rendered == report.files - static
+    assert (
+        "CHANGED" in (site / "404.html").read_text(encoding="utf-8")
+        and report.rendered == report.files - static
+    )
 
 
 def test_local_images_are_copied_and_kept_local(small):
@@ -131,15 +152,19 @@ def test_local_images_are_copied_and_kept_local(small):
     img.parent.mkdir(parents=True)
     img.write_bytes(b"\x89PNG fake")
     post = small / "_posts" / "2021-02-01-local image.md"
-    post.write_text('---\nlayout: post\ntitle: "local image"\ndate: 2021-02-01T00:00:00.000Z\n'
-                    'author: a\nfrom: https://news.example/x\ntags: [ S ]\ncategories: [ S ]\n---\n'
-                    '<!--1612137600000-->\n[local image](https://news.example/x)\n------\n\n<div>\n'
-                    '<p><img src="/assets/img/ab12.png"><a href="/about">about</a></p>\n</div>\n',
-                    encoding="utf-8")
+    post.write_text(
+        '---\nlayout: post\ntitle: "local image"\ndate: 2021-02-01T00:00:00.000Z\n'
+        "author: a\nfrom: https://news.example/x\ntags: [ S ]\ncategories: [ S ]\n---\n"
+        "<!--1612137600000-->\n[local image](https://news.example/x)\n------\n\n<div>\n"
+        '<p><img src="/assets/img/ab12.png"><a href="/about">about</a></p>\n</div>\n',
+        encoding="utf-8",
+    )
     vault = Vault(small)
     build_site(vault, load_config(small), search=False)
     assert (vault.site_dir / "assets" / "img" / "ab12.png").read_bytes() == b"\x89PNG fake"
-    page = (vault.site_dir / "2021-02-01" / "local-image" / "index.html").read_text(encoding="utf-8")
+    page = (vault.site_dir / "2021-02-01" / "local-image" / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert 'src="../../assets/img/ab12.png"' in page and 'href="https://news.example/about"' in page
     img.unlink()
     build_site(vault, load_config(small), search=False)
@@ -157,8 +182,11 @@ def test_sources_page_shows_last_successful_update(small):
     vault.index_file.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(vault.index_file)
     state.ensure_schema(db)
-    state.record_results(db, datetime(2021, 1, 28, 1, 0, tzinfo=timezone.utc),
-                         [FeedResult("(臺)中央社CNA", "https://example.org/feed", OK, new=1)])
+    state.record_results(
+        db,
+        datetime(2021, 1, 28, 1, 0, tzinfo=timezone.utc),
+        [FeedResult("(臺)中央社CNA", "https://example.org/feed", OK, new=1)],
+    )
     db.close()
     build_site(vault, load_config(small), search=False)
     page = (vault.site_dir / "sources" / "index.html").read_text(encoding="utf-8")
@@ -175,7 +203,9 @@ def test_source_feed_limits_to_latest_entries(small):
 
 
 def test_files_without_front_matter_are_not_pages(small):
-    (small / "_posts" / "2021-03-01-notes.md").write_text("just text, no front matter\n", encoding="utf-8")
+    (small / "_posts" / "2021-03-01-notes.md").write_text(
+        "just text, no front matter\n", encoding="utf-8"
+    )
     report = build_site(Vault(small), load_config(small), search=False)
     assert report.posts == 31 and not (small / "_site" / "2021-03-01").exists()
 
@@ -190,15 +220,29 @@ def test_parallel_build_equals_serial(tmp_path, monkeypatch):
         root = make_vault(tmp_path / f"w{workers}", posts, f"[site]\nworkers = {workers}\n")
         report = build_site(Vault(root), load_config(root), search=False)
         assert report.rendered == report.files
-        trees.append({p.relative_to(root / "_site").as_posix(): p.read_bytes()
-                      for p in (root / "_site").rglob("*") if p.is_file()})
+        trees.append(
+            {
+                p.relative_to(root / "_site").as_posix(): p.read_bytes()
+                for p in (root / "_site").rglob("*")
+                if p.is_file()
+            }
+        )
     assert trees[0] == trees[1]
 
 
 def _head_fields(post) -> tuple:
     a = post.article
-    return (post.layout, post.front_matter, a.title, a.date, a.author, a.link, a.site, a.tags,
-            a.categories)
+    return (
+        post.layout,
+        post.front_matter,
+        a.title,
+        a.date,
+        a.author,
+        a.link,
+        a.site,
+        a.tags,
+        a.categories,
+    )
 
 
 @pytest.mark.parametrize("shift", [-4000, -60, -30, -1, 0, 1, 30, 12_000])
@@ -210,10 +254,13 @@ def test_scan_reads_the_head_and_agrees_with_the_whole_file(tmp_path, shift):
     from newsvault.site.posts import HEAD, read_head
 
     def text(title: str) -> str:
-        return (f'---\nlayout: post\ntitle: "{title}"\ndate: 2021-01-27T05:00:00+08:00\n'
-                f"author: A\nfrom: https://example.org/a\ntags: [ X ]\ncategories: [ X ]\n---\n"
-                f"<!--1611694800000-->\n[{title}](https://example.org/a)\n------\n\n<div>\n"
-                + "<p>內容</p>" * 3000 + "\n</div>\n")
+        return (
+            f'---\nlayout: post\ntitle: "{title}"\ndate: 2021-01-27T05:00:00+08:00\n'
+            f"author: A\nfrom: https://example.org/a\ntags: [ X ]\ncategories: [ X ]\n---\n"
+            f"<!--1611694800000-->\n[{title}](https://example.org/a)\n------\n\n<div>\n"
+            + "<p>內容</p>" * 3000
+            + "\n</div>\n"
+        )
 
     fixed = len(text("").encode()) - len(text("").split("---\n<!--")[1].encode()) - len("<!--")
     title = "國務卿" + "a" * (HEAD + shift - fixed - len("國務卿".encode()))

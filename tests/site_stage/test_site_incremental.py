@@ -24,7 +24,10 @@ pytestmark = pytest.mark.slow
 def cpu_seconds() -> float:
     """CPU time of this process and of its finished children (the build's worker
     processes): unlike wall time, it does not depend on what else the machine runs."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
@@ -66,13 +69,17 @@ def test_adding_ten_posts_is_fast_and_equals_a_full_build(measured_dir):
         report = build_site(a, config, search=False)
         incs.append(cpu_seconds() - start)
         assert report.parsed == 10 and report.posts == len(posts)
-        assert report.rendered < report.files / 8  # tests/data: 35 of 319 (the lists, feeds, neighbours)
+        assert (
+            report.rendered < report.files / 8
+        )  # tests/data: 35 of 319 (the lists, feeds, neighbours)
         start = cpu_seconds()
         build_site(a, config, full=True, search=False)
         fulls.append(cpu_seconds() - start)
         ratios.append(incs[-1] / fulls[-1])
     ratio = statistics.median(ratios)
-    print(f"incremental {statistics.median(incs):.3f}s CPU vs full {statistics.median(fulls):.3f}s CPU: {ratio:.1%}")
+    print(
+        f"incremental {statistics.median(incs):.3f}s CPU vs full {statistics.median(fulls):.3f}s CPU: {ratio:.1%}"
+    )
     assert ratio < 0.15, (incs, fulls)
 
     b = Vault(make_vault(measured_dir / "b", posts))
@@ -91,7 +98,7 @@ def test_removed_and_changed_posts_follow(tmp_path):
     build_site(a, config, search=False)
     gone, changed = posts[3], posts[7]
     (a.posts_dir / gone.name).unlink()
-    text = changed.read_text(encoding="utf-8").replace("\ntitle: \"", "\ntitle: \"EDITED ", 1)
+    text = changed.read_text(encoding="utf-8").replace('\ntitle: "', '\ntitle: "EDITED ', 1)
     (a.posts_dir / changed.name).write_text(text, encoding="utf-8")
     report = build_site(a, config, search=False)
     assert report.parsed == 1 and report.removed >= 1
@@ -132,14 +139,17 @@ def test_sitemap_parts_hold_the_oldest_posts_first(tmp_path, monkeypatch):
     monkeypatch.setattr(plan, "SITEMAP_PART", 40)
     posts = sorted(SAMPLE_POSTS.iterdir())[-101:]
     vault = Vault(make_vault(tmp_path / "v", posts[:-1]))
-    (vault.root / "newsvault.toml").write_text('[site]\nbase_url = "https://example.org"\n', encoding="utf-8")
+    (vault.root / "newsvault.toml").write_text(
+        '[site]\nbase_url = "https://example.org"\n', encoding="utf-8"
+    )
     config = load_config(vault.root)
     build_site(vault, config, search=False)
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     index = etree.parse(str(vault.site_dir / "sitemap.xml")).getroot()
     assert index.tag == f"{ns}sitemapindex"
     assert [loc.text for loc in index.iter(f"{ns}loc")] == [
-        f"https://example.org/sitemap-{n}.xml" for n in (1, 2, 3)]
+        f"https://example.org/sitemap-{n}.xml" for n in (1, 2, 3)
+    ]
     parts = [vault.site_dir / f"sitemap-{n}.xml" for n in (1, 2, 3)]
     locs = [loc.text for p in parts for loc in etree.parse(str(p)).getroot().iter(f"{ns}loc")]
     assert len(locs) == 101 and locs[-1] == "https://example.org/"  # 100 posts, then the front page

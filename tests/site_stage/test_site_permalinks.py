@@ -35,8 +35,13 @@ def test_sample_permalinks_equal_jekyll(jekyll_sample):
     ours = {}
     for meta in metas:
         from newsvault.site.permalink import local_date
-        ours[meta.name] = permalink("/:year-:month-:day/:title/", local_date(meta.url_date, timezone.utc),
-                                    meta.slug, meta.categories)
+
+        ours[meta.name] = permalink(
+            "/:year-:month-:day/:title/",
+            local_date(meta.url_date, timezone.utc),
+            meta.slug,
+            meta.categories,
+        )
     mismatched = {n: (ours[n], urls[n]) for n in names if ours[n] != urls[n]}
     assert not mismatched
     # And Jekyll wrote each of those URLs where output_path says.
@@ -51,9 +56,22 @@ def test_site_posts_keeps_colliding_urls_apart():
     from newsvault.site.posts import _Meta
 
     when = datetime(2022, 11, 11, 17, 41, tzinfo=timezone.utc)
-    metas = [_Meta(name=f"2022-11-11-{t}.md", title=t, date=when, url_date=when, site="s", author="a",
-                   link="https://x/", tags=("s",), categories=("s",), slug=t, digest=t)
-             for t in ("Zero COVID?", "Zero-COVID?")]
+    metas = [
+        _Meta(
+            name=f"2022-11-11-{t}.md",
+            title=t,
+            date=when,
+            url_date=when,
+            site="s",
+            author="a",
+            link="https://x/",
+            tags=("s",),
+            categories=("s",),
+            slug=t,
+            digest=t,
+        )
+        for t in ("Zero COVID?", "Zero-COVID?")
+    ]
     urls = [p.url for p in site_posts(metas, "/:year-:month-:day/:title/", timezone.utc)]
     assert sorted(urls) == ["/2022-11-11/Zero-COVID-2/", "/2022-11-11/Zero-COVID/"]
 
@@ -61,7 +79,10 @@ def test_site_posts_keeps_colliding_urls_apart():
 _VERSIONS = st.tuples(st.integers(0, 10**9), st.integers(0, 2**63)).map(lambda t: f"{t[0]}.{t[1]}")
 
 
-@given(st.lists(st.tuples(_VERSIONS, st.text()), max_size=4), st.lists(st.tuples(_VERSIONS, st.text()), max_size=4))
+@given(
+    st.lists(st.tuples(_VERSIONS, st.text()), max_size=4),
+    st.lists(st.tuples(_VERSIONS, st.text()), max_size=4),
+)
 def test_post_tokens_joined_are_unambiguous(a, b):
     """Page keys join the posts' tokens with no separator: different posts (or orders)
     must never join to the same text."""
@@ -69,12 +90,22 @@ def test_post_tokens_joined_are_unambiguous(a, b):
     assert (joined[0] == joined[1]) == (a == b)
 
 
-@pytest.mark.parametrize("text, slug", [
-    ("美國務卿與英德外長通話 同意就中國議題緊密合作", "美國務卿與英德外長通話-同意就中國議題緊密合作"),
-    ("翻墙七种武器之离别钩:VPN Gate (上)", "翻墙七种武器之离别钩-VPN-Gate-(上)"),
-    ("The Beginning of the End for Zero COVID?", "The-Beginning-of-the-End-for-Zero-COVID"),
-    ("a\bb|c*d", "a-b-c-d"), ("a\u00a0 b", "a-b"), ("", ""), ("--x--", "x"), ("Ünïcode's", "Ünïcode's"),
-])
+@pytest.mark.parametrize(
+    "text, slug",
+    [
+        (
+            "美國務卿與英德外長通話 同意就中國議題緊密合作",
+            "美國務卿與英德外長通話-同意就中國議題緊密合作",
+        ),
+        ("翻墙七种武器之离别钩:VPN Gate (上)", "翻墙七种武器之离别钩-VPN-Gate-(上)"),
+        ("The Beginning of the End for Zero COVID?", "The-Beginning-of-the-End-for-Zero-COVID"),
+        ("a\bb|c*d", "a-b-c-d"),
+        ("a\u00a0 b", "a-b"),
+        ("", ""),
+        ("--x--", "x"),
+        ("Ünïcode's", "Ünïcode's"),
+    ],
+)
 def test_slugify_pretty(text, slug):
     assert slugify_pretty(text) == slug
 
@@ -83,12 +114,18 @@ def test_permalink_rules():
     d = datetime(2021, 1, 27, 23, 57, 20, tzinfo=timezone.utc)
     assert permalink("/:year-:month-:day/:title/", d, "a b") == "/2021-01-27/a-b/"
     assert permalink("/:year-:month-:day/:title/", d, "") == "/2021-01-27/"
-    assert permalink("/:categories/:year/:i_month/:slug.html", d, "A B", ("News", "x")) == "/news/x/2021/1/a-b.html"
+    assert (
+        permalink("/:categories/:year/:i_month/:slug.html", d, "A B", ("News", "x"))
+        == "/news/x/2021/1/a-b.html"
+    )
     # Jekyll's URL#sanitize_url: ".." → "/", then "./" removed (checked with jekyll 4.3.1).
     assert permalink("/:year-:month-:day/:title/", d, "wait...what") == "/2021-01-27/wait/.what/"
     assert permalink("/:year-:month-:day/:title/", d, "a....b") == "/2021-01-27/a/b/"
     assert filename_slug("2021-01-27-x..md") == "x" and filename_slug("2021-01-27-y.z..md") == "y.z"
-    assert permalink("/:year-:month-:day/:title/", d, filename_slug("2021-01-27-0.%.md")) == "/2021-01-27/0"
+    assert (
+        permalink("/:year-:month-:day/:title/", d, filename_slug("2021-01-27-0.%.md"))
+        == "/2021-01-27/0"
+    )
     assert permalink("/:year/:title/", date(2020, 5, 3), "x") == "/2020/x/"
     assert filename_slug("2021-01-27-Title: x.md") == "Title: x"
     assert output_path("/a/b/") == "a/b/index.html" and output_path("/x.html") == "x.html"
@@ -101,7 +138,9 @@ def test_slug_only_has_safe_characters(text):
     slug = slugify_pretty(text)
     assert "/" not in slug and "?" not in slug and "#" not in slug and "%" not in slug
     assert not slug.startswith("-") and not slug.endswith("-") and "--" not in slug
-    url = permalink("/:year-:month-:day/:title/", date(2020, 1, 2), filename_slug(f"2020-01-02-{text}.md"))
+    url = permalink(
+        "/:year-:month-:day/:title/", date(2020, 1, 2), filename_slug(f"2020-01-02-{text}.md")
+    )
     assert ".." not in url and url.startswith("/2020-01-02/") and "//" not in url
     # a slug ending in "." loses its trailing slash to Jekyll's "./" rule: "0.%" → /2020-01-02/0
     # → 0.html (checked with jekyll 4.3.1); every URL still maps to a file of its own
@@ -137,10 +176,14 @@ def test_bodies_display_as_kramdown_renders_them(jekyll_sample):
         post = read_post(path)
         ours = article_html(read_body(path), post.layout, post.article.link)
         theirs = (site / output_path(urls[path.name])).read_text(encoding="utf-8")
-        if post.layout == "link":  # kramdown's <p><a>title</a> ——</p>; our page shows the title itself
+        if (
+            post.layout == "link"
+        ):  # kramdown's <p><a>title</a> ——</p>; our page shows the title itself
             theirs = theirs.split("</p>", 1)[1]
         # intended: embeds become links, lazy images show their picture, noscript is shown
-        theirs = _DANGEROUS.sub("", XML_ILLEGAL.sub("", as_content_stage(theirs, post.article.link)))
+        theirs = _DANGEROUS.sub(
+            "", XML_ILLEGAL.sub("", as_content_stage(theirs, post.article.link))
+        )
         assert ours.count("<pre") == theirs.count("<pre"), path.name
         assert ours.count("<code") <= theirs.count("<code"), path.name
         total += 1
@@ -154,13 +197,17 @@ def test_bodies_display_as_kramdown_renders_them(jekyll_sample):
 def test_safe_html_rules():
     from newsvault.site.content import safe_html
 
-    html = ('<p><a href="/a/b">x</a> <img src=\'img.png\'> <a href="#top">t</a> <a href="https://o/">o</a>'
-            '<video poster="//cdn/p.jpg"></video><img data-src="/keep"><img src="/assets/img/h.png">'
-            '<script>alert(1)</script><META http-equiv="refresh" content="0"></p>')
+    html = (
+        '<p><a href="/a/b">x</a> <img src=\'img.png\'> <a href="#top">t</a> <a href="https://o/">o</a>'
+        '<video poster="//cdn/p.jpg"></video><img data-src="/keep"><img src="/assets/img/h.png">'
+        '<script>alert(1)</script><META http-equiv="refresh" content="0"></p>'
+    )
     out = safe_html(html, "https://news.example/dir/page.html")
     assert '<a href="https://news.example/a/b">' in out
     assert "src='https://news.example/dir/img.png'" in out
-    assert 'href="#top"' in out and 'href="https://o/"' in out and 'poster="https://cdn/p.jpg"' in out
+    assert (
+        'href="#top"' in out and 'href="https://o/"' in out and 'poster="https://cdn/p.jpg"' in out
+    )
     assert 'data-src="/keep"' in out and 'src="/assets/img/h.png"' in out
     assert "<script" not in out and "alert" not in out and "META" not in out
 
@@ -170,14 +217,40 @@ def test_bodies_are_read_without_xml_illegal_characters(tmp_path, bad):
     from newsvault.site.posts import read_body
 
     path = tmp_path / "2021-01-01-t.md"
-    path.write_text(f"---\ntitle: t{bad}\n---\n<p>a{bad}b\tc\r\nd\u00e9\u570b{bad}</p>\n", encoding="utf-8")
+    path.write_text(
+        f"---\ntitle: t{bad}\n---\n<p>a{bad}b\tc\r\nd\u00e9\u570b{bad}</p>\n", encoding="utf-8"
+    )
     assert read_body(path) == "<p>ab\tc\r\nd\u00e9\u570b</p>\n"
 
 
-_TOKENS = ["<script>", "</script>", "<SCRIPT src=x>", "</ScRiPt >", "<style>", "</style>", "<iframe",
-           "</iframe>", "<noscript>", "</noscript>", "<meta charset=x>", "<base href=/>", "<link",
-           "<scripts>", "<p>", "</p>", ">", "<", "x", "國", " ", "\n", "<object>", "</object>", "<embed>",
-           "</embed >"]
+_TOKENS = [
+    "<script>",
+    "</script>",
+    "<SCRIPT src=x>",
+    "</ScRiPt >",
+    "<style>",
+    "</style>",
+    "<iframe",
+    "</iframe>",
+    "<noscript>",
+    "</noscript>",
+    "<meta charset=x>",
+    "<base href=/>",
+    "<link",
+    "<scripts>",
+    "<p>",
+    "</p>",
+    ">",
+    "<",
+    "x",
+    "國",
+    " ",
+    "\n",
+    "<object>",
+    "</object>",
+    "<embed>",
+    "</embed >",
+]
 
 
 @given(st.lists(st.sampled_from(_TOKENS), max_size=40).map("".join))
@@ -187,9 +260,23 @@ def test_dropping_dangerous_elements_equals_the_plain_regex(html):
     assert _drop_matched(html) == _DANGEROUS.sub("", html)
 
 
-@given(st.lists(st.sampled_from(_TOKENS + ["<script/src=/x.js>", "</script/>", "<svg>",
-                                           "<frameset>", "<frame src=/f>", "<!--", "-->"]),
-                max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            _TOKENS
+            + [
+                "<script/src=/x.js>",
+                "</script/>",
+                "<svg>",
+                "<frameset>",
+                "<frame src=/f>",
+                "<!--",
+                "-->",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
 def test_what_is_left_parses_to_nothing_active(html):
     """Whatever an old post holds, the HTML5 parse of what the page shows has none of the
     elements that could load the site's own scripts (issue 12.9)."""
@@ -223,9 +310,18 @@ def test_dropping_dangerous_elements_in_real_posts_and_unclosed_tags():
 @example("/a;", "https://news.example/dir/page.html")
 @example("/x\ny", "https://news.example/dir/page.html")
 @example("/c d/é^`{}", "https://Example.COM:443/dir/page.html")
-@given(st.text(alphabet="/.ab;?#%:\t\n國 ^`{}|[]\\\"'<>2eE", max_size=16).map(lambda s: "/" + s),
-       st.sampled_from(["https://news.example/dir/page.html", "http://u@h.example:81", "https:///x/",
-                        "HTTPS://E.example/a;p?q#f", "https://Example.COM:443/news/"]))
+@given(
+    st.text(alphabet="/.ab;?#%:\t\n國 ^`{}|[]\\\"'<>2eE", max_size=16).map(lambda s: "/" + s),
+    st.sampled_from(
+        [
+            "https://news.example/dir/page.html",
+            "http://u@h.example:81",
+            "https:///x/",
+            "HTTPS://E.example/a;p?q#f",
+            "https://Example.COM:443/news/",
+        ]
+    ),
+)
 def test_root_relative_links_resolve_as_the_url_module_does(url, base):
     """The fast path (origin + path) gives what ``urls.resolve`` gives, byte for byte; a
     value that is no URL (a slash and a backslash: ``//`` with no host) is left as it is."""
@@ -235,8 +331,12 @@ def test_root_relative_links_resolve_as_the_url_module_does(url, base):
     root = origin(base)
     assert root is not None
     assert _absolute(base, root, url, "/assets/") == (
-        url if url.startswith("/assets/") else resolve("https:" + url) or url if url.startswith("//")
-        else resolve(url, base) or url)  # a link no URL parser can read is kept as written
+        url
+        if url.startswith("/assets/")
+        else resolve("https:" + url) or url
+        if url.startswith("//")
+        else resolve(url, base) or url
+    )  # a link no URL parser can read is kept as written
 
 
 def _spec_slug(text: str, extra: str, cased: bool) -> str:
@@ -245,8 +345,12 @@ def _spec_slug(text: str, extra: str, cased: bool) -> str:
     import re
     import unicodedata
 
-    marked = "".join(c if unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
-                     or c in extra else "\0" for c in text)
+    marked = "".join(
+        c
+        if unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd" or c in extra
+        else "\0"
+        for c in text
+    )
     slug = re.sub("\0+", "-", marked)
     slug = slug[1:] if slug.startswith("-") else slug
     slug = slug[:-1] if slug.endswith("-") else slug
@@ -284,11 +388,15 @@ def test_cdata_reads_back_as_the_text(text):
 def test_relative_links_are_found_in_any_case_and_only_in_href_src_poster():
     from newsvault.site.content import safe_html
 
-    html = ('<A HREF="/a">x</A><img SRC=\'b.png\'><video Poster="/p.jpg"></video>'
-            '<a data-href="/no" class="/no" xsrc="/no">y</a>')
+    html = (
+        '<A HREF="/a">x</A><img SRC=\'b.png\'><video Poster="/p.jpg"></video>'
+        '<a data-href="/no" class="/no" xsrc="/no">y</a>'
+    )
     out = safe_html(html, "https://n.example/d/page")
-    assert out == ('<A HREF="https://n.example/a">x</A><img SRC=\'https://n.example/d/b.png\'>'
-                   '<video Poster="https://n.example/p.jpg"></video><a data-href="/no" class="/no" xsrc="/no">y</a>')
+    assert out == (
+        "<A HREF=\"https://n.example/a\">x</A><img SRC='https://n.example/d/b.png'>"
+        '<video Poster="https://n.example/p.jpg"></video><a data-href="/no" class="/no" xsrc="/no">y</a>'
+    )
 
 
 def test_permalink_placeholder_names():
@@ -301,8 +409,10 @@ def test_permalink_placeholder_names():
         permalink("/:nope/", d, "a")
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
-       st.sampled_from(["/", "/repo/", "/a b/"]))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.sampled_from(["/", "/repo/", "/a b/"]),
+)
 def test_href_equals_urllib_quote(url, base):
     from urllib.parse import quote
 

@@ -24,8 +24,11 @@ SEED = "_posts/" + next(SEED_DIR.glob("*.md")).name
 @pytest.fixture()
 def small(tmp_path: Path) -> Path:
     posts = sorted(SAMPLE_POSTS.iterdir())[::6][:30] + sorted(SEED_DIR.glob("*.md"))
-    return make_vault(tmp_path / "vault", posts, '[site]\ntitle = "Mirror"\nbase_url = "https://m.example"\n'
-                      'timezone = "+08:00"\n')
+    return make_vault(
+        tmp_path / "vault",
+        posts,
+        '[site]\ntitle = "Mirror"\nbase_url = "https://m.example"\ntimezone = "+08:00"\n',
+    )
 
 
 def _seed_page(vault: Vault) -> lxml_html.HtmlElement:
@@ -41,14 +44,25 @@ def _meta(tree, key: str) -> str | None:
 def test_post_page_says_when_it_was_archived_from_the_provenance_record(small: Path) -> None:
     vault = Vault(small)
     seen = datetime(2021, 1, 28, 1, 2, 3, tzinfo=timezone.utc)
-    provenance.append(small / provenance.FOLDER, [
-        provenance.Record(post=SEED, link="https://www.cna.com.tw/x", seen=datetime(2021, 1, 27, tzinfo=timezone.utc),
-                          reconstructed=True),  # only the post's own date: not shown
-    ], fsync=False)
+    provenance.append(
+        small / provenance.FOLDER,
+        [
+            provenance.Record(
+                post=SEED,
+                link="https://www.cna.com.tw/x",
+                seen=datetime(2021, 1, 27, tzinfo=timezone.utc),
+                reconstructed=True,
+            ),  # only the post's own date: not shown
+        ],
+        fsync=False,
+    )
     build_site(vault, load_config(small), search=False)
     assert not _seed_page(vault).xpath('//*[@class="archived"]')
-    provenance.append(small / provenance.FOLDER, [provenance.Record(post=SEED, link="https://www.cna.com.tw/x",
-                                                                    seen=seen)], fsync=False)
+    provenance.append(
+        small / provenance.FOLDER,
+        [provenance.Record(post=SEED, link="https://www.cna.com.tw/x", seen=seen)],
+        fsync=False,
+    )
     build_site(vault, load_config(small), search=False)  # incremental: the page is re-rendered
     (archived,) = _seed_page(vault).xpath('//*[@class="archived"]')
     assert archived.text_content() == "存檔於 2021-01-28 09:02 (UTC+08:00)"
@@ -60,15 +74,23 @@ def test_open_graph_and_twitter_tags(small: Path) -> None:
     build_site(vault, load_config(small), search=False)
     tree = _seed_page(vault)
     title = tree.xpath("//article/header/h1")[0].text_content()
-    assert _meta(tree, "og:type") == "article" and _meta(tree, "og:title") == title == _meta(tree, "twitter:title")
+    assert _meta(tree, "og:type") == "article" and _meta(tree, "og:title") == title == _meta(
+        tree, "twitter:title"
+    )
     assert _meta(tree, "og:site_name") == "Mirror"
     assert _meta(tree, "og:url").startswith("https://m.example/2021-01-27/")
     assert tree.xpath('//link[@rel="canonical"]/@href') == [_meta(tree, "og:url")]
     text = " ".join(tree.xpath('//div[@class="content"]')[0].text_content().split())
     description = _meta(tree, "og:description")
-    assert description and 20 < len(description) <= 160 and text.startswith(description.rstrip("…")[:20])
+    assert (
+        description
+        and 20 < len(description) <= 160
+        and text.startswith(description.rstrip("…")[:20])
+    )
     assert _meta(tree, "twitter:card") in ("summary", "summary_large_image")
-    with_image = [p for p in vault.site_dir.rglob("*/index.html") if b'property="og:image"' in p.read_bytes()]
+    with_image = [
+        p for p in vault.site_dir.rglob("*/index.html") if b'property="og:image"' in p.read_bytes()
+    ]
     assert with_image
     for page in with_image:
         tree = lxml_html.fromstring(page.read_bytes())
@@ -95,16 +117,29 @@ def test_a_broken_post_is_reported_not_skipped_silently(small: Path) -> None:
     broken.write_text("this file has no front matter\n", encoding="utf-8")
     report = build_site(Vault(small), load_config(small), search=False)
     assert report.skipped == ("_posts/2021-03-01-broken.md",) and report.posts == 31
-    assert any("2021-03-01-broken.md" in note and "newsvault check" in note for note in report.notes)
+    assert any(
+        "2021-03-01-broken.md" in note and "newsvault check" in note for note in report.notes
+    )
 
 
-@pytest.mark.parametrize(("language", "tag", "words"), [
-    ("zh", "zh-Hant", "zh-Hant"), ("zh-Hant", "zh-Hant", "zh-Hant"), ("zh-TW", "zh-Hant", "zh-Hant"),
-    ("zh-Hans", "zh-Hans", "zh-Hans"), ("zh-CN", "zh-Hans", "zh-Hans"), ("en", "en", "en"),
-])
-def test_interface_languages_including_the_search_page(small: Path, language: str, tag: str, words: str) -> None:
-    (small / "newsvault.toml").write_text(f'[site]\ntitle = "Mirror"\nbase_url = "https://m.example"\n'
-                                          f'language = "{language}"\n', encoding="utf-8")
+@pytest.mark.parametrize(
+    ("language", "tag", "words"),
+    [
+        ("zh", "zh-Hant", "zh-Hant"),
+        ("zh-Hant", "zh-Hant", "zh-Hant"),
+        ("zh-TW", "zh-Hant", "zh-Hant"),
+        ("zh-Hans", "zh-Hans", "zh-Hans"),
+        ("zh-CN", "zh-Hans", "zh-Hans"),
+        ("en", "en", "en"),
+    ],
+)
+def test_interface_languages_including_the_search_page(
+    small: Path, language: str, tag: str, words: str
+) -> None:
+    (small / "newsvault.toml").write_text(
+        f'[site]\ntitle = "Mirror"\nbase_url = "https://m.example"\nlanguage = "{language}"\n',
+        encoding="utf-8",
+    )
     vault = Vault(small)
     build_site(vault, load_config(small), search=False)
     t = STRINGS[words]
@@ -120,4 +155,8 @@ def test_interface_languages_including_the_search_page(small: Path, language: st
     assert f'xml:lang="{tag}"' in feed
     others = {k: v for k, v in STRINGS.items() if k != words}
     page = (vault.site_dir / "sources" / "index.html").read_text(encoding="utf-8")
-    assert all(other["updated"] not in page for other in others.values() if other["updated"] != t["updated"])
+    assert all(
+        other["updated"] not in page
+        for other in others.values()
+        if other["updated"] != t["updated"]
+    )

@@ -13,13 +13,22 @@ from __future__ import annotations
 import importlib
 
 _HOMES = {
-    "CheckReport": "checker", "check_archive": "checker",
+    "CheckReport": "checker",
+    "check_archive": "checker",
     "normalize_link": "identity",
-    "ImportReport": "importer", "import_archive": "importer",
-    "Index": "index", "SyncReport": "index",
-    "post_filename": "naming", "with_suffix": "naming",
-    "normalize_title": "fields", "parse_post": "posts", "read_post": "posts", "render_post": "posts",
-    "Saved": "store", "save_post": "store", "write_post": "store",
+    "ImportReport": "importer",
+    "import_archive": "importer",
+    "Index": "index",
+    "SyncReport": "index",
+    "post_filename": "naming",
+    "with_suffix": "naming",
+    "normalize_title": "fields",
+    "parse_post": "posts",
+    "read_post": "posts",
+    "render_post": "posts",
+    "Saved": "store",
+    "save_post": "store",
+    "write_post": "store",
 }
 
 __all__ = sorted(_HOMES)  # noqa: PLE0605 - the lazy table above is the one list of names

@@ -55,12 +55,16 @@ def date_notes(entries: Iterable[Entry], now: datetime) -> list[str]:
         distinct = list(dict.fromkeys(unread))
         quoted = ", ".join(f'"{text[:60]}"' for text in distinct[:3])
         more = ", …" if len(distinct) > 3 else ""
-        notes.append(f"{_entries(len(unread))} without a readable date: {quoted}{more} "
-                     "(archived with the fetch time)")
+        notes.append(
+            f"{_entries(len(unread))} without a readable date: {quoted}{more} "
+            "(archived with the fetch time)"
+        )
     if missing:
         notes.append(f"{_entries(missing)} without a date (archived with the fetch time)")
     if future:
-        notes.append(f"{_entries(future)} dated after the fetch time (archived with the fetch time)")
+        notes.append(
+            f"{_entries(future)} dated after the fetch time (archived with the fetch time)"
+        )
     return notes
 
 

@@ -30,8 +30,11 @@ class PostReport:
         return any(p.broken for p in self.problems)
 
     def to_json(self) -> dict[str, object]:
-        return {"file": self.name or self.path.name, "broken": self.broken,
-                "problems": [{"message": p.message, "broken": p.broken} for p in self.problems]}
+        return {
+            "file": self.name or self.path.name,
+            "broken": self.broken,
+            "problems": [{"message": p.message, "broken": p.broken} for p in self.problems],
+        }
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,14 @@ class CheckReport:
         return self.posts - len(self.reports)
 
     def to_json(self) -> dict[str, object]:
-        return {"folder": str(self.folder), "posts": self.posts, "ok": self.ok,
-                "with_warnings": self.warnings, "broken": self.broken,
-                "problems": [r.to_json() for r in self.reports]}
+        return {
+            "folder": str(self.folder),
+            "posts": self.posts,
+            "ok": self.ok,
+            "with_warnings": self.warnings,
+            "broken": self.broken,
+            "problems": [r.to_json() for r in self.reports],
+        }
 
 
 def posts_folder(path: Path) -> Path:

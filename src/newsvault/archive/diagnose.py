@@ -28,8 +28,9 @@ _CONTROL_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SUFFIX = re.compile(r"-\d+\Z")
 
 
-def diagnose(path: Path, fm: FrontMatter, article: Article, layout: str,
-             body: str) -> list[Problem]:
+def diagnose(
+    path: Path, fm: FrontMatter, article: Article, layout: str, body: str
+) -> list[Problem]:
     """All problems of one parsed post, besides the YAML ones found while reading it."""
     out: list[Problem] = []
     _check_fields(fm, out)
@@ -73,8 +74,12 @@ def _check_marker(article: Article, fm: FrontMatter, out: list[Problem]) -> None
     assert fm.date is not None
     date_ms = round(fm.date.timestamp() * 1000)
     if article.ms != date_ms and not fm.date_only:
-        out.append(Problem(f"the <!--{article.ms}--> marker ({_iso(article.ms)}) "
-                           f"disagrees with date: {fm.date_raw}"))
+        out.append(
+            Problem(
+                f"the <!--{article.ms}--> marker ({_iso(article.ms)}) "
+                f"disagrees with date: {fm.date_raw}"
+            )
+        )
 
 
 def _loose(text: str) -> str:
@@ -104,11 +109,17 @@ def _check_name(name: str, fm: FrontMatter, out: list[Problem]) -> None:
 def _check_text(body: str, fm: FrontMatter, out: list[Problem]) -> None:
     m = _CONTROL.search(body)
     if m:
-        out.append(Problem(f"body contains control character U+{ord(m.group()):04X}, "
-                           "which breaks XML feeds"))
+        out.append(
+            Problem(
+                f"body contains control character U+{ord(m.group()):04X}, which breaks XML feeds"
+            )
+        )
     title = fm.title or ""
     if "\ufffd" in body or "\ufffd" in title:
-        out.append(Problem("contains U+FFFD (replacement character): text was damaged "
-                           "before it was archived"))
+        out.append(
+            Problem(
+                "contains U+FFFD (replacement character): text was damaged before it was archived"
+            )
+        )
     if _LIQUID.search(body) and fm.values.get("render_with_liquid") is not False:
         out.append(Problem("body contains '{{' or '{%', which Jekyll runs as Liquid"))

@@ -44,13 +44,13 @@ _BLOCK_PLAIN = re.compile(PLAIN_FIRST + "(?:[^" + ODD + "]| )*")
 _FLOW_PLAIN = re.compile(PLAIN_FIRST + "(?:[^" + ODD + ",\\[\\]{}:?#'\"]| )*")
 # Double-quoted without escapes: YAML printable characters only, no tab, no line break
 # (\x85 \u2028 \u2029 are line breaks to YAML), no BOM (libyaml skips it at a line start).
-_QUOTED = re.compile('"([^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff'
-                     '\ud800-\udfff]*)"')
+_QUOTED = re.compile('"([^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]*)"')
 _SEQUENCE = re.compile(r"\[([^\[\]{}]*)\]")
 
 # Tags whose SafeConstructor is a plain function of the text (not "=" or "<<").
-_SIMPLE_TAGS = frozenset(f"tag:yaml.org,2002:{t}"
-                         for t in ("str", "null", "bool", "int", "float", "timestamp"))
+_SIMPLE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "null", "bool", "int", "float", "timestamp")
+)
 _CONSTRUCTOR = SafeConstructor()
 _NOT_SIMPLE = object()  # "give up" inside this module (None is a valid value: null)
 
@@ -94,8 +94,7 @@ def _value(raw: str) -> object:
     if raw.startswith('"'):
         m = _QUOTED.fullmatch(raw)
         return m.group(1) if m else _NOT_SIMPLE
-    if raw and (": " in raw or " #" in raw or raw.endswith(":")
-                or not _BLOCK_PLAIN.fullmatch(raw)):
+    if raw and (": " in raw or " #" in raw or raw.endswith(":") or not _BLOCK_PLAIN.fullmatch(raw)):
         return _NOT_SIMPLE
     return _plain(raw)
 

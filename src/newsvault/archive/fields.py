@@ -50,5 +50,7 @@ def format_date(date: datetime) -> str:
     if date.tzinfo is None:
         date = date.replace(tzinfo=timezone.utc)
     d = date.astimezone(timezone.utc)
-    return (f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
-            f"{d.second:02d}.{d.microsecond // 1000:03d}Z")
+    return (
+        f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
+        f"{d.second:02d}.{d.microsecond // 1000:03d}Z"
+    )

@@ -38,8 +38,9 @@ _SPECIAL = (".", "_", "#", "~")
 # Jekyll's DATE_FILENAME_MATCHER, applied to the file name
 _DATED = re.compile(r"\d{2,4}-\d{1,2}-\d{1,2}-[^/]*\.[^./]+", re.DOTALL)
 # Jekyll 4.3's default `exclude` entries that can hold a `_posts` folder
-_EXCLUDED = frozenset({"gemfiles", "node_modules", "vendor/bundle", "vendor/cache", "vendor/gems",
-                       "vendor/ruby"})
+_EXCLUDED = frozenset(
+    {"gemfiles", "node_modules", "vendor/bundle", "vendor/cache", "vendor/gems", "vendor/ruby"}
+)
 
 
 def _special(name: str) -> bool:
@@ -48,8 +49,10 @@ def _special(name: str) -> bool:
 
 def _accepted(rel: str, name: str) -> bool:
     """Jekyll's EntryFilter and date matcher for one path below a posts folder."""
-    return not (rel.startswith(_SPECIAL) or rel.endswith("~") or name.startswith(_SPECIAL)) \
+    return (
+        not (rel.startswith(_SPECIAL) or rel.endswith("~") or name.startswith(_SPECIAL))
         and _DATED.fullmatch(name) is not None
+    )
 
 
 def is_post_path(rel: str) -> bool:
@@ -59,9 +62,9 @@ def is_post_path(rel: str) -> bool:
     if POSTS not in parts[:-1]:
         return False
     at = parts.index(POSTS)
-    if any(_special(p) or "/".join(parts[:i + 1]) in _EXCLUDED for i, p in enumerate(parts[:at])):
+    if any(_special(p) or "/".join(parts[: i + 1]) in _EXCLUDED for i, p in enumerate(parts[:at])):
         return False
-    below = parts[at + 1:]
+    below = parts[at + 1 :]
     if any(p.startswith(".") for p in below[:-1]):  # Ruby's **/* never enters hidden folders
         return False
     return _accepted("/".join(below), below[-1])
@@ -89,7 +92,9 @@ def posts_below(folder: Path, root: Path | None = None) -> list[str]:
             rel = f"{sub}/{name}" if sub else name
             if entry.is_dir(follow_symlinks=False):
                 stack.append(rel)
-            elif _accepted(rel, name) and (not entry.is_symlink() or _points_inside(entry.path, inside)):
+            elif _accepted(rel, name) and (
+                not entry.is_symlink() or _points_inside(entry.path, inside)
+            ):
                 if entry.is_file():
                     found.append(rel)
     found.sort()

@@ -53,11 +53,11 @@ def split_front_matter(text: str) -> tuple[str, str] | None:
     if text.startswith("---\n"):
         end = text.find("\n---\n", 3)
         if end >= 0 and text.find("\n...", 3, end) < 0 and text.find("\n---", 3, end) < 0:
-            return text[4:end + 1], text[end + 5:]
+            return text[4 : end + 1], text[end + 5 :]
     m = _JEKYLL.match(text)
     if not m:
         return None
-    return m.group(1), text[m.end():]
+    return m.group(1), text[m.end() :]
 
 
 def parse_date_text(raw: str) -> tuple[datetime, bool] | None:
@@ -185,8 +185,9 @@ def _explain(exc: yaml.YAMLError, text: str) -> str:
     if "block sequence entries" in problem:
         return f"the unquoted {key or 'value'} starts with '- ' (it needs quotes)"
     if "cannot start any token" in problem or "undefined alias" in problem:
-        return f"the unquoted {key or 'value'} starts with a YAML special character " \
-               "(it needs quotes)"
+        return (
+            f"the unquoted {key or 'value'} starts with a YAML special character (it needs quotes)"
+        )
     if "found character '\\t'" in problem:
         return f"tab character in {key or 'a value'}"
     where = f" in {key}" if key else (f" (line {mark.line + 2})" if mark is not None else "")

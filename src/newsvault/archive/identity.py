@@ -25,11 +25,33 @@ from newsvault.urls import serialized
 __all__ = ["distinct_items", "guid_key", "normalize_link", "TRACKING_PARAMS"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ws": 80, "wss": 443}
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid",
-    "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id",
-    "vero_id", "vero_conv", "__s", "ref_src", "_ga", "_gl", "spm", "share_source",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "vero_conv",
+        "__s",
+        "ref_src",
+        "_ga",
+        "_gl",
+        "spm",
+        "share_source",
+    }
+)
 
 
 def _tracking(param: str) -> bool:

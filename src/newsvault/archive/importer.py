@@ -31,10 +31,15 @@ class ImportReport:
     broken: list[tuple[str, str]] = field(default_factory=list)  # (source path, why)
 
     def to_json(self) -> dict[str, object]:
-        return {"source": str(self.source), "copied": len(self.copied),
-                "skipped": len(self.skipped), "broken": len(self.broken),
-                "copied_files": self.copied, "skipped_files": self.skipped,
-                "broken_files": [{"file": f, "why": w} for f, w in self.broken]}
+        return {
+            "source": str(self.source),
+            "copied": len(self.copied),
+            "skipped": len(self.skipped),
+            "broken": len(self.broken),
+            "copied_files": self.copied,
+            "skipped_files": self.skipped,
+            "broken_files": [{"file": f, "why": w} for f, w in self.broken],
+        }
 
 
 def import_archive(vault: Vault, source: Path, *, layout: str = "flat") -> ImportReport:
@@ -43,7 +48,11 @@ def import_archive(vault: Vault, source: Path, *, layout: str = "flat") -> Impor
     Holds the vault lock."""
     base, names = list_posts(source)
     own = vault.posts_dir.resolve()
-    if base.resolve() == vault.root.resolve() or base.resolve() == own or own in base.resolve().parents:
+    if (
+        base.resolve() == vault.root.resolve()
+        or base.resolve() == own
+        or own in base.resolve().parents
+    ):
         raise UsageError(f"{source} is this vault's own archive")
     report = ImportReport(source=source)
     with locked(vault, "newsvault import"), Index.open(vault) as index:
@@ -58,9 +67,13 @@ def import_archive(vault: Vault, source: Path, *, layout: str = "flat") -> Impor
             if key and index.knows(key):
                 report.skipped.append(rel)
                 continue
-            saved = save_bytes(post_folder(vault.posts_dir, path.name, layout), path.name,
-                               path.read_bytes(), key,
-                               elsewhere=other_folders(vault.posts_dir, path.name, layout))
+            saved = save_bytes(
+                post_folder(vault.posts_dir, path.name, layout),
+                path.name,
+                path.read_bytes(),
+                key,
+                elsewhere=other_folders(vault.posts_dir, path.name, layout),
+            )
             if saved.written:
                 index.add_file(saved.path)
                 report.copied.append(index.name(saved.path))

@@ -72,8 +72,15 @@ CREATE INDEX IF NOT EXISTS provenance_source ON provenance(source);
 CREATE TABLE IF NOT EXISTS provenance_files (
     source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
 """
-_OWN_TABLES = ("posts", "provenance", "provenance_files", "revisits", "evidence_files",
-               "feed_items", "feed_reads")
+_OWN_TABLES = (
+    "posts",
+    "provenance",
+    "provenance_files",
+    "revisits",
+    "evidence_files",
+    "feed_items",
+    "feed_reads",
+)
 
 
 @dataclass(frozen=True)
@@ -122,9 +129,17 @@ def read_row(path: str, size: int, mtime_ns: int, name: str | None = None) -> In
     fm = read_front_matter(split[0], [])
     site = fm.tags[0] if fm.tags else (fm.categories[0] if fm.categories else "")
     guid = fm.values.get("guid")
-    return IndexRow(name, size, mtime_ns, normalize_link(fm.link), None if guid is None else
-                    str(guid), fm.title or "", format_date(fm.date) if fm.date else None,
-                    site, digest)
+    return IndexRow(
+        name,
+        size,
+        mtime_ns,
+        normalize_link(fm.link),
+        None if guid is None else str(guid),
+        fm.title or "",
+        format_date(fm.date) if fm.date else None,
+        site,
+        digest,
+    )
 
 
 def _read_many(jobs: list[tuple[str, int, int, str]]) -> Iterator[list[IndexRow]]:
@@ -142,9 +157,11 @@ def _read_chunk(jobs: list[tuple[str, int, int, str]]) -> list[IndexRow]:
     return [read_row(*job) for job in jobs]
 
 
-def _chunks(items: list[tuple[str, int, int, str]], size: int) -> Iterable[list[tuple[str, int, int, str]]]:
+def _chunks(
+    items: list[tuple[str, int, int, str]], size: int
+) -> Iterable[list[tuple[str, int, int, str]]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 class Index:
@@ -174,14 +191,18 @@ class Index:
         try:
             return cls._open(vault, sync)
         except sqlite3.Error as exc:
-            raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}", path=vault.index_file) from exc
+            raise ArchiveError(
+                f"cannot open the index {vault.index_file}: {exc}", path=vault.index_file
+            ) from exc
 
     @classmethod
     def _open(cls, vault: Vault, sync: bool) -> Index:
         try:
             vault.state_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ArchiveError(f"cannot create {vault.state_dir}: {exc.strerror}", path=vault.state_dir) from exc
+            raise ArchiveError(
+                f"cannot create {vault.state_dir}: {exc.strerror}", path=vault.state_dir
+            ) from exc
         db = sqlite3.connect(vault.index_file, timeout=30, isolation_level=None)
         index = cls(db, vault.root)
         try:
@@ -199,7 +220,8 @@ class Index:
         """Create or migrate the posts table; True when it had to be (re)created."""
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         exists = self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'").fetchone()
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='posts'"
+        ).fetchone()
         if version == SCHEMA_VERSION and exists:
             return False
         if version == 5 and exists:  # 6: the evidence stage creates its tables itself
@@ -210,7 +232,9 @@ class Index:
                         self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             return False
-        if version in (1, 2, 3, 4) and exists:  # same posts table: re-read every post, keep the guids
+        if (
+            version in (1, 2, 3, 4) and exists
+        ):  # same posts table: re-read every post, keep the guids
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 if version == 1:  # names were relative to _posts/ (a flat folder)
@@ -261,8 +285,14 @@ class Index:
                 self._upsert(rows, keep_guid=True)
             if self._sync_provenance() or jobs:
                 self._guids_from_provenance()
-        log.info("index: %d posts, %d added, %d changed, %d removed%s", len(seen), added, changed,
-                 len(removed), " (rebuilt)" if rebuilt else "")
+        log.info(
+            "index: %d posts, %d added, %d changed, %d removed%s",
+            len(seen),
+            added,
+            changed,
+            len(removed),
+            " (rebuilt)" if rebuilt else "",
+        )
         return SyncReport(rebuilt, added, changed, len(removed), len(seen))
 
     # the provenance record (_provenance/*.jsonl, committed) ----------------------------
@@ -273,8 +303,10 @@ class Index:
     def _sync_provenance(self) -> bool:
         """Re-read the provenance files that changed (a file is small: a month); True when
         any did."""
-        known = {s: (n, m) for s, n, m in self.db.execute(
-            "SELECT source, size, mtime_ns FROM provenance_files")}
+        known = {
+            s: (n, m)
+            for s, n, m in self.db.execute("SELECT source, size, mtime_ns FROM provenance_files")
+        }
         files = {p.name: p for p in provenance.month_files(self.provenance_dir)}
         changed = False
         for name in set(known) - set(files):
@@ -292,14 +324,25 @@ class Index:
         return changed
 
     def _insert_provenance(self, source: str, records: Iterable[provenance.Record]) -> None:
-        self.db.executemany("INSERT INTO provenance VALUES (?,?,?,?)", (
-            (source, r.post, normalize_link(r.link),
-             guid_key(r.guid, r.feed or "") if r.guid else None) for r in records))
+        self.db.executemany(
+            "INSERT INTO provenance VALUES (?,?,?,?)",
+            (
+                (
+                    source,
+                    r.post,
+                    normalize_link(r.link),
+                    guid_key(r.guid, r.feed or "") if r.guid else None,
+                )
+                for r in records
+            ),
+        )
 
     def _file_seen(self, path: Path) -> None:
         st = path.stat()
-        self.db.execute("INSERT OR REPLACE INTO provenance_files VALUES (?,?,?)",
-                        (path.name, st.st_size, st.st_mtime_ns))
+        self.db.execute(
+            "INSERT OR REPLACE INTO provenance_files VALUES (?,?,?)",
+            (path.name, st.st_size, st.st_mtime_ns),
+        )
 
     def _guids_from_provenance(self) -> None:
         """Give posts the guid their provenance line records — only while the file still
@@ -309,7 +352,8 @@ class Index:
             "UPDATE posts SET guid = (SELECT p.guid FROM provenance p WHERE p.post = posts.file"
             " AND p.link = posts.link AND p.guid IS NOT NULL LIMIT 1) WHERE guid IS NULL AND"
             " link != '' AND EXISTS (SELECT 1 FROM provenance p WHERE p.post = posts.file"
-            " AND p.link = posts.link AND p.guid IS NOT NULL)")
+            " AND p.link = posts.link AND p.guid IS NOT NULL)"
+        )
 
     def record(self, records: list[provenance.Record], *, fsync: bool = True) -> None:
         """Append ``records`` to the provenance files and to this index."""
@@ -318,7 +362,9 @@ class Index:
         files = provenance.append(self.provenance_dir, records, fsync=fsync)
         by_file: dict[str, list[provenance.Record]] = {}
         for r in records:
-            by_file.setdefault(provenance.month_file(self.provenance_dir, r.seen).name, []).append(r)
+            by_file.setdefault(provenance.month_file(self.provenance_dir, r.seen).name, []).append(
+                r
+            )
 
         def store() -> None:
             for name, rows in by_file.items():
@@ -336,39 +382,56 @@ class Index:
     def unrecorded(self) -> list[IndexRow]:
         """Posts with a link that no provenance line names (archived before the record
         existed, imported, adopted or added by hand)."""
-        return [IndexRow(*r) for r in self.db.execute(
-            "SELECT file, size, mtime_ns, link, guid, title, date, site, hash FROM posts"
-            " WHERE link != '' AND NOT EXISTS (SELECT 1 FROM provenance p WHERE p.post ="
-            " posts.file) ORDER BY file")]
+        return [
+            IndexRow(*r)
+            for r in self.db.execute(
+                "SELECT file, size, mtime_ns, link, guid, title, date, site, hash FROM posts"
+                " WHERE link != '' AND NOT EXISTS (SELECT 1 FROM provenance p WHERE p.post ="
+                " posts.file) ORDER BY file"
+            )
+        ]
 
     def _upsert(self, rows: Iterable[IndexRow], *, keep_guid: bool) -> None:
         # A re-read file keeps its guid only while it still holds an article: a damaged
         # post (no link left) must not keep saying "archived" for it.
-        guid_sql = ("CASE WHEN excluded.link != '' THEN COALESCE(excluded.guid, posts.guid)"
-                    " ELSE excluded.guid END") if keep_guid else "excluded.guid"
+        guid_sql = (
+            (
+                "CASE WHEN excluded.link != '' THEN COALESCE(excluded.guid, posts.guid)"
+                " ELSE excluded.guid END"
+            )
+            if keep_guid
+            else "excluded.guid"
+        )
         self.db.executemany(
             "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(file) DO UPDATE SET "
             "size=excluded.size, mtime_ns=excluded.mtime_ns, link=excluded.link, "
             f"guid={guid_sql}, title=excluded.title, date=excluded.date, "
             "site=excluded.site, hash=excluded.hash",
-            ((r.file, r.size, r.mtime_ns, r.link, r.guid, r.title, r.date, r.site, r.hash)
-             for r in rows))
+            (
+                (r.file, r.size, r.mtime_ns, r.link, r.guid, r.title, r.date, r.site, r.hash)
+                for r in rows
+            ),
+        )
 
     def knows(self, link: str | None, guid: str | None = None) -> bool:
         """Is this article (by normalized link, or by guid when given) already archived?"""
         key = normalize_link(link)
         if key and self.db.execute("SELECT 1 FROM posts WHERE link=? LIMIT 1", (key,)).fetchone():
             return True
-        return bool(guid) and self.db.execute(
-            "SELECT 1 FROM posts WHERE guid=? LIMIT 1", (guid,)).fetchone() is not None
+        return (
+            bool(guid)
+            and self.db.execute("SELECT 1 FROM posts WHERE guid=? LIMIT 1", (guid,)).fetchone()
+            is not None
+        )
 
     def known(self, items: Iterable[tuple[str | None, str | None]]) -> list[bool]:
         """:meth:`knows` for many (link, guid) pairs at once: two queries, not two per pair."""
         pairs = [(normalize_link(link), guid) for link, guid in items]
         links = self._present("link", {link for link, _ in pairs if link})
         guids = self._present("guid", {guid for _, guid in pairs if guid})
-        return [bool(link) and link in links or bool(guid) and guid in guids
-                for link, guid in pairs]
+        return [
+            bool(link) and link in links or bool(guid) and guid in guids for link, guid in pairs
+        ]
 
     def _present(self, column: str, values: set[str]) -> set[str]:
         """Which of ``values`` occur in ``column`` (queried in chunks below SQLite's
@@ -376,10 +439,14 @@ class Index:
         found: set[str] = set()
         todo = sorted(values)
         for start in range(0, len(todo), 500):
-            chunk = todo[start:start + 500]
-            found.update(v for (v,) in self.db.execute(
-                f"SELECT {column} FROM posts WHERE {column} IN ({','.join('?' * len(chunk))})",
-                chunk))
+            chunk = todo[start : start + 500]
+            found.update(
+                v
+                for (v,) in self.db.execute(
+                    f"SELECT {column} FROM posts WHERE {column} IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
         return found
 
     @contextmanager
@@ -401,9 +468,17 @@ class Index:
         st = path.stat()
         if data is None:
             data = path.read_bytes()
-        row = IndexRow(self.name(path), st.st_size, st.st_mtime_ns, normalize_link(article.link),
-                       article.guid, normalize_title(article.title), format_date(article.date),
-                       article.site, hashlib.blake2b(data, digest_size=16).hexdigest())
+        row = IndexRow(
+            self.name(path),
+            st.st_size,
+            st.st_mtime_ns,
+            normalize_link(article.link),
+            article.guid,
+            normalize_title(article.title),
+            format_date(article.date),
+            article.site,
+            hashlib.blake2b(data, digest_size=16).hexdigest(),
+        )
         if self.db.in_transaction:  # inside batch()
             self._upsert([row], keep_guid=False)
             return
@@ -423,7 +498,7 @@ class Index:
         """The ``file`` key of a post: its path from the vault root."""
         text, root = str(path), self._root_prefix
         if os.sep == "/" and len(text) > len(root) and text.startswith(root):
-            return text[len(root):]  # what relative_to gives, without its cost (2 calls per post)
+            return text[len(root) :]  # what relative_to gives, without its cost (2 calls per post)
         return path.relative_to(self.root).as_posix()
 
     def rename(self, moves: Iterable[tuple[str, str]]) -> None:
@@ -431,12 +506,18 @@ class Index:
         so the next sync reads none of them again)."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("UPDATE posts SET file=? WHERE file=?", ((new, old) for old, new in moves))
+            self.db.executemany(
+                "UPDATE posts SET file=? WHERE file=?", ((new, old) for old, new in moves)
+            )
 
     def rows(self) -> list[IndexRow]:
-        return [IndexRow(*r) for r in self.db.execute(
-            "SELECT file, size, mtime_ns, link, guid, title, date, site, hash FROM posts "
-            "ORDER BY file")]
+        return [
+            IndexRow(*r)
+            for r in self.db.execute(
+                "SELECT file, size, mtime_ns, link, guid, title, date, site, hash FROM posts "
+                "ORDER BY file"
+            )
+        ]
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0])
@@ -447,8 +528,12 @@ class Index:
     def __enter__(self) -> Index:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -465,7 +550,9 @@ def read_only(vault: Vault) -> Iterator[sqlite3.Connection | None]:
     try:
         db = sqlite3.connect(f"{vault.index_file.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise ArchiveError(f"cannot open the index {vault.index_file}: {exc}", path=vault.index_file) from exc
+        raise ArchiveError(
+            f"cannot open the index {vault.index_file}: {exc}", path=vault.index_file
+        ) from exc
     try:
         yield db
     finally:

@@ -19,7 +19,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-__all__ = ["Adopted", "adopt_jekyll_config", "JEKYLL_STYLES", "jekyll_page_url", "split_front_matter"]
+__all__ = [
+    "Adopted",
+    "adopt_jekyll_config",
+    "JEKYLL_STYLES",
+    "jekyll_page_url",
+    "split_front_matter",
+]
 
 # Jekyll's built-in permalink styles (a site without ``permalink`` uses "date")
 JEKYLL_STYLES = {
@@ -30,13 +36,28 @@ JEKYLL_STYLES = {
     "none": "/:categories/:title:output_ext",
 }
 # never part of the old site (Jekyll's default excludes), or newsvault's own files
-SKIP = {"Gemfile", "Gemfile.lock", "node_modules", "vendor", "gemfiles", "newsvault.toml",
-        "subs.json", "README.md", "LICENSE", "assets"}  # assets/: newsvault publishes it itself
+SKIP = {
+    "Gemfile",
+    "Gemfile.lock",
+    "node_modules",
+    "vendor",
+    "gemfiles",
+    "newsvault.toml",
+    "subs.json",
+    "README.md",
+    "LICENSE",
+    "assets",
+}  # assets/: newsvault publishes it itself
 LIQUID = re.compile(r"\{[{%]")
 FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:^---[ \t]*$\r?\n?)", re.S | re.M)
 # an old page made of Liquid (a list of posts) → newsvault's page for the same thing
-REDIRECT_BY_NAME = (("archive", "archive/"), ("categor", "categories/"), ("tag", "tags/"),
-                    ("source", "sources/"), ("search", "search/"))
+REDIRECT_BY_NAME = (
+    ("archive", "archive/"),
+    ("categor", "categories/"),
+    ("tag", "tags/"),
+    ("source", "sources/"),
+    ("search", "search/"),
+)
 NEWSVAULT_HAS = {"/", "/feed.xml", "/sitemap.xml", "/robots.txt", "/404.html"}
 
 
@@ -60,8 +81,12 @@ def adopt_jekyll_config(root: Path) -> Adopted | None:
         return None
     out = Adopted()
     _identity(config, out)
-    plugins = {str(p) for key in ("plugins", "gems") for p in (config.get(key) or [])
-               if isinstance(config.get(key), list)}
+    plugins = {
+        str(p)
+        for key in ("plugins", "gems")
+        for p in (config.get(key) or [])
+        if isinstance(config.get(key), list)
+    }
     paginate = config.get("paginate")
     if isinstance(paginate, int) and paginate > 0:
         out.site["per_page"] = paginate
@@ -85,8 +110,10 @@ def adopt_jekyll_config(root: Path) -> Adopted | None:
         if value:
             out.legacy[key] = value
     carried = ", ".join(sorted(out.site))
-    out.notes.append(f"_config.yml: carried over {carried or 'nothing'}; "
-                     f"the old site's URLs are kept by [legacy] in newsvault.toml (docs/adopting.md)")
+    out.notes.append(
+        f"_config.yml: carried over {carried or 'nothing'}; "
+        f"the old site's URLs are kept by [legacy] in newsvault.toml (docs/adopting.md)"
+    )
     return out
 
 
@@ -100,7 +127,7 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str] | None:
         data = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError:
         data = {}
-    return (data if isinstance(data, dict) else {}), text[match.end():]
+    return (data if isinstance(data, dict) else {}), text[match.end() :]
 
 
 def jekyll_page_url(rel: str, front: dict[str, object]) -> str:
@@ -143,16 +170,19 @@ def _fixed_offset(name: str, notes: list[str]) -> str | None:
         return None
     winter, summer = (zone.utcoffset(datetime(2024, m, 1)) for m in (1, 7))
     if winter != summer:
-        notes.append(f"_config.yml: {name} has daylight saving time; newsvault uses its winter "
-                     "offset, so the URL dates of posts near midnight in summer may differ")
+        notes.append(
+            f"_config.yml: {name} has daylight saving time; newsvault uses its winter "
+            "offset, so the URL dates of posts near midnight in summer may differ"
+        )
     assert winter is not None
     minutes = int(winter.total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def _site_files(root: Path, config: dict[str, object], feeds: list[str]
-                ) -> tuple[list[str], dict[str, str], list[str]]:
+def _site_files(
+    root: Path, config: dict[str, object], feeds: list[str]
+) -> tuple[list[str], dict[str, str], list[str]]:
     """The old site's pages and files, as Jekyll would publish them: pages without
     Liquid to render, Liquid pages to redirect, feed pages to serve, other files to keep."""
     listed = config.get("exclude")
@@ -164,8 +194,9 @@ def _site_files(root: Path, config: dict[str, object], feeds: list[str]
     with_pages: set[str] = set()  # top folders that hold a page: listed file by file
     for folder, dirs, files in os.walk(root):
         here = Path(folder).relative_to(root)
-        dirs[:] = sorted(d for d in dirs if _published(here / d, exclude)
-                         and not (Path(folder) / d).is_symlink())
+        dirs[:] = sorted(
+            d for d in dirs if _published(here / d, exclude) and not (Path(folder) / d).is_symlink()
+        )
         for name in sorted(files):
             rel = here / name
             if not _published(rel, exclude) or (root / rel).is_symlink():
@@ -188,16 +219,25 @@ def _site_files(root: Path, config: dict[str, object], feeds: list[str]
             else:
                 target = next((to for key, to in REDIRECT_BY_NAME if key in url.lower()), "")
                 redirects[url] = target
-    keep = sorted({p.split("/")[0] + "/" if "/" in p and p.split("/")[0] not in with_pages else p
-                   for p in static})
+    keep = sorted(
+        {
+            p.split("/")[0] + "/" if "/" in p and p.split("/")[0] not in with_pages else p
+            for p in static
+        }
+    )
     return pages, redirects, keep
 
 
 def _published(rel: Path, exclude: set[str]) -> bool:
     """Whether Jekyll publishes ``rel``: not hidden, not ``_``-named, not excluded."""
     first = rel.parts[0]
-    return not (first.startswith((".", "_", "#")) or first in SKIP or rel.as_posix() in exclude
-                or first in exclude or rel.name.endswith("~"))
+    return not (
+        first.startswith((".", "_", "#"))
+        or first in SKIP
+        or rel.as_posix() in exclude
+        or first in exclude
+        or rel.name.endswith("~")
+    )
 
 
 def _text(path: Path) -> str | None:

@@ -55,4 +55,6 @@ def other_folders(posts_dir: Path, name: str, layout: str) -> tuple[Path, ...]:
 
 @lru_cache(maxsize=256)  # asked once per post written: 30,000 times in a big first run
 def _other_folders(posts_dir: Path, mine: str, subs: tuple[str, ...]) -> tuple[Path, ...]:
-    return tuple(posts_dir / sub if sub else posts_dir for sub in dict.fromkeys(subs) if sub != mine)
+    return tuple(
+        posts_dir / sub if sub else posts_dir for sub in dict.fromkeys(subs) if sub != mine
+    )

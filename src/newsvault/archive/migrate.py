@@ -45,9 +45,14 @@ class MigrateReport:
     config_changed: bool = False
 
     def to_json(self) -> dict[str, object]:
-        return {"layout": self.layout, "posts": self.posts, "moved": len(self.moved),
-                "commit": self.commit, "config_changed": self.config_changed,
-                "moves": [{"from": a, "to": b} for a, b in self.moved]}
+        return {
+            "layout": self.layout,
+            "posts": self.posts,
+            "moved": len(self.moved),
+            "commit": self.commit,
+            "config_changed": self.config_changed,
+            "moves": [{"from": a, "to": b} for a, b in self.moved],
+        }
 
 
 def plan_moves(vault: Vault, layout: str) -> tuple[int, list[tuple[str, str]]]:
@@ -61,8 +66,10 @@ def plan_moves(vault: Vault, layout: str) -> tuple[int, list[tuple[str, str]]]:
     for old, new in moves:
         other = targets.get(new) or (new if new in staying or (vault.root / new).exists() else None)
         if other:
-            raise ArchiveError(f"cannot move {old} to {new}: {other} already has that name "
-                               "(Jekyll would give both the same URL); rename one of them first")
+            raise ArchiveError(
+                f"cannot move {old} to {new}: {other} already has that name "
+                "(Jekyll would give both the same URL); rename one of them first"
+            )
         targets[new] = old
     return len(mine), moves
 
@@ -105,15 +112,17 @@ def set_layout_setting(config_file: Path, layout: str) -> bool:
         body_end = end.start() if end else len(text)
         key = _KEY.search(text, section.end(), body_end)
         if key is not None:
-            new = text[:key.start()] + line + text[key.end():]
+            new = text[: key.start()] + line + text[key.end() :]
         else:
-            new = text[:section.end()] + "\n" + line + text[section.end():]
+            new = text[: section.end()] + "\n" + line + text[section.end() :]
     try:
         if tomllib.loads(new).get("archive", {}).get("layout") != layout:
             raise ValueError
     except (tomllib.TOMLDecodeError, ValueError):
-        raise ArchiveError(f"{config_file}: could not set [archive] layout = {layout!r} "
-                           "automatically; set it by hand") from None
+        raise ArchiveError(
+            f"{config_file}: could not set [archive] layout = {layout!r} "
+            "automatically; set it by hand"
+        ) from None
     if new == text:
         return False
     write_atomic(config_file, new.encode("utf-8"))
@@ -160,9 +169,11 @@ def _refuse_uncommitted(vault: Vault) -> None:
 
     proc = git(vault.root, "status", "--porcelain", "-z", "--", POSTS, vault.config_file.name)
     if proc.stdout.strip(b"\0"):
-        raise UsageError(f"{vault.root}: _posts/ or newsvault.toml has uncommitted changes; commit "
-                         "them first (`newsvault run` commits new posts) so that the move is a "
-                         "commit of its own")
+        raise UsageError(
+            f"{vault.root}: _posts/ or newsvault.toml has uncommitted changes; commit "
+            "them first (`newsvault run` commits new posts) so that the move is a "
+            "commit of its own"
+        )
 
 
 def _remove_empty_folders(posts_dir: Path) -> None:
@@ -180,11 +191,26 @@ def _commit(vault: Vault, layout: str, moved: int, now: datetime | None) -> str:
     paths = [POSTS] + ([vault.config_file.name] if vault.config_file.exists() else [])
     spec = [*paths, f":(exclude,glob){POSTS}/**/.*"]
     git(vault.root, "add", "-A", "--", *spec)
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    message = (f"layout: move {moved} post{'s' if moved != 1 else ''} into the {layout} layout\n\n"
-               f"newsvault migrate-layout {layout} ({stamp}): [archive] layout = \"{layout}\"; "
-               "every permalink is unchanged (Jekyll does not make categories of folders "
-               "inside _posts/).\n")
-    git(vault.root, *identity_args(vault.root), "commit", "-q", "--no-verify", "--allow-empty",
-        "-F", "-", "--", *spec, input=message.encode("utf-8"))
+    stamp = (
+        (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    message = (
+        f"layout: move {moved} post{'s' if moved != 1 else ''} into the {layout} layout\n\n"
+        f'newsvault migrate-layout {layout} ({stamp}): [archive] layout = "{layout}"; '
+        "every permalink is unchanged (Jekyll does not make categories of folders "
+        "inside _posts/).\n"
+    )
+    git(
+        vault.root,
+        *identity_args(vault.root),
+        "commit",
+        "-q",
+        "--no-verify",
+        "--allow-empty",
+        "-F",
+        "-",
+        "--",
+        *spec,
+        input=message.encode("utf-8"),
+    )
     return out(vault.root, "rev-parse", "HEAD")

@@ -35,7 +35,7 @@ _NO_LIQUID = "render_with_liquid: false\n"
 def _has_liquid(text: str, content: str) -> bool:
     """Jekyll runs ``{{ }}``/``{% %}`` in a post body as Liquid: one stray ``{%`` in a title
     would fail the whole site build, so such posts opt out (Jekyll ≥ 4.1)."""
-    return ("{{" in text or "{%" in text or "{{" in content or "{%" in content)
+    return "{{" in text or "{%" in text or "{{" in content or "{%" in content
 
 
 def render_post(article: Article) -> str:
@@ -67,20 +67,20 @@ def _split_link_body(body: str, link: str | None) -> tuple[str, int | None, str 
     if not m:
         return None
     ms = None if m.group(1) == "NaN" else int(m.group(1))
-    rest = body[m.end():]
+    rest = body[m.end() :]
     line_end = rest.find("\n")
     link_line = rest[:line_end] if line_end >= 0 else rest
-    after = rest[line_end + 1:] if line_end >= 0 else ""
+    after = rest[line_end + 1 :] if line_end >= 0 else ""
     text = None
     if link and link_line.startswith("[") and link_line.endswith(f"]({link})"):
-        text = link_line[1:-len(link) - 3]
+        text = link_line[1 : -len(link) - 3]
     elif link_line.startswith("[") and link_line.endswith(")"):
         cut = link_line.rfind("](")
         if cut > 0:
             text = link_line[1:cut]
     content = after
     if content.startswith("------\n\n<div>\n"):
-        content = content[len("------\n\n<div>\n"):]
+        content = content[len("------\n\n<div>\n") :]
         if content.endswith("\n</div>\n"):
             content = content[: -len("\n</div>\n")]
     return "link", ms, text, content
@@ -104,10 +104,20 @@ def parse_post(text: str, path: Path, *, diagnose: bool = True) -> Post:
         problems.append(Problem("file has Windows (CRLF) line endings"))
     split = split_front_matter(text)
     if split is None:
-        problems.append(Problem("no front matter (the file does not start with a '---' line "
-                                 "followed by a closing '---' line)", broken=True))
-        return Post(path=path, article=_empty_article(text), body=text, layout="none",
-                    problems=tuple(problems))
+        problems.append(
+            Problem(
+                "no front matter (the file does not start with a '---' line "
+                "followed by a closing '---' line)",
+                broken=True,
+            )
+        )
+        return Post(
+            path=path,
+            article=_empty_article(text),
+            body=text,
+            layout="none",
+            problems=tuple(problems),
+        )
     fm_text, body = split
     fm = read_front_matter(fm_text, problems)
     values = fm.values
@@ -121,19 +131,35 @@ def parse_post(text: str, path: Path, *, diagnose: bool = True) -> Post:
         ms = int((date - _EPOCH).total_seconds() * 1000) if fm.date else None
     tags = fm.tags
     categories = fm.categories
-    site = tags[0] if tags else next((c for c in categories if c != "news"),
-                                     categories[0] if categories else "")
+    site = (
+        tags[0]
+        if tags
+        else next((c for c in categories if c != "news"), categories[0] if categories else "")
+    )
     article = Article(
-        title=fm.title or "", date=date, author=fm.author or "", link=fm.link or "",
-        site=site, content=content, ms=ms, tags=tags, categories=categories,
+        title=fm.title or "",
+        date=date,
+        author=fm.author or "",
+        link=fm.link or "",
+        site=site,
+        content=content,
+        ms=ms,
+        tags=tags,
+        categories=categories,
         guid=_str_or_none(values.get("guid")),
     )
     if diagnose:
         from newsvault.archive.diagnose import diagnose as checks  # they live apart from parsing
 
         problems.extend(checks(path, fm, article, layout, body))
-    return Post(path=path, article=article, body=body, front_matter=values, layout=layout,
-                problems=tuple(problems))
+    return Post(
+        path=path,
+        article=article,
+        body=body,
+        front_matter=values,
+        layout=layout,
+        problems=tuple(problems),
+    )
 
 
 def _str_or_none(value: object) -> str | None:
@@ -141,8 +167,17 @@ def _str_or_none(value: object) -> str | None:
 
 
 def _empty_article(content: str) -> Article:
-    return Article(title="", date=_EPOCH, author="", link="", site="", content=content,
-                   ms=None, tags=(), categories=())
+    return Article(
+        title="",
+        date=_EPOCH,
+        author="",
+        link="",
+        site="",
+        content=content,
+        ms=None,
+        tags=(),
+        categories=(),
+    )
 
 
 def read_post(path: Path, *, diagnose: bool = True) -> Post:
@@ -150,8 +185,13 @@ def read_post(path: Path, *, diagnose: bool = True) -> Post:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return Post(path=path, article=_empty_article(""), body="", layout="none",
-                    problems=(Problem(f"cannot read the file: {exc.strerror or exc}", True),))
+        return Post(
+            path=path,
+            article=_empty_article(""),
+            body="",
+            layout="none",
+            problems=(Problem(f"cannot read the file: {exc.strerror or exc}", True),),
+        )
     return parse_bytes(data, path, diagnose=diagnose)
 
 
@@ -164,8 +204,12 @@ def parse_bytes(data: bytes, path: Path, *, diagnose: bool = True) -> Post:
         text = data.decode("utf-8", errors="replace")
         post = parse_post(text, path, diagnose=diagnose)
         where = f"byte {exc.start}"
-        return Post(path=post.path, article=post.article, body=post.body,
-                    front_matter=post.front_matter, layout=post.layout,
-                    problems=(Problem(f"not valid UTF-8 text (at {where})", True),
-                              *post.problems))
+        return Post(
+            path=post.path,
+            article=post.article,
+            body=post.body,
+            front_matter=post.front_matter,
+            layout=post.layout,
+            problems=(Problem(f"not valid UTF-8 text (at {where})", True), *post.problems),
+        )
     return parse_post(text, path, diagnose=diagnose)

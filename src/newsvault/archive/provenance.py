@@ -4,9 +4,18 @@
 archived article, in the file of the month (UTC) it was first seen. See
 ``docs/provenance.md`` for the format; in short::
 
-    {"v":2,"seen":"2024-05-01T08:00:00Z","post":"_posts/2024-05-01-Title.md",
-     "link":"https://example.com/a","feed":"https://example.com/feed.xml","guid":"123",
-     "sha256":"…","body_sha256":"…","source":"feed","newsvault":"0.1.0"}
+    {
+        "v": 2,
+        "seen": "2024-05-01T08:00:00Z",
+        "post": "_posts/2024-05-01-Title.md",
+        "link": "https://example.com/a",
+        "feed": "https://example.com/feed.xml",
+        "guid": "123",
+        "sha256": "…",
+        "body_sha256": "…",
+        "source": "feed",
+        "newsvault": "0.1.0",
+    }
 
 It is what dedup needs that the post files do not hold (the guid, and the feed that
 scopes it), so a fresh checkout — a CI runner without ``.newsvault/`` — rebuilds an
@@ -46,8 +55,21 @@ FOLDER = "_provenance"
 VERSION = 2  # 2: final_url, status, sha256, body_sha256, source, newsvault (issue 14)
 SUFFIX = ".jsonl"
 SOURCES = ("feed", "fulltext", "selector")  # where an archived body came from
-_KNOWN = ("v", "seen", "post", "link", "feed", "guid", "reconstructed", "final_url", "status",
-          "sha256", "body_sha256", "source", "newsvault")
+_KNOWN = (
+    "v",
+    "seen",
+    "post",
+    "link",
+    "feed",
+    "guid",
+    "reconstructed",
+    "final_url",
+    "status",
+    "sha256",
+    "body_sha256",
+    "source",
+    "newsvault",
+)
 # What json.dumps(data, ensure_ascii=..., separators=(",", ":")) makes, without building
 # an encoder for every line (one per post written).
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -75,8 +97,14 @@ class Record:
     extra: dict[str, Any] = field(default_factory=dict)  # keys of later versions, kept
 
     def to_line(self) -> str:
-        data: dict[str, Any] = {"v": VERSION, "seen": stamp(self.seen), "post": self.post,
-                                "link": self.link, "feed": self.feed, "guid": self.guid}
+        data: dict[str, Any] = {
+            "v": VERSION,
+            "seen": stamp(self.seen),
+            "post": self.post,
+            "link": self.link,
+            "feed": self.feed,
+            "guid": self.guid,
+        }
         if self.reconstructed:
             data["reconstructed"] = True
         for key in ("final_url", "status", "sha256", "body_sha256", "source", "newsvault"):
@@ -101,13 +129,22 @@ class Record:
         except ValueError:
             return None
         version = data.get("v")
-        return cls(post=post, link=link, seen=when, feed=_text(data, "feed"),
-                   guid=_text(data, "guid"), reconstructed=data.get("reconstructed") is True,
-                   final_url=_text(data, "final_url"), status=_int(data, "status"),
-                   sha256=_text(data, "sha256"), body_sha256=_text(data, "body_sha256"),
-                   source=_text(data, "source"), newsvault=_text(data, "newsvault"),
-                   version=version if isinstance(version, int) and not isinstance(version, bool)
-                   else 1, extra={k: v for k, v in data.items() if k not in _KNOWN})
+        return cls(
+            post=post,
+            link=link,
+            seen=when,
+            feed=_text(data, "feed"),
+            guid=_text(data, "guid"),
+            reconstructed=data.get("reconstructed") is True,
+            final_url=_text(data, "final_url"),
+            status=_int(data, "status"),
+            sha256=_text(data, "sha256"),
+            body_sha256=_text(data, "body_sha256"),
+            source=_text(data, "source"),
+            newsvault=_text(data, "newsvault"),
+            version=version if isinstance(version, int) and not isinstance(version, bool) else 1,
+            extra={k: v for k, v in data.items() if k not in _KNOWN},
+        )
 
 
 def _text(data: dict[str, Any], key: str) -> str | None:

@@ -103,9 +103,15 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def save_post(posts_dir: Path, article: Article, *, fsync: bool = True,
-              after_temp: Callable[[Path], None] | None = None, layout: str = "flat",
-              names: Names | None = None) -> Saved:
+def save_post(
+    posts_dir: Path,
+    article: Article,
+    *,
+    fsync: bool = True,
+    after_temp: Callable[[Path], None] | None = None,
+    layout: str = "flat",
+    names: Names | None = None,
+) -> Saved:
     """Write ``article`` into ``posts_dir`` (the folder ``layout`` gives: ``_posts/2021/``
     for ``year``) under its name (``-2``, ``-3``… when taken).
 
@@ -116,9 +122,16 @@ def save_post(posts_dir: Path, article: Article, *, fsync: bool = True,
     """
     data = render_post(article).encode("utf-8")
     name = post_filename(article)
-    return save_bytes(post_folder(posts_dir, name, layout), name, data, normalize_link(article.link),
-                      fsync=fsync, after_temp=after_temp,
-                      elsewhere=other_folders(posts_dir, name, layout), names=names)
+    return save_bytes(
+        post_folder(posts_dir, name, layout),
+        name,
+        data,
+        normalize_link(article.link),
+        fsync=fsync,
+        after_temp=after_temp,
+        elsewhere=other_folders(posts_dir, name, layout),
+        names=names,
+    )
 
 
 class Names:
@@ -139,9 +152,17 @@ class Names:
         self._next[base] = max(self._next.get(base, 1), n + 1)
 
 
-def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool = True,
-               after_temp: Callable[[Path], None] | None = None,
-               elsewhere: tuple[Path, ...] = (), names: Names | None = None) -> Saved:
+def save_bytes(
+    posts_dir: Path,
+    base: str,
+    data: bytes,
+    key: str,
+    *,
+    fsync: bool = True,
+    after_temp: Callable[[Path], None] | None = None,
+    elsewhere: tuple[Path, ...] = (),
+    names: Names | None = None,
+) -> Saved:
     """Atomically store ``data`` as ``base`` (or ``base-2``…) unless that article is there.
 
     ``key`` is the normalized link; a file under one of the names with the same key, or
@@ -161,7 +182,9 @@ def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool
                 raise ArchiveError(f"refusing to write {final}: outside {posts_dir}", path=final)
             taken = [p for p in (final, *(f / final.name for f in elsewhere)) if _exists(p)]
             if taken:
-                same = [p for p in taken if (key and link_of_file(p) == key) or _same_bytes(p, data)]
+                same = [
+                    p for p in taken if (key and link_of_file(p) == key) or _same_bytes(p, data)
+                ]
                 if same:
                     return Saved(same[0], False, suffix=n)
                 if names is not None:
@@ -180,8 +203,9 @@ def save_bytes(posts_dir: Path, base: str, data: bytes, key: str, *, fsync: bool
                 return Saved(final, True, data, n)
         raise AssertionError("unreachable")  # itertools.count never ends
     except OSError as exc:
-        raise ArchiveError(f"cannot write {base} in {posts_dir}: {exc.strerror or exc}",
-                           path=posts_dir / base) from exc
+        raise ArchiveError(
+            f"cannot write {base} in {posts_dir}: {exc.strerror or exc}", path=posts_dir / base
+        ) from exc
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
@@ -211,7 +235,12 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_post(posts_dir: Path, article: Article, *, fsync: bool = True,
-               after_temp: Callable[[Path], None] | None = None) -> Path:
+def write_post(
+    posts_dir: Path,
+    article: Article,
+    *,
+    fsync: bool = True,
+    after_temp: Callable[[Path], None] | None = None,
+) -> Path:
     """Write ``article`` atomically; returns its path (the existing one if already there)."""
     return save_post(posts_dir, article, fsync=fsync, after_temp=after_temp).path

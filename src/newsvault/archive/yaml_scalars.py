@@ -27,14 +27,26 @@ try:  # libyaml is ~10x faster; the pure loader gives the same results.
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
-__all__ = ["plain_ok", "flow_plain_ok", "double_quoted", "scalar", "flow_item", "load_yaml",
-           "plain_tag", "STR_TAG", "ODD", "PLAIN_FIRST"]
+__all__ = [
+    "plain_ok",
+    "flow_plain_ok",
+    "double_quoted",
+    "scalar",
+    "flow_item",
+    "load_yaml",
+    "plain_tag",
+    "STR_TAG",
+    "ODD",
+    "PLAIN_FIRST",
+]
 
 # Safe beyond doubt in block context: no indicator first, no control/odd whitespace,
 # none of ": ", " #", no trailing ":". (ODD and PLAIN_FIRST are regex fragments the fast
 # front-matter reader builds on too.)
-ODD = (r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\ufffe\uffff"
-       r"\ud800-\udfff")
+ODD = (
+    r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\ufffe\uffff"
+    r"\ud800-\udfff"
+)
 PLAIN_FIRST = r"[^\-?:,\[\]{}#&*!|>'\"%@`" + ODD + "]"
 _FAST_BLOCK = re.compile(PLAIN_FIRST + "[^" + ODD + "]*")
 # Same, for an item of a flow sequence: additionally none of , [ ] { } : ? (pure
@@ -51,13 +63,22 @@ STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVER = Resolver()
 
 # YAML's printable set (what PyYAML's reader accepts unescaped); the rest is escaped.
-_NEEDS_ESCAPE = re.compile(
-    "[\\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]"
-)
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
 _SHORT_ESCAPES = {
-    "\\": "\\\\", '"': '\\"', "\x00": "\\0", "\x07": "\\a", "\x08": "\\b", "\t": "\\t",
-    "\n": "\\n", "\x0b": "\\v", "\x0c": "\\f", "\r": "\\r", "\x1b": "\\e",
-    "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P",
+    "\\": "\\\\",
+    '"': '\\"',
+    "\x00": "\\0",
+    "\x07": "\\a",
+    "\x08": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\x0b": "\\v",
+    "\x0c": "\\f",
+    "\r": "\\r",
+    "\x1b": "\\e",
+    "\x85": "\\N",
+    "\u2028": "\\L",
+    "\u2029": "\\P",
 }
 
 
@@ -104,8 +125,13 @@ def plain_ok(value: str) -> bool:
     """May ``value`` be written as a plain scalar (block context, e.g. ``author:``)?"""
     if not value or not _psych_safe(value):
         return False
-    if (_FAST_BLOCK.fullmatch(_probe(value)) and value[-1] != ":" and ": " not in value
-            and " #" not in value and plain_tag(value) == STR_TAG):
+    if (
+        _FAST_BLOCK.fullmatch(_probe(value))
+        and value[-1] != ":"
+        and ": " not in value
+        and " #" not in value
+        and plain_tag(value) == STR_TAG
+    ):
         return True
     return _load_check(value, False)
 
@@ -114,8 +140,7 @@ def flow_plain_ok(value: str) -> bool:
     """May ``value`` be written plain as an item of ``[ a, b ]``?"""
     if not value or not _psych_safe(value) or any(c in value for c in ",[]{}"):
         return False
-    if (_FAST_FLOW.fullmatch(_probe(value)) and " #" not in value
-            and plain_tag(value) == STR_TAG):
+    if _FAST_FLOW.fullmatch(_probe(value)) and " #" not in value and plain_tag(value) == STR_TAG:
         return True
     return _load_check(value, True)
 

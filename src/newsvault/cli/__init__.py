@@ -20,11 +20,20 @@ from newsvault.errors import NewsvaultError
 
 # command → the module that defines it (a test checks this against the modules)
 COMMANDS = {
-    "check": "archive_cmds", "init": "archive_cmds", "import": "archive_cmds",
+    "check": "archive_cmds",
+    "init": "archive_cmds",
+    "import": "archive_cmds",
     "migrate-layout": "archive_cmds",
-    "add": "subs_cmds", "import-opml": "subs_cmds", "export-opml": "subs_cmds",
-    "remove": "fetch_cmds", "list": "fetch_cmds", "fetch": "fetch_cmds",
-    "status": "fetch_cmds", "run": "run_cmds", "revisit": "evidence_cmds", "build": "site_cmds",
+    "add": "subs_cmds",
+    "import-opml": "subs_cmds",
+    "export-opml": "subs_cmds",
+    "remove": "fetch_cmds",
+    "list": "fetch_cmds",
+    "fetch": "fetch_cmds",
+    "status": "fetch_cmds",
+    "run": "run_cmds",
+    "revisit": "evidence_cmds",
+    "build": "site_cmds",
     "serve": "site_cmds",
 }
 
@@ -71,8 +80,13 @@ def _run(argv: list[str] | None) -> None:
         cli.main(args=args, prog_name="newsvault", standalone_mode=False)
     except click.exceptions.Abort as exc:  # click turns a KeyboardInterrupt into Abort
         interrupted = isinstance(exc.__cause__, KeyboardInterrupt)
-        _fail(args, "Interrupted" if interrupted else "Aborted",
-              "Interrupted." if interrupted else "Aborted.", 130, prefix="")
+        _fail(
+            args,
+            "Interrupted" if interrupted else "Aborted",
+            "Interrupted." if interrupted else "Aborted.",
+            130,
+            prefix="",
+        )
     except click.ClickException as exc:
         if not _wants_json(args):
             exc.show()
@@ -91,7 +105,7 @@ def _run(argv: list[str] | None) -> None:
 
 def _wants_json(args: list[str]) -> bool:
     """``--json`` among the options (not after ``--``, where it would be an argument)."""
-    return "--json" in (args[:args.index("--")] if "--" in args else args)
+    return "--json" in (args[: args.index("--")] if "--" in args else args)
 
 
 def _fail(args: list[str], kind: str, message: str, code: int, prefix: str = "newsvault: ") -> None:

@@ -18,8 +18,9 @@ from newsvault.vault import Vault
 
 def _shown(name: str) -> str:
     """A file name safe to print on a terminal (control characters as \\xNN)."""
-    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c
-                   for c in name)
+    return "".join(
+        f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in name
+    )
 
 
 @cli.command("check")
@@ -34,8 +35,10 @@ def check_cmd(opts: Options, path: Path | None) -> None:
     if path is None:
         path = Vault(opts.vault).root
         if not Vault(path).posts_dir.is_dir():
-            raise UsageError(f"{opts.vault.resolve()} has no _posts/ folder: not a vault "
-                             "(give a PATH, or run `newsvault init`)")
+            raise UsageError(
+                f"{opts.vault.resolve()} has no _posts/ folder: not a vault "
+                "(give a PATH, or run `newsvault init`)"
+            )
     report = check_archive(path)
     if opts.json:
         opts.emit_json(report.to_json())
@@ -44,8 +47,10 @@ def check_cmd(opts: Options, path: Path | None) -> None:
             kind = "BROKEN " if item.broken else "warning"
             text = "; ".join(p.message for p in item.problems)
             opts.say(f"{kind} {_shown(item.name or item.path.name)}: {text}")
-        opts.say(f"{report.posts} posts: {report.ok} ok, {report.warnings} with warnings, "
-                 f"{report.broken} broken ({report.folder})")
+        opts.say(
+            f"{report.posts} posts: {report.ok} ok, {report.warnings} with warnings, "
+            f"{report.broken} broken ({report.folder})"
+        )
     sys.exit(1 if report.broken else 0)
 
 
@@ -96,13 +101,16 @@ def import_cmd(opts: Options, source: Path) -> None:
             opts.say(f"skipped {name} (already archived)")
     for name, why in report.broken:
         opts.warn(f"not imported {name}: {why}")
-    opts.say(f"{len(report.copied)} copied, {len(report.skipped)} skipped (already archived), "
-             f"{len(report.broken)} broken (not imported)")
+    opts.say(
+        f"{len(report.copied)} copied, {len(report.skipped)} skipped (already archived), "
+        f"{len(report.broken)} broken (not imported)"
+    )
 
 
 @cli.command("migrate-layout")
-@click.argument("layout", required=False, default="year",
-                type=click.Choice(["flat", "year", "year/month"]))
+@click.argument(
+    "layout", required=False, default="year", type=click.Choice(["flat", "year", "year/month"])
+)
 @click.option("--dry-run", is_flag=True, help="Only say what would move.")
 @vault_options
 def migrate_layout_cmd(opts: Options, layout: str, dry_run: bool) -> None:
@@ -118,8 +126,14 @@ def migrate_layout_cmd(opts: Options, layout: str, dry_run: bool) -> None:
     if dry_run:
         total, moves = plan_moves(vault, layout)
         if opts.json:
-            opts.emit_json({"layout": layout, "posts": total, "moved": len(moves),
-                            "moves": [{"from": a, "to": b} for a, b in moves]})
+            opts.emit_json(
+                {
+                    "layout": layout,
+                    "posts": total,
+                    "moved": len(moves),
+                    "moves": [{"from": a, "to": b} for a, b in moves],
+                }
+            )
             return
         for old, new in moves if opts.verbosity > 0 else ():
             opts.say(f"{_shown(old)} -> {_shown(new)}")
@@ -129,6 +143,8 @@ def migrate_layout_cmd(opts: Options, layout: str, dry_run: bool) -> None:
     if opts.json:
         opts.emit_json(report.to_json())
         return
-    opts.say(f"moved {len(report.moved)} of {report.posts} posts into the {layout} layout"
-             + (f"; committed {report.commit[:10]}" if report.commit else "")
-             + ("; [archive] layout set in newsvault.toml" if report.config_changed else ""))
+    opts.say(
+        f"moved {len(report.moved)} of {report.posts} posts into the {layout} layout"
+        + (f"; committed {report.commit[:10]}" if report.commit else "")
+        + ("; [archive] layout set in newsvault.toml" if report.config_changed else "")
+    )

@@ -48,8 +48,10 @@ class Options:
         """
         vault = Vault(self.vault)
         if not (vault.config_file.exists() or vault.subs_file.exists() or vault.posts_dir.is_dir()):
-            raise UsageError(f"{vault.root.resolve()} is not a vault (no newsvault.toml, subs.json "
-                             "or _posts/); create one with `newsvault init`, or pass --vault DIR")
+            raise UsageError(
+                f"{vault.root.resolve()} is not a vault (no newsvault.toml, subs.json "
+                "or _posts/); create one with `newsvault init`, or pass --vault DIR"
+            )
         return vault
 
     @property
@@ -59,8 +61,10 @@ class Options:
 
 
 @contextmanager
-def progress_bars(opts: Options, labels: Mapping[str, str] | None = None,
-                  ) -> Iterator[Callable[[str, int, int], None] | None]:
+def progress_bars(
+    opts: Options,
+    labels: Mapping[str, str] | None = None,
+) -> Iterator[Callable[[str, int, int], None] | None]:
     """Progress bars on a terminal (stderr), one per stage (fetch, write, read, …), else None.
 
     Yields the ``progress(stage, done, total)`` callback the library functions take;
@@ -72,8 +76,12 @@ def progress_bars(opts: Options, labels: Mapping[str, str] | None = None,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         tasks: dict[str, Any] = {}
 
@@ -101,18 +109,37 @@ def show_logs(level: int) -> None:
 def vault_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--vault/--json/--now/-q/-v`` to a command and pass them as ``opts``."""
 
-    @click.option("--vault", "vault", type=click.Path(file_okay=False, path_type=Path),
-                  default=Path("."), show_default=True, help="The vault folder.")
+    @click.option(
+        "--vault",
+        "vault",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="The vault folder.",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-    @click.option("--now", "now", metavar="ISO8601", default=None,
-                  help="Fix the clock (e.g. 2021-01-28T00:00:00Z), for reproducible runs.")
+    @click.option(
+        "--now",
+        "now",
+        metavar="ISO8601",
+        default=None,
+        help="Fix the clock (e.g. 2021-01-28T00:00:00Z), for reproducible runs.",
+    )
     @click.option("-q", "--quiet", "quiet", is_flag=True, help="Print only errors.")
-    @click.option("-v", "--verbose", "verbose", count=True, help="Show the log on stderr: -v per feed, index and build; -vv debug.")
+    @click.option(
+        "-v",
+        "--verbose",
+        "verbose",
+        count=True,
+        help="Show the log on stderr: -v per feed, index and build; -vv debug.",
+    )
     @functools.wraps(func)
-    def wrapper(vault: Path, as_json: bool, now: str | None, quiet: bool, verbose: int,
-                **kwargs: Any) -> Any:
-        opts = Options(vault=vault, json=as_json, now=parse_now(now),
-                       verbosity=-1 if quiet else verbose)
+    def wrapper(
+        vault: Path, as_json: bool, now: str | None, quiet: bool, verbose: int, **kwargs: Any
+    ) -> Any:
+        opts = Options(
+            vault=vault, json=as_json, now=parse_now(now), verbosity=-1 if quiet else verbose
+        )
         if verbose and not quiet:
             show_logs(logging.DEBUG if verbose > 1 else logging.INFO)
         return func(opts, **kwargs)

@@ -22,7 +22,10 @@ def revisit_cmd(opts: Options) -> None:
     """
     vault = opts.existing_vault()
     config = load_config(vault.root)
-    with VaultLock(vault, command="newsvault revisit"), progress_bars(opts, {"revisit": "revisits"}) as progress:
+    with (
+        VaultLock(vault, command="newsvault revisit"),
+        progress_bars(opts, {"revisit": "revisits"}) as progress,
+    ):
         report = revisit_vault(vault, config, now=opts.now, progress=progress)
     if opts.json:
         opts.emit_json(report.to_json())
@@ -34,9 +37,11 @@ def revisit_cmd(opts: Options) -> None:
 
 def summary(report: RevisitReport) -> list[str]:
     """The revisit lines of a run's or a revisit's summary."""
-    head = (f"revisits: {report.done} done, {len(report.revisions)} new revision"
-            f"{'s' if len(report.revisions) != 1 else ''}, {len(report.verdicts)} verdict"
-            f"{'s' if len(report.verdicts) != 1 else ''}, {report.left} still due")
+    head = (
+        f"revisits: {report.done} done, {len(report.revisions)} new revision"
+        f"{'s' if len(report.revisions) != 1 else ''}, {len(report.verdicts)} verdict"
+        f"{'s' if len(report.verdicts) != 1 else ''}, {report.left} still due"
+    )
     lines = [head]
     lines += [f"  edited at source: {post}" for post in report.revisions]
     lines += [f"  deleted at source ({reason}): {post}" for post, reason in report.verdicts]

@@ -49,17 +49,26 @@ def list_cmd(opts: Options) -> None:
     table = Table("site", "url", "options", box=None)
     for raw, sub in zip(subs.raw, subs.subscriptions, strict=True):
         extra = {k: v for k, v in raw.items() if k not in ("site", "url")}
-        table.add_row(sub.site, sub.url, " ".join(f"{k}={v}" for k, v in extra.items()),
-                      style=None if sub.enabled else "dim")
+        table.add_row(
+            sub.site,
+            sub.url,
+            " ".join(f"{k}={v}" for k, v in extra.items()),
+            style=None if sub.enabled else "dim",
+        )
     _print(opts, table)
     opts.say(f"{len(subs.raw)} feeds.")
 
 
 @cli.command("fetch")
 @vault_options
-@click.option("--deadline", "deadline", metavar="DURATION", default=None,
-              help="Stop after this long (e.g. 40m) with what is done archived; "
-                   "overrides [fetch] run_deadline.")
+@click.option(
+    "--deadline",
+    "deadline",
+    metavar="DURATION",
+    default=None,
+    help="Stop after this long (e.g. 40m) with what is done archived; "
+    "overrides [fetch] run_deadline.",
+)
 def fetch_cmd(opts: Options, deadline: str | None) -> None:
     """Read every enabled feed and archive each new article once.
 
@@ -75,10 +84,13 @@ def fetch_cmd(opts: Options, deadline: str | None) -> None:
     config = with_deadline(load_config(vault.root), deadline)
     stop = StopFlag()
     try:  # fetch_vault takes the vault lock
-        with stop_on_signals(stop, notify=opts.warn), \
-                progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress:
-            report = fetch_vault(vault, config, now=opts.now, progress=progress,
-                                 should_stop=stop.is_set)
+        with (
+            stop_on_signals(stop, notify=opts.warn),
+            progress_bars(opts, {"fetch": "feeds", "write": "posts"}) as progress,
+        ):
+            report = fetch_vault(
+                vault, config, now=opts.now, progress=progress, should_stop=stop.is_set
+            )
     except StopTimeout as exc:
         opts.warn(f"newsvault: {exc} (the lock is released; the next fetch completes the work)")
         sys.exit(0)
@@ -90,8 +102,10 @@ def fetch_cmd(opts: Options, deadline: str | None) -> None:
         _print(opts, _summary(report))
         for note in report.notes:
             opts.say(note)
-        opts.say(f"{report.new} new articles from {len(report.feeds)} feeds, "
-                 f"{len(report.failed)} failed, in {report.duration:.1f} s.")
+        opts.say(
+            f"{report.new} new articles from {len(report.feeds)} feeds, "
+            f"{len(report.failed)} failed, in {report.duration:.1f} s."
+        )
         if report.stopped:
             opts.say(f"Stopped early ({stop.signal_name or 'stop'}): the next fetch gets the rest.")
     for feed in report.failed if opts.verbosity < 0 else ():
@@ -115,8 +129,12 @@ def status_cmd(opts: Options) -> None:
     from newsvault.archive.index import read_only
 
     with read_only(vault) as db:
-        health = [state.feed_health(db, s.url, s.site) if db and state.has_state(db) else
-                  state.FeedHealth(s.site, s.url, None, None, None, 0, 0, 0) for s in subs]
+        health = [
+            state.feed_health(db, s.url, s.site)
+            if db and state.has_state(db)
+            else state.FeedHealth(s.site, s.url, None, None, None, 0, 0, 0)
+            for s in subs
+        ]
     from newsvault.publish.publisher import target_status
 
     targets = target_status(vault, load_config(vault.root))
@@ -124,8 +142,13 @@ def status_cmd(opts: Options) -> None:
 
     evidence = evidence_status(vault, opts.now)
     if opts.json:
-        opts.emit_json({"feeds": [h.to_json() for h in health], "targets": targets,
-                        "evidence": evidence.to_json()})
+        opts.emit_json(
+            {
+                "feeds": [h.to_json() for h in health],
+                "targets": targets,
+                "evidence": evidence.to_json(),
+            }
+        )
         return
     _print(opts, _health_table(health))
     if targets:
@@ -134,9 +157,11 @@ def status_cmd(opts: Options) -> None:
         for warning in target["warnings"]:
             opts.warn(f"warning: target {target['name']}: {warning}")
     if evidence.tracked and opts.verbosity >= 0:
-        opts.say(f"evidence: {evidence.tracked} articles followed, {evidence.pending} revisits due "
-                 f"now, {evidence.scheduled} scheduled (next {evidence.next_due or 'none'}); "
-                 f"{len(evidence.verdicts)} deleted at source, {len(evidence.revised)} edited")
+        opts.say(
+            f"evidence: {evidence.tracked} articles followed, {evidence.pending} revisits due "
+            f"now, {evidence.scheduled} scheduled (next {evidence.next_due or 'none'}); "
+            f"{len(evidence.verdicts)} deleted at source, {len(evidence.revised)} edited"
+        )
         for post, reason in evidence.verdicts:
             opts.say(f"  deleted at source ({reason}): {post}")
         for post, n in evidence.revised:
@@ -146,19 +171,28 @@ def status_cmd(opts: Options) -> None:
 def _health_table(health: list[state.FeedHealth]) -> Table:
     """Per feed: last success and attempt, failures in a row, and what is wrong in words:
     the last error, or "silent" with how long and how often it usually brings something."""
-    table = Table("site", "last success", "last attempt", "failures", "archived", "health",
-                  box=None)
+    table = Table(
+        "site", "last success", "last attempt", "failures", "archived", "health", box=None
+    )
     for h in health:
         if h.failing:
             words = _short(h.last_error or "failed", 70)
         elif h.silent and h.last_new and h.last_attempt and h.usual_gap:
-            words = (f"silent: nothing new for {span_words((h.last_attempt - h.last_new).total_seconds())}"
-                     f" (usually every {span_words(h.usual_gap)})")
+            words = (
+                f"silent: nothing new for {span_words((h.last_attempt - h.last_new).total_seconds())}"
+                f" (usually every {span_words(h.usual_gap)})"
+            )
         else:
             words = "ok" if h.last_attempt else "never fetched"
-        table.add_row(h.site, _iso(h.last_success) or "never", _iso(h.last_attempt) or "never",
-                      str(h.consecutive_failures), str(h.archived), words,
-                      style="red" if h.failing else "yellow" if h.silent else None)
+        table.add_row(
+            h.site,
+            _iso(h.last_success) or "never",
+            _iso(h.last_attempt) or "never",
+            str(h.consecutive_failures),
+            str(h.archived),
+            words,
+            style="red" if h.failing else "yellow" if h.silent else None,
+        )
     return table
 
 
@@ -171,18 +205,34 @@ def _targets_table(targets: list[dict[str, Any]]) -> Table:
         last = t["last"] or "never published"
         if t["last"] and t["last"] != "ok":
             last += f": {_short(t['last_detail'], 60)}"
-        table.add_row(t["name"], t["type"], last, fullest, t["url"],
-                      style="red" if (top and top["level"] == "over") or t["last"] == "failed"
-                      else "yellow" if top and top["level"] == "warn" else None)
+        table.add_row(
+            t["name"],
+            t["type"],
+            last,
+            fullest,
+            t["url"],
+            style="red"
+            if (top and top["level"] == "over") or t["last"] == "failed"
+            else "yellow"
+            if top and top["level"] == "warn"
+            else None,
+        )
     return table
 
 
 def _summary(report: FetchReport) -> Table:
     table = Table("site", "status", "http", "new", "seen", "time", "message", box=None)
     for f in report.feeds:
-        table.add_row(f.site, f.status, str(f.http_status or ""), str(f.new), str(f.seen),
-                      f"{f.duration:.1f}s", _short(f.error or "", 70),
-                      style="red" if f.status == ERROR else None)
+        table.add_row(
+            f.site,
+            f.status,
+            str(f.http_status or ""),
+            str(f.new),
+            str(f.seen),
+            f"{f.duration:.1f}s",
+            _short(f.error or "", 70),
+            style="red" if f.status == ERROR else None,
+        )
     return table
 
 

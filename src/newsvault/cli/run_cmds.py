@@ -27,14 +27,28 @@ from newsvault.vault import Vault
 
 @cli.command("run")
 @vault_options
-@click.option("--every", "every", metavar="DURATION", default=None,
-              help="Run again and again, this long apart (at least 1m: 90s, 15m, 1h, 1h30m), "
-                   "with a little random delay added; stop with Ctrl-C or SIGTERM.")
-@click.option("--no-publish", "no_publish", is_flag=True,
-              help="Fetch and build only; skip [publish] (no commit, push or deploy).")
-@click.option("--deadline", "deadline", metavar="DURATION", default=None,
-              help="Stop fetching after this long (e.g. 40m) and archive, build and publish "
-                   "what is done; overrides [fetch] run_deadline.")
+@click.option(
+    "--every",
+    "every",
+    metavar="DURATION",
+    default=None,
+    help="Run again and again, this long apart (at least 1m: 90s, 15m, 1h, 1h30m), "
+    "with a little random delay added; stop with Ctrl-C or SIGTERM.",
+)
+@click.option(
+    "--no-publish",
+    "no_publish",
+    is_flag=True,
+    help="Fetch and build only; skip [publish] (no commit, push or deploy).",
+)
+@click.option(
+    "--deadline",
+    "deadline",
+    metavar="DURATION",
+    default=None,
+    help="Stop fetching after this long (e.g. 40m) and archive, build and publish "
+    "what is done; overrides [fetch] run_deadline.",
+)
 def run_command(opts: Options, every: str | None, no_publish: bool, deadline: str | None) -> None:
     """Fetch all feeds, build the site, publish: the hourly job in one command.
 
@@ -52,23 +66,39 @@ def run_command(opts: Options, every: str | None, no_publish: bool, deadline: st
     sys.exit(0)
 
 
-def _run(opts: Options, vault: Vault, config: Config, stop: StopFlag, interval: float | None,
-         publish: bool, deadline: str | None = None) -> None:
+def _run(
+    opts: Options,
+    vault: Vault,
+    config: Config,
+    stop: StopFlag,
+    interval: float | None,
+    publish: bool,
+    deadline: str | None = None,
+) -> None:
     with stop_on_signals(stop, notify=opts.warn):
         if interval is None:
             with progress_bars(opts) as progress:
-                report = run_once(vault, config, now=opts.now, publish=publish,
-                                  stop=stop, progress=progress)
+                report = run_once(
+                    vault, config, now=opts.now, publish=publish, stop=stop, progress=progress
+                )
             _show(opts, report)
             sys.exit(report.exit_code)
-        loop = Loop(vault=vault, load_config=lambda: with_deadline(load_config(vault.root), deadline),
-                    interval=interval,
-                    on_report=lambda r: _show(opts, r), on_error=lambda e: _error(opts, e),
-                    clock=fixed_clock(opts.now), publish=publish, stop=stop)
+        loop = Loop(
+            vault=vault,
+            load_config=lambda: with_deadline(load_config(vault.root), deadline),
+            interval=interval,
+            on_report=lambda r: _show(opts, r),
+            on_error=lambda e: _error(opts, e),
+            clock=fixed_clock(opts.now),
+            publish=publish,
+            stop=stop,
+        )
         opts.say(f"running every {_duration_text(interval)} (Ctrl-C to stop)")
         loop.run()
-        opts.say(f"stopped after {loop.runs} run{'s' if loop.runs != 1 else ''}"
-                 + (f" ({stop.signal_name})" if stop.signal_name else ""))
+        opts.say(
+            f"stopped after {loop.runs} run{'s' if loop.runs != 1 else ''}"
+            + (f" ({stop.signal_name})" if stop.signal_name else "")
+        )
 
 
 def with_deadline(config: Config, deadline: str | None) -> Config:
@@ -114,8 +144,9 @@ def summary_lines(report: RunReport) -> list[str]:
     stamp = report.now.strftime("%Y-%m-%dT%H:%M:%SZ")
     feeds = tuple(getattr(report.fetch, "feeds", ()) or ())
     failed = [f for f in feeds if getattr(f, "status", "") == "error"]
-    head = (f"run {stamp}: {report.new_articles} new article"
-            f"{'s' if report.new_articles != 1 else ''}")
+    head = (
+        f"run {stamp}: {report.new_articles} new article{'s' if report.new_articles != 1 else ''}"
+    )
     if feeds:
         head += f" from {len(feeds)} feed{'s' if len(feeds) != 1 else ''}"
         head += f" ({len(failed)} failed)" if failed else ""
@@ -163,8 +194,10 @@ def _publish_lines(report: RunReport) -> list[str]:
     if pub.commit:
         lines.append(f"  committed {pub.commit.sha[:10]} ({pub.commit.changed} files)")
     for target in pub.targets:
-        lines.append(f"  target {target.name} ({target.type}): {target.status}"
-                     + (f": {target.detail}" if target.detail and target.status == "ok" else ""))
+        lines.append(
+            f"  target {target.name} ({target.type}): {target.status}"
+            + (f": {target.detail}" if target.detail and target.status == "ok" else "")
+        )
         renamed = getattr(target.result, "renamed", ())
         lines += [f"    kept both posts named {old}: ours is now {new}" for old, new in renamed]
     lines += [f"  warning: {warning}" for warning in pub.warnings]

@@ -18,18 +18,37 @@ from newsvault.subscriptions import read_subs_file
 
 @cli.command("add")
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
-@click.option("--site", default=None,
-              help="The source's name (tag and category of its posts); default: the feed's own title.")
-@click.option("--author", default=None, help="Author for every post of this feed (overrides the feed's).")
+@click.option(
+    "--site",
+    default=None,
+    help="The source's name (tag and category of its posts); default: the feed's own title.",
+)
+@click.option(
+    "--author", default=None, help="Author for every post of this feed (overrides the feed's)."
+)
 @click.option("--tag", "tags", multiple=True, help="Extra tag after the site name (repeatable).")
 @click.option("--category", "categories", multiple=True, help="Extra category (repeatable).")
-@click.option("--images", type=click.Choice(IMAGE_MODES), default=None, help="Image mode for this feed.")
-@click.option("--fulltext", default=None, metavar="auto|SELECTOR", help="Fetch each article's page.")
-@click.option("--folder", default=None, metavar="PATH", help="Folder in OPML exports (e.g. News/Tech).")
+@click.option(
+    "--images", type=click.Choice(IMAGE_MODES), default=None, help="Image mode for this feed."
+)
+@click.option(
+    "--fulltext", default=None, metavar="auto|SELECTOR", help="Fetch each article's page."
+)
+@click.option(
+    "--folder", default=None, metavar="PATH", help="Folder in OPML exports (e.g. News/Tech)."
+)
 @vault_options
-def add_cmd(opts: Options, urls: tuple[str, ...], site: str | None, author: str | None,
-            tags: tuple[str, ...], categories: tuple[str, ...], images: str | None,
-            fulltext: str | None, folder: str | None) -> None:
+def add_cmd(
+    opts: Options,
+    urls: tuple[str, ...],
+    site: str | None,
+    author: str | None,
+    tags: tuple[str, ...],
+    categories: tuple[str, ...],
+    images: str | None,
+    fulltext: str | None,
+    folder: str | None,
+) -> None:
     """Subscribe to the feeds at URL... (http(s), file:// or a file in the vault).
 
     A URL may be a site's page: the feed it links to is found and subscribed. Each feed
@@ -37,10 +56,21 @@ def add_cmd(opts: Options, urls: tuple[str, ...], site: str | None, author: str 
     subscribes to a feed that cannot be read now). Exit status 1 when a URL was left out.
     """
     vault = opts.existing_vault()
-    optional = {"author": author, "tags": list(tags), "categories": list(categories),
-                "images": images, "fulltext": fulltext, "folder": folder}
-    report = add_feeds(vault, load_config(vault.root), list(urls), site=site,
-                       extra={k: v for k, v in optional.items() if v})
+    optional = {
+        "author": author,
+        "tags": list(tags),
+        "categories": list(categories),
+        "images": images,
+        "fulltext": fulltext,
+        "folder": folder,
+    }
+    report = add_feeds(
+        vault,
+        load_config(vault.root),
+        list(urls),
+        site=site,
+        extra={k: v for k, v in optional.items() if v},
+    )
     if opts.json:
         opts.emit_json(report.to_json())
     else:
@@ -70,13 +100,21 @@ def import_opml_cmd(opts: Options, file: BinaryIO) -> None:
         for entry in report.added:
             opts.say(f"added   {entry['site']}: {entry['url']}")
     _report(opts, report, "left out")
-    opts.say(f"Imported {len(report.added)} feeds from {name} ({len(report.failed)} left out), "
-             f"{report.total} in all.")
+    opts.say(
+        f"Imported {len(report.added)} feeds from {name} ({len(report.failed)} left out), "
+        f"{report.total} in all."
+    )
 
 
 @cli.command("export-opml")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (default: standard output).",
+)
 @vault_options
 def export_opml_cmd(opts: Options, output: Path | None) -> None:
     """Write the subscriptions as OPML, for a feed reader or another vault."""

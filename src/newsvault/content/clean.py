@@ -55,9 +55,11 @@ STAGES = ("fulltext", "oneline", "sanitize", "absolutize", "images")
 MAX_DEPTH = 512  # elements open at once; HTML5 parsers take time quadratic in the depth
 _TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*>")
 # elements that do not nest (void) or that the parser closes by itself (p, li, td…)
-_FLAT = frozenset("area base br col embed hr img input link meta param source track wbr keygen "
-                  "p li dt dd option optgroup tr td th thead tbody tfoot rb rt rp rtc colgroup "
-                  "caption html head body".split())
+_FLAT = frozenset(
+    "area base br col embed hr img input link meta param source track wbr keygen "
+    "p li dt dd option optgroup tr td th thead tbody tfoot rb rt rp rtc colgroup "
+    "caption html head body".split()
+)
 
 
 def nesting_depth(html: str, stop: int | None = None) -> int:
@@ -92,8 +94,9 @@ def _bounded(html: str, link: str) -> tuple[str, tuple[str, ...]]:
         return html, ()
     if nesting_depth(html, stop=MAX_DEPTH) <= MAX_DEPTH:
         return html, ()
-    return as_text(html), (f"the body of {link} nests elements more than {MAX_DEPTH} deep: "
-                           "archived as plain text",)
+    return as_text(html), (
+        f"the body of {link} nests elements more than {MAX_DEPTH} deep: archived as plain text",
+    )
 
 
 @dataclass(frozen=True)
@@ -115,13 +118,15 @@ class ContentOptions:
 
     def __post_init__(self) -> None:
         if self.images not in IMAGE_MODES:
-            raise ConfigError(f"images must be one of {', '.join(IMAGE_MODES)}, not {self.images!r}")
+            raise ConfigError(
+                f"images must be one of {', '.join(IMAGE_MODES)}, not {self.images!r}"
+            )
         if self.images == "proxy" and "{url}" not in self.image_proxy:
             raise ConfigError(f"image_proxy must contain {{url}}: {self.image_proxy!r}")
 
     @property
     def fulltext_rule(self) -> str | None:
-        """"auto", a CSS selector, or None (True means "auto")."""
+        """ "auto", a CSS selector, or None (True means "auto")."""
         if self.fulltext is True:
             return "auto"
         if isinstance(self.fulltext, str) and self.fulltext.strip():
@@ -156,7 +161,9 @@ class ContentResult:
     status: int | None = None
 
 
-def _rewriters(base: str, options: ContentOptions, image_map: Mapping[str, str] | None) -> list[AttributeRewriter]:
+def _rewriters(
+    base: str, options: ContentOptions, image_map: Mapping[str, str] | None
+) -> list[AttributeRewriter]:
     """Stages 4 and 5 as attribute rewriters, in stage order."""
     rewriters = [absolutizer(base)]
     mapping: Callable[[str], str] | None = None
@@ -169,7 +176,9 @@ def _rewriters(base: str, options: ContentOptions, image_map: Mapping[str, str] 
     return rewriters
 
 
-def _clean_one_line(one: str, base: str, options: ContentOptions, image_map: Mapping[str, str] | None) -> str:
+def _clean_one_line(
+    one: str, base: str, options: ContentOptions, image_map: Mapping[str, str] | None
+) -> str:
     """Stages 3–5 over one-line HTML, then the byte-for-byte rule."""
     rewriters = _rewriters(base, options, image_map)
     prepared = embeds_to_links(promote_lazy_images(one), base)
@@ -205,25 +214,37 @@ async def prepare_content(
     origin: dict[str, Any] = {}
     if rule is not None:  # 1. fulltext
         if fetcher is None:
-            notes.append(f"full text not fetched for {link}: no HTTP client; kept the feed's content")
+            notes.append(
+                f"full text not fetched for {link}: no HTTP client; kept the feed's content"
+            )
         else:
             try:
                 page = await fetch_fulltext(link, rule, fetcher)
                 html, base = page.html, page.base_url
-                origin = {"source": "fulltext" if rule == "auto" else "selector",
-                          "final_url": page.final_url, "status": page.status}
+                origin = {
+                    "source": "fulltext" if rule == "auto" else "selector",
+                    "final_url": page.final_url,
+                    "status": page.status,
+                }
             except FetchError as exc:
                 notes.append(f"full text failed for {link}: {exc}; kept the feed's content")
     html, bound_notes = _bounded(html or "", link)
     notes.extend(bound_notes)
     one = to_one_line(html)  # 2. oneline
     if options.images != "local":
-        return ContentResult(_clean_one_line(one, base, options, None), tuple(notes), **origin)  # 3–5
+        return ContentResult(
+            _clean_one_line(one, base, options, None), tuple(notes), **origin
+        )  # 3–5
     if image_store is None and (fetcher is None or assets_dir is None):
-        notes.append("local images not possible without an HTTP client and assets folder; used the proxy")
+        notes.append(
+            "local images not possible without an HTTP client and assets folder; used the proxy"
+        )
         proxied = replace(options, images="proxy")
         return ContentResult(_clean_one_line(one, base, proxied, None), tuple(notes), **origin)
-    store = image_store or ImageStore(fetcher, assets_dir, options.max_image_bytes, options.site_base_path)  # type: ignore[arg-type]
+    store = image_store
+    if store is None:
+        assert fetcher is not None and assets_dir is not None  # the branch above
+        store = ImageStore(fetcher, assets_dir, options.max_image_bytes, options.site_base_path)
     image_map, image_notes = await _localize(one, base, options, store)
     html_out = _clean_one_line(one, base, options, image_map)
     return ContentResult(html_out, tuple(notes + image_notes), **origin)
@@ -237,10 +258,13 @@ async def _localize(
     urls = image_urls(_clean_one_line(one, base, keep, None))
     notes: list[str] = []
     if len(urls) > options.max_images:
-        notes.append(f"{len(urls) - options.max_images} of the {len(urls)} images of {base} "
-                     f"not archived (at most {options.max_images} per article): remote URLs kept")
-    results = await store.store_all(urls[:options.max_images],
-                                    max_bytes=options.max_image_bytes_per_article)
+        notes.append(
+            f"{len(urls) - options.max_images} of the {len(urls)} images of {base} "
+            f"not archived (at most {options.max_images} per article): remote URLs kept"
+        )
+    results = await store.store_all(
+        urls[: options.max_images], max_bytes=options.max_image_bytes_per_article
+    )
     image_map: dict[str, str] = {}
     for url, stored in results.items():
         if stored.path is not None:

@@ -114,4 +114,11 @@ async def _fetch_fulltext(link: str, rule: str, fetcher: Fetcher) -> FullText:
     return FullText(body, base, page.url or link, page.status)
 
 
-__all__ = ["FullText", "FullTextError", "decode_page", "extract_auto", "extract_selected", "fetch_fulltext"]
+__all__ = [
+    "FullText",
+    "FullTextError",
+    "decode_page",
+    "extract_auto",
+    "extract_selected",
+    "fetch_fulltext",
+]

@@ -139,7 +139,9 @@ class ImageStore:
             self._done[url] = asyncio.ensure_future(self._download(url, budget))
         return await asyncio.shield(self._done[url])
 
-    async def store_all(self, urls: list[str], *, max_bytes: int | None = None) -> Mapping[str, Stored]:
+    async def store_all(
+        self, urls: list[str], *, max_bytes: int | None = None
+    ) -> Mapping[str, Stored]:
         """Each URL once; ``max_bytes``: what these downloads may add up to (one article's)."""
         budget = _Budget(max_bytes) if max_bytes is not None else None
         results = await asyncio.gather(*(self.store(u, budget) for u in urls))
@@ -162,7 +164,9 @@ class ImageStore:
                 run_out = self._run is not None and self._run.left <= 0
                 self.over_run_budget |= run_out
                 which = "of the run" if run_out else "per article"
-                return Stored(None, f"image not archived: {url}: the image budget {which} is used up")
+                return Stored(
+                    None, f"image not archived: {url}: the image budget {which} is used up"
+                )
             got = None
             try:
                 got = await self.fetcher.get(url, max_bytes=allowed, accept=IMAGE_ACCEPT)
@@ -170,9 +174,12 @@ class ImageStore:
                 if allowed < self.max_bytes and "larger than" in str(exc):
                     run_out = self._run is not None and grants[-1] == allowed
                     self.over_run_budget |= run_out
-                    return Stored(None, f"image not archived: {url}: over the image budget "
-                                        f"{'of the run' if run_out else 'per article'} left "
-                                        f"({allowed:,} bytes)")
+                    return Stored(
+                        None,
+                        f"image not archived: {url}: over the image budget "
+                        f"{'of the run' if run_out else 'per article'} left "
+                        f"({allowed:,} bytes)",
+                    )
                 return Stored(None, f"image download failed: {url}: {exc}")
             finally:
                 used = len(got.body) if got is not None and got.status < 400 else 0

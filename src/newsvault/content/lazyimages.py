@@ -27,15 +27,27 @@ _ATTRS = r"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
 _IMG = re.compile(r"<img\b" + _ATTRS + r">", re.I)
 _NOSCRIPT_AFTER = re.compile(r"\s*<noscript\b[^>]*>(.*?)</noscript\s*>", re.I | re.S)
 _ATTR = re.compile(r"""\s*([^\s"'<>/=]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
-_HINT = re.compile(r"data-(?:src|original|lazy|actualsrc|srcset)|<noscript|src\s*=\s*[\"']?(?:data:|[\"'\s>])",
-                   re.I)
+_HINT = re.compile(
+    r"data-(?:src|original|lazy|actualsrc|srcset)|<noscript|src\s*=\s*[\"']?(?:data:|[\"'\s>])",
+    re.I,
+)
 # Attributes that carry the real address, in the order they are trusted.
-SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-original-src", "data-url")
+SRC_ATTRS = (
+    "data-src",
+    "data-original",
+    "data-lazy-src",
+    "data-actualsrc",
+    "data-original-src",
+    "data-url",
+)
 SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "data-original-srcset")
 SIZES_ATTRS = ("data-sizes", "data-lazy-sizes")
 # File names sites use for their placeholder pictures.
-_PLACEHOLDER_NAME = re.compile(r"(?:^|/)(?:blank|spacer|pixel|placeholder|transparent|lazy[-_]?load(?:er)?|"
-                               r"grey|gray|1x1|empty|loading)[^/]*\.(?:gif|png|svg)(?:[?#]|$)", re.I)
+_PLACEHOLDER_NAME = re.compile(
+    r"(?:^|/)(?:blank|spacer|pixel|placeholder|transparent|lazy[-_]?load(?:er)?|"
+    r"grey|gray|1x1|empty|loading)[^/]*\.(?:gif|png|svg)(?:[?#]|$)",
+    re.I,
+)
 
 
 def needs_lazy_pass(html: str) -> bool:
@@ -48,8 +60,12 @@ def is_placeholder(url: str | None) -> bool:
     if url is None:
         return True
     url = url.strip()
-    return (not url or url.lower().startswith(("data:", "about:")) or url == "#"
-            or _PLACEHOLDER_NAME.search(url) is not None)
+    return (
+        not url
+        or url.lower().startswith(("data:", "about:"))
+        or url == "#"
+        or _PLACEHOLDER_NAME.search(url) is not None
+    )
 
 
 def _srcset_is_placeholder(srcset: str) -> bool:
@@ -79,8 +95,11 @@ def _q(value: str) -> str:
 def _rewrite(attr_text: str, changes: dict[str, str | None]) -> str:
     """``attr_text`` with the attributes of ``changes`` set (or removed: None); the others
     are kept byte for byte."""
-    kept = "".join(m.group(0) for m in _ATTR.finditer(attr_text)
-                   if m.group(1).lower() not in changes and m.group(1) != "/")
+    kept = "".join(
+        m.group(0)
+        for m in _ATTR.finditer(attr_text)
+        if m.group(1).lower() not in changes and m.group(1) != "/"
+    )
     added = "".join(f" {name}={_q(value)}" for name, value in changes.items() if value is not None)
     closing = " /" if attr_text.rstrip().endswith("/") else ""
     return added + kept.rstrip() + closing
@@ -98,8 +117,14 @@ def _promote(attrs: dict[str, str]) -> dict[str, str | None]:
     """The attribute changes that make an image show its real picture ({}: none)."""
     changes: dict[str, str | None] = {}
     src = attrs.get("src")
-    lazy_srcset = next((attrs[a] for a in SRCSET_ATTRS if attrs.get(a, "").strip()
-                        and not _srcset_is_placeholder(attrs[a])), None)
+    lazy_srcset = next(
+        (
+            attrs[a]
+            for a in SRCSET_ATTRS
+            if attrs.get(a, "").strip() and not _srcset_is_placeholder(attrs[a])
+        ),
+        None,
+    )
     if is_placeholder(src):
         real = next((attrs[a].strip() for a in SRC_ATTRS if not is_placeholder(attrs.get(a))), None)
         if real is None:
@@ -128,7 +153,11 @@ def promote_lazy_images(html: str) -> str:
             continue  # inside a <noscript> already taken
         attrs = attributes(match.group(1))
         changes = _promote(attrs)
-        lazy = bool(changes) or is_placeholder(attrs.get("src")) or any(a in attrs for a in SRC_ATTRS + SRCSET_ATTRS)
+        lazy = (
+            bool(changes)
+            or is_placeholder(attrs.get("src"))
+            or any(a in attrs for a in SRC_ATTRS + SRCSET_ATTRS)
+        )
         after = _NOSCRIPT_AFTER.match(html, match.end())
         fallback = _noscript_image(after.group(1)) if after else None
         tag = "<img" + _rewrite(match.group(1), changes) + ">" if changes else match.group(0)
@@ -141,7 +170,7 @@ def promote_lazy_images(html: str) -> str:
             end = after.end()  # the same picture again: dropped
         elif not changes:
             continue
-        out.append(html[pos:match.start()])
+        out.append(html[pos : match.start()])
         out.append(tag)
         pos = end
     if not out:

@@ -30,9 +30,25 @@ from newsvault.content.sanitize import AttributeRewriter, filter_attribute
 
 _COMMENT = re.compile(r"<!--(?:-?>|.*?--!?>|.*\Z)|<![^>]*>?|<\?[^>]*>?", re.S)
 _CODE = re.compile(r"<(script|style)\b" + _ATTRS + r">.*?(?:</\1\s*>|\Z)", re.I | re.S)
-_DROPPED_VOID = frozenset(
-    {"base", "basefont", "bgsound", "embed", "frame", "input", "keygen", "link", "meta", "param", "source", "track"}
-) - ALLOWED_TAGS
+_DROPPED_VOID = (
+    frozenset(
+        {
+            "base",
+            "basefont",
+            "bgsound",
+            "embed",
+            "frame",
+            "input",
+            "keygen",
+            "link",
+            "meta",
+            "param",
+            "source",
+            "track",
+        }
+    )
+    - ALLOWED_TAGS
+)
 _KEPT_CONTENT = frozenset({"svg", "math", "iframe", "object", "template", "noembed", "noframes", "title", "xmp",
                            "select", "datalist", "applet", "plaintext", "head", "dialog", "option", "frameset",
                            "slot", "portal"})  # fmt: skip
@@ -79,7 +95,10 @@ def _edit_attributes(tag: str, attrs: str, rewriters: Sequence[AttributeRewriter
         out.append(attrs[pos : attr.start()])
         if new is not None:
             assert group is not None  # a valueless attribute is never rewritten to a value
-            out.append(attrs[attr.start() : attr.start(group) - (group != 5)] + _quoted(new, "'" if group == 4 else '"'))
+            out.append(
+                attrs[attr.start() : attr.start(group) - (group != 5)]
+                + _quoted(new, "'" if group == 4 else '"')
+            )
         pos = attr.end()
     out.append(attrs[pos:])
     return "".join(out)

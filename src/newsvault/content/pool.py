@@ -31,7 +31,9 @@ POOL_BATCH = 20
 ARTICLE_BUDGET = 10.0  # seconds of cleaning one article may take in a worker (typical: 1 ms)
 
 
-def clean_batch(items: list[tuple[str | None, str]], options: ContentOptions) -> list[ContentResult]:
+def clean_batch(
+    items: list[tuple[str | None, str]], options: ContentOptions
+) -> list[ContentResult]:
     """Clean (html, link) pairs; runs in a worker process or inline."""
     return [clean_html(html, link, options) for html, link in items]
 
@@ -95,8 +97,9 @@ class Cleaner:
         self._all, self._idle = [], []
         self._threads.shutdown(wait=False, cancel_futures=True)
 
-    async def clean(self, items: list[tuple[str | None, str]],
-                    options: ContentOptions) -> list[ContentResult]:
+    async def clean(
+        self, items: list[tuple[str | None, str]], options: ContentOptions
+    ) -> list[ContentResult]:
         if len(items) < POOL_BATCH or self.workers < 2:
             return clean_batch(items, options)
         results = await self._run(items, options, self.budget + self.budget_per_item * len(items))
@@ -109,8 +112,9 @@ class Cleaner:
             out.append(one[0] if one is not None else _as_text(item, self.budget))
         return out
 
-    async def _run(self, items: list[tuple[str | None, str]], options: ContentOptions,
-                   budget: float) -> list[ContentResult] | None:
+    async def _run(
+        self, items: list[tuple[str | None, str]], options: ContentOptions, budget: float
+    ) -> list[ContentResult] | None:
         if self._free is None:
             self._free = asyncio.Semaphore(self.workers)
         async with self._free:
@@ -118,7 +122,8 @@ class Cleaner:
             try:
                 loop = asyncio.get_running_loop()
                 ok, value = await asyncio.wait_for(
-                    loop.run_in_executor(self._threads, worker.call, (items, options)), budget)
+                    loop.run_in_executor(self._threads, worker.call, (items, options)), budget
+                )
             except (TimeoutError, EOFError, OSError):
                 self._retire(worker)
                 return None
@@ -148,5 +153,7 @@ class Cleaner:
 
 def _as_text(item: tuple[str | None, str], budget: float) -> ContentResult:
     html, link = item
-    return ContentResult(as_text(html or ""), (
-        f"the body of {link} could not be cleaned within {budget:g} s: archived as plain text",))
+    return ContentResult(
+        as_text(html or ""),
+        (f"the body of {link} could not be cleaned within {budget:g} s: archived as plain text",),
+    )

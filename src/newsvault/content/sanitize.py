@@ -34,9 +34,19 @@ _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.S)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
 _CSS_JUNK = re.compile(r"[\s\x00-\x1f\x7f]+")
 _CSS_URL = re.compile(r"url\(([^)]*)\)?")
-_CSS_ACTIVE = ("expression(", "javascript:", "vbscript:", "livescript:", "behavior:",
-               "behaviour:", "-moz-binding", "@import", "</", "<!",
-               "position:fixed")  # fmt: skip  (a fixed overlay hijacks the whole mirror page)
+_CSS_ACTIVE = (
+    "expression(",
+    "javascript:",
+    "vbscript:",
+    "livescript:",
+    "behavior:",
+    "behaviour:",
+    "-moz-binding",
+    "@import",
+    "</",
+    "<!",
+    "position:fixed",
+)  # fmt: skip  (a fixed overlay hijacks the whole mirror page)
 _DATA_TYPE = re.compile(r"data:([^,;]*)", re.I)
 
 
@@ -107,7 +117,9 @@ def attribute_allowed(tag: str, attr: str) -> bool:
     )
 
 
-def filter_attribute(tag: str, attr: str, value: str, rewriters: Sequence[AttributeRewriter] = ()) -> str | None:
+def filter_attribute(
+    tag: str, attr: str, value: str, rewriters: Sequence[AttributeRewriter] = ()
+) -> str | None:
     """The whole attribute policy of ``sanitize`` for one attribute (allowlist, URL and
     style checks, then the rewriters): used to edit an original in place (``minimal.py``),
     whose result is then checked against nh3's own output."""

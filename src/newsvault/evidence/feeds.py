@@ -30,21 +30,33 @@ def ensure_schema(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
-def store(db: sqlite3.Connection, feed: str, items: Iterable[tuple[str, str | None, str]] | None,
-          now: datetime) -> None:
+def store(
+    db: sqlite3.Connection,
+    feed: str,
+    items: Iterable[tuple[str, str | None, str]] | None,
+    now: datetime,
+) -> None:
     """Record a successful read of ``feed`` at ``now``; ``items`` (link, guid key, date)
     when it was read in full (None for a 304: the items did not change)."""
     with db:
         db.execute("BEGIN IMMEDIATE")
         if items is not None:
             db.execute("DELETE FROM feed_items WHERE feed=?", (feed,))
-            db.executemany("INSERT INTO feed_items VALUES (?,?,?,?)",
-                           ((feed, link, guid, date) for link, guid, date in items))
+            db.executemany(
+                "INSERT INTO feed_items VALUES (?,?,?,?)",
+                ((feed, link, guid, date) for link, guid, date in items),
+            )
         db.execute("INSERT OR REPLACE INTO feed_reads VALUES (?,?)", (feed, stamp(now)))
 
 
-def in_feed(db: sqlite3.Connection, feed: str | None, link: str, guid: str | None,
-            date: str | None, now: datetime) -> bool | None:
+def in_feed(
+    db: sqlite3.Connection,
+    feed: str | None,
+    link: str,
+    guid: str | None,
+    date: str | None,
+    now: datetime,
+) -> bool | None:
     """True: still in its feed; False: dropped while older items remain; None: unknown
     (the feed was not read in this run, or the item merely rolled off the end)."""
     if not feed:
@@ -53,10 +65,15 @@ def in_feed(db: sqlite3.Connection, feed: str | None, link: str, guid: str | Non
     if row is None or row[0] != stamp(now):
         return None
     key = normalize_link(link)
-    if db.execute("SELECT 1 FROM feed_items WHERE feed=? AND (link=? OR (guid IS NOT NULL AND guid=?))"
-                  " LIMIT 1", (feed, key, guid or "")).fetchone():
+    if db.execute(
+        "SELECT 1 FROM feed_items WHERE feed=? AND (link=? OR (guid IS NOT NULL AND guid=?))"
+        " LIMIT 1",
+        (feed, key, guid or ""),
+    ).fetchone():
         return True
     if date is None:
         return None
-    older = db.execute("SELECT 1 FROM feed_items WHERE feed=? AND date < ? LIMIT 1", (feed, date)).fetchone()
+    older = db.execute(
+        "SELECT 1 FROM feed_items WHERE feed=? AND date < ? LIMIT 1", (feed, date)
+    ).fetchone()
     return False if older else None

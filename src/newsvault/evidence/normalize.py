@@ -31,20 +31,36 @@ from selectolax.lexbor import LexborHTMLParser
 
 __all__ = ["TRACKING", "fingerprint", "normalize", "select_body", "strip_tracking"]
 
-TRACKING = re.compile(r"^(utm_\w*|fbclid|gclid|dclid|msclkid|yclid|mc_cid|mc_eid|igshid|spm|"
-                      r"_hs\w*|ref_src|scene|srcid|sharer_\w+|share_token|from|isappinstalled|"
-                      r"clicktime|enterid|chksm|mpshare|sessionid|sid)$", re.I)
+TRACKING = re.compile(
+    r"^(utm_\w*|fbclid|gclid|dclid|msclkid|yclid|mc_cid|mc_eid|igshid|spm|"
+    r"_hs\w*|ref_src|scene|srcid|sharer_\w+|share_token|from|isappinstalled|"
+    r"clicktime|enterid|chksm|mpshare|sessionid|sid)$",
+    re.I,
+)
 _NOISE_TAGS = "script, style, noscript, iframe, template, ins, object, embed"
-_AD = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert\w*|adsbygoogle|adslot|ad-slot|sponsor\w*|"
-                 r"promo\w*|banner-ad|dfp|doubleclick|gpt-ad)(?:$|[\s_-]|\d)", re.I)
+_AD = re.compile(
+    r"(?:^|[\s_-])(?:ad|ads|advert\w*|adsbygoogle|adslot|ad-slot|sponsor\w*|"
+    r"promo\w*|banner-ad|dfp|doubleclick|gpt-ad)(?:$|[\s_-]|\d)",
+    re.I,
+)
 _SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
-_TIMESTAMPS = re.compile("|".join((
-    r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?",
-    r"\d{4}/\d{1,2}/\d{1,2}", r"\d{1,2}/\d{1,2}/\d{2,4}", r"\d{4}\.\d{1,2}\.\d{1,2}",
-    r"\d{4}年\d{1,2}月\d{1,2}日", r"\d{1,2}月\d{1,2}日", r"\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?",
-    r"\d+\s*(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago",
-    r"\d+\s*(?:秒|分钟|小时|天|周)前", r"(?:刚刚|昨天|前天|just now|yesterday)",
-)), re.I)
+_TIMESTAMPS = re.compile(
+    "|".join(
+        (
+            r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?",
+            r"\d{4}/\d{1,2}/\d{1,2}",
+            r"\d{1,2}/\d{1,2}/\d{2,4}",
+            r"\d{4}\.\d{1,2}\.\d{1,2}",
+            r"\d{4}年\d{1,2}月\d{1,2}日",
+            r"\d{1,2}月\d{1,2}日",
+            r"\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?",
+            r"\d+\s*(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago",
+            r"\d+\s*(?:秒|分钟|小时|天|周)前",
+            r"(?:刚刚|昨天|前天|just now|yesterday)",
+        )
+    ),
+    re.I,
+)
 
 
 def strip_tracking(url: str, base: str = "") -> str:
@@ -53,9 +69,12 @@ def strip_tracking(url: str, base: str = "") -> str:
         parts = urlsplit(urljoin(base, url.strip()) if base else url.strip())
     except ValueError:
         return url.strip()
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)]
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",
-                       urlencode(query), ""))
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)
+    ]
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), "")
+    )
 
 
 def select_body(page_html: str, selector: str | None = None) -> str:

@@ -24,15 +24,24 @@ from typing import Any
 
 from newsvault.archive.provenance import month_file, stamp
 
-__all__ = ["FOLDER", "REVISIONS", "VERSION", "append", "read_lines", "revision_path", "write_revision"]
+__all__ = [
+    "FOLDER",
+    "REVISIONS",
+    "VERSION",
+    "append",
+    "read_lines",
+    "revision_path",
+    "write_revision",
+]
 
 FOLDER = "_evidence"
 REVISIONS = "_revisions"
 VERSION = 1
 
 
-def append(folder: Path, lines: Iterable[tuple[datetime, dict[str, Any]]], *,
-           fsync: bool = True) -> list[Path]:
+def append(
+    folder: Path, lines: Iterable[tuple[datetime, dict[str, Any]]], *, fsync: bool = True
+) -> list[Path]:
     """Append observations (``(at, object)``) to their month files; the files written."""
     by_file: dict[Path, list[str]] = {}
     for at, obj in lines:

@@ -62,11 +62,19 @@ class RevisitReport:
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"due": self.due, "done": self.done, "requests": self.requests, "left": self.left,
-                "revisions": list(self.revisions), "verdicts": [list(v) for v in self.verdicts],
-                "cleared": list(self.cleared), "transient": self.transient,
-                "skipped_hosts": list(self.skipped_hosts), "duration": round(self.duration, 3),
-                "notes": list(self.notes)}
+        return {
+            "due": self.due,
+            "done": self.done,
+            "requests": self.requests,
+            "left": self.left,
+            "revisions": list(self.revisions),
+            "verdicts": [list(v) for v in self.verdicts],
+            "cleared": list(self.cleared),
+            "transient": self.transient,
+            "skipped_hosts": list(self.skipped_hosts),
+            "duration": round(self.duration, 3),
+            "notes": list(self.notes),
+        }
 
 
 @dataclass
@@ -94,7 +102,11 @@ class _Pass:
     async def one(self, client: HttpClient, track: tracks.Track, total: int) -> None:
         if track.host in self.failing or self.should_stop():
             return
-        validators = Validators(track.etag, track.last_modified) if (track.etag or track.last_modified) else None
+        validators = (
+            Validators(track.etag, track.last_modified)
+            if (track.etag or track.last_modified)
+            else None
+        )
         self.requests += 1
         fetched: Fetched | None = None
         error: str | None = None
@@ -112,19 +124,36 @@ class _Pass:
         if self.progress:
             self.progress("revisit", self.done, total)
 
-    def observe(self, track: tracks.Track, fetched: Fetched | None, status: int | None,
-                error: str | None) -> None:
+    def observe(
+        self, track: tracks.Track, fetched: Fetched | None, status: int | None, error: str | None
+    ) -> None:
         ev = self.config.evidence
         sub = self.subs.get(track.feed or "")
         site = sub.site if sub else ""
-        text = decode_html(fetched.body, fetched.content_type) if fetched is not None and fetched.body else ""
-        member = feed_items.in_feed(self.index.db, track.feed, track.link,
-                                    guid_key(track.guid, track.feed or "") if track.guid else None,
-                                    track.date, self.now)
-        outcome = classify(at=self.now, link=track.link, status=status,
-                           final_url=fetched.url if fetched else None, text=text, error=error,
-                           in_feed=member, markers=markers_for(site, ev.markers),
-                           generic=ev.generic.get(site, ()))
+        text = (
+            decode_html(fetched.body, fetched.content_type)
+            if fetched is not None and fetched.body
+            else ""
+        )
+        member = feed_items.in_feed(
+            self.index.db,
+            track.feed,
+            track.link,
+            guid_key(track.guid, track.feed or "") if track.guid else None,
+            track.date,
+            self.now,
+        )
+        outcome = classify(
+            at=self.now,
+            link=track.link,
+            status=status,
+            final_url=fetched.url if fetched else None,
+            text=text,
+            error=error,
+            in_feed=member,
+            markers=markers_for(site, ev.markers),
+            generic=ev.generic.get(site, ()),
+        )
         if outcome.kind == TRANSIENT:
             self.transient += 1
             self.failing.add(track.host)  # the host is out: nothing more asked of it this run
@@ -135,27 +164,46 @@ class _Pass:
             fp = fingerprint(body, fetched.url if fetched else track.link)
         headers = {k.lower(): v for k, v in fetched.headers} if fetched is not None else {}
         revision_file = revision_sha = None
-        if body is not None and fp and track.baseline and fp != track.baseline and fp not in track.versions:
+        if (
+            body is not None
+            and fp
+            and track.baseline
+            and fp != track.baseline
+            and fp not in track.versions
+        ):
             data = body.encode("utf-8", "surrogatepass")
             path = records.revision_path(self.vault.root, track.post, fp)
             records.write_revision(path, data)
             revision_file = path.relative_to(self.vault.root).as_posix()
             revision_sha = hashlib.sha256(data).hexdigest()
-        line = tracks.decide(track, outcome, fingerprint=fp, rules=self.rules,
-                             etag=headers.get("etag") if status != 304 else None,
-                             last_modified=headers.get("last-modified") if status != 304 else None,
-                             revision_file=revision_file, revision_sha256=revision_sha)
+        line = tracks.decide(
+            track,
+            outcome,
+            fingerprint=fp,
+            rules=self.rules,
+            etag=headers.get("etag") if status != 304 else None,
+            last_modified=headers.get("last-modified") if status != 304 else None,
+            revision_file=revision_file,
+            revision_sha256=revision_sha,
+        )
         if status == 304:  # unchanged: keep the validators we sent
             line.pop("etag", None), line.pop("last_modified", None)
         # Appended at once (a kill loses nothing written); synced to disk once per pass.
-        self.written.update(records.append(self.vault.root / records.FOLDER, [(self.now, line)],
-                                           fsync=False))
+        self.written.update(
+            records.append(self.vault.root / records.FOLDER, [(self.now, line)], fsync=False)
+        )
         self.lines.append((self.now, line))
 
 
-def revisit_vault(vault: Vault, config: Config, *, now: datetime, progress: Progress | None = None,
-                  should_stop: Callable[[], bool] = lambda: False,
-                  failing_hosts: Iterable[str] = ()) -> RevisitReport:
+def revisit_vault(
+    vault: Vault,
+    config: Config,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    failing_hosts: Iterable[str] = (),
+) -> RevisitReport:
     """Revisit the articles due at ``now`` within the run's budgets; never raises for one
     article's failure (it is evidence, or an outage, in the report)."""
     started = time.monotonic()
@@ -169,11 +217,14 @@ def revisit_vault(vault: Vault, config: Config, *, now: datetime, progress: Prog
             tracks.sync(index.db, vault.root, rules, baselines=_baselines(vault))
             tracks.left_feeds(index.db, now)
         off = {url for url, s in subs.items() if not s.revisit}
-        candidates = [t for t in tracks.due(index.db, now, max(ev.max_requests, 0) * 4 + 100)
-                      if t.feed not in off]
+        candidates = [
+            t
+            for t in tracks.due(index.db, now, max(ev.max_requests, 0) * 4 + 100)
+            if t.feed not in off
+        ]
         failing = set(failing_hosts)
         skipped = {t.host for t in candidates if t.host in failing}
-        todo = [t for t in candidates if t.host not in failing][:ev.max_requests]
+        todo = [t for t in candidates if t.host not in failing][: ev.max_requests]
         work = _Pass(vault, config, index, now, rules, subs, failing, progress, should_stop)
         if todo:
             asyncio.run(_run(work, todo, ev.time_budget))
@@ -182,17 +233,27 @@ def revisit_vault(vault: Vault, config: Config, *, now: datetime, progress: Prog
         with index.db:
             index.db.execute("BEGIN IMMEDIATE")
             tracks.sync(index.db, vault.root, rules, baselines=_baselines(vault))
-        left = index.db.execute("SELECT count(*) FROM revisits WHERE due IS NOT NULL AND due <= ?",
-                                (records.stamp(now),)).fetchone()[0]
+        left = index.db.execute(
+            "SELECT count(*) FROM revisits WHERE due IS NOT NULL AND due <= ?",
+            (records.stamp(now),),
+        ).fetchone()[0]
     lines = [line for _, line in work.lines]
     skipped |= {t.host for t in todo if t.host in work.failing}
     return RevisitReport(
-        now=now, due=len(candidates), done=len(lines), requests=work.requests, left=int(left),
+        now=now,
+        due=len(candidates),
+        done=len(lines),
+        requests=work.requests,
+        left=int(left),
         revisions=tuple(str(ln["post"]) for ln in lines if "revision" in ln),
-        verdicts=tuple((str(ln["post"]), str(ln["verdict"]["reason"])) for ln in lines if "verdict" in ln),
+        verdicts=tuple(
+            (str(ln["post"]), str(ln["verdict"]["reason"])) for ln in lines if "verdict" in ln
+        ),
         cleared=tuple(str(ln["post"]) for ln in lines if "cleared" in ln),
-        transient=work.transient, skipped_hosts=tuple(sorted(skipped)),
-        duration=time.monotonic() - started)
+        transient=work.transient,
+        skipped_hosts=tuple(sorted(skipped)),
+        duration=time.monotonic() - started,
+    )
 
 
 async def _run(work: _Pass, todo: list[tracks.Track], budget: float) -> None:
@@ -226,6 +287,7 @@ def _baselines(vault: Vault) -> Callable[[str, str | None], str | None]:
     """A new track's starting version: the archived body itself when it was taken from
     the page by the subscription's selector (the revisit extracts the same part); for
     feed content and automatic extraction the first revisit sets it."""
+
     def baseline(post: str, source: str | None) -> str | None:
         if source != "selector":
             return None
@@ -234,4 +296,5 @@ def _baselines(vault: Vault) -> Callable[[str, str | None], str | None]:
         except (NewsvaultError, OSError, ValueError):
             return None
         return fingerprint(article.content, article.link)
+
     return baseline

@@ -15,8 +15,15 @@ from newsvault.config import parse_span  # the durations' one home: [evidence] s
 
 __all__ = ["next_due", "parse_span"]
 
-def next_due(seen: datetime, now: datetime, steps: Sequence[timedelta], *, failing: bool,
-             confirm_every: timedelta) -> datetime | None:
+
+def next_due(
+    seen: datetime,
+    now: datetime,
+    steps: Sequence[timedelta],
+    *,
+    failing: bool,
+    confirm_every: timedelta,
+) -> datetime | None:
     """The next revisit after one at ``now`` of an article first seen at ``seen``: the
     first step of the schedule after ``now`` (None past the last), or sooner while the
     article is failing without a verdict yet."""

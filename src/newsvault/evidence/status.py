@@ -26,10 +26,14 @@ class EvidenceStatus:
     revised: tuple[tuple[str, int], ...]  # (post, revisions)
 
     def to_json(self) -> dict[str, Any]:
-        return {"tracked": self.tracked, "pending": self.pending, "scheduled": self.scheduled,
-                "next_due": self.next_due,
-                "verdicts": [{"post": p, "reason": r} for p, r in self.verdicts],
-                "revisions": [{"post": p, "revisions": n} for p, n in self.revised]}
+        return {
+            "tracked": self.tracked,
+            "pending": self.pending,
+            "scheduled": self.scheduled,
+            "next_due": self.next_due,
+            "verdicts": [{"post": p, "reason": r} for p, r in self.verdicts],
+            "revisions": [{"post": p, "revisions": n} for p, n in self.revised],
+        }
 
 
 def evidence_status(vault: Vault, now: datetime) -> EvidenceStatus:
@@ -41,12 +45,19 @@ def evidence_status(vault: Vault, now: datetime) -> EvidenceStatus:
             when = stamp(now)
             tracked, pending, scheduled, nxt = db.execute(
                 "SELECT count(*), sum(due IS NOT NULL AND due <= ?), sum(due IS NOT NULL),"
-                " min(CASE WHEN due > ? THEN due END) FROM revisits", (when, when)).fetchone()
-            verdicts = tuple(db.execute(
-                "SELECT post, verdict FROM revisits WHERE verdict IS NOT NULL ORDER BY post"))
-            revised = tuple(db.execute(
-                "SELECT post, revisions FROM revisits WHERE revisions > 0 ORDER BY post"))
+                " min(CASE WHEN due > ? THEN due END) FROM revisits",
+                (when, when),
+            ).fetchone()
+            verdicts = tuple(
+                db.execute(
+                    "SELECT post, verdict FROM revisits WHERE verdict IS NOT NULL ORDER BY post"
+                )
+            )
+            revised = tuple(
+                db.execute("SELECT post, revisions FROM revisits WHERE revisions > 0 ORDER BY post")
+            )
         except sqlite3.Error:  # an index from before the evidence tables: nothing followed yet
             return empty
-    return EvidenceStatus(int(tracked or 0), int(pending or 0), int(scheduled or 0), nxt,
-                          verdicts, revised)
+    return EvidenceStatus(
+        int(tracked or 0), int(pending or 0), int(scheduled or 0), nxt, verdicts, revised
+    )

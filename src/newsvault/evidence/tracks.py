@@ -59,8 +59,12 @@ class Rules:
 
     @classmethod
     def of(cls, config: EvidenceConfig) -> Rules:
-        return cls(tuple(parse_span(s) for s in config.schedule), parse_span(config.confirm_every),
-                   config.min_failures, parse_span(config.min_span))
+        return cls(
+            tuple(parse_span(s) for s in config.schedule),
+            parse_span(config.confirm_every),
+            config.min_failures,
+            parse_span(config.min_span),
+        )
 
 
 @dataclass(frozen=True)
@@ -88,39 +92,84 @@ class Track:
         return urlsplit(self.link).netloc.lower()
 
 
-def start(record: provenance.Record, rules: Rules, baseline: str | None,
-          date: str | None) -> Track:
+def start(record: provenance.Record, rules: Rules, baseline: str | None, date: str | None) -> Track:
     """The track of a post just archived: first due one step after it was seen."""
-    due = next_due(record.seen, record.seen, rules.steps, failing=False, confirm_every=rules.confirm_every)
-    return Track(record.post, record.link, record.seen, record.feed, record.guid, record.source,
-                 date, due, baseline)
+    due = next_due(
+        record.seen, record.seen, rules.steps, failing=False, confirm_every=rules.confirm_every
+    )
+    return Track(
+        record.post,
+        record.link,
+        record.seen,
+        record.feed,
+        record.guid,
+        record.source,
+        date,
+        due,
+        baseline,
+    )
 
 
-def decide(track: Track, outcome: Outcome, *, fingerprint: str | None, rules: Rules,
-           etag: str | None = None, last_modified: str | None = None,
-           revision_file: str | None = None, revision_sha256: str | None = None) -> dict[str, Any]:
+def decide(
+    track: Track,
+    outcome: Outcome,
+    *,
+    fingerprint: str | None,
+    rules: Rules,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    revision_file: str | None = None,
+    revision_sha256: str | None = None,
+) -> dict[str, Any]:
     """The observation line of one revisit (what :func:`apply` folds): the outcome, and a
     revision, verdict or clearing when this revisit makes one."""
-    line: dict[str, Any] = {"kind": "observation", "at": records.stamp(outcome.at), "post": track.post,
-                            "link": track.link, "outcome": outcome.kind, "status": outcome.status,
-                            "final_url": outcome.final_url}
-    for key, value in (("marker", outcome.marker), ("detail", outcome.detail),
-                       ("fingerprint", fingerprint), ("etag", etag), ("last_modified", last_modified)):
+    line: dict[str, Any] = {
+        "kind": "observation",
+        "at": records.stamp(outcome.at),
+        "post": track.post,
+        "link": track.link,
+        "outcome": outcome.kind,
+        "status": outcome.status,
+        "final_url": outcome.final_url,
+    }
+    for key, value in (
+        ("marker", outcome.marker),
+        ("detail", outcome.detail),
+        ("fingerprint", fingerprint),
+        ("etag", etag),
+        ("last_modified", last_modified),
+    ):
         if value is not None:
             line[key] = value
     if outcome.kind == OK:
         if track.verdict is not None:
-            line["cleared"] = {"reason": track.verdict.reason, "since": records.stamp(track.verdict.since)}
-        if (fingerprint and track.baseline and fingerprint != track.baseline
-                and fingerprint not in track.versions and revision_file):
-            line["revision"] = {"file": revision_file, "fingerprint": fingerprint,
-                                "sha256": revision_sha256, "previous": track.baseline}
+            line["cleared"] = {
+                "reason": track.verdict.reason,
+                "since": records.stamp(track.verdict.since),
+            }
+        if (
+            fingerprint
+            and track.baseline
+            and fingerprint != track.baseline
+            and fingerprint not in track.versions
+            and revision_file
+        ):
+            line["revision"] = {
+                "file": revision_file,
+                "fingerprint": fingerprint,
+                "sha256": revision_sha256,
+                "previous": track.baseline,
+            }
     elif outcome.failure and track.verdict is None:
-        verdict = judge([*track.failures, outcome], min_failures=rules.min_failures,
-                        min_span=rules.min_span)
+        verdict = judge(
+            [*track.failures, outcome], min_failures=rules.min_failures, min_span=rules.min_span
+        )
         if verdict is not None:
-            line["verdict"] = {"reason": verdict.reason, "since": records.stamp(verdict.since),
-                               "evidence": [_outcome_json(o) for o in verdict.evidence]}
+            line["verdict"] = {
+                "reason": verdict.reason,
+                "since": records.stamp(verdict.since),
+                "evidence": [_outcome_json(o) for o in verdict.evidence],
+            }
     return line
 
 
@@ -129,20 +178,32 @@ def apply(track: Track, line: dict[str, Any], rules: Rules) -> Track:
     at = records.when(line)
     if at is None:
         return track
-    outcome = Outcome(str(line.get("outcome")), at, _int(line.get("status")),
-                      _str(line.get("final_url")), _str(line.get("marker")), _str(line.get("detail")))
+    outcome = Outcome(
+        str(line.get("outcome")),
+        at,
+        _int(line.get("status")),
+        _str(line.get("final_url")),
+        _str(line.get("marker")),
+        _str(line.get("detail")),
+    )
     new = replace(track, checks=track.checks + 1)
     fp = _str(line.get("fingerprint"))
     if outcome.kind == OK:
         new = replace(new, failures=(), verdict=None)
         revision = line.get("revision")
         if isinstance(revision, dict) and isinstance(revision.get("fingerprint"), str):
-            new = replace(new, baseline=revision["fingerprint"], revisions=new.revisions + 1,
-                          versions=(*new.versions, revision["fingerprint"]))
+            new = replace(
+                new,
+                baseline=revision["fingerprint"],
+                revisions=new.revisions + 1,
+                versions=(*new.versions, revision["fingerprint"]),
+            )
         elif fp and new.baseline is None:
             new = replace(new, baseline=fp)  # the first look at a page (feed-sourced posts)
         if "etag" in line or "last_modified" in line:
-            new = replace(new, etag=_str(line.get("etag")), last_modified=_str(line.get("last_modified")))
+            new = replace(
+                new, etag=_str(line.get("etag")), last_modified=_str(line.get("last_modified"))
+            )
     elif outcome.failure:
         new = replace(new, failures=(*new.failures, outcome)[-20:])
         verdict = line.get("verdict")
@@ -157,8 +218,12 @@ def apply(track: Track, line: dict[str, Any], rules: Rules) -> Track:
 
 
 def _outcome_json(o: Outcome) -> dict[str, Any]:
-    data: dict[str, Any] = {"at": records.stamp(o.at), "outcome": o.kind, "status": o.status,
-                            "final_url": o.final_url}
+    data: dict[str, Any] = {
+        "at": records.stamp(o.at),
+        "outcome": o.kind,
+        "status": o.status,
+        "final_url": o.final_url,
+    }
     if o.marker:
         data["marker"] = o.marker
     return data
@@ -174,28 +239,56 @@ def _int(value: Any) -> int | None:
 
 # --- the table -----------------------------------------------------------------------
 
+
 def to_json(track: Track) -> str:
     data = asdict(track)
     data["seen"] = records.stamp(track.seen)
     data["due"] = records.stamp(track.due) if track.due else None
     data["failures"] = [_outcome_json(o) for o in track.failures]
-    data["verdict"] = None if track.verdict is None else {
-        "reason": track.verdict.reason, "since": records.stamp(track.verdict.since),
-        "at": records.stamp(track.verdict.at)}
+    data["verdict"] = (
+        None
+        if track.verdict is None
+        else {
+            "reason": track.verdict.reason,
+            "since": records.stamp(track.verdict.since),
+            "at": records.stamp(track.verdict.at),
+        }
+    )
     return json.dumps(data, ensure_ascii=False)
 
 
 def from_json(text: str) -> Track:
     data = json.loads(text)
-    failures = tuple(Outcome(str(o["outcome"]), records.when(o) or datetime.min, o.get("status"),
-                             o.get("final_url"), o.get("marker")) for o in data.pop("failures"))
+    failures = tuple(
+        Outcome(
+            str(o["outcome"]),
+            records.when(o) or datetime.min,
+            o.get("status"),
+            o.get("final_url"),
+            o.get("marker"),
+        )
+        for o in data.pop("failures")
+    )
     verdict = data.pop("verdict")
     seen, due = records.when(data, "seen"), records.when(data, "due")
     data.pop("seen"), data.pop("due")
-    return Track(**{**data, "seen": seen, "due": due, "failures": failures,
-                    "versions": tuple(data["versions"]), "verdict": None if verdict is None else Verdict(
-                        verdict["reason"], records.when(verdict, "since") or datetime.min,
-                        records.when(verdict) or datetime.min, failures)})
+    return Track(
+        **{
+            **data,
+            "seen": seen,
+            "due": due,
+            "failures": failures,
+            "versions": tuple(data["versions"]),
+            "verdict": None
+            if verdict is None
+            else Verdict(
+                verdict["reason"],
+                records.when(verdict, "since") or datetime.min,
+                records.when(verdict) or datetime.min,
+                failures,
+            ),
+        }
+    )
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
@@ -205,11 +298,25 @@ def ensure_schema(db: sqlite3.Connection) -> None:
 
 
 def store(db: sqlite3.Connection, tracks: list[Track]) -> None:
-    db.executemany("INSERT OR REPLACE INTO revisits VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
-        (t.post, t.host, t.feed, records.stamp(t.due) if t.due else None,
-         t.verdict.reason if t.verdict else None, t.revisions, normalize_link(t.link),
-         guid_key(t.guid, t.feed or "") if t.guid else None, t.date,
-         int(bool(t.failures) and t.verdict is None), to_json(t)) for t in tracks))
+    db.executemany(
+        "INSERT OR REPLACE INTO revisits VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            (
+                t.post,
+                t.host,
+                t.feed,
+                records.stamp(t.due) if t.due else None,
+                t.verdict.reason if t.verdict else None,
+                t.revisions,
+                normalize_link(t.link),
+                guid_key(t.guid, t.feed or "") if t.guid else None,
+                t.date,
+                int(bool(t.failures) and t.verdict is None),
+                to_json(t),
+            )
+            for t in tracks
+        ),
+    )
 
 
 def left_feeds(db: sqlite3.Connection, now: datetime) -> int:
@@ -224,15 +331,18 @@ def left_feeds(db: sqlite3.Connection, now: datetime) -> int:
         " AND date > (SELECT min(fi.date) FROM feed_items fi WHERE fi.feed = revisits.feed)"
         " AND NOT EXISTS (SELECT 1 FROM feed_items fi WHERE fi.feed = revisits.feed AND"
         " (fi.link = revisits.link OR (revisits.guid IS NOT NULL AND fi.guid = revisits.guid)))",
-        (when, when, when))
+        (when, when, when),
+    )
     return cur.rowcount
 
 
 def load(db: sqlite3.Connection, posts: list[str]) -> dict[str, Track]:
     out: dict[str, Track] = {}
     for start_at in range(0, len(posts), 500):
-        chunk = posts[start_at:start_at + 500]
-        for (state,) in db.execute(f"SELECT state FROM revisits WHERE post IN ({','.join('?' * len(chunk))})", chunk):
+        chunk = posts[start_at : start_at + 500]
+        for (state,) in db.execute(
+            f"SELECT state FROM revisits WHERE post IN ({','.join('?' * len(chunk))})", chunk
+        ):
             track = from_json(state)
             out[track.post] = track
     return out
@@ -240,9 +350,13 @@ def load(db: sqlite3.Connection, posts: list[str]) -> dict[str, Track]:
 
 def due(db: sqlite3.Connection, now: datetime, limit: int) -> list[Track]:
     """Tracks due by ``now``, the longest overdue first."""
-    return [from_json(s) for (s,) in db.execute(
-        "SELECT state FROM revisits WHERE due IS NOT NULL AND due <= ? ORDER BY due, post LIMIT ?",
-        (records.stamp(now), limit))]
+    return [
+        from_json(s)
+        for (s,) in db.execute(
+            "SELECT state FROM revisits WHERE due IS NOT NULL AND due <= ? ORDER BY due, post LIMIT ?",
+            (records.stamp(now), limit),
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -258,8 +372,13 @@ def sync(db: sqlite3.Connection, root: Path, rules: Rules, baselines: Any = None
     ``baselines(post, source) -> fingerprint | None`` gives a new track its starting
     version (the archived body when it came from the page itself)."""
     ensure_schema(db)
-    files = [(f"{provenance.FOLDER}/{p.name}", p) for p in provenance.month_files(root / provenance.FOLDER)]
-    files += [(f"{records.FOLDER}/{p.name}", p) for p in provenance.month_files(root / records.FOLDER)]
+    files = [
+        (f"{provenance.FOLDER}/{p.name}", p)
+        for p in provenance.month_files(root / provenance.FOLDER)
+    ]
+    files += [
+        (f"{records.FOLDER}/{p.name}", p) for p in provenance.month_files(root / records.FOLDER)
+    ]
     known = {s: (n, h) for s, n, h in db.execute("SELECT source, size, head FROM evidence_files")}
     starts: dict[str, int] = {}
     rebuild = bool(set(known) - {s for s, _ in files})
@@ -302,17 +421,24 @@ def sync(db: sqlite3.Connection, root: Path, rules: Rules, baselines: Any = None
             tracks[track.post] = apply(track, line, rules)
             applied += 1
     store(db, list(tracks.values()))
-    db.executemany("INSERT OR REPLACE INTO evidence_files VALUES (?,?,?)", (
-        (source, end, _head(path, end)) for source, (end, path) in ends.items()))
+    db.executemany(
+        "INSERT OR REPLACE INTO evidence_files VALUES (?,?,?)",
+        ((source, end, _head(path, end)) for source, (end, path) in ends.items()),
+    )
     return SyncResult(rebuild, created, applied)
 
 
 def _post_dates(db: sqlite3.Connection, posts: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for i in range(0, len(posts), 500):
-        chunk = posts[i:i + 500]
-        out.update((f, d) for f, d in db.execute(
-            f"SELECT file, date FROM posts WHERE file IN ({','.join('?' * len(chunk))})", chunk) if d)
+        chunk = posts[i : i + 500]
+        out.update(
+            (f, d)
+            for f, d in db.execute(
+                f"SELECT file, date FROM posts WHERE file IN ({','.join('?' * len(chunk))})", chunk
+            )
+            if d
+        )
     return out
 
 

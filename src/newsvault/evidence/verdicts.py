@@ -25,15 +25,44 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-__all__ = ["BUILTIN_MARKERS", "DELETIONS", "GENERIC_PATHS", "Outcome", "Verdict", "classify",
-           "judge", "markers_for"]
+__all__ = [
+    "BUILTIN_MARKERS",
+    "DELETIONS",
+    "GENERIC_PATHS",
+    "Outcome",
+    "Verdict",
+    "classify",
+    "judge",
+    "markers_for",
+]
 
 #: Soft-404 texts every site gets (WeChat's removal pages); ``[evidence] markers`` adds
 #: a site's own.
-BUILTIN_MARKERS = ("该内容已被发布者删除", "此内容因违规无法查看", "此帐号已被屏蔽", "该公众号已迁移")
-GENERIC_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.php", "/index.shtml",
-                           "/home", "/home/", "/default.aspx", "/404", "/404.html", "/error",
-                           "/error.html", "/notfound", "/not-found"})
+BUILTIN_MARKERS = (
+    "该内容已被发布者删除",
+    "此内容因违规无法查看",
+    "此帐号已被屏蔽",
+    "该公众号已迁移",
+)
+GENERIC_PATHS = frozenset(
+    {
+        "",
+        "/",
+        "/index.html",
+        "/index.htm",
+        "/index.php",
+        "/index.shtml",
+        "/home",
+        "/home/",
+        "/default.aspx",
+        "/404",
+        "/404.html",
+        "/error",
+        "/error.html",
+        "/notfound",
+        "/not-found",
+    }
+)
 DELETIONS = ("gone", "blocked", "redirected", "removed", "dropped")
 OK, TRANSIENT, UNCLEAR = "ok", "transient", "unclear"
 
@@ -78,9 +107,18 @@ def _generic(link: str, final_url: str, generic: Sequence[str]) -> bool:
     return (path in GENERIC_PATHS and not target.query) or final_url in generic or path in generic
 
 
-def classify(*, at: datetime, link: str, status: int | None, final_url: str | None = None,
-             text: str = "", error: str | None = None, in_feed: bool | None = None,
-             markers: Sequence[str] = BUILTIN_MARKERS, generic: Sequence[str] = ()) -> Outcome:
+def classify(
+    *,
+    at: datetime,
+    link: str,
+    status: int | None,
+    final_url: str | None = None,
+    text: str = "",
+    error: str | None = None,
+    in_feed: bool | None = None,
+    markers: Sequence[str] = BUILTIN_MARKERS,
+    generic: Sequence[str] = (),
+) -> Outcome:
     """The outcome of one revisit of ``link``: ``status``/``final_url``/``text`` of the
     answer (``error`` when there was none); ``in_feed`` False when the item left its feed
     while older items remain, None when unknown."""
@@ -102,8 +140,9 @@ def classify(*, at: datetime, link: str, status: int | None, final_url: str | No
     return Outcome(OK, at, status, final_url)
 
 
-def judge(history: Sequence[Outcome], *, min_failures: int = 3,
-          min_span: timedelta = timedelta(hours=24)) -> Verdict | None:
+def judge(
+    history: Sequence[Outcome], *, min_failures: int = 3, min_span: timedelta = timedelta(hours=24)
+) -> Verdict | None:
     """The verdict ``history`` (oldest first) supports now, or None.
 
     The run is the failures since the last ``ok``; its reason is the latest failure's
@@ -116,6 +155,7 @@ def judge(history: Sequence[Outcome], *, min_failures: int = 3,
             run.append(outcome)
     if len(run) < min_failures or run[-1].at - run[0].at < min_span:
         return None
-    at = next(o.at for i, o in enumerate(run)
-              if i + 1 >= min_failures and o.at - run[0].at >= min_span)
+    at = next(
+        o.at for i, o in enumerate(run) if i + 1 >= min_failures and o.at - run[0].at >= min_span
+    )
     return Verdict(run[-1].kind, run[0].at, at, tuple(run))

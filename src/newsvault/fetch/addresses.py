@@ -47,7 +47,8 @@ class AddressGuard:
         if not self.permits(ip):
             raise BlockedAddress(
                 f"{host} is {ip}, a {_kind(ip)} address: newsvault does not fetch pages or "
-                "images from it for a feed (add it to [fetch] allow_addresses to allow it)")
+                "images from it for a feed (add it to [fetch] allow_addresses to allow it)"
+            )
 
     async def resolve(self, host: str, port: int) -> list[str]:
         """The addresses of ``host`` that may be connected to; raises BlockedAddress when
@@ -75,8 +76,10 @@ def _network(text: str) -> Network:
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
-        raise ConfigError(f"[fetch] allow_addresses: {text!r} is not an IP address or network "
-                          "(examples: \"127.0.0.1\", \"10.1.0.0/16\", \"::1\")") from None
+        raise ConfigError(
+            f"[fetch] allow_addresses: {text!r} is not an IP address or network "
+            '(examples: "127.0.0.1", "10.1.0.0/16", "::1")'
+        ) from None
 
 
 def _kind(ip: Address) -> str:
@@ -99,24 +102,34 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self.guard = guard
         self._inner = AutoBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Any = None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
         addresses = await self.guard.resolve(host, port)
         if not addresses:
             raise httpcore.ConnectError(f"{host} has no address")
         error: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(address, port, timeout=timeout,
-                                                     local_address=local_address,
-                                                     socket_options=socket_options)
+                return await self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         raise error  # type: ignore[misc]
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Any = None) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
         raise BlockedAddress("unix sockets are never used for pages or images")
 
     async def sleep(self, seconds: float) -> None:

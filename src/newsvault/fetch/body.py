@@ -66,8 +66,13 @@ class _Brotli:
         return self._obj.is_finished()
 
 
-_DECODERS: dict[str, Callable[[], _Decoder]] = {"identity": _Identity, "gzip": lambda: _Zlib(True), "x-gzip": lambda: _Zlib(True),
-             "deflate": lambda: _Zlib(False), "br": _Brotli}
+_DECODERS: dict[str, Callable[[], _Decoder]] = {
+    "identity": _Identity,
+    "gzip": lambda: _Zlib(True),
+    "x-gzip": lambda: _Zlib(True),
+    "deflate": lambda: _Zlib(False),
+    "br": _Brotli,
+}
 
 
 class BoundedBody:
@@ -95,7 +100,9 @@ class BoundedBody:
                 limit = self._max - self._size + 1
                 data = decoder.decode(data, limit)
                 if len(data) >= limit:  # a decoder stopped at the limit: the body is too big
-                    raise LimitExceeded(f"response larger than {self._max:,} bytes after decompression")
+                    raise LimitExceeded(
+                        f"response larger than {self._max:,} bytes after decompression"
+                    )
         except (zlib.error, brotli.error) as exc:
             raise FetchError(f"broken compressed body: {exc}") from None
         self._size += len(data)

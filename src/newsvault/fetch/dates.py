@@ -46,62 +46,96 @@ _MONTH_NAMES = (  # CLDR abbreviations and full names; none means two months in 
     "dec december déc decembre décembre dic diciembre dez dezember dezembro dicembre",
 )
 MONTHS = {name: n for n, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
-_WEEKDAYS = frozenset((
-    "mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday "
-    "saturday sunday mo di mi do fr sa so mon. lun mar mer jeu ven sam dim lundi mardi "
-    "mercredi jeudi vendredi samedi dimanche lu ma mi ju vi sá do mié jue vie sáb dom "
-    "lunes martes miércoles jueves viernes sábado domingo seg ter qua qui sex segunda terça "
-    "quarta quinta sexta montag dienstag mittwoch donnerstag freitag samstag sonntag "
-    "gio lunedì martedì mercoledì giovedì venerdì sabato domenica").split())
+_WEEKDAYS = frozenset(
+    (
+        "mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday "
+        "saturday sunday mo di mi do fr sa so mon. lun mar mer jeu ven sam dim lundi mardi "
+        "mercredi jeudi vendredi samedi dimanche lu ma mi ju vi sá do mié jue vie sáb dom "
+        "lunes martes miércoles jueves viernes sábado domingo seg ter qua qui sex segunda terça "
+        "quarta quinta sexta montag dienstag mittwoch donnerstag freitag samstag sonntag "
+        "gio lunedì martedì mercoledì giovedì venerdì sabato domenica"
+    ).split()
+)
 # RFC 822 §5.1 zone names, then regional names that name one offset only.
 ZONE_NAMES = {
-    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
-    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
-    "CET": 60, "CEST": 120, "BST": 60, "JST": 540, "KST": 540, "HKT": 480, "SGT": 480,
-    "IST": 330, "AEST": 600, "AEDT": 660, "MSK": 180, "EET": 120, "EEST": 180, "WET": 0,
+    "UT": 0,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "EST": -300,
+    "EDT": -240,
+    "CST": -360,
+    "CDT": -300,
+    "MST": -420,
+    "MDT": -360,
+    "PST": -480,
+    "PDT": -420,
+    "CET": 60,
+    "CEST": 120,
+    "BST": 60,
+    "JST": 540,
+    "KST": 540,
+    "HKT": 480,
+    "SGT": 480,
+    "IST": 330,
+    "AEST": 600,
+    "AEDT": 660,
+    "MSK": 180,
+    "EET": 120,
+    "EEST": 180,
+    "WET": 0,
     "WEST": 60,
 }
 _AM = ("am", "a.m.", "上午", "凌晨", "早上", "오전")
 _PM = ("pm", "p.m.", "下午", "晚上", "오후")
 
-_TIME = (r"(?P<ap1>上午|下午|凌晨|早上|晚上|오전|오후)?\s*(?P<H>\d{1,2})"
-         r"(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<F>\d{1,9}))?)?"
-         r"|\s*[时時点點시]\s*(?P<M2>\d{1,2})\s*[分분]?(?:\s*(?P<S2>\d{1,2})\s*[秒초])?)"
-         r"\s*(?P<ap2>[AaPp]\.?[Mm]\.?)?")
+_TIME = (
+    r"(?P<ap1>上午|下午|凌晨|早上|晚上|오전|오후)?\s*(?P<H>\d{1,2})"
+    r"(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<F>\d{1,9}))?)?"
+    r"|\s*[时時点點시]\s*(?P<M2>\d{1,2})\s*[分분]?(?:\s*(?P<S2>\d{1,2})\s*[秒초])?)"
+    r"\s*(?P<ap2>[AaPp]\.?[Mm]\.?)?"
+)
 _ZONE = r"(?P<zone>[A-Za-z]{1,5}(?:\s?[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{1,2}(?::?\d{2})?)"
 _TZ = rf"(?:\s*{_ZONE})?"
 _WD = r"(?:(?P<wd>[^\W\d_]+)\.?(?:,\s*|\s+))?"
 _ORD = r"(?:st|nd|rd|th)?"
 
-_PATTERNS = tuple(re.compile(p, re.I) for p in (
-    # ISO 8601 extended / RFC 3339 / HTML (T or a space), zone after the time
-    rf"(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?:(?:T|\s+){_TIME}{_TZ})?",
-    # ISO 8601 basic
-    r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:T(?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})"
-    r"(?:[.,](?P<F>\d{1,9}))?)?(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?)?",
-    # RFC 822/2822/850: [Wed,] 27 Jan 2021 [10:00[:00]] [zone]
-    rf"{_WD}(?P<d>\d{{1,2}})\.?{_ORD}(?:\s+|-)(?P<mon>[^\W\d_]+)\.?,?(?:\s+|-)(?P<y>\d{{2,4}})"
-    rf"(?:(?:,\s*|\s+)(?:at\s+)?{_TIME}{_TZ})?",
-    # month first: Jan 2, 2006 [3:04 PM] · Wed Jan 27 2021 10:00:00 GMT+0800 (JavaScript)
-    rf"{_WD}(?P<mon>[^\W\d_]+)\.?\s+(?P<d>\d{{1,2}}){_ORD},?\s+(?P<y>\d{{4}})"
-    rf"(?:(?:,\s*|\s+)(?:at\s+)?{_TIME}{_TZ})?",
-    # asctime / date(1): Wed Jan 27 10:00:00 [CST] 2021
-    rf"(?P<wd>[^\W\d_]+)\s+(?P<mon>[^\W\d_]+)\s+(?P<d>\d{{1,2}})\s+{_TIME}{_TZ}\s+(?P<y>\d{{4}})",
-    # year first with / or .: 2021/01/27 10:00 · 2021.01.27
-    rf"(?P<y>\d{{4}})(?P<sep>[/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})\.?"
-    rf"(?:(?:T|\s+){_TIME}{_TZ})?",
-    # CJK: 2021年1月27日 [星期三] [下午]10:00 · 2021년 1월 27일
-    r"(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일号號]?"
-    r"(?:\s*(?:[(（]\s*\S{1,3}\s*[)）]|(?:星期|周|週|禮拜|礼拜)[一二三四五六日天]))?"
-    rf"(?:\s*{_TIME}{_TZ})?",
-    # year last, numeric: 12/31/2020 (US) · 31.12.2020 · 31-12-2020 — unambiguous only
-    rf"(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})"
-    rf"(?:(?:,\s*|\s+|T){_TIME}{_TZ})?",
-))
+_PATTERNS = tuple(
+    re.compile(p, re.I)
+    for p in (
+        # ISO 8601 extended / RFC 3339 / HTML (T or a space), zone after the time
+        rf"(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?:(?:T|\s+){_TIME}{_TZ})?",
+        # ISO 8601 basic
+        r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:T(?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})"
+        r"(?:[.,](?P<F>\d{1,9}))?)?(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?)?",
+        # RFC 822/2822/850: [Wed,] 27 Jan 2021 [10:00[:00]] [zone]
+        rf"{_WD}(?P<d>\d{{1,2}})\.?{_ORD}(?:\s+|-)(?P<mon>[^\W\d_]+)\.?,?(?:\s+|-)(?P<y>\d{{2,4}})"
+        rf"(?:(?:,\s*|\s+)(?:at\s+)?{_TIME}{_TZ})?",
+        # month first: Jan 2, 2006 [3:04 PM] · Wed Jan 27 2021 10:00:00 GMT+0800 (JavaScript)
+        rf"{_WD}(?P<mon>[^\W\d_]+)\.?\s+(?P<d>\d{{1,2}}){_ORD},?\s+(?P<y>\d{{4}})"
+        rf"(?:(?:,\s*|\s+)(?:at\s+)?{_TIME}{_TZ})?",
+        # asctime / date(1): Wed Jan 27 10:00:00 [CST] 2021
+        rf"(?P<wd>[^\W\d_]+)\s+(?P<mon>[^\W\d_]+)\s+(?P<d>\d{{1,2}})\s+{_TIME}{_TZ}\s+(?P<y>\d{{4}})",
+        # year first with / or .: 2021/01/27 10:00 · 2021.01.27
+        rf"(?P<y>\d{{4}})(?P<sep>[/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})\.?"
+        rf"(?:(?:T|\s+){_TIME}{_TZ})?",
+        # CJK: 2021年1月27日 [星期三] [下午]10:00 · 2021년 1월 27일
+        r"(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일号號]?"
+        r"(?:\s*(?:[(（]\s*\S{1,3}\s*[)）]|(?:星期|周|週|禮拜|礼拜)[一二三四五六日天]))?"
+        rf"(?:\s*{_TIME}{_TZ})?",
+        # year last, numeric: 12/31/2020 (US) · 31.12.2020 · 31-12-2020 — unambiguous only
+        rf"(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})"
+        rf"(?:(?:,\s*|\s+|T){_TIME}{_TZ})?",
+    )
+)
 # The two shapes nearly every feed writes, read without the general grammar (~4× faster).
-_FAST_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-](?:0\d|1[0-5]):[0-5]\d)")
-_FAST_RFC = re.compile(r"(?:[A-Z][a-z]{2}, )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) "
-                       r"(?:GMT|UTC|\+0000|([+-])(0\d|1[0-5])([0-5]\d))")
+_FAST_ISO = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-](?:0\d|1[0-5]):[0-5]\d)"
+)
+_FAST_RFC = re.compile(
+    r"(?:[A-Z][a-z]{2}, )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) "
+    r"(?:GMT|UTC|\+0000|([+-])(0\d|1[0-5])([0-5]\d))"
+)
 _EPOCH = re.compile(r"(?P<s>\d{9,10})(?:\.(?P<f>\d{1,6}))?|(?P<ms>\d{12,13})")
 _COMMENT = re.compile(r"\s*\([^()]*\)$")  # RFC 2822 comment, JavaScript's "(China Standard Time)"
 _SPLIT = re.compile(r"[\s:：,，]+")
@@ -123,9 +157,9 @@ def parse_date(text: str | None) -> datetime | None:
     value = _read(text)
     if value is None:  # "Posted on 27 Jan 2021 13:00": a leading phrase without digits
         for count, split in enumerate(_SPLIT.finditer(text)):
-            if count >= _MAX_PREFIX_WORDS or any(c.isdigit() for c in text[:split.start()]):
+            if count >= _MAX_PREFIX_WORDS or any(c.isdigit() for c in text[: split.start()]):
                 break
-            if (value := _read(text[split.end():])) is not None:
+            if (value := _read(text[split.end() :])) is not None:
                 break
     if value is None or value < EARLIEST:
         return None
@@ -140,8 +174,9 @@ def _fast(text: str) -> datetime | None:
             value = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
         elif (m := _FAST_RFC.fullmatch(text)) and (month := MONTHS.get(m[2].lower())):
             offset = (int(m[8]) * 60 + int(m[9])) * (-1 if m[7] == "-" else 1) if m[7] else 0
-            value = datetime(int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), int(m[6]),
-                             tzinfo=_zone(offset)).astimezone(timezone.utc)
+            value = datetime(
+                int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), int(m[6]), tzinfo=_zone(offset)
+            ).astimezone(timezone.utc)
         else:
             return None
     except ValueError:
@@ -246,7 +281,7 @@ def _offset(zone: str | None) -> int | None:
         return 0
     zone = zone.replace(" ", "")
     name = zone.rstrip("+-0123456789:")
-    numeric = zone[len(name):]
+    numeric = zone[len(name) :]
     if name:
         upper = name.upper()
         if numeric:

@@ -29,8 +29,11 @@ from newsvault.urls import resolve
 
 # <link rel="alternate" type=…> values that announce a feed (plain application/json is
 # not one: WordPress uses it for its REST API).
-FEED_TYPES = {"application/rss+xml": "RSS", "application/atom+xml": "Atom",
-              "application/feed+json": "JSON Feed"}
+FEED_TYPES = {
+    "application/rss+xml": "RSS",
+    "application/atom+xml": "Atom",
+    "application/feed+json": "JSON Feed",
+}
 _SPACE = re.compile(r"\s+")
 
 
@@ -66,13 +69,18 @@ async def find_feed(client: HttpClient, url: str) -> Found:
         text = decode_document(fetched.body, fetched.content_type).text
         links = feed_links(text, fetched.url)
         if not links:
-            raise NoFeedFound(f"{url}: {exc}, and it links to no feed (no <link rel=\"alternate\" "
-                              "type=\"application/rss+xml\"…>)", url=url) from None
+            raise NoFeedFound(
+                f'{url}: {exc}, and it links to no feed (no <link rel="alternate" '
+                'type="application/rss+xml"…>)',
+                url=url,
+            ) from None
         return await _first_readable(client, url, fetched.url, links)
     return Found(url, feed_title(fetched), parsed.kind)
 
 
-async def _first_readable(client: HttpClient, page: str, final: str, links: list[FeedLink]) -> Found:
+async def _first_readable(
+    client: HttpClient, page: str, final: str, links: list[FeedLink]
+) -> Found:
     """The first of ``links`` that reads as a feed. A link to the page's own host is the
     keeper's as much as the page is; one elsewhere is what a web page points at, and is
     fetched like a full-text page: web addresses on global IPs only."""
@@ -90,8 +98,11 @@ async def _first_readable(client: HttpClient, page: str, final: str, links: list
             continue
         others = tuple(other.url for other in links if other.url != link.url)
         return Found(link.url, feed_title(fetched) or link.title, parsed.kind, page, others)
-    raise NoFeedFound(f"{page} links to {len(links)} feed{'s' if len(links) > 1 else ''}, but none "
-                      f"can be read: {'; '.join(problems)}", url=page)
+    raise NoFeedFound(
+        f"{page} links to {len(links)} feed{'s' if len(links) > 1 else ''}, but none "
+        f"can be read: {'; '.join(problems)}",
+        url=page,
+    )
 
 
 async def _get(client: HttpClient, url: str) -> Fetched:
@@ -162,8 +173,14 @@ def parse_xml(text: str) -> etree._Element | None:
 
     The DOCTYPE is removed and entities are expanded within limits before lxml sees the
     text (XXE and "billion laughs" are harmless), and lxml fetches nothing."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True,
-                             load_dtd=False, encoding="utf-8")
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        recover=True,
+        load_dtd=False,
+        encoding="utf-8",
+    )
     try:
         return etree.fromstring(harden(text).text.encode("utf-8"), parser)
     except etree.XMLSyntaxError:

@@ -35,12 +35,18 @@ class ParsedFeed:
 
 _XML_DECL = re.compile(r"<\?xml\b[^<>]*\?>")
 _UNQUOTED_ATTR = re.compile(r"""(<[A-Za-z_][^<>"']*?\s[\w:.-]+)=([^\s"'<>=`]+)(?=[\s/>])""")
-_FEED_LINK = re.compile(
-    r"""<link[^>]+type=["']application/(?:rss|atom)\+xml["'][^>]*>""", re.I)
+_FEED_LINK = re.compile(r"""<link[^>]+type=["']application/(?:rss|atom)\+xml["'][^>]*>""", re.I)
 _HREF = re.compile(r"""href=["']([^"']+)["']""", re.I)
 _HTML_START = re.compile(r"(?:\s|<\?[^>]*>|<!--.*?-->)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
-_PARSER_OPTIONS: dict[str, Any] = dict(resolve_entities=False, no_network=True, huge_tree=False, recover=True,
-                       load_dtd=False, remove_comments=False, encoding="utf-8")
+_PARSER_OPTIONS: dict[str, Any] = dict(
+    resolve_entities=False,
+    no_network=True,
+    huge_tree=False,
+    recover=True,
+    load_dtd=False,
+    remove_comments=False,
+    encoding="utf-8",
+)
 
 
 @dataclass(frozen=True)
@@ -64,17 +70,25 @@ def parse_feed(data: bytes, *, url: str, content_type: str = "") -> ParsedFeed:
     if not read.entries and read.kind != "html" and (repaired := repair_xml(text)) != text:
         again = _read_xml(repaired, url)
         if again.entries:
-            read = _Read(again.kind, again.entries, again.notes + [
-                "malformed XML repaired (stray XML declarations, unquoted attributes)"],
-                again.missing)
+            read = _Read(
+                again.kind,
+                again.entries,
+                again.notes
+                + ["malformed XML repaired (stray XML declarations, unquoted attributes)"],
+                again.missing,
+            )
     if read.kind == "html":
         raise FeedError(_html_message(text))
     if not read.kind or read.missing:
         read = _rescue(text, url, read)
     if not read.kind:
         raise FeedError(_not_feed_message(text))
-    return ParsedFeed(read.kind, tuple(read.entries), decoded.encoding,
-                      decoded.notes + tuple(dict.fromkeys(read.notes)))
+    return ParsedFeed(
+        read.kind,
+        tuple(read.entries),
+        decoded.encoding,
+        decoded.notes + tuple(dict.fromkeys(read.notes)),
+    )
 
 
 def repair_xml(text: str) -> str:
@@ -100,8 +114,10 @@ def _read_xml(text: str, url: str) -> _Read:
         found = xmlfeed.all_items(root, kind)
         if len(found) > len(items):
             extra = len(found) - len(items)
-            notes.append(f"{extra} {'item was' if extra == 1 else 'items were'} nested inside a "
-                         "broken element (an unclosed tag before them) and read from there")
+            notes.append(
+                f"{extra} {'item was' if extra == 1 else 'items were'} nested inside a "
+                "broken element (an unclosed tag before them) and read from there"
+            )
             items = found
     entries, skipped = xmlfeed.entries_of(items, url)
     if errors and entries:
@@ -118,8 +134,11 @@ def _lxml(text: str, url: str) -> tuple[etree._Element | None, list[str]]:
         return None, [str(exc.msg)]
     except Exception as exc:  # noqa: BLE001 - whatever libxml2 trips on costs the parse, not the run
         return None, [f"{type(exc).__name__}: {exc}"]
-    errors = [f"line {e.line}: {e.message.strip()}" for e in parser.error_log
-              if e.level >= etree.ErrorLevels.ERROR]
+    errors = [
+        f"line {e.line}: {e.message.strip()}"
+        for e in parser.error_log
+        if e.level >= etree.ErrorLevels.ERROR
+    ]
     return root, errors
 
 
@@ -134,8 +153,9 @@ def _rescue(text: str, url: str, read: _Read) -> _Read:
         return read
     kind, entries = rescued
     found = f"{len(entries)} entries" + (f" (lxml found {len(read.entries)})" if read.kind else "")
-    return _Read(kind, entries, read.notes + [f"read by feedparser's lenient parser: {found}"],
-                 False)
+    return _Read(
+        kind, entries, read.notes + [f"read by feedparser's lenient parser: {found}"], False
+    )
 
 
 def _html_message(text: str) -> str:

@@ -17,8 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-__all__ = ["KEEP_ARRIVALS", "SILENT_FACTOR", "SILENT_AT_LEAST", "MIN_GAPS", "Rhythm",
-           "rhythm", "span_words"]
+__all__ = [
+    "KEEP_ARRIVALS",
+    "SILENT_FACTOR",
+    "SILENT_AT_LEAST",
+    "MIN_GAPS",
+    "Rhythm",
+    "rhythm",
+    "span_words",
+]
 
 KEEP_ARRIVALS = 50  # runs with new articles remembered per feed, for its usual rhythm
 MIN_GAPS = 3  # fewer gaps than this: the rhythm is unknown, nothing is called silent
@@ -44,19 +51,31 @@ def rhythm(arrivals: Iterable[datetime], last_attempt: datetime | None) -> Rhyth
     gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
     usual = median(gaps) if len(gaps) >= MIN_GAPS else None
     quiet = (last_attempt - times[-1]).total_seconds() if last_attempt else None
-    silent = (usual is not None and quiet is not None
-              and quiet > max(SILENT_FACTOR * usual, SILENT_AT_LEAST))
+    silent = (
+        usual is not None
+        and quiet is not None
+        and quiet > max(SILENT_FACTOR * usual, SILENT_AT_LEAST)
+    )
     return Rhythm(times[-1], usual, quiet, silent)
 
 
 # per theme language: (seconds, singular, plural); Chinese has no plural
 UNITS: dict[str, Sequence[tuple[float, str, str]]] = {
-    "en": ((86_400.0, "{n} day", "{n} days"), (3_600.0, "{n} hour", "{n} hours"),
-           (60.0, "{n} minute", "{n} minutes")),
-    "zh-Hant": ((86_400.0, "{n} 天", "{n} 天"), (3_600.0, "{n} 小時", "{n} 小時"),
-                (60.0, "{n} 分鐘", "{n} 分鐘")),
-    "zh-Hans": ((86_400.0, "{n} 天", "{n} 天"), (3_600.0, "{n} 小时", "{n} 小时"),
-                (60.0, "{n} 分钟", "{n} 分钟")),
+    "en": (
+        (86_400.0, "{n} day", "{n} days"),
+        (3_600.0, "{n} hour", "{n} hours"),
+        (60.0, "{n} minute", "{n} minutes"),
+    ),
+    "zh-Hant": (
+        (86_400.0, "{n} 天", "{n} 天"),
+        (3_600.0, "{n} 小時", "{n} 小時"),
+        (60.0, "{n} 分鐘", "{n} 分鐘"),
+    ),
+    "zh-Hans": (
+        (86_400.0, "{n} 天", "{n} 天"),
+        (3_600.0, "{n} 小时", "{n} 小时"),
+        (60.0, "{n} 分钟", "{n} 分钟"),
+    ),
 }
 
 

@@ -41,8 +41,10 @@ from newsvault.fetch.outcomes import Action, classify_exception, classify_status
 from newsvault.fetch.validators import Validators
 from newsvault.models import Fetched
 
-FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
-               "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
 
 
 class HostSlots:
@@ -87,10 +89,14 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, guard: AddressGuard, *, http2: bool, limits: httpx.Limits) -> None:
         super().__init__(http2=http2, limits=limits, verify=ssl_context())
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context(), max_connections=limits.max_connections,
+            ssl_context=ssl_context(),
+            max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, http1=True, http2=http2,
-            network_backend=GuardedBackend(guard))
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=http2,
+            network_backend=GuardedBackend(guard),
+        )
 
 
 class HttpClient:
@@ -102,8 +108,13 @@ class HttpClient:
     Both share the global and per-host limits.
     """
 
-    def __init__(self, config: FetchConfig, *, base_dir: Path | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        config: FetchConfig,
+        *,
+        base_dir: Path | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.config = config
         self.base_dir = base_dir or Path.cwd()
         self.guard = AddressGuard(config.allow_addresses)
@@ -113,10 +124,19 @@ class HttpClient:
         self._precheck = transport is not None or bool(config.proxy or urllib.request.getproxies())
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=16)
         self._feeds = self._client(transport, limits)
-        self._content = self._client(transport or (None if self._precheck else GuardedTransport(
-            self.guard, http2=config.http2, limits=limits)), limits)
+        self._content = self._client(
+            transport
+            or (
+                None
+                if self._precheck
+                else GuardedTransport(self.guard, http2=config.http2, limits=limits)
+            ),
+            limits,
+        )
 
-    def _client(self, transport: httpx.AsyncBaseTransport | None, limits: httpx.Limits) -> httpx.AsyncClient:
+    def _client(
+        self, transport: httpx.AsyncBaseTransport | None, limits: httpx.Limits
+    ) -> httpx.AsyncClient:
         config = self.config
         return httpx.AsyncClient(
             proxy=config.proxy or None,
@@ -143,16 +163,21 @@ class HttpClient:
         await self._feeds.aclose()
         await self._content.aclose()
 
-    async def get(self, url: str, *, max_bytes: int | None = None,
-                  accept: str | None = None) -> Fetched:
+    async def get(
+        self, url: str, *, max_bytes: int | None = None, accept: str | None = None
+    ) -> Fetched:
         """A successful (2xx) response body from the web; anything else raises FetchError.
 
         This is what feeds point at (full-text pages, images): http(s) only — never a
         local file — and only on allowed addresses."""
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
-            raise HttpError(f"{_short(url)}: not a web address (only http and https links are "
-                            "fetched for articles and images)", None, url=url)
+            raise HttpError(
+                f"{_short(url)}: not a web address (only http and https links are "
+                "fetched for articles and images)",
+                None,
+                url=url,
+            )
         fetched = await self._fetch(self._content, url, {"Accept": accept or "*/*"}, max_bytes)
         if fetched.status == 304:
             raise HttpError(f"{url}: unexpected 304 Not Modified", 304, url=url)
@@ -166,16 +191,19 @@ class HttpClient:
         headers = {"Accept": FEED_ACCEPT, **(validators.headers() if validators else {})}
         return await self._fetch(self._feeds, url, headers, None)
 
-    async def fetch_page(self, url: str, validators: Validators | None = None, *,
-                         max_bytes: int | None = None) -> Fetched:
+    async def fetch_page(
+        self, url: str, validators: Validators | None = None, *, max_bytes: int | None = None
+    ) -> Fetched:
         """An article page again (a revisit, docs/evidence.md): conditional GET, web
         addresses on allowed IPs only, same limits; a 304 comes back as is, a final
         error status raises HttpError with it."""
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
             raise HttpError(f"{_short(url)}: not a web address", None)
-        headers = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                   **(validators.headers() if validators else {})}
+        headers = {
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            **(validators.headers() if validators else {}),
+        }
         return await self._fetch(self._content, url, headers, max_bytes)
 
     def slots(self, host: str) -> HostSlots:
@@ -188,8 +216,9 @@ class HttpClient:
             slots = self._hosts[host] = HostSlots(limit or self.config.per_host, limit is not None)
         return slots
 
-    async def _fetch(self, client: httpx.AsyncClient, url: str, headers: dict[str, str],
-                     max_bytes: int | None) -> Fetched:
+    async def _fetch(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int | None
+    ) -> Fetched:
         cap = max_bytes or self.config.max_bytes
         deadline = self.config.feed_deadline
         host = urllib.parse.urlsplit(url).netloc.lower()
@@ -199,13 +228,20 @@ class HttpClient:
         async with self.slots(host), self._global:
             try:
                 async with asyncio.timeout(deadline):
-                    return await self._with_retries(client, url, headers, cap,
-                                                    time.monotonic() + deadline)
+                    return await self._with_retries(
+                        client, url, headers, cap, time.monotonic() + deadline
+                    )
             except TimeoutError:
                 raise LimitExceeded(f"no complete response within {deadline:g} s") from None
 
-    async def _with_retries(self, client: httpx.AsyncClient, url: str, headers: dict[str, str],
-                            cap: int, deadline: float) -> Fetched:
+    async def _with_retries(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        headers: dict[str, str],
+        cap: int,
+        deadline: float,
+    ) -> Fetched:
         attempt = 0
         while True:
             try:
@@ -231,7 +267,7 @@ class HttpClient:
 
     def _backoff(self, attempt: int, fetched: Fetched | None) -> float | None:
         """Seconds to wait before the next try; None when Retry-After asks for too long."""
-        wait = self.config.backoff * (2 ** attempt)
+        wait = self.config.backoff * (2**attempt)
         asked = retry_after(fetched) if fetched is not None else None
         if asked is not None:
             if asked > self.config.max_retry_after:
@@ -239,8 +275,9 @@ class HttpClient:
             wait = max(wait, asked)
         return min(wait, self.config.max_retry_after)
 
-    async def _attempt(self, client: httpx.AsyncClient, url: str, headers: dict[str, str],
-                       cap: int) -> Fetched:
+    async def _attempt(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], cap: int
+    ) -> Fetched:
         """One try: the request and its redirects (each target checked before it is asked)."""
         current = url
         for _hop in range(self.config.max_redirects + 1):
@@ -253,16 +290,23 @@ class HttpClient:
                     continue
                 if response.http_version == "HTTP/2":
                     await self.slots(urllib.parse.urlsplit(url).netloc.lower()).widen(
-                        self.config.per_host_http2)
+                        self.config.per_host_http2
+                    )
                 body = b""
                 if 200 <= response.status_code < 300:
                     if _too_long(response, cap):
-                        raise LimitExceeded(f"response larger than {cap:,} bytes "
-                                            f"(Content-Length {response.headers['content-length']})")
+                        raise LimitExceeded(
+                            f"response larger than {cap:,} bytes "
+                            f"(Content-Length {response.headers['content-length']})"
+                        )
                     body = await _read(response, cap)
-                return Fetched(url=str(response.url), status=response.status_code,
-                               content_type=response.headers.get("content-type", ""),
-                               body=body, headers=tuple(response.headers.items()))
+                return Fetched(
+                    url=str(response.url),
+                    status=response.status_code,
+                    content_type=response.headers.get("content-type", ""),
+                    body=body,
+                    headers=tuple(response.headers.items()),
+                )
         raise httpx.TooManyRedirects(f"more than {self.config.max_redirects} redirects")
 
 
@@ -275,7 +319,9 @@ async def _check_redirect(response: httpx.Response) -> None:
         try:
             httpx.URL(target)
         except (httpx.InvalidURL, ValueError) as exc:
-            raise FetchError(f"redirected to {_short(target)}, which is not a valid URL ({exc})") from None
+            raise FetchError(
+                f"redirected to {_short(target)}, which is not a valid URL ({exc})"
+            ) from None
 
 
 def redirect_target(current: str, location: str) -> str:
@@ -284,13 +330,15 @@ def redirect_target(current: str, location: str) -> str:
     target = urllib.parse.urljoin(current, location.strip())
     scheme = urllib.parse.urlsplit(target).scheme.lower()
     if scheme not in ("http", "https"):
-        raise FetchError(f"redirected to {_short(target)}: unsupported URL scheme {scheme!r} "
-                         "(only http and https redirects are followed)")
+        raise FetchError(
+            f"redirected to {_short(target)}: unsupported URL scheme {scheme!r} "
+            "(only http and https redirects are followed)"
+        )
     return target
 
 
 def _short(url: str, width: int = 80) -> str:
-    return url if len(url) <= width else url[:width - 1] + "…"
+    return url if len(url) <= width else url[: width - 1] + "…"
 
 
 async def _read(response: httpx.Response, cap: int) -> bytes:
@@ -344,8 +392,11 @@ def local_path(url: str, base_dir: Path) -> Path | None:
     if scheme == "file":
         return Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
     if len(scheme) > 1:  # a one-letter "scheme" is a Windows drive letter
-        raise HttpError(f"{url}: unsupported URL scheme {scheme!r} (use http, https, file or a path)", None,
-                        url=url)
+        raise HttpError(
+            f"{url}: unsupported URL scheme {scheme!r} (use http, https, file or a path)",
+            None,
+            url=url,
+        )
     return base_dir / url
 
 

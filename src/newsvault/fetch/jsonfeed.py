@@ -37,22 +37,27 @@ def parse_json_feed(text: str, base: str) -> tuple[list[Entry], list[str]]:
     except (json.JSONDecodeError, RecursionError) as exc:
         raise FetchError(f"not a readable JSON Feed: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise FetchError("not a JSON Feed: no \"items\" list")
-    entries, notes = read_each((i for i in data["items"] if isinstance(i, dict)),
-                               lambda item: _entry(item, base))
+        raise FetchError('not a JSON Feed: no "items" list')
+    entries, notes = read_each(
+        (i for i in data["items"] if isinstance(i, dict)), lambda item: _entry(item, base)
+    )
     if long_numbers:
         what = "JSON number" if long_numbers == 1 else "JSON numbers"
-        notes.append(f"{long_numbers} {what} of more than {sys.get_int_max_str_digits():,} "
-                     "digits kept as text")
+        notes.append(
+            f"{long_numbers} {what} of more than {sys.get_int_max_str_digits():,} "
+            "digits kept as text"
+        )
     return entries, notes
 
 
 def _entry(item: dict[str, Any], base: str) -> Entry:
     guid = item.get("id")
     guid = str(guid).strip() if isinstance(guid, (str, int)) and str(guid).strip() else None
-    link = (resolve(_str(item.get("url")), base)
-            or resolve(_str(item.get("external_url")), base)
-            or resolve(guid, None, web_only=True))
+    link = (
+        resolve(_str(item.get("url")), base)
+        or resolve(_str(item.get("external_url")), base)
+        or resolve(guid, None, web_only=True)
+    )
     published_text, updated_text = _str(item.get("date_published")), _str(item.get("date_modified"))
     published, updated = parse_date(published_text), parse_date(updated_text)
     unread = None if published or updated else (published_text or updated_text or "").strip()

@@ -23,9 +23,14 @@ def parse_loose(text: str, url: str) -> tuple[str, list[Entry]] | None:
     import feedparser
 
     result = feedparser.parse(
-        text.encode("utf-8"), response_headers={"content-type": "application/xml; charset=utf-8",
-                                                "content-location": url},
-        sanitize_html=False, resolve_relative_uris=False)
+        text.encode("utf-8"),
+        response_headers={
+            "content-type": "application/xml; charset=utf-8",
+            "content-location": url,
+        },
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     entries = result.get("entries") or []
     if not entries:
         return None

@@ -69,13 +69,20 @@ class FeedHealth:
         return self.consecutive_failures > 0
 
     def to_json(self) -> dict[str, object]:
-        return {"site": self.site, "url": self.url, "last_success": _iso(self.last_success),
-                "last_attempt": _iso(self.last_attempt),
-                "consecutive_failures": self.consecutive_failures,
-                "last_error": self.last_error, "last_error_at": _iso(self.last_error_at),
-                "last_new": _iso(self.last_new),
-                "usual_gap_s": round(self.usual_gap) if self.usual_gap is not None else None,
-                "silent": self.silent, "archived": self.archived, "runs": self.runs}
+        return {
+            "site": self.site,
+            "url": self.url,
+            "last_success": _iso(self.last_success),
+            "last_attempt": _iso(self.last_attempt),
+            "consecutive_failures": self.consecutive_failures,
+            "last_error": self.last_error,
+            "last_error_at": _iso(self.last_error_at),
+            "last_new": _iso(self.last_new),
+            "usual_gap_s": round(self.usual_gap) if self.usual_gap is not None else None,
+            "silent": self.silent,
+            "archived": self.archived,
+            "runs": self.runs,
+        }
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
@@ -84,15 +91,21 @@ def ensure_schema(db: sqlite3.Connection) -> None:
     newsvault are refused rather than written in a shape it does not expect."""
     stored = stored_version(db)
     if stored is not None and stored > SCHEMA_VERSION:
-        raise ArchiveError(f"the fetch tables of this vault's index are version {stored}, newer than this "
-                         f"newsvault's {SCHEMA_VERSION}: upgrade newsvault (or delete .newsvault/, a cache "
-                         "that costs one full fetch per feed and the feed health history)")
+        raise ArchiveError(
+            f"the fetch tables of this vault's index are version {stored}, newer than this "
+            f"newsvault's {SCHEMA_VERSION}: upgrade newsvault (or delete .newsvault/, a cache "
+            "that costs one full fetch per feed and the feed health history)"
+        )
     had = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fetch_arrivals'").fetchone()
     db.executescript(SCHEMA)
     if not had:  # a vault from before schema 3: its kept log already knows some arrivals
-        db.execute("INSERT OR IGNORE INTO fetch_arrivals SELECT url, run_at, new FROM fetch_log"
-                   " WHERE new > 0")
-    db.execute("INSERT OR REPLACE INTO fetch_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        db.execute(
+            "INSERT OR IGNORE INTO fetch_arrivals SELECT url, run_at, new FROM fetch_log"
+            " WHERE new > 0"
+        )
+    db.execute(
+        "INSERT OR REPLACE INTO fetch_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+    )
     db.commit()
 
 
@@ -113,12 +126,16 @@ def load_validators(db: sqlite3.Connection) -> dict[str, Validators]:
     return {url: Validators(etag, modified) for url, etag, modified in rows}
 
 
-def store_validators(db: sqlite3.Connection, url: str, validators: Validators, now: datetime) -> None:
+def store_validators(
+    db: sqlite3.Connection, url: str, validators: Validators, now: datetime
+) -> None:
     if not validators.etag and not validators.last_modified:
         db.execute("DELETE FROM fetch_http_cache WHERE url = ?", (url,))
     else:
-        db.execute("INSERT OR REPLACE INTO fetch_http_cache VALUES (?, ?, ?, ?)",
-                   (url, validators.etag, validators.last_modified, now.isoformat()))
+        db.execute(
+            "INSERT OR REPLACE INTO fetch_http_cache VALUES (?, ?, ?, ?)",
+            (url, validators.etag, validators.last_modified, now.isoformat()),
+        )
     db.commit()
 
 
@@ -127,23 +144,43 @@ def record_results(db: sqlite3.Connection, run_at: datetime, results: Iterable[F
     db.executemany(
         "INSERT INTO fetch_log (run_at, site, url, status, http_status, error, new, seen, duration)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(run_at.isoformat(), r.site, r.url, r.status, r.http_status, r.error, r.new, r.seen,
-          round(r.duration, 3)) for r in results])
-    db.executemany("INSERT OR REPLACE INTO fetch_arrivals VALUES (?, ?, ?)",
-                   [(r.url, run_at.isoformat(), r.new) for r in results if r.new > 0])
+        [
+            (
+                run_at.isoformat(),
+                r.site,
+                r.url,
+                r.status,
+                r.http_status,
+                r.error,
+                r.new,
+                r.seen,
+                round(r.duration, 3),
+            )
+            for r in results
+        ],
+    )
+    db.executemany(
+        "INSERT OR REPLACE INTO fetch_arrivals VALUES (?, ?, ?)",
+        [(r.url, run_at.isoformat(), r.new) for r in results if r.new > 0],
+    )
     for result in results:
         _prune(db, result.url, result.site)
         if result.new > 0:
-            db.execute("DELETE FROM fetch_arrivals WHERE url = ? AND at NOT IN (SELECT at FROM"
-                       " fetch_arrivals WHERE url = ? ORDER BY at DESC LIMIT ?)",
-                       (result.url, result.url, KEEP_ARRIVALS))
+            db.execute(
+                "DELETE FROM fetch_arrivals WHERE url = ? AND at NOT IN (SELECT at FROM"
+                " fetch_arrivals WHERE url = ? ORDER BY at DESC LIMIT ?)",
+                (result.url, result.url, KEEP_ARRIVALS),
+            )
     db.commit()
 
 
 def _prune(db: sqlite3.Connection, url: str, site: str) -> None:
     """Fold the log rows of ``url`` beyond the newest ``KEEP_RUNS`` into fetch_totals."""
-    old = db.execute("SELECT run_at, status, new FROM fetch_log WHERE url = ? ORDER BY id DESC"
-                     " LIMIT -1 OFFSET ?", (url, KEEP_RUNS)).fetchall()
+    old = db.execute(
+        "SELECT run_at, status, new FROM fetch_log WHERE url = ? ORDER BY id DESC"
+        " LIMIT -1 OFFSET ?",
+        (url, KEEP_RUNS),
+    ).fetchall()
     if not old:
         return
     runs, archived, last, trailing = _totals(db, url)
@@ -153,40 +190,52 @@ def _prune(db: sqlite3.Connection, url: str, site: str) -> None:
         last = max(filter(None, (last, successes[0])))
     else:
         trailing += len(old)
-    db.execute("INSERT OR REPLACE INTO fetch_totals VALUES (?, ?, ?, ?, ?, ?)",
-               (url, site, runs + len(old), archived + sum(n for *_, n in old), last, trailing))
-    db.execute("DELETE FROM fetch_log WHERE url = ? AND id NOT IN (SELECT id FROM fetch_log"
-               " WHERE url = ? ORDER BY id DESC LIMIT ?)", (url, url, KEEP_RUNS))
+    db.execute(
+        "INSERT OR REPLACE INTO fetch_totals VALUES (?, ?, ?, ?, ?, ?)",
+        (url, site, runs + len(old), archived + sum(n for *_, n in old), last, trailing),
+    )
+    db.execute(
+        "DELETE FROM fetch_log WHERE url = ? AND id NOT IN (SELECT id FROM fetch_log"
+        " WHERE url = ? ORDER BY id DESC LIMIT ?)",
+        (url, url, KEEP_RUNS),
+    )
 
 
 def _totals(db: sqlite3.Connection, url: str) -> tuple[int, int, str | None, int]:
-    row = db.execute("SELECT runs, archived, last_success, trailing_failures FROM fetch_totals"
-                     " WHERE url = ?", (url,)).fetchone()
+    row = db.execute(
+        "SELECT runs, archived, last_success, trailing_failures FROM fetch_totals WHERE url = ?",
+        (url,),
+    ).fetchone()
     return tuple(row) if row else (0, 0, None, 0)
 
 
 def feed_health(db: sqlite3.Connection, url: str, site: str) -> FeedHealth:
     """Health of one feed from its log rows (newest first) and the totals of pruned ones
     (the last error's text is only known while its row is kept)."""
-    rows = db.execute("SELECT run_at, status, error, new FROM fetch_log WHERE url = ? ORDER BY id DESC",
-                      (url,)).fetchall()
+    rows = db.execute(
+        "SELECT run_at, status, error, new FROM fetch_log WHERE url = ? ORDER BY id DESC", (url,)
+    ).fetchall()
     runs, archived, pruned_success, trailing = _totals(db, url)
     last_success = next((r[0] for r in rows if r[1] != "error"), pruned_success)
     last_error = next((r for r in rows if r[1] == "error"), None)
     failures = next((i for i, r in enumerate(rows) if r[1] != "error"), len(rows) + trailing)
     last_attempt = _time(rows[0][0]) if rows else None
-    arrivals = [_time(at) for (at,) in db.execute(
-        "SELECT at FROM fetch_arrivals WHERE url = ?", (url,))]
+    arrivals = [
+        _time(at) for (at,) in db.execute("SELECT at FROM fetch_arrivals WHERE url = ?", (url,))
+    ]
     beat = rhythm([a for a in arrivals if a], last_attempt)
     return FeedHealth(
-        site=site, url=url,
+        site=site,
+        url=url,
         last_success=_time(last_success),
         last_error=last_error[2] if last_error else None,
         last_error_at=_time(last_error[0]) if last_error else None,
         consecutive_failures=failures,
         archived=archived + sum(r[3] for r in rows),
         runs=runs + len(rows),
-        last_attempt=last_attempt, last_new=beat.last_new, usual_gap=beat.usual_gap,
+        last_attempt=last_attempt,
+        last_new=beat.last_new,
+        usual_gap=beat.usual_gap,
         silent=beat.silent and not failures,  # a failing feed is failing, not quiet
     )
 
@@ -195,11 +244,14 @@ def last_success_by_site(db: sqlite3.Connection) -> dict[str, datetime]:
     rows = db.execute(
         "SELECT site, MAX(at) FROM (SELECT site, run_at AS at FROM fetch_log WHERE status != 'error'"
         " UNION ALL SELECT site, last_success FROM fetch_totals WHERE last_success IS NOT NULL)"
-        " GROUP BY site")
+        " GROUP BY site"
+    )
     return {site: _time(at) for site, at in rows if at}  # type: ignore[misc]
 
 
-def health_by_site(db: sqlite3.Connection, feeds: Iterable[tuple[str, str]]) -> dict[str, FeedHealth]:
+def health_by_site(
+    db: sqlite3.Connection, feeds: Iterable[tuple[str, str]]
+) -> dict[str, FeedHealth]:
     """The health of each site's feeds ((site, url) pairs), one per site. A site with
     several feeds shows its worst one, with the newest times of all."""
     per_site: dict[str, list[FeedHealth]] = {}
@@ -216,11 +268,15 @@ def _combine(feeds: list[FeedHealth]) -> FeedHealth:
     def newest(values: Iterable[datetime | None]) -> datetime | None:
         return max((v for v in values if v), default=None)
 
-    return replace(worst, last_success=newest(h.last_success for h in feeds),
-                   last_attempt=newest(h.last_attempt for h in feeds),
-                   last_new=newest(h.last_new for h in feeds),
-                   silent=all(h.silent for h in feeds),
-                   archived=sum(h.archived for h in feeds), runs=sum(h.runs for h in feeds))
+    return replace(
+        worst,
+        last_success=newest(h.last_success for h in feeds),
+        last_attempt=newest(h.last_attempt for h in feeds),
+        last_new=newest(h.last_new for h in feeds),
+        silent=all(h.silent for h in feeds),
+        archived=sum(h.archived for h in feeds),
+        runs=sum(h.runs for h in feeds),
+    )
 
 
 def has_state(db: sqlite3.Connection) -> bool:

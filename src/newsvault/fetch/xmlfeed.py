@@ -37,22 +37,41 @@ from newsvault.models import Entry
 from newsvault.urls import resolve
 
 NS = {
-    "": "", "http://purl.org/rss/1.0/": "", "http://my.netscape.com/rdf/simple/0.9/": "",
-    "http://backend.userland.com/rss2": "", "http://blogs.law.harvard.edu/tech/rss": "",
-    "http://www.w3.org/2005/Atom": "atom", "http://purl.org/atom/ns#": "atom",
+    "": "",
+    "http://purl.org/rss/1.0/": "",
+    "http://my.netscape.com/rdf/simple/0.9/": "",
+    "http://backend.userland.com/rss2": "",
+    "http://blogs.law.harvard.edu/tech/rss": "",
+    "http://www.w3.org/2005/Atom": "atom",
+    "http://purl.org/atom/ns#": "atom",
     "http://purl.org/rss/1.0/modules/content/": "content",
-    "http://purl.org/dc/elements/1.1/": "dc", "http://purl.org/dc/elements/1.0/": "dc",
-    "http://purl.org/dc/terms/": "dcterms", "http://www.w3.org/1999/xhtml": "xhtml",
-    "http://search.yahoo.com/mrss/": "media", "http://search.yahoo.com/mrss": "media",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://purl.org/dc/elements/1.0/": "dc",
+    "http://purl.org/dc/terms/": "dcterms",
+    "http://www.w3.org/1999/xhtml": "xhtml",
+    "http://search.yahoo.com/mrss/": "media",
+    "http://search.yahoo.com/mrss": "media",
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
 }
 # Feeds misspell namespace names in harmless ways (Apple's own examples write
 # "DTDs/Podcast-1.0.dtd"; "…/modules/content" without its slash, https): those match too.
-_LOOSE_NS = {ns.lower().removeprefix("https:").removeprefix("http:").rstrip("/#"): short
-             for ns, short in NS.items() if ns}
-PREFIXES = {"rss": "", "atom": "atom", "content": "content", "dc": "dc", "dcterms": "dcterms",
-            "media": "media", "rdf": "rdf", "itunes": "itunes", "xhtml": "xhtml"}
+_LOOSE_NS = {
+    ns.lower().removeprefix("https:").removeprefix("http:").rstrip("/#"): short
+    for ns, short in NS.items()
+    if ns
+}
+PREFIXES = {
+    "rss": "",
+    "atom": "atom",
+    "content": "content",
+    "dc": "dc",
+    "dcterms": "dcterms",
+    "media": "media",
+    "rdf": "rdf",
+    "itunes": "itunes",
+    "xhtml": "xhtml",
+}
 RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 _XMLNS = re.compile(r'\s+xmlns(?::[\w.-]+)?="[^"]*"')
 _HTML_TYPES = ("html", "text/html")
@@ -73,11 +92,13 @@ def feed_items(root: etree._Element) -> tuple[str, list[etree._Element]]:
     """
     local = _local(root.tag).lower()
     if local == "rss":
-        return "rss", [i for ch in _children(root, "channel") for i in _children(ch, "item")] \
-            + _children(root, "item")
+        return "rss", [
+            i for ch in _children(root, "channel") for i in _children(ch, "item")
+        ] + _children(root, "item")
     if local == "rdf":
         return "rdf", _children(root, "item") + [
-            i for ch in _children(root, "channel") for i in _children(ch, "item")]
+            i for ch in _children(root, "channel") for i in _children(ch, "item")
+        ]
     if local == "feed":
         return "atom", _children(root, "entry")
     if local in _NOT_FEED_ROOTS:  # a feed inside an (X)HTML page is still a feed
@@ -103,8 +124,15 @@ def _children(el: etree._Element, name: str) -> list[etree._Element]:
     return [child for child in el if _local(child.tag) == name]
 
 
-_PUBLISHED = ("pubDate", "atom:published", "atom:issued", "dc:date", "dcterms:issued",
-              "dcterms:created", "atom:created")
+_PUBLISHED = (
+    "pubDate",
+    "atom:published",
+    "atom:issued",
+    "dc:date",
+    "dcterms:issued",
+    "dcterms:created",
+    "atom:created",
+)
 _UPDATED = ("atom:updated", "atom:modified", "dcterms:modified")
 _TITLES = ("title", "atom:title", "dc:title", "media:title")
 
@@ -152,7 +180,7 @@ def _collect(item: etree._Element) -> tuple[Fields, list[etree._Element]]:
 
 
 def _key(tag: str) -> str | None:
-    """"dc:creator"-style key for a child tag; None for namespaces we do not read."""
+    """ "dc:creator"-style key for a child tag; None for namespaces we do not read."""
     if tag[0] == "{":
         ns, _, local = tag[1:].partition("}")
         short = NS[ns] if ns in NS else _loose_namespace(ns)
@@ -213,8 +241,7 @@ def _author(fields: Fields) -> str | None:
         if el is None:
             continue
         if key == "atom:author" or (key == "author" and len(el)):
-            name = next((c for c in el if isinstance(c.tag, str) and
-                         _local(c.tag) == "name"), None)
+            name = next((c for c in el if isinstance(c.tag, str) and _local(c.tag) == "name"), None)
             value = _text(name)
         else:
             value = _text(el)
@@ -237,8 +264,16 @@ def _first_date(fields: Fields, keys: tuple[str, ...]) -> tuple[datetime | None,
 
 
 def _content(fields: Fields) -> str | None:
-    for key in ("content:encoded", "xhtml:body", "media:description", "atom:content",
-                "description", "atom:summary", "dc:description", "itunes:summary"):
+    for key in (
+        "content:encoded",
+        "xhtml:body",
+        "media:description",
+        "atom:content",
+        "description",
+        "atom:summary",
+        "dc:description",
+        "itunes:summary",
+    ):
         el = fields.get(key)
         if el is None or el.get("src"):
             continue
@@ -290,7 +325,9 @@ def _rss_link(el: etree._Element | None, base: str) -> str | None:
 
 def _atom_link(links: list[etree._Element], base: str) -> str | None:
     """The rel="alternate" (or rel-less) link, HTML before other types; never enclosures."""
-    alternates = [link for link in links if link.get("href") and link.get("rel", "alternate") == "alternate"]
+    alternates = [
+        link for link in links if link.get("href") and link.get("rel", "alternate") == "alternate"
+    ]
     alternates.sort(key=lambda link: 0 if "html" in link.get("type", "text/html") else 1)
     for link in alternates:
         url = resolve(link.get("href"), link.base or base)
@@ -313,6 +350,12 @@ def read_each(items: Iterable[T], read: Callable[[T], Entry]) -> tuple[list[Entr
             entries.append(read(item))
         except Exception as exc:  # noqa: BLE001 - a hostile item costs itself, not the feed
             failed.append(f"item {position} ({type(exc).__name__}: {str(exc)[:80]})")
-    notes = [f"{len(failed)} unreadable {'entry' if len(failed) == 1 else 'entries'} skipped: "
-             + "; ".join(failed[:3])] if failed else []
+    notes = (
+        [
+            f"{len(failed)} unreadable {'entry' if len(failed) == 1 else 'entries'} skipped: "
+            + "; ".join(failed[:3])
+        ]
+        if failed
+        else []
+    )
     return entries, notes

@@ -43,7 +43,8 @@ MAX_EXPANSION = 1_000_000
 _XML_ENTITIES = {"amp": "&#38;", "lt": "&#60;", "gt": "&#62;", "quot": "&#34;", "apos": "&#39;"}
 # Every alternative starts with a literal "<" or "&", so that the regex engine skips to
 # those characters (a ~5× faster scan than alternatives that start with groups).
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     <(?: (?P<cdata>!\[CDATA\[.*?\]\]>)
        | (?P<comment>!--.*?-->)
        | (?P<pi>\?.*?\?>)
@@ -53,7 +54,9 @@ _TOKEN = re.compile(r"""
        | (?P<item>(?:[\w.-]+:)?(?P<name>item|entry)(?=[\s/>]))
        | (?P<lt>(?![A-Za-z_:/!?])) )
   | &(?P<ref>\#[0-9]+;?|\#[xX][0-9a-fA-F]+;?|[A-Za-z_][\w.:-]*;?)?
-""", re.S | re.X)
+""",
+    re.S | re.X,
+)
 _SUSPECT = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});)")
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DECL = re.compile(r"<!ENTITY\s+(%\s+)?([A-Za-z_][\w.-]*)\s+(.*?)>", re.S)
@@ -83,24 +86,32 @@ class Hardened:
         parts = []
         if self.html_entities:
             names = " ".join(f"&{n}" for n in list(self.html_entities)[:4])
-            parts.append(f"{_count(sum(self.html_entities.values()), 'HTML entity', 'HTML entities')}"
-                         f" decoded ({names})")
+            parts.append(
+                f"{_count(sum(self.html_entities.values()), 'HTML entity', 'HTML entities')}"
+                f" decoded ({names})"
+            )
         if self.bare_amps:
             parts.append(f"{_count(self.bare_amps, 'bare &')} kept as text")
         if self.unknown:
-            parts.append(f"{_count(len(self.unknown), 'undefined entity', 'undefined entities')}"
-                         f" kept as text ({' '.join(dict.fromkeys(self.unknown[:4]))})")
+            parts.append(
+                f"{_count(len(self.unknown), 'undefined entity', 'undefined entities')}"
+                f" kept as text ({' '.join(dict.fromkeys(self.unknown[:4]))})"
+            )
         if self.bad_refs:
-            parts.append(f"{_count(len(self.bad_refs), 'character reference')} to what XML cannot "
-                         f"hold replaced by U+FFFD ({' '.join(dict.fromkeys(self.bad_refs[:4]))})")
+            parts.append(
+                f"{_count(len(self.bad_refs), 'character reference')} to what XML cannot "
+                f"hold replaced by U+FFFD ({' '.join(dict.fromkeys(self.bad_refs[:4]))})"
+            )
         if self.bad_chars:
             parts.append(f"{_count(self.bad_chars, 'control character')} replaced by U+FFFD")
         if self.stray_lts:
             parts.append(f"{_count(self.stray_lts, 'bare <')} kept as text")
         out = [f"XML errors repaired: {', '.join(parts)}"] if parts else []
         if self.unexpanded:
-            out.append("the DOCTYPE's external, parameter or nested entities were neither "
-                       f"fetched nor expanded ({' '.join(self.unexpanded[:4])})")
+            out.append(
+                "the DOCTYPE's external, parameter or nested entities were neither "
+                f"fetched nor expanded ({' '.join(self.unexpanded[:4])})"
+            )
         return out
 
 
@@ -162,10 +173,10 @@ def _reference(ref: str | None, m: re.Match[str], out: Hardened, declared: dict[
     # (HTML's rule for attribute values, which keeps "?a=1&copy=2" a link).
     alnum = _ALNUM.match(ref)
     name = alnum.group(0) if alnum else ""
-    after = ref[len(name):len(name) + 1] or m.string[m.end():m.end() + 1]
+    after = ref[len(name) : len(name) + 1] or m.string[m.end() : m.end() + 1]
     if name in html5 and after != "=":
         out.html_entities[name] = out.html_entities.get(name, 0) + 1
-        return _char_refs(html5[name]) + ref[len(name):]
+        return _char_refs(html5[name]) + ref[len(name) :]
     out.bare_amps += 1
     return "&#38;" + ref
 
@@ -180,8 +191,12 @@ def _numeric(ref: str, out: Hardened) -> str:
 
 
 def _xml_char(code: int) -> bool:
-    return (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or 0x10000 <= code <= 0x10FFFF)
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
 
 
 def _char_refs(value: str) -> str:
@@ -194,14 +209,19 @@ def _vet_doctype(doctype: str, text: str, out: Hardened) -> dict[str, str]:
     plain: dict[str, str] = {}
     for percent, name, rest in _DECL.findall(doctype):
         literal = _LITERAL.fullmatch(rest)
-        value = None if literal is None else (literal.group(1) if literal.group(1) is not None
-                                              else literal.group(2))
+        value = (
+            None
+            if literal is None
+            else (literal.group(1) if literal.group(1) is not None else literal.group(2))
+        )
         if percent or value is None or _ENTITY_REF.search(value) or "<" in value:
             out.unexpanded.append(f"%{name};" if percent else f"&{name};")
             continue
         plain[name] = _CHAR_REF.sub(_decode_ref, value)
-    if len(plain) > MAX_ENTITY_DECLS or sum(
-            len(v) * text.count(f"&{n};") for n, v in plain.items()) > MAX_EXPANSION:
+    if (
+        len(plain) > MAX_ENTITY_DECLS
+        or sum(len(v) * text.count(f"&{n};") for n, v in plain.items()) > MAX_EXPANSION
+    ):
         out.unexpanded.extend(f"&{name};" for name in plain)
         return {}
     return {name: _char_refs(value) for name, value in plain.items()}

@@ -32,18 +32,35 @@ from typing import Any
 from newsvault.config import LIMITS, TargetConfig
 from newsvault.fsutil import write_atomic
 
-__all__ = ["Usage", "Measure", "HOST_LIMITS", "host_of", "limits_for", "measure_folder",
-           "measure_git", "check_budget", "fix", "remote_url", "WARN_AT"]
+__all__ = [
+    "Usage",
+    "Measure",
+    "HOST_LIMITS",
+    "host_of",
+    "limits_for",
+    "measure_folder",
+    "measure_git",
+    "check_budget",
+    "fix",
+    "remote_url",
+    "WARN_AT",
+]
 
 WARN_AT = 0.8
 MB, MIB, GB = 10**6, 2**20, 10**9
 
 #: (host, "archive" | "site") → limits; a key not given is no limit
 HOST_LIMITS: dict[tuple[str, str], dict[str, int]] = {
-    ("github", "archive"): {"max_dir_entries": 3_000, "max_file_bytes": 100 * MB,
-                            "max_repo_bytes": 5 * GB},
-    ("github", "site"): {"max_dir_entries": 3_000, "max_file_bytes": 100 * MB,
-                         "max_site_bytes": 1 * GB},
+    ("github", "archive"): {
+        "max_dir_entries": 3_000,
+        "max_file_bytes": 100 * MB,
+        "max_repo_bytes": 5 * GB,
+    },
+    ("github", "site"): {
+        "max_dir_entries": 3_000,
+        "max_file_bytes": 100 * MB,
+        "max_site_bytes": 1 * GB,
+    },
     ("gitlab", "archive"): {"max_file_bytes": 100 * MB, "max_repo_bytes": 10 * GB},
     ("gitlab", "site"): {"max_file_bytes": 100 * MB, "max_site_bytes": 1 * GB},
     ("codeberg", "archive"): {"max_repo_bytes": 750 * MIB},
@@ -59,9 +76,13 @@ SOFT: dict[tuple[str, str], frozenset[str]] = {
 }
 _HOSTNAMES = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "codeberg"}
 #: what each limit is, for messages
-_WHAT = {"max_dir_entries": "entries in one directory", "max_file_bytes": "largest file",
-         "max_repo_bytes": "repository size", "max_site_bytes": "site size",
-         "max_files": "files in the site"}
+_WHAT = {
+    "max_dir_entries": "entries in one directory",
+    "max_file_bytes": "largest file",
+    "max_repo_bytes": "repository size",
+    "max_site_bytes": "site size",
+    "max_files": "files in the site",
+}
 
 
 @dataclass(frozen=True)
@@ -78,10 +99,13 @@ class Usage:
 
     def used(self, limit: str) -> tuple[int | None, str]:
         """(the measured value, where) for one limit."""
-        return {"max_dir_entries": (self.dir_entries, self.dir_path),
-                "max_file_bytes": (self.largest_file, self.largest_path),
-                "max_files": (self.files, ""), "max_site_bytes": (self.site_bytes, ""),
-                "max_repo_bytes": (self.repo_bytes, "")}[limit]
+        return {
+            "max_dir_entries": (self.dir_entries, self.dir_path),
+            "max_file_bytes": (self.largest_file, self.largest_path),
+            "max_files": (self.files, ""),
+            "max_site_bytes": (self.site_bytes, ""),
+            "max_repo_bytes": (self.repo_bytes, ""),
+        }[limit]
 
 
 @dataclass(frozen=True)
@@ -102,22 +126,38 @@ class Measure:
     def level(self) -> str:
         """``ok``, ``warn`` (from 80%, and past a recommendation) or ``over`` (at 100%:
         refused)."""
-        return "over" if self.hard and self.allowed and self.used >= self.allowed else \
-            "warn" if self.allowed and self.ratio >= WARN_AT else "ok"
+        return (
+            "over"
+            if self.hard and self.allowed and self.used >= self.allowed
+            else "warn"
+            if self.allowed and self.ratio >= WARN_AT
+            else "ok"
+        )
 
     def message(self, target: TargetConfig) -> str:
         where = f" ({self.where})" if self.where else ""
-        what = "files in the repository" if self.limit == "max_files" and target.type == "git" \
+        what = (
+            "files in the repository"
+            if self.limit == "max_files" and target.type == "git"
             else _WHAT[self.limit]
-        head = (f"{what}{where}: {_amount(self.limit, self.used)} of "
-                f"{_amount(self.limit, self.allowed)} ({self.ratio:.0%}; {self.limit} of target "
-                f"{target.name}{'' if self.hard else ', a recommendation of the host: not refused'})")
+        )
+        head = (
+            f"{what}{where}: {_amount(self.limit, self.used)} of "
+            f"{_amount(self.limit, self.allowed)} ({self.ratio:.0%}; {self.limit} of target "
+            f"{target.name}{'' if self.hard else ', a recommendation of the host: not refused'})"
+        )
         return f"{head}; {fix(self.limit, target)}"
 
     def to_json(self) -> dict[str, object]:
-        return {"limit": self.limit, "used": self.used, "allowed": self.allowed,
-                "ratio": round(self.ratio, 4), "level": self.level, "where": self.where,
-                "hard": self.hard}
+        return {
+            "limit": self.limit,
+            "used": self.used,
+            "allowed": self.allowed,
+            "ratio": round(self.ratio, 4),
+            "level": self.level,
+            "where": self.where,
+            "hard": self.hard,
+        }
 
 
 def fix(limit: str, target: TargetConfig) -> str:
@@ -126,15 +166,17 @@ def fix(limit: str, target: TargetConfig) -> str:
     if target.type == "git":
         return {
             "max_dir_entries": "move the posts into year folders with `newsvault migrate-layout year` "
-                               f"(or year/month), {raise_it}",
+            f"(or year/month), {raise_it}",
             "max_file_bytes": f"take that file out of the archive (the host would reject the push), {raise_it}",
             "max_repo_bytes": "publish the archive to a host with room (another [targets.NAME]) or start "
-                              f"a new repository for the coming years, {raise_it}",
+            f"a new repository for the coming years, {raise_it}",
             "max_files": f"split the archive into a repository per period, {raise_it}",
             "max_site_bytes": raise_it,
         }[limit]
-    site = ("publish the site to object storage instead (a [targets.NAME] with type = \"s3\", "
-            "see docs/publishing.md)")
+    site = (
+        'publish the site to object storage instead (a [targets.NAME] with type = "s3", '
+        "see docs/publishing.md)"
+    )
     return {
         "max_dir_entries": f"{site}, or use a permalink with year folders, {raise_it}",
         "max_file_bytes": f"take that file out of the site, {raise_it}",
@@ -167,8 +209,9 @@ def limits_for(target: TargetConfig, remote_url: str = "") -> dict[str, int]:
     """Every limit of a target: its own settings over its host's defaults (0: none)."""
     kind = "archive" if target.type == "git" else "site"
     defaults = HOST_LIMITS.get((host_of(target, remote_url), kind), {})
-    return {key: target.limit(key) if target.limit(key) >= 0 else defaults.get(key, 0)
-            for key in LIMITS}
+    return {
+        key: target.limit(key) if target.limit(key) >= 0 else defaults.get(key, 0) for key in LIMITS
+    }
 
 
 def check_budget(target: TargetConfig, usage: Usage, remote_url: str = "") -> list[Measure]:
@@ -179,7 +222,9 @@ def check_budget(target: TargetConfig, usage: Usage, remote_url: str = "") -> li
     for key, allowed in limits_for(target, remote_url).items():
         used, where = usage.used(key)
         if used is not None:
-            out.append(Measure(key, used, allowed, where, hard=key not in soft or target.limit(key) >= 0))
+            out.append(
+                Measure(key, used, allowed, where, hard=key not in soft or target.limit(key) >= 0)
+            )
     return out
 
 
@@ -209,8 +254,9 @@ def _git(root: Path, *args: str, input: bytes | None = None) -> bytes:
     return git(root, *args, input=input).stdout
 
 
-def measure_git(root: Path, ref: str = "HEAD", pushed: str | None = None,
-                cache: Path | None = None) -> Usage:
+def measure_git(
+    root: Path, ref: str = "HEAD", pushed: str | None = None, cache: Path | None = None
+) -> Usage:
     """The branch ``ref`` as a host would hold it; ``pushed`` is what the remote already
     has (its tracking ref): the blobs of the commits in between are what a push sends.
 
@@ -236,7 +282,9 @@ def _largest_blob(root: Path, *revs: str) -> tuple[int, str]:
     listed = _git(root, "rev-list", "--objects", *revs)
     best, where = 0, ""
     if listed.strip():
-        sizes = _git(root, "cat-file", "--batch-check=%(objecttype) %(objectsize) %(rest)", input=listed)
+        sizes = _git(
+            root, "cat-file", "--batch-check=%(objecttype) %(objectsize) %(rest)", input=listed
+        )
         for line in sizes.decode("utf-8", "surrogateescape").splitlines():
             kind, size_text, *rest = line.split(" ", 2)
             if kind == "blob" and int(size_text) > best:
@@ -276,8 +324,14 @@ def _tree_full(root: Path, commit: str) -> dict[str, Any]:
             if int(parts[3]) > largest:
                 largest, largest_path = int(parts[3]), path
     disk = int(_git(root, "rev-list", "--objects", "--disk-usage", commit).strip() or 0)
-    return {"commit": commit, "dirs": dirs, "files": files, "largest": largest,
-            "largest_path": largest_path, "disk": disk}
+    return {
+        "commit": commit,
+        "dirs": dirs,
+        "files": files,
+        "largest": largest,
+        "largest_path": largest_path,
+        "disk": disk,
+    }
 
 
 def _tree_delta(root: Path, base: str, commit: str, old: dict[str, Any]) -> dict[str, Any]:
@@ -298,10 +352,17 @@ def _tree_delta(root: Path, base: str, commit: str, old: dict[str, Any]) -> dict
     size, path = _largest_blob(root, commit, "--not", base)
     if size > largest:
         largest, largest_path = size, path
-    disk = int(old["disk"]) + int(_git(root, "rev-list", "--objects", "--disk-usage", commit,
-                                       "--not", base).strip() or 0)
-    return {"commit": commit, "dirs": dirs, "files": files, "largest": largest,
-            "largest_path": largest_path, "disk": disk}
+    disk = int(old["disk"]) + int(
+        _git(root, "rev-list", "--objects", "--disk-usage", commit, "--not", base).strip() or 0
+    )
+    return {
+        "commit": commit,
+        "dirs": dirs,
+        "files": files,
+        "largest": largest,
+        "largest_path": largest_path,
+        "disk": disk,
+    }
 
 
 def _add_entry(dirs: dict[str, int], path: str) -> None:
@@ -342,4 +403,3 @@ def remote_url(root: Path, remote: str) -> str:
 
     proc = git(root, "remote", "get-url", remote, check=False)
     return proc.stdout.decode().strip() if proc.returncode == 0 else remote
-

@@ -33,8 +33,13 @@ def resolve_folder(vault_root: Path, setting: str) -> Path:
     if target == root or target in root.parents or target == Path(target.anchor):
         raise ConfigError(f"[publish] site_folder = {setting!r} would replace the vault itself")
     inside = root in target.parents
-    if inside and target.relative_to(root).parts[0] in ("_posts", "_site", "assets", ".git",
-                                                        ".newsvault"):
+    if inside and target.relative_to(root).parts[0] in (
+        "_posts",
+        "_site",
+        "assets",
+        ".git",
+        ".newsvault",
+    ):
         raise ConfigError(f"[publish] site_folder = {setting!r} is inside the vault's own data")
     return target
 
@@ -46,8 +51,10 @@ def deploy_folder(site_dir: Path, target: Path) -> FolderDeployResult:
     if target.exists() and not target.is_dir():
         raise PublishError(f"[publish] site_folder {target} exists and is not a folder")
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
-        raise PublishError(f"{target} is not empty and was not deployed by newsvault "
-                           f"(no {MARKER} file); refusing to replace it")
+        raise PublishError(
+            f"{target} is not empty and was not deployed by newsvault "
+            f"(no {MARKER} file); refusing to replace it"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = target.with_name(f".{target.name}.new-{os.getpid()}")
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -55,8 +62,9 @@ def deploy_folder(site_dir: Path, target: Path) -> FolderDeployResult:
     _remove(old)
     try:
         shutil.copytree(site_dir, fresh, symlinks=True)
-        (fresh / MARKER).write_text("deployed by newsvault; replaced on every deploy\n",
-                                    encoding="utf-8")
+        (fresh / MARKER).write_text(
+            "deployed by newsvault; replaced on every deploy\n", encoding="utf-8"
+        )
         files = sum(1 for p in fresh.rglob("*") if p.is_file())
         if target.exists():
             os.rename(target, old)

@@ -93,9 +93,13 @@ def commit_message(now: datetime, counts: Mapping[str, int], changed: int) -> st
     return "\n".join(lines) + "\n"
 
 
-def commit_archive(root: Path, *, now: datetime,
-                   count_sites: Callable[[list[Path]], Mapping[str, int]],
-                   paths: tuple[str, ...] = ARCHIVE_PATHS) -> CommitResult | None:
+def commit_archive(
+    root: Path,
+    *,
+    now: datetime,
+    count_sites: Callable[[list[Path]], Mapping[str, int]],
+    paths: tuple[str, ...] = ARCHIVE_PATHS,
+) -> CommitResult | None:
     """Commit everything new or changed under ``paths``; None when there is nothing.
 
     ``count_sites`` receives the new files (absolute paths) and returns articles per
@@ -113,10 +117,24 @@ def commit_archive(root: Path, *, now: datetime,
     added = zlist(root, "diff", "--cached", "--name-only", "--diff-filter=A", "-z", "--", *spec)
     new_posts = [root / p for p in added if is_post_path(p)]
     message = commit_message(now, count_sites(new_posts), len(changed))
-    git(root, *identity_args(root), "commit", "-q", "--no-verify", "-F", "-",
-        "--", *spec, input=message.encode("utf-8"))
-    return CommitResult(sha=out(root, "rev-parse", "HEAD"), message=message,
-                        added=tuple(added), changed=len(changed))
+    git(
+        root,
+        *identity_args(root),
+        "commit",
+        "-q",
+        "--no-verify",
+        "-F",
+        "-",
+        "--",
+        *spec,
+        input=message.encode("utf-8"),
+    )
+    return CommitResult(
+        sha=out(root, "rev-parse", "HEAD"),
+        message=message,
+        added=tuple(added),
+        changed=len(changed),
+    )
 
 
 @contextmanager
@@ -140,8 +158,10 @@ def git_session(root: Path, marker: Path) -> Iterator[list[str]]:
 
 def _remove_git_locks(root: Path) -> list[str]:
     git_dir = Path(out(root, "rev-parse", "--absolute-git-dir"))
-    found = [git_dir / n for n in ("index.lock", "HEAD.lock", "ORIG_HEAD.lock",
-                                   "packed-refs.lock", "config.lock")]
+    found = [
+        git_dir / n
+        for n in ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "packed-refs.lock", "config.lock")
+    ]
     found += list((git_dir / "refs").rglob("*.lock"))
     removed = []
     for path in found:
@@ -169,15 +189,25 @@ def recover_interrupted_rebase(root: Path, marker: Path) -> bool:
         marker.unlink(missing_ok=True)
         return False
     if not marker.exists():
-        raise PublishError(f"{root}: a rebase is in progress (not newsvault's); finish it or "
-                           "run `git rebase --abort` there; posts are still archived meanwhile")
+        raise PublishError(
+            f"{root}: a rebase is in progress (not newsvault's); finish it or "
+            "run `git rebase --abort` there; posts are still archived meanwhile"
+        )
     git(root, "rebase", "--abort")
     marker.unlink(missing_ok=True)
     return True
 
 
-def push_archive(root: Path, *, remote: str, branch: str = "", attempts: int = 5,
-                 backoff: float = 1.0, marker: Path | None = None, track: str = "") -> PushResult:
+def push_archive(
+    root: Path,
+    *,
+    remote: str,
+    branch: str = "",
+    attempts: int = 5,
+    backoff: float = 1.0,
+    marker: Path | None = None,
+    track: str = "",
+) -> PushResult:
     """Push HEAD to ``remote/branch``; when the remote moved, rebase on it and retry.
 
     Never forces. Raises PublishError when the push keeps failing for another reason
@@ -194,23 +224,33 @@ def push_archive(root: Path, *, remote: str, branch: str = "", attempts: int = 5
         if proc.returncode == 0:
             git(root, "update-ref", f"refs/remotes/{track}/{branch}", "HEAD")  # what it has now
             return PushResult(True, attempt, rebased, tuple(renamed))
-        fetched = git(root, "fetch", "-q", remote, f"+refs/heads/{branch}:refs/remotes/{track}/{branch}",
-                      check=False)
+        fetched = git(
+            root,
+            "fetch",
+            "-q",
+            remote,
+            f"+refs/heads/{branch}:refs/remotes/{track}/{branch}",
+            check=False,
+        )
         upstream = f"refs/remotes/{track}/{branch}"
         if fetched.returncode != 0 or _is_ancestor(root, upstream, "HEAD"):
             # Not a race: the remote did not move, so the push failed for another reason.
-            raise PublishError(f"git push to {remote} {branch} failed: "
-                               f"{_text(proc.stderr) or _text(proc.stdout)}")
+            raise PublishError(
+                f"git push to {remote} {branch} failed: {_text(proc.stderr) or _text(proc.stdout)}"
+            )
         renamed += rebase_keeping_both(root, upstream, marker=marker)
         rebased = True
         if attempt < attempts:
             time.sleep(backoff * attempt)
-    raise PublishError(f"git push to {remote} {branch}: the remote kept moving; gave up after "
-                       f"{attempts} attempts (your commits are safe locally; the next run retries)")
+    raise PublishError(
+        f"git push to {remote} {branch}: the remote kept moving; gave up after "
+        f"{attempts} attempts (your commits are safe locally; the next run retries)"
+    )
 
 
-def rebase_keeping_both(root: Path, upstream: str, *, marker: Path | None = None
-                        ) -> list[tuple[str, str]]:
+def rebase_keeping_both(
+    root: Path, upstream: str, *, marker: Path | None = None
+) -> list[tuple[str, str]]:
     """Rebase HEAD onto ``upstream``; add/add conflicts on posts keep both files.
 
     Returns the (old, new) names of our posts that were renamed to keep both. ``marker``
@@ -238,7 +278,8 @@ def _rebase(root: Path, upstream: str) -> list[tuple[str, str]]:
             raise PublishError(
                 f"rebase onto {upstream} stopped on a conflict in {what}; the rebase was "
                 f"aborted and nothing was lost (your commits are intact); resolve it by hand: "
-                f"{_text(proc.stderr)}")
+                f"{_text(proc.stderr)}"
+            )
         step: list[tuple[str, str]] = []
         for path, _ in conflicts:
             if path.startswith(_UNION):
@@ -297,7 +338,9 @@ def _repoint_provenance(root: Path, renamed: list[tuple[str, str]]) -> None:
                 continue
             if isinstance(data, dict) and data.get("post") in moves:
                 data["post"] = moves[data["post"]]
-                lines[i] = (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+                lines[i] = (
+                    json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+                ).encode()
                 changed = True
         if changed:
             write_atomic(root / path, b"".join(lines))
@@ -307,7 +350,9 @@ def _repoint_provenance(root: Path, renamed: list[tuple[str, str]]) -> None:
 def _provenance_files(root: Path) -> list[str]:
     """The provenance files in the work tree (vault-relative)."""
     folder = root / PROVENANCE
-    return sorted(f"{PROVENANCE}{p.name}" for p in folder.glob("*.jsonl")) if folder.is_dir() else []
+    return (
+        sorted(f"{PROVENANCE}{p.name}" for p in folder.glob("*.jsonl")) if folder.is_dir() else []
+    )
 
 
 def _conflicts(root: Path) -> list[tuple[str, str]]:
@@ -344,8 +389,9 @@ def _free_name(root: Path, path: str) -> str:
 
 
 def _is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
-    return git(root, "merge-base", "--is-ancestor", ancestor, descendant,
-               check=False).returncode == 0
+    return (
+        git(root, "merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
+    )
 
 
 def _text(data: bytes | None) -> str:
@@ -354,9 +400,17 @@ def _text(data: bytes | None) -> str:
 
 # --- the site branch -------------------------------------------------------------------
 
-def deploy_site_branch(root: Path, site_dir: Path, *, branch: str, message: str,
-                       history: bool = False, remote: str | None = None,
-                       track: str = "") -> SiteDeployResult:
+
+def deploy_site_branch(
+    root: Path,
+    site_dir: Path,
+    *,
+    branch: str,
+    message: str,
+    history: bool = False,
+    remote: str | None = None,
+    track: str = "",
+) -> SiteDeployResult:
     """Commit the built site as ``branch`` (orphan or with history) and push it to ``remote``
     (``track``: see :func:`push_archive`)."""
     _check_site_branch(root, branch)
@@ -380,13 +434,18 @@ def deploy_site_branch(root: Path, site_dir: Path, *, branch: str, message: str,
 
 
 def _check_site_branch(root: Path, branch: str) -> None:
-    if not branch or branch.startswith("-") or git(
-            root, "check-ref-format", "--branch", branch, check=False).returncode != 0:
+    if (
+        not branch
+        or branch.startswith("-")
+        or git(root, "check-ref-format", "--branch", branch, check=False).returncode != 0
+    ):
         raise ConfigError(f"[publish] site_branch: {branch!r} is not a valid branch name")
     head = git(root, "symbolic-ref", "--short", "-q", "HEAD", check=False).stdout.decode().strip()
     if branch == head:
-        raise ConfigError(f"[publish] site_branch = {branch!r} is the archive's own branch; "
-                          "the site must go to a branch of its own (e.g. gh-pages)")
+        raise ConfigError(
+            f"[publish] site_branch = {branch!r} is the archive's own branch; "
+            "the site must go to a branch of its own (e.g. gh-pages)"
+        )
 
 
 def _site_tree(root: Path, site_dir: Path) -> str:
@@ -404,8 +463,9 @@ def _site_tree(root: Path, site_dir: Path) -> str:
 
 
 def _site_parent(root: Path, branch: str, track: str | None) -> str | None:
-    return (rev(root, f"refs/remotes/{track}/{branch}") if track else None) or \
-        rev(root, f"refs/heads/{branch}")
+    return (rev(root, f"refs/remotes/{track}/{branch}") if track else None) or rev(
+        root, f"refs/heads/{branch}"
+    )
 
 
 def _tree_of(root: Path, commit: str) -> str:
@@ -417,8 +477,16 @@ def _commit_tree(root: Path, tree: str, message: str, parent: str | None) -> str
     return out(root, *identity_args(root), *args)
 
 
-def _push_site(root: Path, remote: str, track: str, branch: str, history: bool, tree: str,
-               message: str, attempts: int = 3) -> bool:
+def _push_site(
+    root: Path,
+    remote: str,
+    track: str,
+    branch: str,
+    history: bool,
+    tree: str,
+    message: str,
+    attempts: int = 3,
+) -> bool:
     ref = f"refs/heads/{branch}"
     if not history:  # one orphan commit: replacing the remote's is the point
         git(root, "push", "-q", "--force", remote, f"+{ref}:{ref}")

@@ -32,13 +32,23 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def git(root: Path, *args: str, check: bool = True, input: bytes | None = None,
-        env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def git(
+    root: Path,
+    *args: str,
+    check: bool = True,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
     """Run ``git -C root args…``; on failure (when ``check``) raise PublishError with stderr."""
     cmd = ["git", "-C", str(root), *args]
     try:
-        proc = subprocess.run(cmd, input=input, capture_output=True, env=git_env(env),
-                              stdin=None if input is not None else subprocess.DEVNULL)
+        proc = subprocess.run(
+            cmd,
+            input=input,
+            capture_output=True,
+            env=git_env(env),
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
     except FileNotFoundError:
         raise PublishError("git is not installed (needed for [publish] git)") from None
     if check and proc.returncode != 0:
@@ -80,8 +90,9 @@ def current_branch(root: Path) -> str:
     proc = git(root, "symbolic-ref", "--short", "-q", "HEAD", check=False)
     name = proc.stdout.decode().strip()
     if proc.returncode != 0 or not name:
-        raise PublishError(f"{root}: HEAD is detached; check out the archive branch "
-                           "or set [publish] branch")
+        raise PublishError(
+            f"{root}: HEAD is detached; check out the archive branch or set [publish] branch"
+        )
     return name
 
 

@@ -65,11 +65,18 @@ class TargetResult:
     def to_json(self) -> dict[str, Any]:
         from dataclasses import asdict, is_dataclass
 
-        return {"name": self.name, "type": self.type, "status": self.status, "detail": self.detail,
-                "url": self.url, "usage": [m.to_json() for m in self.usage],
-                "warnings": list(self.warnings),
-                "result": asdict(self.result)
-                if is_dataclass(self.result) and not isinstance(self.result, type) else None}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "status": self.status,
+            "detail": self.detail,
+            "url": self.url,
+            "usage": [m.to_json() for m in self.usage],
+            "warnings": list(self.warnings),
+            "result": asdict(self.result)
+            if is_dataclass(self.result) and not isinstance(self.result, type)
+            else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -93,11 +100,22 @@ class PublishReport:
     def to_json(self) -> dict[str, Any]:
         from dataclasses import asdict
 
-        plain = {name: asdict(value) if value is not None else None for name, value in
-                 (("commit", self.commit), ("push", self.push), ("site_branch", self.site_branch),
-                  ("folder", self.folder))}
-        return {**plain, "notes": list(self.notes), "errors": list(self.errors),
-                "warnings": list(self.warnings), "targets": [t.to_json() for t in self.targets]}
+        plain = {
+            name: asdict(value) if value is not None else None
+            for name, value in (
+                ("commit", self.commit),
+                ("push", self.push),
+                ("site_branch", self.site_branch),
+                ("folder", self.folder),
+            )
+        }
+        return {
+            **plain,
+            "notes": list(self.notes),
+            "errors": list(self.errors),
+            "warnings": list(self.warnings),
+            "targets": [t.to_json() for t in self.targets],
+        }
 
 
 def count_sites(paths: list[Path]) -> Mapping[str, int]:
@@ -121,17 +139,28 @@ def publish_targets(config: Config) -> tuple[TargetConfig, ...]:
     pub = config.publish
     legacy = []
     if pub.git and pub.push:
-        legacy.append(TargetConfig(name=LEGACY["git"], type="git", remote=pub.remote, branch=pub.branch))
+        legacy.append(
+            TargetConfig(name=LEGACY["git"], type="git", remote=pub.remote, branch=pub.branch)
+        )
     if pub.site_branch:
-        legacy.append(TargetConfig(name=LEGACY["site-branch"], type="site-branch", remote=pub.remote,
-                                   branch=pub.site_branch, history=pub.site_history))
+        legacy.append(
+            TargetConfig(
+                name=LEGACY["site-branch"],
+                type="site-branch",
+                remote=pub.remote,
+                branch=pub.site_branch,
+                history=pub.site_history,
+            )
+        )
     if pub.site_folder:
         legacy.append(TargetConfig(name=LEGACY["folder"], type="folder", folder=pub.site_folder))
     names = {t.name for t in config.targets}
     for target in legacy:
         if target.name in names:
-            raise ConfigError(f"[targets.{target.name}]: that name is taken by the [publish] settings' "
-                              "own target; choose another name")
+            raise ConfigError(
+                f"[targets.{target.name}]: that name is taken by the [publish] settings' "
+                "own target; choose another name"
+            )
     return tuple(t for t in (*legacy, *config.targets) if t.enabled)
 
 
@@ -158,8 +187,14 @@ class _Run:
         return self._site_usage
 
 
-def publish_vault(vault: Vault, config: Config, *, now: datetime, site_built: bool = True,
-                  count: Callable[[list[Path]], Mapping[str, int]] | None = None) -> PublishReport:
+def publish_vault(
+    vault: Vault,
+    config: Config,
+    *,
+    now: datetime,
+    site_built: bool = True,
+    count: Callable[[list[Path]], Mapping[str, int]] | None = None,
+) -> PublishReport:
     """Commit (when set), then publish every target; never raises for a target's failure."""
     targets = publish_targets(config)
     pub, root = config.publish, vault.root
@@ -168,15 +203,19 @@ def publish_vault(vault: Vault, config: Config, *, now: datetime, site_built: bo
     needs_repo = commit_wanted or bool(git_targets)
     run = _Run(vault, config, now, site_built, needs_repo and is_repository(root))
     if needs_repo and not run.repo:
-        run.errors.append(f"git: {root} is not a git repository (run `git init` there, "
-                          "or set [publish] git = false and site_branch = \"\")")
+        run.errors.append(
+            f"git: {root} is not a git repository (run `git init` there, "
+            'or set [publish] git = false and site_branch = "")'
+        )
     commit = None
     results: list[TargetResult] = []
     if run.repo:
         try:
             with git_session(root, vault.state_dir / "git-session") as cleaned:
                 if cleaned:
-                    run.notes.append("removed git lock files a killed run left: " + ", ".join(cleaned))
+                    run.notes.append(
+                        "removed git lock files a killed run left: " + ", ".join(cleaned)
+                    )
                 recover_interrupted_rebase(root, vault.state_dir / "rebasing")
                 if commit_wanted:
                     try:
@@ -188,11 +227,17 @@ def publish_vault(vault: Vault, config: Config, *, now: datetime, site_built: bo
         except NewsvaultError as exc:
             run.errors.append(f"git: {exc}")
             done = {r.name for r in results}
-            results += [TargetResult(t.name, t.type, FAILED, f"git: {exc}", t.url)
-                        for t in git_targets if t.name not in done]
+            results += [
+                TargetResult(t.name, t.type, FAILED, f"git: {exc}", t.url)
+                for t in git_targets
+                if t.name not in done
+            ]
     else:
-        results += [TargetResult(t.name, t.type, FAILED, "not a git repository", t.url)
-                    for t in git_targets if needs_repo]
+        results += [
+            TargetResult(t.name, t.type, FAILED, "not a git repository", t.url)
+            for t in git_targets
+            if needs_repo
+        ]
     results += [_publish_one(run, t) for t in targets if t.type not in ("git", "site-branch")]
     if not site_built and any(t.type != "git" and t.content == "site" for t in targets):
         run.notes.append("the site was not built: site not deployed")
@@ -203,9 +248,15 @@ def publish_vault(vault: Vault, config: Config, *, now: datetime, site_built: bo
     def first(kind: str) -> Any:
         return next((r.result for r in results if r.type == kind and r.result is not None), None)
 
-    return PublishReport(commit=commit, push=first("git"), site_branch=first("site-branch"),
-                         folder=first("folder"), notes=tuple(run.notes), errors=tuple(run.errors),
-                         targets=tuple(results))
+    return PublishReport(
+        commit=commit,
+        push=first("git"),
+        site_branch=first("site-branch"),
+        folder=first("folder"),
+        notes=tuple(run.notes),
+        errors=tuple(run.errors),
+        targets=tuple(results),
+    )
 
 
 def _publish_one(run: _Run, target: TargetConfig) -> TargetResult:
@@ -219,7 +270,9 @@ def _publish_one(run: _Run, target: TargetConfig) -> TargetResult:
             return plan
         url, usage, action = plan
         measures = tuple(check_budget(target, usage, url))
-        warnings = tuple(f"target {target.name}: {m.message(target)}" for m in measures if m.level == "warn")
+        warnings = tuple(
+            f"target {target.name}: {m.message(target)}" for m in measures if m.level == "warn"
+        )
         over = [m.message(target) for m in measures if m.level == "over"]
         base = replace(base, usage=measures, warnings=warnings)
         if over:
@@ -245,15 +298,35 @@ def _prepare(run: _Run, target: TargetConfig) -> TargetResult | tuple[str, Usage
         if local_only or not named and not any(c in target.remote for c in "/:"):
             if _is_legacy(target):
                 if target.type == "git":
-                    run.notes.append(f"no git remote {target.remote!r}: committed locally, not pushed")
-                    return TargetResult(target.name, target.type, SKIPPED,
-                                        f"no git remote {target.remote!r}: committed locally", target.url)
-                result = deploy_site_branch(root, vault.site_dir, branch=target.branch,
-                                            message=_site_message(run.now), history=target.history)
-                return TargetResult(target.name, target.type, OK, "committed locally (no remote)",
-                                    target.url, result=result)
-            raise ConfigError(f"[targets.{target.name}] remote = {target.remote!r}: no such git remote "
-                              f"(add it with `git remote add {target.remote} URL`, or give a URL)")
+                    run.notes.append(
+                        f"no git remote {target.remote!r}: committed locally, not pushed"
+                    )
+                    return TargetResult(
+                        target.name,
+                        target.type,
+                        SKIPPED,
+                        f"no git remote {target.remote!r}: committed locally",
+                        target.url,
+                    )
+                result = deploy_site_branch(
+                    root,
+                    vault.site_dir,
+                    branch=target.branch,
+                    message=_site_message(run.now),
+                    history=target.history,
+                )
+                return TargetResult(
+                    target.name,
+                    target.type,
+                    OK,
+                    "committed locally (no remote)",
+                    target.url,
+                    result=result,
+                )
+            raise ConfigError(
+                f"[targets.{target.name}] remote = {target.remote!r}: no such git remote "
+                f"(add it with `git remote add {target.remote} URL`, or give a URL)"
+            )
         track = target.remote if named else f"newsvault/{target.name}"
         url = remote_url(root, target.remote)
     if target.type == "git":
@@ -261,18 +334,32 @@ def _prepare(run: _Run, target: TargetConfig) -> TargetResult | tuple[str, Usage
         pushed = f"refs/remotes/{track}/{branch}"
 
         def push() -> tuple[Any, str]:
-            result = push_archive(root, remote=target.remote, branch=branch,
-                                  attempts=max(1, run.config.publish.push_attempts),
-                                  marker=vault.state_dir / "rebasing", track=track)
-            return result, f"pushed {branch}" + (" after rebasing on the remote" if result.rebased else "")
+            result = push_archive(
+                root,
+                remote=target.remote,
+                branch=branch,
+                attempts=max(1, run.config.publish.push_attempts),
+                marker=vault.state_dir / "rebasing",
+                track=track,
+            )
+            return result, f"pushed {branch}" + (
+                " after rebasing on the remote" if result.rebased else ""
+            )
 
         usage = measure_git(root, "HEAD", pushed if rev(root, pushed) else None, _git_cache(vault))
         return url, usage, push
     if target.type == "site-branch":
+
         def deploy() -> tuple[Any, str]:
-            result = deploy_site_branch(root, vault.site_dir, branch=target.branch,
-                                        message=_site_message(run.now), history=target.history,
-                                        remote=target.remote, track=track)
+            result = deploy_site_branch(
+                root,
+                vault.site_dir,
+                branch=target.branch,
+                message=_site_message(run.now),
+                history=target.history,
+                remote=target.remote,
+                track=track,
+            )
             return result, f"{'deployed' if result.sha else 'unchanged on'} branch {target.branch}"
 
         return url, run.site_usage(), deploy
@@ -288,14 +375,18 @@ def _prepare(run: _Run, target: TargetConfig) -> TargetResult | tuple[str, Usage
 
     folder = vault.site_dir if target.content == "site" else vault.assets_dir
     if target.content == "assets" and not folder.is_dir():
-        return TargetResult(target.name, target.type, SKIPPED, "no local image store (assets/)", target.url)
+        return TargetResult(
+            target.name, target.type, SKIPPED, "no local image store (assets/)", target.url
+        )
     usage = run.site_usage() if target.content == "site" else measure_folder(folder)
 
     def upload() -> tuple[Any, str]:
         result = sync_folder(folder, target, record=vault.state_dir / "s3" / f"{target.name}.json")
-        return result, (f"s3://{result.bucket}/{result.prefix}: {result.uploaded_new} new, "
-                        f"{result.uploaded_changed} changed, {result.deleted} deleted, "
-                        f"{result.unchanged} unchanged")
+        return result, (
+            f"s3://{result.bucket}/{result.prefix}: {result.uploaded_new} new, "
+            f"{result.uploaded_changed} changed, {result.deleted} deleted, "
+            f"{result.unchanged} unchanged"
+        )
 
     return target.endpoint_url, usage, upload
 
@@ -309,11 +400,16 @@ def _site_message(now: datetime) -> str:
 
 
 def _save_results(vault: Vault, now: datetime, results: list[TargetResult]) -> None:
-    data = {"at": now.astimezone(timezone.utc).isoformat(), "targets": [r.to_json() for r in results]}
+    data = {
+        "at": now.astimezone(timezone.utc).isoformat(),
+        "targets": [r.to_json() for r in results],
+    }
     try:
         vault.state_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(vault.state_dir / RESULTS_FILE,
-                     json.dumps(data, ensure_ascii=False, indent=1, default=str).encode("utf-8"))
+        write_atomic(
+            vault.state_dir / RESULTS_FILE,
+            json.dumps(data, ensure_ascii=False, indent=1, default=str).encode("utf-8"),
+        )
     except OSError:
         pass  # status shows less; publishing itself is done
 
@@ -328,10 +424,14 @@ def target_status(vault: Vault, config: Config) -> list[dict[str, Any]]:
     out = []
     run = _Run(vault, config, datetime.now(timezone.utc), True, is_repository(vault.root))
     for target in publish_targets(config):
-        entry: dict[str, Any] = {"name": target.name, "type": target.type, "url": target.url,
-                                 "last": previous.get(target.name, {}).get("status"),
-                                 "last_detail": previous.get(target.name, {}).get("detail", ""),
-                                 "last_at": last.get("at") if target.name in previous else None}
+        entry: dict[str, Any] = {
+            "name": target.name,
+            "type": target.type,
+            "url": target.url,
+            "last": previous.get(target.name, {}).get("status"),
+            "last_detail": previous.get(target.name, {}).get("detail", ""),
+            "last_at": last.get("at") if target.name in previous else None,
+        }
         try:
             measures = _measure_now(run, target)
             entry["usage"] = [m.to_json() for m in measures]
@@ -350,9 +450,15 @@ def _measure_now(run: _Run, target: TargetConfig) -> list[Measure]:
         named = has_remote(root, target.remote)
         track = target.remote if named else f"newsvault/{target.name}"
         pushed = f"refs/remotes/{track}/{target.branch or current_branch(root)}"
-        usage = measure_git(root, "HEAD", pushed if rev(root, pushed) else None, _git_cache(run.vault))
+        usage = measure_git(
+            root, "HEAD", pushed if rev(root, pushed) else None, _git_cache(run.vault)
+        )
         return check_budget(target, usage, remote_url(root, target.remote))
-    folder = run.vault.assets_dir if target.type == "s3" and target.content == "assets" else run.vault.site_dir
+    folder = (
+        run.vault.assets_dir
+        if target.type == "s3" and target.content == "assets"
+        else run.vault.site_dir
+    )
     if not folder.is_dir():
         return []
     url = remote_url(root, target.remote) if target.type == "site-branch" and run.repo else ""

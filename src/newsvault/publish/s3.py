@@ -48,17 +48,32 @@ from newsvault.config import TargetConfig
 from newsvault.errors import PublishError
 from newsvault.fsutil import write_atomic
 
-__all__ = ["S3Result", "sync_folder", "content_type", "cache_control", "upload_order", "local_files"]
+__all__ = [
+    "S3Result",
+    "sync_folder",
+    "content_type",
+    "cache_control",
+    "upload_order",
+    "local_files",
+]
 
 UPLOAD_THREADS = 8
 ATTEMPTS = 6  # botocore's standard mode: up to 6 tries with exponential backoff, ~20 s at most
 SKIP = frozenset({".newsvault-site"})  # the folder deployer's marker
 _TYPES = {
-    ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-    ".json": "application/json", ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
-    ".svg": "image/svg+xml", ".wasm": "application/wasm", ".webp": "image/webp",
-    ".avif": "image/avif", ".woff2": "font/woff2", ".ico": "image/x-icon",
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".wasm": "application/wasm",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".woff2": "font/woff2",
+    ".ico": "image/x-icon",
 }
 _FEEDS = ("feed.xml",)
 SHORT, LONG = "public, max-age=300", "public, max-age=31536000, immutable"
@@ -157,11 +172,19 @@ def make_client(target: TargetConfig) -> Any:
     except ImportError:  # pragma: no cover - boto3 is a dependency
         raise PublishError("object storage needs boto3 (pip install boto3)") from None
     session = boto3.session.Session(profile_name=target.profile or None)
-    config = BotoConfig(retries={"mode": "standard", "max_attempts": ATTEMPTS}, connect_timeout=10,
-                        read_timeout=60, max_pool_connections=UPLOAD_THREADS * 2,
-                        s3={"addressing_style": "path"} if target.endpoint_url else None)
-    return session.client("s3", endpoint_url=target.endpoint_url or None,
-                          region_name=target.region or None, config=config)
+    config = BotoConfig(
+        retries={"mode": "standard", "max_attempts": ATTEMPTS},
+        connect_timeout=10,
+        read_timeout=60,
+        max_pool_connections=UPLOAD_THREADS * 2,
+        s3={"addressing_style": "path"} if target.endpoint_url else None,
+    )
+    return session.client(
+        "s3",
+        endpoint_url=target.endpoint_url or None,
+        region_name=target.region or None,
+        config=config,
+    )
 
 
 def _remote(client: Any, bucket: str, prefix: str) -> dict[str, str]:
@@ -180,8 +203,9 @@ def _identity(target: TargetConfig, prefix: str) -> list[str]:
 Record = dict[str, list[Any]]  # file (key without the prefix) → [MD5, size, mtime_ns]
 
 
-def _load_record(record: Path | None, target: TargetConfig, prefix: str,
-                 now: float) -> tuple[Record, float] | None:
+def _load_record(
+    record: Path | None, target: TargetConfig, prefix: str, now: float
+) -> tuple[Record, float] | None:
     """(what the last sync left in the bucket, when the bucket was last listed), when the
     record can stand in for a listing."""
     if record is None or target.verify_hours <= 0:
@@ -193,17 +217,25 @@ def _load_record(record: Path | None, target: TargetConfig, prefix: str,
     if not isinstance(data, dict) or data.get("identity") != _identity(target, prefix):
         return None
     listed = float(data.get("listed_at", 0))
-    if not 0 <= now - listed < target.verify_hours * 3600 or not isinstance(data.get("files"), dict):
+    if not 0 <= now - listed < target.verify_hours * 3600 or not isinstance(
+        data.get("files"), dict
+    ):
         return None
     return data["files"], listed
 
 
-def _save_record(record: Path | None, target: TargetConfig, prefix: str, files: Record,
-                 listed: float) -> None:
+def _save_record(
+    record: Path | None, target: TargetConfig, prefix: str, files: Record, listed: float
+) -> None:
     if record is None:
         return
-    write_atomic(record, json.dumps({"identity": _identity(target, prefix), "listed_at": listed,
-                                     "files": files}, ensure_ascii=False).encode("utf-8"))
+    write_atomic(
+        record,
+        json.dumps(
+            {"identity": _identity(target, prefix), "listed_at": listed, "files": files},
+            ensure_ascii=False,
+        ).encode("utf-8"),
+    )
 
 
 def _digest(path: str, known: list[Any] | None) -> list[Any]:
@@ -224,15 +256,24 @@ def _digests(pool: ThreadPoolExecutor, files: dict[str, str], last: Record) -> R
     """:func:`_digest` of every file, in chunks across the threads (a future per file
     would cost more memory than the files' records: 220,000 of them)."""
     names = list(files)
-    chunks = [[(files[rel], last.get(rel)) for rel in names[i:i + 1000]] for i in range(0, len(names), 1000)]
+    chunks = [
+        [(files[rel], last.get(rel)) for rel in names[i : i + 1000]]
+        for i in range(0, len(names), 1000)
+    ]
     out: Record = {}
     for start, done in zip(range(0, len(names), 1000), pool.map(_digest_many, chunks), strict=True):
-        out.update(zip(names[start:start + 1000], done, strict=True))
+        out.update(zip(names[start : start + 1000], done, strict=True))
     return out
 
 
-def sync_folder(folder: Path, target: TargetConfig, *, client: Any = None, record: Path | None = None,
-                progress: Callable[[str, int, int], None] | None = None) -> S3Result:
+def sync_folder(
+    folder: Path,
+    target: TargetConfig,
+    *,
+    client: Any = None,
+    record: Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> S3Result:
     """Make ``bucket/prefix`` hold exactly the files of ``folder`` (see the module);
     ``record`` is the file that remembers what the bucket holds between syncs."""
     try:
@@ -243,8 +284,13 @@ def sync_folder(folder: Path, target: TargetConfig, *, client: Any = None, recor
         raise
 
 
-def _sync(folder: Path, target: TargetConfig, client: Any, record: Path | None,
-          progress: Callable[[str, int, int], None] | None) -> S3Result:
+def _sync(
+    folder: Path,
+    target: TargetConfig,
+    client: Any,
+    record: Path | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> S3Result:
     from botocore.exceptions import BotoCoreError, ClientError
 
     if not folder.is_dir():
@@ -264,12 +310,17 @@ def _sync(folder: Path, target: TargetConfig, client: Any, record: Path | None,
             entries = _digests(pool, files, last)
             digests = {rel: entry[0] for rel, entry in entries.items()}
             new = [rel for rel in files if prefix + rel not in remote]
-            changed = [rel for rel in files if prefix + rel in remote and remote[prefix + rel] != digests[rel]]
-            stale = sorted(key for key in remote if key[len(prefix):] not in files)
+            changed = [
+                rel
+                for rel in files
+                if prefix + rel in remote and remote[prefix + rel] != digests[rel]
+            ]
+            stale = sorted(key for key in remote if key[len(prefix) :] not in files)
             sent = 0
             done = 0
             total = len(new) + len(changed)
             for phase in upload_order(new, changed):
+
                 def put(rel: str) -> int:
                     return _put(client, target, prefix, rel, files[rel], digests[rel])
 
@@ -279,29 +330,48 @@ def _sync(folder: Path, target: TargetConfig, client: Any, record: Path | None,
                     if progress:
                         progress("upload", done, total)
         for start in range(0, len(stale), 1000):  # the API's batch size
-            chunk = stale[start:start + 1000]
-            answer = client.delete_objects(Bucket=target.bucket, Delete={
-                "Objects": [{"Key": key} for key in chunk], "Quiet": True})
+            chunk = stale[start : start + 1000]
+            answer = client.delete_objects(
+                Bucket=target.bucket,
+                Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True},
+            )
             if answer.get("Errors"):
                 first = answer["Errors"][0]
-                raise PublishError(f"s3://{target.bucket}: deleting {first.get('Key')} failed: "
-                                   f"{first.get('Message') or first.get('Code')}")
+                raise PublishError(
+                    f"s3://{target.bucket}: deleting {first.get('Key')} failed: "
+                    f"{first.get('Message') or first.get('Code')}"
+                )
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        raise PublishError(f"s3://{target.bucket}/{prefix}: {error.get('Code', '')} "
-                           f"{error.get('Message', '') or exc}".strip()) from None
+        raise PublishError(
+            f"s3://{target.bucket}/{prefix}: {error.get('Code', '')} "
+            f"{error.get('Message', '') or exc}".strip()
+        ) from None
     except BotoCoreError as exc:
         raise PublishError(f"s3://{target.bucket}/{prefix}: {exc}") from None
     _save_record(record, target, prefix, entries, listed_at)
-    return S3Result(target.bucket, prefix, len(new), len(changed), len(stale),
-                    len(files) - len(new) - len(changed), sent, listed=known is None)
+    return S3Result(
+        target.bucket,
+        prefix,
+        len(new),
+        len(changed),
+        len(stale),
+        len(files) - len(new) - len(changed),
+        sent,
+        listed=known is None,
+    )
 
 
 def _put(client: Any, target: TargetConfig, prefix: str, rel: str, path: str, md5_hex: str) -> int:
     with open(path, "rb") as fh:
         data = fh.read()
     # Content-MD5: the server checks that the bytes arrived whole (and rejects them if not)
-    client.put_object(Bucket=target.bucket, Key=prefix + rel, Body=data, ContentType=content_type(rel),
-                      CacheControl=cache_control(rel, target.content),
-                      ContentMD5=base64.b64encode(bytes.fromhex(md5_hex)).decode())
+    client.put_object(
+        Bucket=target.bucket,
+        Key=prefix + rel,
+        Body=data,
+        ContentType=content_type(rel),
+        CacheControl=cache_control(rel, target.content),
+        ContentMD5=base64.b64encode(bytes.fromhex(md5_hex)).decode(),
+    )
     return len(data)

@@ -70,8 +70,14 @@ def _ticker(progress: Progress | None, stage: str, total: int) -> Callable[[int]
     return tick
 
 
-def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Progress | None = None,
-               search: bool | None = None) -> BuildReport:
+def build_site(
+    vault: Vault,
+    config: Config,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    search: bool | None = None,
+) -> BuildReport:
     """Build (or update) ``vault/_site``; ``full`` ignores every cache and re-renders all.
 
     The cyclic garbage collector is paused meanwhile: a build makes millions of
@@ -87,8 +93,9 @@ def build_site(vault: Vault, config: Config, *, full: bool = False, progress: Pr
             gc.enable()
 
 
-def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
-           search: bool | None) -> BuildReport:
+def _build(
+    vault: Vault, config: Config, full: bool, progress: Progress | None, search: bool | None
+) -> BuildReport:
     start = time.perf_counter()
     n = parallel.workers(config.site.workers)
     state = vault.state_dir / "site"
@@ -108,11 +115,16 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
         # the post moves to -2, the page keeps its path. (The paths of the site's pages
         # do not depend on the posts' URLs, so a second plan has the same ones.)
         wanted = {post.name: post.url for post in posts}
-        posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path,
-                           reserved=fixed)
+        posts = site_posts(
+            metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path, reserved=fixed
+        )
         pages = plan.pages(posts)
-        plan.notes += [f"{post.name}: its permalink {wanted[post.name]} is taken by a page of the site; "
-                       f"the post is at {post.url}" for post in posts if wanted.get(post.name) != post.url]
+        plan.notes += [
+            f"{post.name}: its permalink {wanted[post.name]} is taken by a page of the site; "
+            f"the post is at {post.url}"
+            for post in posts
+            if wanted.get(post.name) != post.url
+        ]
     manifest_file = state / "manifest.pickle"
     old = {} if full else output.load_manifest(manifest_file)
     site_dir = vault.site_dir
@@ -122,28 +134,63 @@ def _build(vault: Vault, config: Config, full: bool, progress: Progress | None,
     # Stale files go first: a page may now need a path where an old page's folder was.
     stale = sorted(set(old) - set(new)) if old else [] if empty else _unlisted(site_dir, set(new))
     removed = output.remove_stale(site_dir, stale)
-    new, rendered, written = _write_pages(plan, pages, posts, old, site_dir, n,
-                                          _ticker(progress, "write", len(pages)))
+    new, rendered, written = _write_pages(
+        plan, pages, posts, old, site_dir, n, _ticker(progress, "write", len(pages))
+    )
     output.save_manifest(manifest_file, new)
     plan.store.close()
     cache.save()
     skipped = tuple(sorted(m.name for m in metas if not m.usable))
-    notes = [*plan.notes, *(f"skipped {name}: not a readable post (`newsvault check` says why)" for name in skipped)]
-    report = BuildReport(posts=len(posts), files=len(new), parsed=parsed, rendered=rendered,
-                         written=written, removed=removed, seconds=time.perf_counter() - start,
-                         site_dir=str(site_dir), notes=tuple(dict.fromkeys(notes)), skipped=skipped)
-    log.info("site: %d post files listed, %d parsed (the rest from the cache), %d pages rendered, "
-             "%d files written, %d removed, %.2f s, %d workers", len(names), parsed, rendered, written,
-             removed, report.seconds, n)
+    notes = [
+        *plan.notes,
+        *(f"skipped {name}: not a readable post (`newsvault check` says why)" for name in skipped),
+    ]
+    report = BuildReport(
+        posts=len(posts),
+        files=len(new),
+        parsed=parsed,
+        rendered=rendered,
+        written=written,
+        removed=removed,
+        seconds=time.perf_counter() - start,
+        site_dir=str(site_dir),
+        notes=tuple(dict.fromkeys(notes)),
+        skipped=skipped,
+    )
+    log.info(
+        "site: %d post files listed, %d parsed (the rest from the cache), %d pages rendered, "
+        "%d files written, %d removed, %.2f s, %d workers",
+        len(names),
+        parsed,
+        rendered,
+        written,
+        removed,
+        report.seconds,
+        n,
+    )
     if search if search is not None else config.site.search:
         from newsvault.site.search import (
             build_index,  # numpy and the fold table: not for --no-search
         )
 
-        result = build_index(site_dir, vault.root, posts, plan.tz, config.site.timezone, plan.base_path,
-                             full=full, workers=n, progress=progress, tallies=state / "search-tallies.json")
-        return replace(report, search_seconds=result.seconds, search_engine=result.engine,
-                       search_indexed=result.indexed)
+        result = build_index(
+            site_dir,
+            vault.root,
+            posts,
+            plan.tz,
+            config.site.timezone,
+            plan.base_path,
+            full=full,
+            workers=n,
+            progress=progress,
+            tallies=state / "search-tallies.json",
+        )
+        return replace(
+            report,
+            search_seconds=result.seconds,
+            search_engine=result.engine,
+            search_indexed=result.indexed,
+        )
     return report
 
 
@@ -162,8 +209,11 @@ def _outdated(pages: list[Page], old: output.Manifest, site_dir: Path) -> list[i
         return list(range(len(pages)))
     fd = os.open(site_dir, os.O_RDONLY)
     try:
-        return [i for i, page in enumerate(pages)
-                if old.get(page.out) != page.key or not os.access(page.out, os.F_OK, dir_fd=fd)]
+        return [
+            i
+            for i, page in enumerate(pages)
+            if old.get(page.out) != page.key or not os.access(page.out, os.F_OK, dir_fd=fd)
+        ]
     finally:
         os.close(fd)
 
@@ -185,15 +235,24 @@ def _in_feeds(plan: Plan, page: Page) -> bool:
     return page.post is not None and plan.in_feeds(page.post)
 
 
-def _write_pages(plan: Plan, pages: list[Page], posts: list[SitePost], old: output.Manifest,
-                 site_dir: Path, n: int, tick: Callable[[int], None] | None) -> tuple[output.Manifest, int, int]:
+def _write_pages(
+    plan: Plan,
+    pages: list[Page],
+    posts: list[SitePost],
+    old: output.Manifest,
+    site_dir: Path,
+    n: int,
+    tick: Callable[[int], None] | None,
+) -> tuple[output.Manifest, int, int]:
     """Render what changed: every page but the feeds, in parallel when many, the posts the
     feeds show first; as soon as their entries are in, this process writes the feeds (and
     keeps the entries for the next build) while the workers render the rest."""
     new: output.Manifest = {page.out: page.key for page in pages}
     outdated = _outdated(pages, old, site_dir)
     feed_pages = [pages[i] for i in outdated if pages[i].feed]
-    todo = sorted((i for i in outdated if not pages[i].feed), key=lambda i: not _in_feeds(plan, pages[i]))
+    todo = sorted(
+        (i for i in outdated if not pages[i].feed), key=lambda i: not _in_feeds(plan, pages[i])
+    )
     waiting = sum(_in_feeds(plan, pages[i]) for i in todo)
     feeds: tuple[int, int] | None = None  # (rendered, written) once the feeds are done
     written = 0
@@ -211,7 +270,9 @@ def _write_pages(plan: Plan, pages: list[Page], posts: list[SitePost], old: outp
     return new, len(todo) + feeds[0], written + feeds[1]
 
 
-def _write_feeds(plan: Plan, feeds: list[Page], posts: list[SitePost], site_dir: Path) -> tuple[int, int]:
+def _write_feeds(
+    plan: Plan, feeds: list[Page], posts: list[SitePost], site_dir: Path
+) -> tuple[int, int]:
     """The feeds that changed, from the entries of this build and of the last (in
     ``entries.sqlite``, opened here: never in a process that forks workers afterwards).
     When no feed changed, no feed shows another post or version, so the stored entries
@@ -234,4 +295,6 @@ def _walk(root: Path) -> Iterator[str]:
 def _unlisted(site_dir: Path, keep: set[str]) -> list[str]:
     """On a full build (or with no manifest): every file not produced now, except the
     search index (which keeps its own files)."""
-    return sorted(rel for rel in _walk(site_dir) if rel not in keep and not rel.startswith(DATA + "/"))
+    return sorted(
+        rel for rel in _walk(site_dir) if rel not in keep and not rel.startswith(DATA + "/")
+    )

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-_LINK_LAYOUT = re.compile(r"\A<!--[^\n]*-->\n\[[^\n]*\]\([^\n]*\)\n-{2,}\n\n(<div>\n.*\n</div>)\n?\Z", re.S)
+_LINK_LAYOUT = re.compile(
+    r"\A<!--[^\n]*-->\n\[[^\n]*\]\([^\n]*\)\n-{2,}\n\n(<div>\n.*\n</div>)\n?\Z", re.S
+)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # Characters XML 1.0 forbids (U+0008 occurs in real posts); also unpaired surrogates.
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -33,17 +35,22 @@ _C0_ILLEGAL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 # Elements that must never act on the reader's page, whatever an old post contains.
 _DANGEROUS = re.compile(
     r"<(script|style|iframe|object|embed|noscript)\b.*?</\1\s*>|<(?:meta|base|link)\b[^>]*>",
-    re.S | re.I)
+    re.S | re.I,
+)
 # href/src/poster values that are not absolute already (no scheme, not a fragment). The
 # engine looks for "=" and only then checks the attribute name with fixed-width
 # lookbehinds: 25× faster than matching names first; the one-letter lookbehind (the last
 # letter of href/src/poster) turns most other attributes away before the three names
 # (``href = "x"``, with spaces around "=", is left as it is).
-_REL_URL = re.compile(r"""=(?<=[fcr]=)(?:(?<=\shref=)|(?<=\ssrc=)|(?<=\sposter=))(["'])(?![a-z][a-z0-9+.-]*:|#)"""
-                      r"""([^"'<>]*)\1""", re.I)
+_REL_URL = re.compile(
+    r"""=(?<=[fcr]=)(?:(?<=\shref=)|(?<=\ssrc=)|(?<=\sposter=))(["'])(?![a-z][a-z0-9+.-]*:|#)"""
+    r"""([^"'<>]*)\1""",
+    re.I,
+)
 # The first-letter lookahead halves the scan: most "<" fail there, before the names.
 _DANGEROUS_HINT = re.compile(
-    r"<(?=[sSiIoOeEnNmMbBlLfF])((?i:script|style|iframe|object|embed|noscript|meta|base|link|frame(?:set)?))\b")
+    r"<(?=[sSiIoOeEnNmMbBlLfF])((?i:script|style|iframe|object|embed|noscript|meta|base|link|frame(?:set)?))\b"
+)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # A root-relative path that resolving (``urls.resolve``) would only prefix with the
 # origin: only characters the WHATWG path leaves as they are (no space, quote, ``<>``,
@@ -172,8 +179,12 @@ def safe_html(html: str, origin_link: str, keep_prefix: str = "/assets/") -> str
     origin = url_origin(origin_link)
     if origin is None:
         return html
-    return _REL_URL.sub(lambda m: "=" + m.group(1) + _absolute(origin_link, origin, m.group(2), keep_prefix)
-                        + m.group(1), html)
+    return _REL_URL.sub(
+        lambda m: (
+            "=" + m.group(1) + _absolute(origin_link, origin, m.group(2), keep_prefix) + m.group(1)
+        ),
+        html,
+    )
 
 
 def as_content_stage(html: str, origin_link: str) -> str:

@@ -42,9 +42,11 @@ class EntryStore:
             return {}
         out: dict[str, bytes] = {}
         for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
+            chunk = keys[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            out.update(self.db.execute(f"SELECT key, xml FROM entries WHERE key IN ({marks})", chunk))
+            out.update(
+                self.db.execute(f"SELECT key, xml FROM entries WHERE key IN ({marks})", chunk)
+            )
         return out
 
     def keep_only(self, wanted: dict[str, bytes | None], make: Callable[[str], bytes]) -> None:
@@ -57,10 +59,11 @@ class EntryStore:
         with self.db:
             stale = have - wanted.keys()
             self.db.executemany("DELETE FROM entries WHERE key = ?", ((k,) for k in stale))
-            rows = ((k, v if v is not None else make(k)) for k, v in wanted.items() if k not in have)
+            rows = (
+                (k, v if v is not None else make(k)) for k, v in wanted.items() if k not in have
+            )
             self.db.executemany("INSERT INTO entries (key, xml) VALUES (?, ?)", rows)
 
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
-

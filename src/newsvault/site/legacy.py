@@ -65,8 +65,14 @@ def legacy_pages(plan: Plan, posts: list[SitePost], legacy: LegacyConfig) -> lis
         folder = legacy.tag_feeds.strip("/") + "/"
         for tag, tagged in group(posts, lambda p: p.tags).items():
             if TAG_FEED_NAME.match(tag):
-                pages.append(plan._feed(f"{folder}{tag}.xml", f"{tag} · {plan.config.title}",
-                                        f"tags/{plan.tags[tag]}/", tagged))
+                pages.append(
+                    plan._feed(
+                        f"{folder}{tag}.xml",
+                        f"{tag} · {plan.config.title}",
+                        f"tags/{plan.tags[tag]}/",
+                        tagged,
+                    )
+                )
     pages += [_old_page(plan, rel) for rel in legacy.pages]
     pages += [_redirect(plan, old, new) for old, new in legacy.redirects.items()]
     for rel in legacy.keep:
@@ -79,6 +85,7 @@ def _jekyll_pagination(plan: Plan, posts: list[SitePost], per_page: int, path: s
     N·per_page counted from the newest; page 1 is the front page. In Jekyll's order:
     it reads a post's date to the second (``Time#to_s``), a date without a time as
     midnight in the site's zone, and breaks ties by file path."""
+
     def jekyll_time(post: SitePost) -> datetime:
         when = post.date.replace(microsecond=0)
         if when.time() == time(0):  # a date-only post (read as midnight UTC by the site)
@@ -86,7 +93,7 @@ def _jekyll_pagination(plan: Plan, posts: list[SitePost], per_page: int, path: s
         return when
 
     ordered = sorted(posts, key=lambda p: (jekyll_time(p), p.name), reverse=True)
-    chunks = [ordered[i:i + per_page] for i in range(0, len(ordered), per_page)]
+    chunks = [ordered[i : i + per_page] for i in range(0, len(ordered), per_page)]
 
     def url(n: int) -> str:  # page 1 is the front page ("index.html": a link that is never empty)
         return "index.html" if n == 1 else path.replace(":num", str(n)).lstrip("/")
@@ -101,11 +108,19 @@ def _jekyll_pagination(plan: Plan, posts: list[SitePost], per_page: int, path: s
 
         def render(chunk=chunk, pager=pager, heading=heading, out=out) -> bytes:
             items = Markup("".join(plan.item(p, out) for p in chunk))
-            return plan._template(out, "list.html", heading=heading, intro="", posts=chunk, items=items,
-                                  pager_info=pager, feed_url="feed.xml", page_title=heading)
+            return plan._template(
+                out,
+                "list.html",
+                heading=heading,
+                intro="",
+                posts=chunk,
+                items=items,
+                pager_info=pager,
+                feed_url="feed.xml",
+                page_title=heading,
+            )
 
-        pages.append(plan._page(out, ("legacy-page", list_key(chunk), n,
-                                                      pager.older_url), render))
+        pages.append(plan._page(out, ("legacy-page", list_key(chunk), n, pager.older_url), render))
     return pages
 
 
@@ -115,24 +130,31 @@ def _old_page(plan: Plan, rel: str) -> Page:
     front, body = split_front_matter(text) or ({}, text)
     out = output_path(jekyll_page_url(rel, front))
     title = str(front.get("title") or Path(rel).stem)
-    html = MarkdownIt("commonmark", {"html": True}).render(body) if rel.endswith(
-        (".md", ".markdown")) else body
+    html = (
+        MarkdownIt("commonmark", {"html": True}).render(body)
+        if rel.endswith((".md", ".markdown"))
+        else body
+    )
 
     heading = "" if html.lstrip().startswith("<h1") else title  # the page has its own
 
     def render() -> bytes:
-        return plan._template(out, "page.html", heading=heading, content=Markup(html), page_title=title)
+        return plan._template(
+            out, "page.html", heading=heading, content=Markup(html), page_title=title
+        )
 
     return plan._page(out, ("legacy-old-page", text), render)
 
 
 def _redirect(plan: Plan, old: str, new: str) -> Page:
     target = plan.url(new.lstrip("/"))
-    html = ('<!doctype html>\n<html><head><meta charset="utf-8">\n'
-            f'<meta http-equiv="refresh" content="0; url={escape(target)}">\n'
-            f'<link rel="canonical" href="{escape(target)}">\n<meta name="robots" content="noindex">\n'
-            f'<title>{escape(plan.config.title)}</title></head>\n'
-            f'<body><p><a href="{escape(target)}">{escape(target)}</a></p></body></html>\n')
+    html = (
+        '<!doctype html>\n<html><head><meta charset="utf-8">\n'
+        f'<meta http-equiv="refresh" content="0; url={escape(target)}">\n'
+        f'<link rel="canonical" href="{escape(target)}">\n<meta name="robots" content="noindex">\n'
+        f"<title>{escape(plan.config.title)}</title></head>\n"
+        f'<body><p><a href="{escape(target)}">{escape(target)}</a></p></body></html>\n'
+    )
     return plan._page(output_path(old), ("legacy-redirect", target), lambda: html.encode("utf-8"))
 
 
@@ -146,7 +168,9 @@ def _kept_files(root: Path, rel: str) -> list[tuple[str, Path]]:
         return [(start.relative_to(root).as_posix(), start)]
     found = []
     for folder, dirs, files in os.walk(start):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (Path(folder) / d).is_symlink())
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not (Path(folder) / d).is_symlink()
+        )
         for name in sorted(files):
             path = Path(folder) / name
             if not name.startswith(".") and not path.is_symlink():

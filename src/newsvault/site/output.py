@@ -32,8 +32,12 @@ def load_manifest(file: Path) -> Manifest:
 
 
 def save_manifest(file: Path, files: Manifest) -> None:
-    write_atomic(file, pickle.dumps({"version": MANIFEST_VERSION, "files": files},
-                                    protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(
+        file,
+        pickle.dumps(
+            {"version": MANIFEST_VERSION, "files": files}, protocol=pickle.HIGHEST_PROTOCOL
+        ),
+    )
 
 
 def target(root: Path, rel: str) -> Path:
@@ -82,10 +86,18 @@ def check_outputs(outs: list[str]) -> None:
     space = OutputSpace()
     for out in outs:
         if not space.free(out):
-            other = out if out in space.files else next(
-                (f for f in space.files if f.startswith(out + "/") or out.startswith(f + "/")), out)
-            raise BuildError(f"two pages of the site need the output path {out!r} "
-                             f"(clashes with {other!r}); rename one of them")
+            other = (
+                out
+                if out in space.files
+                else next(
+                    (f for f in space.files if f.startswith(out + "/") or out.startswith(f + "/")),
+                    out,
+                )
+            )
+            raise BuildError(
+                f"two pages of the site need the output path {out!r} "
+                f"(clashes with {other!r}); rename one of them"
+            )
         space.take(out)
 
 
@@ -114,7 +126,9 @@ def write_if_changed(root: Path, rel: str, data: bytes | list[bytes]) -> bool:
     except OSError as exc:  # a folder in the way, no permission, a full disk
         raise BuildError(f"cannot write {rel!r} in {root}: {exc.strerror or exc}") from None
     with fh:
-        if os.fstat(fh.fileno()).st_size == sum(map(len, parts)) and all(fh.read(len(p)) == p for p in parts):
+        if os.fstat(fh.fileno()).st_size == sum(map(len, parts)) and all(
+            fh.read(len(p)) == p for p in parts
+        ):
             return False
         fh.seek(0)
         fh.writelines(parts)

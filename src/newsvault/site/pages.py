@@ -55,7 +55,9 @@ class Pager:
     older_url: str | None
 
 
-def paginate(posts: list[SitePost], per_page: int, first: str) -> Iterator[tuple[str, list[SitePost], Pager]]:
+def paginate(
+    posts: list[SitePost], per_page: int, first: str
+) -> Iterator[tuple[str, list[SitePost], Pager]]:
     """``(url, posts, pager)`` per page, numbered from the OLDEST posts: ``page/1/`` holds
     the first ``per_page`` posts ever and keeps them. New posts only change the front page
     (``first``), which shows the newest chunk — merged with the one before it while the
@@ -63,7 +65,7 @@ def paginate(posts: list[SitePost], per_page: int, first: str) -> Iterator[tuple
     an hourly build re-renders a handful of list pages instead of all of them."""
     per_page = max(1, per_page)
     oldest = posts[::-1]
-    chunks = [oldest[i:i + per_page] for i in range(0, len(oldest), per_page)] or [[]]
+    chunks = [oldest[i : i + per_page] for i in range(0, len(oldest), per_page)] or [[]]
     top = len(chunks)
     front = [top] if top == 1 or len(chunks[-1]) >= per_page else [top, top - 1]
     lowest_front = min(front)
@@ -94,7 +96,9 @@ class Names:
         return self.slugs[name]
 
 
-def group(posts: list[SitePost], keys: Callable[[SitePost], tuple[str, ...]]) -> dict[str, list[SitePost]]:
+def group(
+    posts: list[SitePost], keys: Callable[[SitePost], tuple[str, ...]]
+) -> dict[str, list[SitePost]]:
     """Posts per key, newest first (the input order), keys in first-seen order."""
     out: dict[str, list[SitePost]] = defaultdict(list)
     for p in posts:
@@ -107,7 +111,9 @@ def group(posts: list[SitePost], keys: Callable[[SitePost], tuple[str, ...]]) ->
     return out
 
 
-def by_month(posts: list[SitePost], tz_date: Callable[[datetime], str]) -> dict[str, list[SitePost]]:
+def by_month(
+    posts: list[SitePost], tz_date: Callable[[datetime], str]
+) -> dict[str, list[SitePost]]:
     out: dict[str, list[SitePost]] = defaultdict(list)
     for p in posts:
         out[tz_date(p.date)[:7]].append(p)

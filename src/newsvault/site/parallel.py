@@ -40,9 +40,15 @@ def _context():
         return None
 
 
-def run(func: Callable[[Any, Sequence[Any]], list[Any]], state: Any, jobs: Sequence[Any], n: int,
-        tick: Callable[[int], None] | None = None, min_jobs: int = MIN_JOBS,
-        chunk: int = CHUNK) -> Iterator[Any]:
+def run(
+    func: Callable[[Any, Sequence[Any]], list[Any]],
+    state: Any,
+    jobs: Sequence[Any],
+    n: int,
+    tick: Callable[[int], None] | None = None,
+    min_jobs: int = MIN_JOBS,
+    chunk: int = CHUNK,
+) -> Iterator[Any]:
     """``func(state, chunk)`` over ``jobs`` in chunks (of at least ``chunk`` jobs), in
     ``n`` processes when worth it; yields the results (in no particular order). Workers
     get only the bounds of their chunk: the jobs themselves are inherited with the
@@ -110,4 +116,4 @@ def _kill(pool: Any) -> None:
 
 def _call(bounds: tuple[int, int]) -> list[Any]:
     func, state, jobs = _STATE
-    return func(state, jobs[bounds[0]:bounds[1]])
+    return func(state, jobs[bounds[0] : bounds[1]])

@@ -93,7 +93,9 @@ def local_date(value: datetime | date, tz: tzinfo) -> datetime | date:
     return value
 
 
-def _placeholder(name: str, when: datetime | date, slug: str, categories: tuple[str, ...]) -> str | None:
+def _placeholder(
+    name: str, when: datetime | date, slug: str, categories: tuple[str, ...]
+) -> str | None:
     """One placeholder's value (computed only when the pattern has it: slugs cost most)."""
     if name == "title":
         return slugify_pretty(slug)
@@ -113,10 +115,15 @@ def _placeholder(name: str, when: datetime | date, slug: str, categories: tuple[
 
 
 _DATE_FIELDS: dict[str, Callable[[datetime], str]] = {
-    "year": lambda t: f"{t.year:04d}", "month": lambda t: f"{t.month:02d}", "day": lambda t: f"{t.day:02d}",
-    "i_month": lambda t: str(t.month), "i_day": lambda t: str(t.day),
-    "short_year": lambda t: f"{t.year % 100:02d}", "hour": lambda t: f"{t.hour:02d}",
-    "minute": lambda t: f"{t.minute:02d}", "second": lambda t: f"{t.second:02d}",
+    "year": lambda t: f"{t.year:04d}",
+    "month": lambda t: f"{t.month:02d}",
+    "day": lambda t: f"{t.day:02d}",
+    "i_month": lambda t: str(t.month),
+    "i_day": lambda t: str(t.day),
+    "short_year": lambda t: f"{t.year % 100:02d}",
+    "hour": lambda t: f"{t.hour:02d}",
+    "minute": lambda t: f"{t.minute:02d}",
+    "second": lambda t: f"{t.second:02d}",
     "y_day": lambda t: f"{t.timetuple().tm_yday:03d}",
 }
 
@@ -132,22 +139,25 @@ def _tokens(pattern: str) -> tuple[str | tuple[str, str], ...]:
     out: list[str | tuple[str, str]] = []
     pos = 0
     for match in _PLACEHOLDER_RE.finditer(pattern):
-        out.append(pattern[pos:match.start()])
+        out.append(pattern[pos : match.start()])
         name = match.group(1)
         key = next((k for k in (name, name.rstrip("_")) if k in _NAMED), None)
         if key is None:
             raise ConfigError(f"[site] permalink {pattern!r}: unknown placeholder :{name}")
-        out.append((key, name[len(key):]))
+        out.append((key, name[len(key) :]))
         pos = match.end()
     out.append(pattern[pos:])
     return tuple(out)
 
 
-def permalink(pattern: str, when: datetime | date, slug: str,
-              categories: tuple[str, ...] = ()) -> str:
+def permalink(
+    pattern: str, when: datetime | date, slug: str, categories: tuple[str, ...] = ()
+) -> str:
     """The post's URL path, unescaped (``/2021-01-27/美國務卿…/``), as Jekyll computes it."""
-    url = "".join(t if isinstance(t, str) else _placeholder(t[0], when, slug, categories) + t[1]  # type: ignore[operator]
-                  for t in _tokens(pattern))
+    url = "".join(
+        t if isinstance(t, str) else _placeholder(t[0], when, slug, categories) + t[1]  # type: ignore[operator]
+        for t in _tokens(pattern)
+    )
     # Jekyll's URL#sanitize_url.
     url = ("/" + _SLASHES.sub("/", url)).replace("..", "/").replace("./", "")
     return _SLASHES.sub("/", url)

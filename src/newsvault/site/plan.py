@@ -68,7 +68,9 @@ def archived_times(vault: Vault) -> dict[str, datetime]:
         else:
             times = {}
             for record in provenance.read_file(path):
-                if not record.reconstructed and (record.post not in times or record.seen < times[record.post]):
+                if not record.reconstructed and (
+                    record.post not in times or record.seen < times[record.post]
+                ):
                     times[record.post] = record.seen
         fresh[path.name] = (st.st_size, st.st_mtime_ns, times)
         for post, when in times.items():
@@ -119,16 +121,20 @@ def health_words(h: state.FeedHealth | None, t: SimpleNamespace, language: str) 
         return str(t.failing.format(n=h.consecutive_failures, error=h.last_error or "?"))
     if h.silent and h.usual_gap is not None and h.last_new is not None:
         quiet = (h.last_attempt - h.last_new).total_seconds()
-        return str(t.silent.format(quiet=span_words(quiet, language),
-                                   usual=span_words(h.usual_gap, language)))
+        return str(
+            t.silent.format(
+                quiet=span_words(quiet, language), usual=span_words(h.usual_gap, language)
+            )
+        )
     return str(t.working)
 
 
 def _health_row(h: state.FeedHealth | None, t: SimpleNamespace, language: str) -> dict[str, Any]:
     """The sources page's health cells of one source."""
     flag = "failing" if h and h.failing else "silent" if h and h.silent else ""
-    return dict(attempt=h.last_attempt if h else None, health=health_words(h, t, language),
-                flag=flag)
+    return dict(
+        attempt=h.last_attempt if h else None, health=health_words(h, t, language), flag=flag
+    )
 
 
 def _read_file(path: Path) -> bytes:
@@ -141,29 +147,44 @@ def _read_file(path: Path) -> bytes:
 SITEMAP_PART = 5_000  # URLs per sitemap file past that many (the protocol allows 50,000)
 
 # One entry of a post list; a vault's templates/list.html may use ``posts`` instead.
-ITEM = ('<li><a href="{url}">{title}</a>\n    <span class="meta"><time datetime="{iso}">{day}</time>'
-        ' · <a class="src" href="{site_url}">{site}</a></span></li>\n')
+ITEM = (
+    '<li><a href="{url}">{title}</a>\n    <span class="meta"><time datetime="{iso}">{day}</time>'
+    ' · <a class="src" href="{site_url}">{site}</a></span></li>\n'
+)
 
 
 class Plan:
     """Knows the settings, the theme and the URL scheme; turns posts into pages."""
 
-    def __init__(self, vault: Vault, config: SiteConfig,
-                 mirrors: tuple[tuple[str, str], ...] = (),
-                 legacy: LegacyConfig | None = None) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        config: SiteConfig,
+        mirrors: tuple[tuple[str, str], ...] = (),
+        legacy: LegacyConfig | None = None,
+    ) -> None:
         self.vault, self.config = vault, config
         self.legacy = legacy or LegacyConfig()  # an adopted site's old URLs (site/legacy.py)
         self.mirrors = mirrors  # (name, URL) of every public copy: in each footer and mirrors.json
         self.tz = parse_tz(config.timezone)
         self.permalink_tz = parse_tz(config.permalink_timezone)
-        self.base_path = "/" + config.base_path.strip("/") + "/" if config.base_path.strip("/") else "/"
+        self.base_path = (
+            "/" + config.base_path.strip("/") + "/" if config.base_path.strip("/") else "/"
+        )
         self.base_url = config.base_url.rstrip("/")
         self.sources = Names([])
         self.tags = Names([])
         self.cats = Names([])
-        self.env = make_env(vault.templates_dir, config, self.tz, self.link,
-                            lambda s: f"sources/{self.sources[s]}/", lambda t: f"tags/{self.tags[t]}/",
-                            self.post_link, vault.state_dir / "site" / "jinja")
+        self.env = make_env(
+            vault.templates_dir,
+            config,
+            self.tz,
+            self.link,
+            lambda s: f"sources/{self.sources[s]}/",
+            lambda t: f"tags/{self.tags[t]}/",
+            self.post_link,
+            vault.state_dir / "site" / "jinja",
+        )
         self.env.globals["mirrors"] = [{"name": n, "url": u} for n, u in mirrors]
         self.base_key = digest(theme_digest(vault.templates_dir), asdict(config), mirrors)
         self._entries: dict[str, bytes] = {}
@@ -189,8 +210,11 @@ class Plan:
 
     def post_path(self, post: SitePost) -> str:
         """The post's href relative to the site root (percent-encoded, ``index.html`` named)."""
-        return with_index(post.href[len(self.base_path):] if post.href.startswith(self.base_path)
-                          else post.href.lstrip("/"))
+        return with_index(
+            post.href[len(self.base_path) :]
+            if post.href.startswith(self.base_path)
+            else post.href.lstrip("/")
+        )
 
     def post_link(self, here: str | None, post: object) -> str:
         p = cast(SitePost, post)
@@ -202,8 +226,11 @@ class Plan:
         prefix = self.base_path + "assets/"
         if prefix not in html:
             return html
-        return re.sub(r'(\s(?:src|href|poster)=["\']?)' + re.escape(prefix), lambda m: m.group(1) + up(here) + "assets/",
-                      html)
+        return re.sub(
+            r'(\s(?:src|href|poster)=["\']?)' + re.escape(prefix),
+            lambda m: m.group(1) + up(here) + "assets/",
+            html,
+        )
 
     def absolute(self, path: str) -> str:
         return self.base_url + self.url(path)
@@ -217,7 +244,9 @@ class Plan:
         versions and URLs of the post and its neighbours. Most of a site's pages are post
         pages, and an hourly build makes every key, so this one is cheap."""
         h = self._context.copy()
-        h.update(f"{newer.ident if newer else '-'}{post.ident}{older.ident if older else '-'}".encode())
+        h.update(
+            f"{newer.ident if newer else '-'}{post.ident}{older.ident if older else '-'}".encode()
+        )
         archived = self.archived.get(post.name)
         if archived is not None:
             h.update(archived.isoformat().encode())
@@ -247,8 +276,13 @@ class Plan:
             image = self.base_url + image if self.base_url else ""
         elif not image.startswith(("https://", "http://")):
             image = ""
-        return dict(title=post.title or self.t.untitled, description=share_text(article), image=image,
-                    url=self.base_url + post.href if self.base_url else "", date=post.date.isoformat())
+        return dict(
+            title=post.title or self.t.untitled,
+            description=share_text(article),
+            image=image,
+            url=self.base_url + post.href if self.base_url else "",
+            date=post.date.isoformat(),
+        )
 
     def item(self, post: SitePost, here: str) -> str:
         """A post's ``<li>`` in the list at ``here`` (made once per build and depth: a post is
@@ -258,10 +292,14 @@ class Plan:
         html = self._items.get(key)
         if html is None:
             local = post.date.astimezone(self.tz)
-            html = ITEM.format(url=escape(prefix + self.post_path(post)), title=escape(post.title or self.t.untitled),
-                               iso=local.isoformat(), day=f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
-                               site_url=escape(relative(here, f"sources/{self.sources[post.site]}/")),
-                               site=escape(post.site))
+            html = ITEM.format(
+                url=escape(prefix + self.post_path(post)),
+                title=escape(post.title or self.t.untitled),
+                iso=local.isoformat(),
+                day=f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
+                site_url=escape(relative(here, f"sources/{self.sources[post.site]}/")),
+                site=escape(post.site),
+            )
             self._items[key] = html
         return html
 
@@ -273,11 +311,17 @@ class Plan:
         key = self._entry_key(post)
         xml = self._entries.get(key)
         if xml is None:
-            xml = syn.entry_xml(syn.FeedEntry(
-                title=post.title, url=self.base_url + post.href,
-                id=self.base_url + post.href if self.base_url else "urn:newsvault:" + post.href,
-                date=post.date, author=post.author or post.site, categories=post.categories,
-                html=self.article(post)))
+            xml = syn.entry_xml(
+                syn.FeedEntry(
+                    title=post.title,
+                    url=self.base_url + post.href,
+                    id=self.base_url + post.href if self.base_url else "urn:newsvault:" + post.href,
+                    date=post.date,
+                    author=post.author or post.site,
+                    categories=post.categories,
+                    html=self.article(post),
+                )
+            )
             self._entries[key] = xml
         return xml
 
@@ -296,7 +340,9 @@ class Plan:
     def save_entries(self, posts: list[SitePost]) -> None:
         """Keep the entries of the posts now in feeds, and only those."""
         by_key = {self._entry_key(p): p for p in posts if p.name in self._in_feeds}
-        self.store.keep_only({k: self._entries.get(k) for k in by_key}, lambda k: self.entry(by_key[k]))
+        self.store.keep_only(
+            {k: self._entries.get(k) for k in by_key}, lambda k: self.entry(by_key[k])
+        )
 
     # the plan ---------------------------------------------------------------------
     def pages(self, posts: list[SitePost]) -> list[Page]:
@@ -333,14 +379,23 @@ class Plan:
             def render(post=post, newer=newer, older=older) -> bytes:
                 article = self.article(post)
                 content = Markup(self.local_assets(article, post.out))
-                return self._template(post.out, "post.html", post=post, content=content, newer=newer,
-                                      older=older, page_title=post.title, archived=self.archived.get(post.name),
-                                      share=self.share(post, article))
+                return self._template(
+                    post.out,
+                    "post.html",
+                    post=post,
+                    content=content,
+                    newer=newer,
+                    older=older,
+                    page_title=post.title,
+                    archived=self.archived.get(post.name),
+                    share=self.share(post, article),
+                )
 
             yield Page(post.out, self._post_key(post, newer, older), render, post)
 
-    def list_pages(self, posts: list[SitePost], first: str, heading: str, intro: str,
-                   feed: str | None) -> list[Page]:
+    def list_pages(
+        self, posts: list[SitePost], first: str, heading: str, intro: str, feed: str | None
+    ) -> list[Page]:
         """The pages of a list; ``intro`` (a source's article count) shows on its front
         page only: numbered pages keep their posts (see :func:`paginate`), and a count on
         each would re-render all of them whenever a post arrives."""
@@ -352,11 +407,33 @@ class Plan:
 
             def render(chunk=chunk, pager=pager, title=title, shown=shown, out=out) -> bytes:
                 items = Markup("".join(self.item(p, out) for p in chunk))
-                return self._template(out, "list.html", heading=title, intro=shown, posts=chunk, items=items,
-                                      pager_info=pager, feed_url=feed, page_title=title if first else "")
+                return self._template(
+                    out,
+                    "list.html",
+                    heading=title,
+                    intro=shown,
+                    posts=chunk,
+                    items=items,
+                    pager_info=pager,
+                    feed_url=feed,
+                    page_title=title if first else "",
+                )
 
-            pages.append(self._page(out, (heading, shown, feed, list_key(chunk),
-                                                       pager.number, pager.newer_url, pager.older_url), render))
+            pages.append(
+                self._page(
+                    out,
+                    (
+                        heading,
+                        shown,
+                        feed,
+                        list_key(chunk),
+                        pager.number,
+                        pager.newer_url,
+                        pager.older_url,
+                    ),
+                    render,
+                )
+            )
         return pages
 
     def source_pages(self, per_site: dict[str, list[SitePost]]) -> list[Page]:
@@ -368,25 +445,56 @@ class Plan:
         for name in sorted(self.sources.slugs, key=lambda n: (-len(per_site.get(n, [])), n)):
             items = per_site.get(name, [])
             base = f"sources/{self.sources[name]}/"
-            rows.append(dict(name=name, url=base, feed=base + "feed.xml", count=len(items),
-                             latest=items[0].date if items else None, updated=updates.get(name),
-                             **_health_row(health.get(name), self.t, language)))
+            rows.append(
+                dict(
+                    name=name,
+                    url=base,
+                    feed=base + "feed.xml",
+                    count=len(items),
+                    latest=items[0].date if items else None,
+                    updated=updates.get(name),
+                    **_health_row(health.get(name), self.t, language),
+                )
+            )
             pages += self.list_pages(items, base, name, f"{len(items)}", base + "feed.xml")
         heading = self.t.sources
-        pages.append(self._page("sources/index.html", (repr(rows),), lambda: self._template(
-            "sources/index.html", "sources.html", heading=heading, sources=rows, page_title=heading)))
+        pages.append(
+            self._page(
+                "sources/index.html",
+                (repr(rows),),
+                lambda: self._template(
+                    "sources/index.html",
+                    "sources.html",
+                    heading=heading,
+                    sources=rows,
+                    page_title=heading,
+                ),
+            )
+        )
         return pages
 
     def term_pages(self, posts: list[SitePost], kind: str, names: Names, keys) -> list[Page]:
         groups = group(posts, keys)
-        terms: list[dict[str, Any]] = [dict(name=n, url=f"{kind}/{names[n]}/", count=len(groups[n]))
-                                       for n in sorted(groups)]
+        terms: list[dict[str, Any]] = [
+            dict(name=n, url=f"{kind}/{names[n]}/", count=len(groups[n])) for n in sorted(groups)
+        ]
         pages: list[Page] = []
         for term in terms:
             pages += self.list_pages(groups[term["name"]], term["url"], term["name"], "", None)
         heading = getattr(self.t, kind)
-        pages.append(self._page(f"{kind}/index.html", (repr(terms),), lambda: self._template(
-            f"{kind}/index.html", "terms.html", heading=heading, terms=terms, page_title=heading)))
+        pages.append(
+            self._page(
+                f"{kind}/index.html",
+                (repr(terms),),
+                lambda: self._template(
+                    f"{kind}/index.html",
+                    "terms.html",
+                    heading=heading,
+                    terms=terms,
+                    page_title=heading,
+                ),
+            )
+        )
         return pages
 
     def _month(self, when: datetime) -> str:
@@ -395,14 +503,27 @@ class Plan:
 
     def month_pages(self, posts: list[SitePost]) -> list[Page]:
         months = by_month(posts, self._month)
-        terms: list[dict[str, Any]] = [dict(name=m, url=f"archive/{m.replace('-', '/')}/", count=len(months[m]))
-                                       for m in sorted(months, reverse=True)]
+        terms: list[dict[str, Any]] = [
+            dict(name=m, url=f"archive/{m.replace('-', '/')}/", count=len(months[m]))
+            for m in sorted(months, reverse=True)
+        ]
         pages: list[Page] = []
         for term in terms:
             pages += self.list_pages(months[term["name"]], term["url"], term["name"], "", None)
         heading = self.t.archive
-        pages.append(self._page("archive/index.html", (repr(terms),), lambda: self._template(
-            "archive/index.html", "terms.html", heading=heading, terms=terms, page_title=heading)))
+        pages.append(
+            self._page(
+                "archive/index.html",
+                (repr(terms),),
+                lambda: self._template(
+                    "archive/index.html",
+                    "terms.html",
+                    heading=heading,
+                    terms=terms,
+                    page_title=heading,
+                ),
+            )
+        )
         return pages
 
     def _feed(self, out: str, title: str, home: str, posts: list[SitePost]) -> Page:
@@ -411,10 +532,15 @@ class Plan:
 
         def render() -> list[bytes]:
             feed_id = self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out)
-            return syn.atom_feed(title=title, feed_url=self.absolute(out), home_url=self.absolute(home),
-                                 feed_id=feed_id, language=language_tag(self.config.language),
-                                 entries=self.entries(latest),
-                                 updated_at=max((p.date for p in latest), default=None))
+            return syn.atom_feed(
+                title=title,
+                feed_url=self.absolute(out),
+                home_url=self.absolute(home),
+                feed_id=feed_id,
+                language=language_tag(self.config.language),
+                entries=self.entries(latest),
+                updated_at=max((p.date for p in latest), default=None),
+            )
 
         return self._page(out, (title, home, shown), render, feed=True)
 
@@ -422,21 +548,49 @@ class Plan:
         pages = [self._feed("feed.xml", self.config.title, "", posts)]
         for name in sorted(self.sources.slugs):
             base = f"sources/{self.sources[name]}/"
-            pages.append(self._feed(base + "feed.xml", f"{name} · {self.config.title}", base,
-                                    per_site.get(name, [])))
+            pages.append(
+                self._feed(
+                    base + "feed.xml", f"{name} · {self.config.title}", base, per_site.get(name, [])
+                )
+            )
         return pages
 
     def fixed_pages(self, posts: list[SitePost]) -> list[Page]:
         t = self.t
         pages = self.sitemap_pages(posts)
-        pages.append(self._page("robots.txt", (), lambda: syn.robots_txt(self.absolute("sitemap.xml"))))
-        pages.append(self._page("404.html", (), lambda: self._template(None, "404.html", page_title=t.not_found)))
-        pages.append(self._page("search/index.html", (), lambda: self._template(
-            "search/index.html", "search.html", page_title=t.search)))
+        pages.append(
+            self._page("robots.txt", (), lambda: syn.robots_txt(self.absolute("sitemap.xml")))
+        )
+        pages.append(
+            self._page(
+                "404.html", (), lambda: self._template(None, "404.html", page_title=t.not_found)
+            )
+        )
+        pages.append(
+            self._page(
+                "search/index.html",
+                (),
+                lambda: self._template("search/index.html", "search.html", page_title=t.search),
+            )
+        )
         if self.mirrors:  # for a reader whose mirror is blocked: where else to read
-            pages.append(self._page("mirrors.json", (), lambda: json.dumps(
-                {"title": self.config.title, "mirrors": [{"name": n, "url": u} for n, u in self.mirrors]},
-                ensure_ascii=False, indent=1).encode("utf-8") + b"\n"))
+            pages.append(
+                self._page(
+                    "mirrors.json",
+                    (),
+                    lambda: (
+                        json.dumps(
+                            {
+                                "title": self.config.title,
+                                "mirrors": [{"name": n, "url": u} for n, u in self.mirrors],
+                            },
+                            ensure_ascii=False,
+                            indent=1,
+                        ).encode("utf-8")
+                        + b"\n"
+                    ),
+                )
+            )
         return pages
 
     def sitemap_pages(self, posts: list[SitePost]) -> list[Page]:
@@ -446,26 +600,41 @@ class Plan:
         None without ``base_url``: a sitemap lists absolute URLs, and guessed ones would
         point search engines somewhere wrong."""
         if not self.base_url:
-            self.notes.append("base_url is not set: no sitemap.xml, and the feeds carry no links to the "
-                              "pages; set [site] base_url to the site's public address")
+            self.notes.append(
+                "base_url is not set: no sitemap.xml, and the feeds carry no links to the "
+                "pages; set [site] base_url to the site's public address"
+            )
             return []
         oldest = posts[::-1]
-        parts = [oldest[i:i + SITEMAP_PART] for i in range(0, len(oldest), SITEMAP_PART)] or [[]]
-        names = ["sitemap.xml"] if len(parts) == 1 else [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+        parts = [oldest[i : i + SITEMAP_PART] for i in range(0, len(oldest), SITEMAP_PART)] or [[]]
+        names = (
+            ["sitemap.xml"]
+            if len(parts) == 1
+            else [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+        )
 
         def part(name: str, chunk: list[SitePost], last: bool) -> Page:
             def render() -> bytes:
-                urls: list[tuple[str, datetime | None]] = [(self.base_url + p.href, p.date) for p in chunk]
+                urls: list[tuple[str, datetime | None]] = [
+                    (self.base_url + p.href, p.date) for p in chunk
+                ]
                 if last:
                     urls.append((self.absolute(""), posts[0].date if posts else None))
                 return syn.urlset(urls)
 
             return self._page(name, (list_key(chunk), last), render)  # URLs, and dates by versions
 
-        pages = [part(name, chunk, name == names[-1]) for name, chunk in zip(names, parts, strict=True)]
+        pages = [
+            part(name, chunk, name == names[-1]) for name, chunk in zip(names, parts, strict=True)
+        ]
         if len(parts) > 1:
-            pages.append(self._page("sitemap.xml", tuple(names), lambda: syn.sitemap_index(
-                [self.absolute(name) for name in names])))
+            pages.append(
+                self._page(
+                    "sitemap.xml",
+                    tuple(names),
+                    lambda: syn.sitemap_index([self.absolute(name) for name in names]),
+                )
+            )
         return pages
 
     def static_pages(self) -> list[Page]:
@@ -491,18 +660,26 @@ class Plan:
             base = Path(folder)
             for name in sorted(dirs):
                 if (base / name).is_symlink():
-                    self.notes.append(f"skipped the symbolic link {(base / name).relative_to(self.vault.root)}")
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (base / d).is_symlink())
+                    self.notes.append(
+                        f"skipped the symbolic link {(base / name).relative_to(self.vault.root)}"
+                    )
+            dirs[:] = sorted(
+                d for d in dirs if not d.startswith(".") and not (base / d).is_symlink()
+            )
             for name in sorted(files):
                 path = base / name
                 if name.startswith("."):
                     continue
                 if path.is_symlink():
-                    self.notes.append(f"skipped the symbolic link {path.relative_to(self.vault.root)}")
+                    self.notes.append(
+                        f"skipped the symbolic link {path.relative_to(self.vault.root)}"
+                    )
                 elif path.is_file():
                     found.append((path.relative_to(assets).as_posix(), path))
         return sorted(found)
 
     def _file_page(self, rel: str, path: Path) -> Page:
         st = path.stat()
-        return Page(rel, digest("file", str(path), st.st_size, st.st_mtime_ns), lambda: _read_file(path))
+        return Page(
+            rel, digest("file", str(path), st.st_size, st.st_mtime_ns), lambda: _read_file(path)
+        )

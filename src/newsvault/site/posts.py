@@ -101,7 +101,7 @@ def read_head(path: str | Path) -> tuple[Post, int, int]:
         st = os.fstat(fh.fileno())
         data = fh.read(HEAD)
         if len(data) < st.st_size:
-            head = data[:data.rfind(b"\n") + 1]  # whole lines: no UTF-8 sequence cut
+            head = data[: data.rfind(b"\n") + 1]  # whole lines: no UTF-8 sequence cut
             post = parse_bytes(head, Path(path), diagnose=False)
             if post.layout != "none" and "\n" in post.body:
                 return post, st.st_size, st.st_mtime_ns
@@ -125,11 +125,21 @@ def _meta(name: str, size: int, mtime_ns: int, post: Post) -> _Meta:
     slug = post.front_matter.get("slug")
     date_utc = art.date if art.date.tzinfo else art.date.replace(tzinfo=timezone.utc)
     return _Meta(
-        name=name, title=art.title, date=date_utc.astimezone(timezone.utc), url_date=url_date,
-        site=art.site or (art.tags[0] if art.tags else ""), author=art.author, link=web_link(art.link),
-        tags=tuple(str(t) for t in art.tags), categories=tuple(str(c) for c in art.categories),
-        slug=str(slug) if isinstance(slug, str) and slug else filename_slug(name.rpartition("/")[2]),
-        digest=f"{size}.{mtime_ns}", usable=post.layout != "none", layout=post.layout,
+        name=name,
+        title=art.title,
+        date=date_utc.astimezone(timezone.utc),
+        url_date=url_date,
+        site=art.site or (art.tags[0] if art.tags else ""),
+        author=art.author,
+        link=web_link(art.link),
+        tags=tuple(str(t) for t in art.tags),
+        categories=tuple(str(c) for c in art.categories),
+        slug=str(slug)
+        if isinstance(slug, str) and slug
+        else filename_slug(name.rpartition("/")[2]),
+        digest=f"{size}.{mtime_ns}",
+        usable=post.layout != "none",
+        layout=post.layout,
     )
 
 
@@ -143,8 +153,16 @@ def _scan_chunk(_state: None, chunk: Iterable[tuple[str, str]]) -> list[tuple[in
 
 
 # what unpickling a damaged or foreign file can raise
-_UNREADABLE = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
-               ImportError)
+_UNREADABLE = (
+    pickle.UnpicklingError,
+    EOFError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    ImportError,
+)
 
 
 class PostCache:
@@ -195,7 +213,9 @@ class PostCache:
             except _UNREADABLE:
                 pass  # a torn last record: what came before it stands
             make = _Meta._make
-            self.entries = {name: (size, mtime, make(meta)) for name, (size, mtime, meta) in entries.items()}
+            self.entries = {
+                name: (size, mtime, make(meta)) for name, (size, mtime, meta) in entries.items()
+            }
             self.url_setting, self.urls = setting, urls
         except _UNREADABLE:
             self.entries, self.url_setting, self.urls = {}, "", {}
@@ -213,8 +233,12 @@ class PostCache:
             self._appended, self._whole = 0, True
         elif changed or removed or changed_urls or removed_urls:
             with open(self.file, "ab") as fh:
-                fh.write(pickle.dumps((_plain(changed), removed, changed_urls, removed_urls),
-                                      protocol=pickle.HIGHEST_PROTOCOL))
+                fh.write(
+                    pickle.dumps(
+                        (_plain(changed), removed, changed_urls, removed_urls),
+                        protocol=pickle.HIGHEST_PROTOCOL,
+                    )
+                )
             self._appended = appended
         self._stored = (self.entries, self.url_setting, self.urls)
 
@@ -226,8 +250,13 @@ def _plain(entries: dict[str, tuple[int, int, _Meta]]) -> dict[str, tuple[int, i
     return {name: (size, mtime, tuple(meta)) for name, (size, mtime, meta) in entries.items()}
 
 
-def scan(root: Path, names: Iterable[str], cache: PostCache,
-         progress: Callable[[int], None] | None = None, workers: int = 1) -> tuple[list[_Meta], int]:
+def scan(
+    root: Path,
+    names: Iterable[str],
+    cache: PostCache,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 1,
+) -> tuple[list[_Meta], int]:
     """Records for the post files ``names`` (paths from ``root``, the vault: see
     :func:`newsvault.archive.files.post_files`), parsing only those the cache does not
     know (in ``workers`` processes when there are many); returns the records and how many
@@ -248,15 +277,22 @@ def scan(root: Path, names: Iterable[str], cache: PostCache,
                     progress(1)
                 continue
         todo.append((name, path))
-    for size, mtime, meta in parallel.run(_scan_chunk, None, todo, workers, progress, SCAN_MIN_JOBS):
+    for size, mtime, meta in parallel.run(
+        _scan_chunk, None, todo, workers, progress, SCAN_MIN_JOBS
+    ):
         keep_meta[meta.name] = (size, mtime, meta)
     cache.entries = keep_meta
     return [v[2] for v in keep_meta.values()], len(todo)
 
 
-def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
-               cache: PostCache | None = None, base_path: str = "/",
-               reserved: Iterable[str] = ()) -> list[SitePost]:
+def site_posts(
+    metas: list[_Meta],
+    pattern: str,
+    tz: tzinfo,
+    cache: PostCache | None = None,
+    base_path: str = "/",
+    reserved: Iterable[str] = (),
+) -> list[SitePost]:
     """Newest first, each with its permalink; a URL whose output path is taken by an
     earlier post — or by a page of the site (``reserved``), or that would nest into
     one (``/d/`` and ``/d/index.html/``) — gets ``-2``… (Jekyll silently overwrites one
@@ -281,14 +317,29 @@ def site_posts(metas: list[_Meta], pattern: str, tz: tzinfo,
         base, n = url, 2
         target = output_path(url)
         while not space.free(target):
-            url = (base.rstrip("/") + f"-{n}" + ("/" if base.endswith("/") else ""))
+            url = base.rstrip("/") + f"-{n}" + ("/" if base.endswith("/") else "")
             target = output_path(url)
             n += 1
         space.take(target)
         link = hit[3] if hit and hit[2] == url else href(base_path, url)
         urls[m.name] = (m.digest, base, url, link)
-        out.append(SitePost(m.name, url, m.title, m.date, m.site, m.author, m.link, m.tags, m.categories,
-                            m.digest, ident(m.digest, url), link, m.layout))
+        out.append(
+            SitePost(
+                m.name,
+                url,
+                m.title,
+                m.date,
+                m.site,
+                m.author,
+                m.link,
+                m.tags,
+                m.categories,
+                m.digest,
+                ident(m.digest, url),
+                link,
+                m.layout,
+            )
+        )
     if cache is not None:
         cache.url_setting, cache.urls = setting, urls
     out.reverse()

@@ -71,38 +71,62 @@ def entry_xml(e: FeedEntry) -> bytes:
     100 articles is costly; as bytes, a feed is written from stored entries without
     decoding them)."""
     stamp = rfc3339(e.date)
-    out = ["<entry>\n"
-           f"<title>{xml_text(e.title)}</title>\n"
-           + (f'<link rel="alternate" type="text/html" href={xml_attr(e.url)}/>\n' if _web(e.url) else "")
-           + f"<id>{xml_text(e.id)}</id>\n"
-           f"<published>{stamp}</published>\n<updated>{stamp}</updated>\n"
-           f"<author><name>{xml_text(e.author or '-')}</name></author>\n"]
+    out = [
+        "<entry>\n"
+        f"<title>{xml_text(e.title)}</title>\n"
+        + (
+            f'<link rel="alternate" type="text/html" href={xml_attr(e.url)}/>\n'
+            if _web(e.url)
+            else ""
+        )
+        + f"<id>{xml_text(e.id)}</id>\n"
+        f"<published>{stamp}</published>\n<updated>{stamp}</updated>\n"
+        f"<author><name>{xml_text(e.author or '-')}</name></author>\n"
+    ]
     out.extend(f"<category term={xml_attr(c)}/>\n" for c in e.categories)
     out.append(f'<content type="html">{cdata(e.html)}</content>\n</entry>\n')
     return "".join(out).encode("utf-8")
 
 
-def atom_feed(*, title: str, feed_url: str, home_url: str, feed_id: str, language: str,
-              entries: list[bytes], updated_at: datetime | None) -> list[bytes]:
+def atom_feed(
+    *,
+    title: str,
+    feed_url: str,
+    home_url: str,
+    feed_id: str,
+    language: str,
+    entries: list[bytes],
+    updated_at: datetime | None,
+) -> list[bytes]:
     """An Atom 1.0 document from ready ``entries``, in parts (the caller writes them one
     after the other); ``updated`` is the newest entry's date (``updated_at``), so the
     bytes are reproducible."""
     updated = rfc3339(updated_at) if updated_at else EPOCH
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n',
-           f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={xml_attr(language)}>\n',
-           f"<title>{xml_text(title)}</title>\n",
-           f"<id>{xml_text(feed_id)}</id>\n",
-           *([f'<link rel="self" type="application/atom+xml" href={xml_attr(feed_url)}/>\n',
-              f'<link rel="alternate" type="text/html" href={xml_attr(home_url)}/>\n'] if _web(feed_url) else []),
-           f"<updated>{updated}</updated>\n",
-           "<generator>newsvault</generator>\n"]
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={xml_attr(language)}>\n',
+        f"<title>{xml_text(title)}</title>\n",
+        f"<id>{xml_text(feed_id)}</id>\n",
+        *(
+            [
+                f'<link rel="self" type="application/atom+xml" href={xml_attr(feed_url)}/>\n',
+                f'<link rel="alternate" type="text/html" href={xml_attr(home_url)}/>\n',
+            ]
+            if _web(feed_url)
+            else []
+        ),
+        f"<updated>{updated}</updated>\n",
+        "<generator>newsvault</generator>\n",
+    ]
     return ["".join(out).encode("utf-8"), *entries, b"</feed>\n"]
 
 
 def urlset(urls: list[tuple[str, datetime | None]]) -> bytes:
     """A sitemap: ``(absolute URL, last modified)`` pairs."""
-    rows = ['<?xml version="1.0" encoding="utf-8"?>\n',
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
+    rows = [
+        '<?xml version="1.0" encoding="utf-8"?>\n',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
+    ]
     for loc, mod in urls:
         lastmod = f"<lastmod>{rfc3339(mod)}</lastmod>" if mod else ""
         rows.append(f"<url><loc>{xml_text(loc)}</loc>{lastmod}</url>\n")
@@ -112,8 +136,10 @@ def urlset(urls: list[tuple[str, datetime | None]]) -> bytes:
 
 def sitemap_index(locs: list[str]) -> bytes:
     """A sitemap index: the absolute URLs of the sitemaps it joins."""
-    rows = ['<?xml version="1.0" encoding="utf-8"?>\n',
-            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
+    rows = [
+        '<?xml version="1.0" encoding="utf-8"?>\n',
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
+    ]
     rows += [f"<sitemap><loc>{xml_text(loc)}</loc></sitemap>\n" for loc in locs]
     rows.append("</sitemapindex>\n")
     return "".join(rows).encode("utf-8")

@@ -64,7 +64,9 @@ def postings(articles: list[tuple[int, str, str]]) -> Postings:
         bases += [0, BODY]
     items = index_items(texts, bases)
     nums = np.array([n for n, _t, _b in articles], np.uint16)
-    keep = (items.text & 1).astype(bool) | (items.ordinal < BODY)  # a title's items past BODY: not indexed
+    keep = (items.text & 1).astype(bool) | (
+        items.ordinal < BODY
+    )  # a title's items past BODY: not indexed
     kind, h1, h2 = items.kind[keep], items.h1[keep], items.h2[keep]
     ordinal, doc = items.ordinal[keep], nums[items.text[keep] >> 1]
     cjk = kind == CJK
@@ -72,15 +74,21 @@ def postings(articles: list[tuple[int, str, str]]) -> Postings:
     token = cjk | word
     pair = token[:-1] & token[1:] & (cjk[:-1] | cjk[1:]) & (ordinal[1:] == ordinal[:-1] + 1)
     first = np.flatnonzero(pair)
-    pos_keys = np.concatenate([np_keys(h1[word], h2[word], None, None),
-                               np_keys(h1[first], h2[first], h1[first + 1], h2[first + 1])])
+    pos_keys = np.concatenate(
+        [
+            np_keys(h1[word], h2[word], None, None),
+            np_keys(h1[first], h2[first], h1[first + 1], h2[first + 1]),
+        ]
+    )
     pos_docs = np.concatenate([doc[word], doc[first]])
     pos = np.concatenate([ordinal[word], ordinal[first]])
     positional = _by_group(pos_keys, pos_docs, pos)  # (a key is a word or a pair: each in order)
     # CJK characters: one posting per (character, article), with its count; a CJK token's
     # hashes are a function of its code point, so counting code points is enough
     cps = (h1[cjk] - np.uint32(H1_SEED * H1_P & 0xFFFFFFFF)).astype(np.uint64)
-    both, counts = np.unique((doc[cjk].astype(np.uint64) << np.uint64(32)) | cps, return_counts=True)
+    both, counts = np.unique(
+        (doc[cjk].astype(np.uint64) << np.uint64(32)) | cps, return_counts=True
+    )
     c1 = (both & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     with np.errstate(over="ignore"):
         c2 = np.uint32(H2_SEED * H2_P & 0xFFFFFFFF) + c1
@@ -116,15 +124,18 @@ def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     b = 1
     while len(v):
         more = size > b + 1
-        out[starts + b] = (v & np.uint32(0x7F)).astype(np.uint8) | (more.astype(np.uint8) << np.uint8(7))
+        out[starts + b] = (v & np.uint32(0x7F)).astype(np.uint8) | (
+            more.astype(np.uint8) << np.uint8(7)
+        )
         rest = np.flatnonzero(more)
         v, starts, size = v[rest] >> np.uint32(7), starts[rest], size[rest]
         b += 1
     return out, ends
 
 
-def _encode(keys: np.ndarray, docs: np.ndarray, values: np.ndarray, positional: bool
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _encode(
+    keys: np.ndarray, docs: np.ndarray, values: np.ndarray, positional: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Postings sorted by key (then article, then ordinal) → (unique keys, byte stream,
     where each key's bytes end)."""
     m = len(keys)
@@ -182,15 +193,20 @@ def jobs(bits: int) -> list[tuple[int, int, int, int]]:
     return [(b * per, (b + 1) * per, b, b + 1) for b in range(1 << bits)]
 
 
-def encode_groups(parts: list[Postings], g0: int, g1: int, b0: int, b1: int, bits: int
-                  ) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
+def encode_groups(
+    parts: list[Postings], g0: int, g1: int, b0: int, b1: int, bits: int
+) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
     """The files of buckets ``b0``…``b1 - 1`` (groups ``g0``…``g1 - 1`` of ``parts``,
     which hold consecutive articles in order), and their big keys."""
     encoded = []
-    for keys_f, docs_f, vals_f, bounds_f, positional in (("pos_keys", "pos_docs", "pos", "pos_bounds", True),
-                                                         ("cnt_keys", "cnt_docs", "cnt", "cnt_bounds", False)):
+    for keys_f, docs_f, vals_f, bounds_f, positional in (
+        ("pos_keys", "pos_docs", "pos", "pos_bounds", True),
+        ("cnt_keys", "cnt_docs", "cnt", "cnt_bounds", False),
+    ):
         pick = [(int(getattr(p, bounds_f)[g0]), int(getattr(p, bounds_f)[g1]), p) for p in parts]
-        keys = np.concatenate([getattr(p, keys_f)[a:b] for a, b, p in pick] or [np.zeros(0, np.uint64)])
+        keys = np.concatenate(
+            [getattr(p, keys_f)[a:b] for a, b, p in pick] or [np.zeros(0, np.uint64)]
+        )
         if not len(keys):
             continue
         order = np.argsort(keys, kind="stable")
@@ -200,8 +216,9 @@ def encode_groups(parts: list[Postings], g0: int, g1: int, b0: int, b1: int, bit
     return _buckets(encoded, b0, b1, bits)
 
 
-def _buckets(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], b0: int, b1: int, bits: int
-             ) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
+def _buckets(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], b0: int, b1: int, bits: int
+) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
     if not parts:
         return [b"\0\0\0\0"] * (b1 - b0), []
     keys = np.concatenate([p[0] for p in parts])
@@ -210,16 +227,22 @@ def _buckets(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], b0: int, b1
     ends = np.concatenate([p[2] + off for p, off in zip(parts, offset, strict=False)])
     lengths = np.diff(ends, prepend=0)
     starts = ends - lengths
-    big = [(int(keys[i]) >> 32, int(keys[i]) & 0xFFFFFFFF, data[starts[i]:ends[i]].tobytes())
-           for i in np.flatnonzero(lengths > BIG).tolist()]
+    big = [
+        (int(keys[i]) >> 32, int(keys[i]) & 0xFFFFFFFF, data[starts[i] : ends[i]].tobytes())
+        for i in np.flatnonzero(lengths > BIG).tolist()
+    ]
     small = lengths <= BIG
     keys, starts, lengths = keys[small], starts[small], lengths[small]
     order = np.argsort(keys)  # the two families, merged: ascending keys, hence by bucket
     keys, starts, lengths = keys[order], starts[order], lengths[order]
-    bucket = (keys >> np.uint64(64 - bits)).astype(np.int64) if bits else np.zeros(len(keys), np.int64)
+    bucket = (
+        (keys >> np.uint64(64 - bits)).astype(np.int64) if bits else np.zeros(len(keys), np.int64)
+    )
     offsets = np.cumsum(lengths) - lengths
     at = np.int32 if len(data) < 2**31 else np.int64  # (half the memory of int64 indexes)
-    payload = data[np.arange(int(lengths.sum()), dtype=at) + np.repeat((starts - offsets).astype(at), lengths)]
+    payload = data[
+        np.arange(int(lengths.sum()), dtype=at) + np.repeat((starts - offsets).astype(at), lengths)
+    ]
     len_bytes, len_ends = _varints(lengths.astype(np.uint32))
     k1 = (keys >> np.uint64(32)).astype("<u4")
     k2 = (keys & np.uint64(0xFFFFFFFF)).astype("<u4")
@@ -229,8 +252,15 @@ def _buckets(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], b0: int, b1
         if hi == lo:
             out.append(b"\0\0\0\0")
             continue
-        out.append(b"".join([
-            np.array([hi - lo], "<u4").tobytes(), k1[lo:hi].tobytes(), k2[lo:hi].tobytes(),
-            len_bytes[int(len_ends[lo - 1]) if lo else 0:int(len_ends[hi - 1])].tobytes(),
-            payload[int(offsets[lo]):int(offsets[hi - 1] + lengths[hi - 1])].tobytes()]))
+        out.append(
+            b"".join(
+                [
+                    np.array([hi - lo], "<u4").tobytes(),
+                    k1[lo:hi].tobytes(),
+                    k2[lo:hi].tobytes(),
+                    len_bytes[int(len_ends[lo - 1]) if lo else 0 : int(len_ends[hi - 1])].tobytes(),
+                    payload[int(offsets[lo]) : int(offsets[hi - 1] + lengths[hi - 1])].tobytes(),
+                ]
+            )
+        )
     return out, big

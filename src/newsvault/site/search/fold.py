@@ -131,8 +131,10 @@ def key(first: str, second: str | None = None) -> tuple[int, int]:
     a1, a2 = token_hash(first)
     b1, b2 = token_hash(second) if second is not None else (0, 0)
     kind = PAIR if second is not None else UNIGRAM
-    return (_fmix((a1 * 0x9E3779B1 & MASK) ^ b1 ^ kind),
-            _fmix((a2 * 0x85EBCA77 & MASK) ^ b2 ^ (kind << 8)))
+    return (
+        _fmix((a1 * 0x9E3779B1 & MASK) ^ b1 ^ kind),
+        _fmix((a2 * 0x85EBCA77 & MASK) ^ b2 ^ (kind << 8)),
+    )
 
 
 def _np_fmix(h: np.ndarray) -> np.ndarray:
@@ -143,12 +145,16 @@ def _np_fmix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def np_keys(a1: np.ndarray, a2: np.ndarray, b1: np.ndarray | None, b2: np.ndarray | None) -> np.ndarray:
+def np_keys(
+    a1: np.ndarray, a2: np.ndarray, b1: np.ndarray | None, b2: np.ndarray | None
+) -> np.ndarray:
     """:func:`key` over arrays of token hashes, as uint64 (high half: the first hash)."""
     kind = np.uint32(PAIR if b1 is not None else UNIGRAM)
     zero = np.uint32(0)
     k1 = _np_fmix((a1 * np.uint32(0x9E3779B1)) ^ (b1 if b1 is not None else zero) ^ kind)
-    k2 = _np_fmix((a2 * np.uint32(0x85EBCA77)) ^ (b2 if b2 is not None else zero) ^ (kind << np.uint32(8)))
+    k2 = _np_fmix(
+        (a2 * np.uint32(0x85EBCA77)) ^ (b2 if b2 is not None else zero) ^ (kind << np.uint32(8))
+    )
     return (k1.astype(np.uint64) << np.uint64(32)) | k2.astype(np.uint64)
 
 
@@ -191,7 +197,9 @@ def _np_poly(f: np.ndarray, starts: np.ndarray, ends: np.ndarray, seed: int, p: 
     powers, inverse = _powers(p, n)
     prefix = np.zeros(n + 1, np.uint32)
     np.cumsum(f * inverse[:n], out=prefix[1:])
-    return powers[ends - starts] * np.uint32(seed) + powers[ends - 1] * (prefix[ends] - prefix[starts])
+    return powers[ends - starts] * np.uint32(seed) + powers[ends - 1] * (
+        prefix[ends] - prefix[starts]
+    )
 
 
 SEPARATOR = " \n "  # between texts read at once: a break of its own, never part of a neighbour's
@@ -233,5 +241,7 @@ def index_items(texts: list[str], bases: list[int]) -> DocItems:
     raw_pos = kept[pos] if kept is not None else pos
     which = np.searchsorted(text_starts, raw_pos, side="right") - 1
     first = np.searchsorted(which, np.arange(len(texts)))
-    ordinal = (np.arange(len(pos)) - first[which] + np.asarray(bases, np.int64)[which]).astype(np.uint32)
+    ordinal = (np.arange(len(pos)) - first[which] + np.asarray(bases, np.int64)[which]).astype(
+        np.uint32
+    )
     return DocItems(kind, h1, h2, ordinal, which.astype(np.int32))

@@ -89,7 +89,7 @@ def _segment_names(posts: list[SitePost], setting: str) -> list[tuple[int, int, 
     for start, count in layout(len(posts)):
         h = base.copy()
         h.update(f"{start}:{count}".encode())
-        for post in posts[start:start + count]:
+        for post in posts[start : start + count]:
             h.update(post.ident.encode("utf-8", "surrogatepass") + b"\0")
         out.append((start, count, f"{start:07d}-{count:04d}-{h.hexdigest()[:12]}"))
     return out
@@ -98,16 +98,25 @@ def _segment_names(posts: list[SitePost], setting: str) -> list[tuple[int, int, 
 def _records(post: SitePost, text: str, tz: tzinfo, base_path: str) -> tuple[bytes, bytes]:
     """A post's record (URL, title, date, source, the text's first :data:`HEAD`
     characters and whether there is more) and the rest of its text (empty if none)."""
-    href = post.href[len(base_path):] if post.href.startswith(base_path) else post.href.lstrip("/")
+    href = post.href[len(base_path) :] if post.href.startswith(base_path) else post.href.lstrip("/")
     text = text[:MAX_TEXT]
-    doc = {"u": href, "t": post.title, "d": post.date.astimezone(tz).isoformat(), "s": post.site,
-           "x": text[:HEAD], "m": int(len(text) > HEAD)}
-    record = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    doc = {
+        "u": href,
+        "t": post.title,
+        "d": post.date.astimezone(tz).isoformat(),
+        "s": post.site,
+        "x": text[:HEAD],
+        "m": int(len(text) > HEAD),
+    }
+    record = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass"
+    )
     return record, text[HEAD:].encode("utf-8", "surrogatepass")
 
 
-def _read_chunk(root: str, tz: tzinfo, base_path: str, folder: str, chunk: Sequence[tuple[int, SitePost]]
-                ) -> Postings:
+def _read_chunk(
+    root: str, tz: tzinfo, base_path: str, folder: str, chunk: Sequence[tuple[int, SitePost]]
+) -> Postings:
     """Read, extract and tokenize some consecutive posts of a segment; write their
     records (``d/<n>.json``, ``d/<n>.txt``)."""
     articles = []
@@ -124,8 +133,13 @@ def _read_chunk(root: str, tz: tzinfo, base_path: str, folder: str, chunk: Seque
     return postings(articles)
 
 
-def _build_segment(folder: Path, posts: list[SitePost], state: tuple[str, tzinfo, str], start: int,
-                   tick: Callable[[int], None]) -> None:
+def _build_segment(
+    folder: Path,
+    posts: list[SitePost],
+    state: tuple[str, tzinfo, str],
+    start: int,
+    tick: Callable[[int], None],
+) -> None:
     """Write a segment of ``posts`` into ``folder`` (which must not exist). Its posts are
     read :data:`CHUNK` at a time (numpy's cost per call would otherwise dominate), then
     its buckets encoded a group of keys at a time (bounding the memory)."""
@@ -134,7 +148,7 @@ def _build_segment(folder: Path, posts: list[SitePost], state: tuple[str, tzinfo
     numbered = list(enumerate(posts))
     parts = []
     for i in range(0, len(numbered), CHUNK):
-        chunk = numbered[i:i + CHUNK]
+        chunk = numbered[i : i + CHUNK]
         parts.append(_read_chunk(*state, str(folder), chunk))
         tick(len(chunk))
     bits = encode.bucket_bits(parts)
@@ -161,13 +175,19 @@ def _index_segment(job: tuple[int, int, str]) -> None:
     start, count, name = job
     tmp = segs_dir / (name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    _build_segment(tmp, ordered[start:start + count], state, start, tick)
+    _build_segment(tmp, ordered[start : start + count], state, start, tick)
     shutil.rmtree(segs_dir / name, ignore_errors=True)  # a damaged one (see build_index)
     os.replace(tmp, segs_dir / name)
 
 
-def _index_segments(todo: list[tuple[int, int, str]], ordered: list[SitePost], segs_dir: Path,
-                    state: tuple[str, tzinfo, str], workers: int, tick: Callable[[int], None]) -> None:
+def _index_segments(
+    todo: list[tuple[int, int, str]],
+    ordered: list[SitePost],
+    segs_dir: Path,
+    state: tuple[str, tzinfo, str],
+    workers: int,
+    tick: Callable[[int], None],
+) -> None:
     """Index the segments of ``todo``, each whole in one process: a worker forked from
     the small parent reads, encodes and writes its segment, so no postings cross a
     process boundary (handing them to the parent cost a quarter of the CPU time). The
@@ -251,10 +271,18 @@ def _load_tallies(path: Path | None) -> dict[str, list[int]]:
     return data if isinstance(data, dict) else {}
 
 
-def build_index(site_dir: Path, vault_root: Path, posts: list[SitePost], tz: tzinfo, setting: str,
-                base_path: str = "/", full: bool = False, workers: int = 1,
-                progress: Callable[[str, int, int], None] | None = None,
-                tallies: Path | None = None) -> SearchResult:
+def build_index(
+    site_dir: Path,
+    vault_root: Path,
+    posts: list[SitePost],
+    tz: tzinfo,
+    setting: str,
+    base_path: str = "/",
+    full: bool = False,
+    workers: int = 1,
+    progress: Callable[[str, int, int], None] | None = None,
+    tallies: Path | None = None,
+) -> SearchResult:
     """Index ``posts`` (newest first, as the site lists them) into ``site_dir/search/data``.
 
     ``setting`` is whatever else decides the index's files (the timezone dates are shown
@@ -269,12 +297,27 @@ def build_index(site_dir: Path, vault_root: Path, posts: list[SitePost], tz: tzi
     if full and segs_dir.exists():
         shutil.rmtree(segs_dir)
     segs_dir.mkdir(parents=True, exist_ok=True)
-    names = _segment_names(ordered, "\n".join([str(FORMAT), fold_version, _code_digest(), setting,
-                                               str(encode.BODY), str(encode.BIG), str(encode.BUCKET_BYTES)]))
+    names = _segment_names(
+        ordered,
+        "\n".join(
+            [
+                str(FORMAT),
+                fold_version,
+                _code_digest(),
+                setting,
+                str(encode.BODY),
+                str(encode.BIG),
+                str(encode.BUCKET_BYTES),
+            ]
+        ),
+    )
     known = {} if full else _load_tallies(tallies)
-    todo = [(start, count, name) for start, count, name in names
-            if not (segs_dir / name / "seg.json").is_file()
-            or (tallies is not None and known.get(name) != _tally(segs_dir / name))]
+    todo = [
+        (start, count, name)
+        for start, count, name in names
+        if not (segs_dir / name / "seg.json").is_file()
+        or (tallies is not None and known.get(name) != _tally(segs_dir / name))
+    ]
     tick = _ticker(progress, sum(count for _s, count, _n in todo))
     _index_segments(todo, ordered, segs_dir, (str(vault_root), tz, base_path), workers, tick)
     for _start, _count, name in todo:
@@ -283,11 +326,19 @@ def build_index(site_dir: Path, vault_root: Path, posts: list[SitePost], tz: tzi
     for _start, _count, name in names:
         meta = json.loads((segs_dir / name / "seg.json").read_text(encoding="utf-8"))
         segments.append({"path": f"s/{name}/", **meta})
-    manifest = {"format": FORMAT, "fold": fold_version, "body": encode.BODY, "docs": len(ordered),
-                "segments": segments}
+    manifest = {
+        "format": FORMAT,
+        "fold": fold_version,
+        "body": encode.BODY,
+        "docs": len(ordered),
+        "segments": segments,
+    }
     write_atomic(root / "index.json", json.dumps(manifest, separators=(",", ":")).encode())
     if tallies is not None:
-        write_atomic(tallies, json.dumps({name: known[name] for _s, _c, name in names if name in known}).encode())
+        write_atomic(
+            tallies,
+            json.dumps({name: known[name] for _s, _c, name in names if name in known}).encode(),
+        )
     keep = {name for _s, _c, name in names}
     for entry in segs_dir.iterdir():
         if entry.name not in keep:
@@ -295,8 +346,13 @@ def build_index(site_dir: Path, vault_root: Path, posts: list[SitePost], tz: tzi
     for entry in root.iterdir():
         if entry.name not in ("index.json", "s"):
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    return SearchResult(time.perf_counter() - start_time, len(ordered), sum(c for _s, c, _n in todo),
-                        len(names), len(names) - len(todo))
+    return SearchResult(
+        time.perf_counter() - start_time,
+        len(ordered),
+        sum(c for _s, c, _n in todo),
+        len(names),
+        len(names) - len(todo),
+    )
 
 
 def _ticker(progress: Callable[[str, int, int], None] | None, total: int) -> Callable[[int], None]:

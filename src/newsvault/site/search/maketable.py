@@ -45,13 +45,31 @@ FORMAT = 1
 SPACE, BREAK, CJK, WORD, IGNORE = range(5)
 CLASS_NAMES = ("space", "break", "cjk", "word", "ignore")
 
-DICTIONARIES = ("TSCharacters", "STCharacters", "TWVariants", "TWVariantsRev", "HKVariants",
-                "HKVariantsRev")
+DICTIONARIES = (
+    "TSCharacters",
+    "STCharacters",
+    "TWVariants",
+    "TWVariantsRev",
+    "HKVariants",
+    "HKVariantsRev",
+)
 # Blocks whose letters and numbers are written without spaces between words: each
 # character is a token. (Hangul is spaced: its syllables are word characters.)
-CJK_RANGES = ((0x2E80, 0x2FDF), (0x3005, 0x3007), (0x3021, 0x3029), (0x3031, 0x3035), (0x303B, 0x303C),
-              (0x3040, 0x30FF), (0x3100, 0x312F), (0x31A0, 0x31BF), (0x31F0, 0x31FF), (0x3400, 0x4DBF),
-              (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
+CJK_RANGES = (
+    (0x2E80, 0x2FDF),
+    (0x3005, 0x3007),
+    (0x3021, 0x3029),
+    (0x3031, 0x3035),
+    (0x303B, 0x303C),
+    (0x3040, 0x30FF),
+    (0x3100, 0x312F),
+    (0x31A0, 0x31BF),
+    (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x323AF),
+)
 IGNORED = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x3099, 0x309A))
 
 
@@ -63,11 +81,26 @@ def _dictionary_texts(opencc_dir: Path, into: Path) -> Path:
     compiled = {name: clib / "share" / "opencc" / f"{name}.ocd2" for name in DICTIONARIES}
     missing = [str(path) for path in (tool, *compiled.values()) if not path.is_file()]
     if missing:
-        raise SystemExit(f"maketable: {', '.join(missing)} missing: install the OpenCC "
-                         "version pyproject.toml pins (pip install -e '.[test]')")
+        raise SystemExit(
+            f"maketable: {', '.join(missing)} missing: install the OpenCC "
+            "version pyproject.toml pins (pip install -e '.[test]')"
+        )
     for name in DICTIONARIES:
-        subprocess.run([str(tool), "-i", str(compiled[name]), "-o", str(into / f"{name}.txt"),
-                        "-f", "ocd2", "-t", "text"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(tool),
+                "-i",
+                str(compiled[name]),
+                "-o",
+                str(into / f"{name}.txt"),
+                "-f",
+                "ocd2",
+                "-t",
+                "text",
+            ],
+            check=True,
+            capture_output=True,
+        )
     return into
 
 
@@ -156,10 +189,18 @@ def build_table() -> dict:
         if not runs or runs[-1] != cls:
             runs += [cp, cls]
     pairs = sorted(fold.items())
-    body = {"format": FORMAT, "opencc": version, "unicode": unicodedata.unidata_version,
-            "classes": CLASS_NAMES, "from": "".join(chr(a) for a, _ in pairs),
-            "to": "".join(chr(b) for _, b in pairs), "runs": runs}
-    digest = hashlib.sha1(json.dumps(body, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+    body = {
+        "format": FORMAT,
+        "opencc": version,
+        "unicode": unicodedata.unidata_version,
+        "classes": CLASS_NAMES,
+        "from": "".join(chr(a) for a, _ in pairs),
+        "to": "".join(chr(b) for _, b in pairs),
+        "runs": runs,
+    }
+    digest = hashlib.sha1(
+        json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()[:16]
     return {"version": digest, **body}
 
 
@@ -169,7 +210,9 @@ def dumps(table: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the committed table is out of date")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the committed table is out of date"
+    )
     args = parser.parse_args(argv)
     text = dumps(build_table())
     if args.check:

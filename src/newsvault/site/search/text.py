@@ -15,7 +15,8 @@ from selectolax.lexbor import LexborHTMLParser
 BLOCKS = frozenset(
     "address article aside blockquote br caption dd details dialog div dl dt fieldset figcaption figure "
     "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th "
-    "thead tr ul".split())
+    "thead tr ul".split()
+)
 SKIP = frozenset({"script", "style", "template", "noscript", "textarea", "select"})
 _BLOCKS_CSS = ",".join(sorted(BLOCKS))
 _SKIP_CSS = ",".join(sorted(SKIP))
@@ -38,4 +39,6 @@ def html_text(fragment: str) -> str:
         node.insert_after(_LINE)
     whole = body.text(deep=True, separator="")
     # str.split() collapses every kind of space and line break inside a paragraph
-    return "\n".join([" ".join(line.split()) for line in whole.split(_LINE) if line and not line.isspace()])
+    return "\n".join(
+        [" ".join(line.split()) for line in whole.split(_LINE) if line and not line.isspace()]
+    )
