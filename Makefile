@@ -43,6 +43,7 @@ test: setup
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
 # Refresh the pinned versions on purpose: a clean venv, the newest releases that satisfy
