@@ -1,7 +1,8 @@
 """Replacing a file all at once, for every stage that writes one (subs.json, images,
-scaffold files, git conflict copies). Posts have their own no-clobber writer in
-``archive/store.py``; both name their temporary files ``.NAME….PID.tmp``, the shape
-``runner.sweep_temp_files`` recognizes when a writer died before its rename."""
+scaffold files, git conflict copies), and appending whole lines to the committed records
+(provenance, evidence). Posts have their own no-clobber writer in ``archive/store.py``;
+both name their temporary files ``.NAME….PID.tmp``, the shape ``runner.sweep_temp_files``
+recognizes when a writer died before its rename."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["temp_prefix", "write_atomic"]
+__all__ = ["append_lines", "temp_prefix", "write_atomic"]
 
 _NAME_BYTES = 150  # of the real name in a temporary one: with the rest, within 255 bytes
 
@@ -40,3 +41,19 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def append_lines(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    """Append whole lines to ``path`` (made if missing), for the committed JSON Lines
+    records. A torn last line (a crash mid-append) is ended first, so it stays alone:
+    readers skip it, and it is never continued into a wrong record."""
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        os.write(fd, data)
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)

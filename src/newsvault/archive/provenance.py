@@ -49,6 +49,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from newsvault.fsutil import append_lines
+
 __all__ = ["FOLDER", "VERSION", "Record", "append", "read_file", "month_files"]
 
 FOLDER = "_provenance"
@@ -185,22 +187,8 @@ def append(folder: Path, records: Iterable[Record], *, fsync: bool = True) -> li
     if by_file:
         folder.mkdir(parents=True, exist_ok=True)
     for path, lines in by_file.items():
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            data = "".join(lines).encode("utf-8")
-            if not _ends_with_newline(fd):
-                data = b"\n" + data  # a torn line stays alone: it is ignored, not continued
-            os.write(fd, data)
-            if fsync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_lines(path, "".join(lines).encode("utf-8"), fsync=fsync)
     return list(by_file)
-
-
-def _ends_with_newline(fd: int) -> bool:
-    size = os.fstat(fd).st_size
-    return size == 0 or os.pread(fd, 1, size - 1) == b"\n"
 
 
 def read_file(path: Path) -> Iterator[Record]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from newsvault.archive.provenance import month_file, stamp
+from newsvault.fsutil import append_lines
 
 __all__ = [
     "FOLDER",
@@ -50,17 +51,7 @@ def append(
     if by_file:
         folder.mkdir(parents=True, exist_ok=True)
     for path, chunk in by_file.items():
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            data = "".join(chunk).encode("utf-8", "surrogatepass")
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                data = b"\n" + data  # a torn line stays alone: ignored, never continued
-            os.write(fd, data)
-            if fsync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_lines(path, "".join(chunk).encode("utf-8", "surrogatepass"), fsync=fsync)
     return list(by_file)
 
 
