@@ -169,23 +169,11 @@ def run_once(
                 build_error = str(exc)
             except Exception as exc:  # noqa: BLE001 - a broken site must never keep the posts from git
                 build_error = f"internal error: {type(exc).__name__}: {exc}"
-        if stop.is_set():  # stopped while building: the site is whole, publishing waits
-            return RunReport(
-                now=now,
-                fetch=fetched,
-                revisit=revisited,
-                build=built,
-                build_error=build_error,
-                stopped=True,
-                stale_lock=lock.stale,
-                swept=swept,
-            )
-        with stop.finishing("publishing"):
-            published = (
-                publish_vault(vault, config, now=now, site_built=build_error is None)
-                if publish
-                else None
-            )
+        stopped = stop.is_set()  # stopped while building: the site is whole, publishing waits
+        published = None
+        if publish and not stopped:
+            with stop.finishing("publishing"):
+                published = publish_vault(vault, config, now=now, site_built=build_error is None)
         return RunReport(
             now=now,
             fetch=fetched,
@@ -193,6 +181,7 @@ def run_once(
             build=built,
             build_error=build_error,
             publish=published,
+            stopped=stopped,
             stale_lock=lock.stale,
             swept=swept,
         )
