@@ -27,6 +27,10 @@ STEPS = (
     timedelta(days=30),
 )
 KINDS = ("404", "410", "451", "home", "marker", "dropped")
+# Sites whose feed carries the whole article (content:encoded), as 6 of the 15 real
+# feeds with items in the fixture corpus's benchmark set do; the others give a summary
+# and newsvault takes the text from the page ("fulltext": "article").
+FULL_FEEDS = frozenset(s for s in range(SITES) if s % 5 in (1, 3))
 EXPECTED = {
     "404": "gone",
     "410": "gone",
@@ -144,15 +148,33 @@ class World:
                 continue
             if art.gone(self.now):
                 continue  # a deleted article leaves its feed (the page: by its kind)
+            full = (
+                f"<content:encoded><![CDATA[{self.article(art)}]]></content:encoded>"
+                if site in FULL_FEEDS
+                else ""
+            )
             items.append(
                 f"<item><title>Site {site} story {art.n}</title><link>{self.servers[site].base}{art.path}</link>"
                 f"<guid>s{site}-{art.n}</guid><pubDate>{format_datetime(art.published, usegmt=True)}</pubDate>"
-                f"<description>summary {art.n}</description></item>"
+                f"<description>summary {art.n}</description>{full}</item>"
             )
         return (
-            f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Site {site}</title>'
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"'
+            ' xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            f"<channel><title>Site {site}</title>"
             f"<link>{self.servers[site].base}/</link>{''.join(items)}</channel></rss>"
         ).encode()
+
+    def article(self, art: Article, tracking: str = "") -> str:
+        """The article's text as it stands now (the page's <article>, the full feeds' entry)."""
+        v = art.version(self.now)
+        text = f"Story {art.n} of site {art.site}: the facts as first reported, paragraph one."
+        if v:
+            text = f"Story {art.n} of site {art.site}: the facts as corrected (edit {v}), paragraph one."
+        return (
+            f"<h2>Story {art.n}</h2><p>{text}</p>"
+            f"<p>More: <a href='/news/{art.n}.html{tracking}'>link</a></p>"
+        )
 
     def page(self, site: int, path: str) -> tuple[int, bytes, dict[str, str]]:
         if path == "/":
@@ -170,16 +192,10 @@ class World:
                 "<html><body><div class='msg'>该内容已被发布者删除</div></body></html>".encode(),
                 {},
             )
-        v = art.version(self.now)
-        text = f"Story {art.n} of site {site}: the facts as first reported, paragraph one."
-        if v:
-            text = (
-                f"Story {art.n} of site {site}: the facts as corrected (edit {v}), paragraph one."
-            )
         clock = self.now.strftime("%H:%M")  # ticks every hour: must not count as an edit
         body = (
-            f"<html><body><nav>Updated {clock}</nav><article><h2>Story {art.n}</h2><p>{text}</p>"
-            f"<p>More: <a href='/news/{art.n}.html?utm_source=hour{self.now.hour}'>link</a></p></article>"
+            f"<html><body><nav>Updated {clock}</nav>"
+            f"<article>{self.article(art, f'?utm_source=hour{self.now.hour}')}</article>"
             f"<div class='ad-slot'>Ad {self.now.hour}</div></body></html>"
         )
         return 200, body.encode(), {}
@@ -191,7 +207,8 @@ class SiteServer:
         self.host = f"127.0.0.{site + 2}"
         self.httpd: ThreadingHTTPServer | None = None
         self.port = 0
-        self.requests = 0
+        self.requests = 0  # every GET it answered (or timed out on)
+        self.feed_requests = 0  # of them, for its feed
         self.listen(True)
 
     @property
@@ -226,7 +243,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         site: SiteServer = self.server.site  # type: ignore[attr-defined]
         world = site.world
+        path = self.path.split("?", 1)[0]
         site.requests += 1
+        site.feed_requests += path == "/feed.xml"
         outage = world.outage(site.site)
         if outage is not None and outage.mode == "timeout":
             time.sleep(1.0)
@@ -234,7 +253,6 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if outage is not None and outage.mode == "503":
             return self.reply(503, b"busy", {})
-        path = self.path.split("?", 1)[0]
         if path == "/feed.xml":
             return self.reply(200, world.feed(site.site), {"Content-Type": "application/rss+xml"})
         status, body, headers = world.page(site.site, path)

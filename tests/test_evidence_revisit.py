@@ -230,10 +230,12 @@ def test_the_commands_revisit_run_and_status(server: FeedServer, tmp_path: Path)
     revisited = nv(vault, "revisit", now=at(1))
     assert revisited["done"] == 2 and len(revisited["revisions"]) == 1
     server.route("/a/0", Reply(410, b""))
-    for h in (6, 18, 30):
+    ran = nv(vault, "run", "--no-publish", now=at(6))  # both still listed in the feed read
+    assert (ran["revisit"]["listed"], ran["revisit"]["requests"]) == (2, 0)  # it stands in
+    for h in (24, 36, 48):  # from 24 h (feed_covers) on, the pages are looked at
         ran = nv(vault, "run", "--no-publish", now=at(h))
     assert [v[1] for v in ran["revisit"]["verdicts"]] == ["gone"]
-    status = nv(vault, "status", now=at(31))["evidence"]
+    status = nv(vault, "status", now=at(49))["evidence"]
     assert [v["reason"] for v in status["verdicts"]] == ["gone"]
     assert [r["revisions"] for r in status["revisions"]] == [1]
     assert status["pending"] == 0
@@ -310,3 +312,67 @@ def observations_ok(vault: Vault) -> list[dict]:
         except ValueError:
             continue
     return out
+
+
+def full_feed(server: FeedServer, text: str) -> Reply:
+    item = (
+        "<item><title>A 0</title><link>{link}</link><guid>g0</guid>"
+        "<pubDate>Wed, 01 May 2024 11:00:00 GMT</pubDate>"
+        "<content:encoded><![CDATA[<p>{text}</p>]]></content:encoded></item>"
+    ).format(link=server.url("/a/0"), text=text)
+    return Reply(
+        body=(
+            '<?xml version="1.0"?><rss version="2.0" xmlns:content='
+            '"http://purl.org/rss/1.0/modules/content/"><channel><title>S</title>'
+            f"{item}</channel></rss>"
+        ).encode()
+    )
+
+
+def test_a_feed_with_the_whole_text_stands_in_for_looks_and_shows_the_edit(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    original = "Original text of article 0, long enough to be the body."
+    vault = make(tmp_path, server)
+    subs = json.loads(vault.subs_file.read_text())
+    del subs[0]["fulltext"]  # the post's body is the feed's own text
+    vault.subs_file.write_text(json.dumps(subs))
+    config = load_config(vault.root)
+    server.route("/f.xml", full_feed(server, original))
+    fetch_vault(vault, config, now=T0)
+
+    def hour(h: float) -> tuple[int, int]:
+        fetch_vault(vault, config, now=at(h))
+        report = revisit_vault(vault, config, now=at(h))
+        return report.listed, report.requests
+
+    assert hour(1) == (0, 1)  # the first look: the page's version, and that the feed has it all
+    assert observations(vault)[-1]["feed_full"] is True
+    assert hour(6) == (1, 0) and hour(24) == (1, 0) and hour(72) == (1, 0)  # the feed, any age
+    assert observations(vault)[-1]["outcome"] == "listed"
+    edited = "Edited text of article 0, long enough to be the body."
+    server.route("/a/0", page(edited))
+    server.route("/f.xml", full_feed(server, edited))
+    fetch_vault(vault, config, now=at(80))  # the entry changed: the page is looked at at once
+    report = revisit_vault(vault, config, now=at(80))
+    assert (report.listed, report.requests, len(report.revisions)) == (0, 1, 1)
+    server.route("/a/0", Reply(404, b"gone"))  # the page goes, its feed still has it all
+    assert hour(168) == (1, 0)  # the source still publishes the text: not a deletion
+    server.route("/f.xml", Reply(body=rss()))  # out of its feed (the only item: no "dropped")
+    assert hour(720) == (0, 1)  # the 30 d step looks at the page
+    assert observations(vault)[-1]["outcome"] == "gone"
+
+
+def test_feed_covers_0_looks_at_the_page_every_time(server: FeedServer, tmp_path: Path) -> None:
+    vault = make(tmp_path, server, toml='[evidence]\nfeed_covers = "0"\n')
+    config = load_config(vault.root)
+    fetch_vault(vault, config, now=T0)
+    for h in (1, 6):
+        fetch_vault(vault, config, now=at(h))
+        report = revisit_vault(vault, config, now=at(h))
+        assert (report.listed, report.requests) == (0, 1)
+    vault = make(tmp_path / "default", server)  # the default: listed and young, a selector
+    config = load_config(vault.root)
+    fetch_vault(vault, config, now=T0)
+    fetch_vault(vault, config, now=at(1))
+    assert revisit_vault(vault, config, now=at(1)).listed == 1

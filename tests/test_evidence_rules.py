@@ -182,3 +182,14 @@ def test_a_verdict_always_rests_on_enough_failures_since_the_last_success(
     assert verdict.evidence[-1].at - verdict.evidence[0].at >= timedelta(hours=24)
     start = history.index(verdict.evidence[0])
     assert all(o.kind != "ok" for o in history[start:])  # nothing answered since the run began
+
+
+def test_a_feed_carries_the_text_when_it_has_the_pages_article_not_a_summary() -> None:
+    from newsvault.evidence.normalize import feed_carries
+
+    article = "<p>" + "The whole story, told in full, paragraph after paragraph. " * 8 + "</p>"
+    page = f"<h1>Title</h1><p>By a reporter, 2024-05-01 10:00</p>{article}<a href='/x?utm_source=a'>x</a>"
+    assert feed_carries(article, page)
+    assert not feed_carries("<p>The whole story, told in full.</p>", page)  # a summary
+    assert not feed_carries("<p>" + "Something else entirely. " * 30 + "</p>", page)
+    assert not feed_carries("", page)

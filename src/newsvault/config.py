@@ -382,6 +382,18 @@ class EvidenceConfig:
     )
     min_failures: int = setting(3, "Consecutive failures a deletion verdict needs...", minimum=1)
     min_span: str = setting("24h", "...spanning at least this long.", rule=_SPAN_RULE)
+    feed_covers: str = setting(
+        "24h",
+        "While an article is this young, a scheduled revisit finds it listed unchanged in "
+        "its feed read in the same run, and a version of its page is known, the feed read "
+        "stands in for the page request (any age when the feed carries the whole text); "
+        "0 fetches the page at every scheduled revisit.",
+        rule=Rule(
+            "0 or a duration such as '6h', '3d' or '1d12h'",
+            lambda text: isinstance(text, str) and (text.strip() == "0" or _is_span(text)),
+            ("0", "12h"),
+        ),
+    )
     max_requests: int = setting(
         200, "Revisits per run at most; the rest stay due for the next runs.", minimum=0
     )

@@ -86,7 +86,8 @@ class _Feed:
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     finished: bool = False  # its task is over (written, failed, or cut and salvaged)
-    items: list[tuple[str, str | None, str]] | None = None  # (link, guid key, date) as read
+    # (link, guid key, date, digest) as read: evidence/feeds.py
+    items: list[tuple[str, str | None, str, str | None]] | None = None
 
 
 def fetch_vault(
@@ -318,6 +319,7 @@ class _Run:
                         normalize_link(e.link),
                         guid_key(e.guid, sub.url) if e.guid else None,
                         format_date(article_date(e, self.now)),
+                        feed_items.digest(e),
                     )
                     for e in parsed.entries
                     if e.link

@@ -29,7 +29,14 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-__all__ = ["TRACKING", "fingerprint", "normalize", "select_body", "strip_tracking"]
+__all__ = [
+    "TRACKING",
+    "feed_carries",
+    "fingerprint",
+    "normalize",
+    "select_body",
+    "strip_tracking",
+]
 
 TRACKING = re.compile(
     r"^(utm_\w*|fbclid|gclid|dclid|msclkid|yclid|mc_cid|mc_eid|igshid|spm|"
@@ -114,3 +121,12 @@ def normalize(html: str, base: str = "") -> str:
 def fingerprint(html: str, base: str = "") -> str:
     """SHA-256 (hex) of :func:`normalize`: equal for two fetches of the same version."""
     return hashlib.sha256(normalize(html, base).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def feed_carries(feed_html: str, page_body: str, base: str = "") -> bool:
+    """Whether a feed entry carries the article's whole text, not a summary: its
+    normalized text is at least 80% as long as the page's article part, and that
+    part contains its opening (what makes a change of the text show in the feed)."""
+    feed = normalize(feed_html, base).split("\n", 1)[0]
+    page = normalize(page_body, base).split("\n", 1)[0]
+    return bool(feed) and len(feed) >= 0.8 * len(page) and feed[:40] in page

@@ -33,8 +33,8 @@ from newsvault.config import Config
 from newsvault.errors import FetchError, NewsvaultError
 from newsvault.evidence import feeds as feed_items
 from newsvault.evidence import records, tracks
-from newsvault.evidence.normalize import fingerprint, select_body
-from newsvault.evidence.verdicts import OK, TRANSIENT, classify, markers_for
+from newsvault.evidence.normalize import feed_carries, fingerprint, select_body
+from newsvault.evidence.verdicts import LISTED, OK, TRANSIENT, Outcome, classify, markers_for
 from newsvault.fetch.http import HttpClient, HttpError
 from newsvault.fetch.validators import Validators
 from newsvault.models import Fetched, Subscription
@@ -50,7 +50,8 @@ class RevisitReport:
 
     now: datetime
     due: int = 0  # due at the start (up to the request budget's look-ahead)
-    done: int = 0  # revisits recorded
+    done: int = 0  # revisits recorded (those the feed answered included)
+    listed: int = 0  # of them, answered by the feed read of this run: no request
     requests: int = 0
     left: int = 0  # still due (budget, time, skipped hosts)
     revisions: tuple[str, ...] = ()  # posts with a new revision
@@ -65,6 +66,7 @@ class RevisitReport:
         return {
             "due": self.due,
             "done": self.done,
+            "listed": self.listed,
             "requests": self.requests,
             "left": self.left,
             "revisions": list(self.revisions),
@@ -158,9 +160,12 @@ class _Pass:
             self.failing.add(track.host)  # the host is out: nothing more asked of it this run
             return
         fp = body = None
+        feed_full = False
         if outcome.kind == OK and text:
             body = select_body(text, self.selector(track))
             fp = fingerprint(body, fetched.url if fetched else track.link)
+            if track.baseline is None and track.source == "feed":  # the first look at it
+                feed_full = self.feed_carries(track, body)
         headers = {k.lower(): v for k, v in fetched.headers} if fetched is not None else {}
         revision_file = revision_sha = None
         if (
@@ -184,14 +189,39 @@ class _Pass:
             last_modified=headers.get("last-modified") if status != 304 else None,
             revision_file=revision_file,
             revision_sha256=revision_sha,
+            feed_full=feed_full,
         )
         if status == 304:  # unchanged: keep the validators we sent
             line.pop("etag", None), line.pop("last_modified", None)
+        self.record(line)
+
+    def record(self, line: dict[str, Any]) -> None:
         # Appended at once (a kill loses nothing written); synced to disk once per pass.
         self.written.update(
             records.append(self.vault.root / records.FOLDER, [(self.now, line)], fsync=False)
         )
         self.lines.append((self.now, line))
+
+    def feed_carries(self, track: tracks.Track, body: str) -> bool:
+        """Whether the archived body (the feed's own text) is the page's whole article."""
+        try:
+            article = read_post(self.vault.root / track.post).article
+        except (NewsvaultError, OSError, ValueError):
+            return False
+        return feed_carries(article.content, body, track.link)
+
+    def answered_by_feed(self, track: tracks.Track) -> bool:
+        """A scheduled look the feed read of this run stands in for (docs/evidence.md):
+        recorded as ``listed``, without a request."""
+        guid = guid_key(track.guid, track.feed or "") if track.guid else None
+        if not track.feed_answers(self.now, self.rules) or not feed_items.listed_unchanged(
+            self.index.db, track.feed, track.link, guid, self.now
+        ):
+            return False
+        self.record(
+            tracks.decide(track, Outcome(LISTED, self.now), fingerprint=None, rules=self.rules)
+        )
+        return True
 
 
 def revisit_vault(
@@ -215,6 +245,7 @@ def revisit_vault(
             feed_items.ensure_schema(index.db)
             tracks.sync(index.db, vault.root, rules, baselines=_baselines(vault))
             tracks.left_feeds(index.db, now)
+            tracks.changed_in_feeds(index.db, now)
         off = {url for url, s in subs.items() if not s.revisit}
         candidates = [
             t
@@ -222,9 +253,11 @@ def revisit_vault(
             if t.feed not in off
         ]
         failing = set(failing_hosts)
+        work = _Pass(vault, config, index, now, rules, subs, failing, progress, should_stop)
+        candidates = [t for t in candidates if not work.answered_by_feed(t)]
+        listed = len(work.lines)
         skipped = {t.host for t in candidates if t.host in failing}
         todo = [t for t in candidates if t.host not in failing][: ev.max_requests]
-        work = _Pass(vault, config, index, now, rules, subs, failing, progress, should_stop)
         if todo:
             asyncio.run(_run(work, todo, ev.time_budget))
         for path in work.written:  # durable before the index counts them as read
@@ -240,8 +273,9 @@ def revisit_vault(
     skipped |= {t.host for t in todo if t.host in work.failing}
     return RevisitReport(
         now=now,
-        due=len(candidates),
+        due=len(candidates) + listed,
         done=len(lines),
+        listed=listed,
         requests=work.requests,
         left=int(left),
         revisions=tuple(str(ln["post"]) for ln in lines if "revision" in ln),

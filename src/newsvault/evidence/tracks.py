@@ -26,7 +26,7 @@ from newsvault.archive.identity import guid_key, normalize_link
 from newsvault.config import EvidenceConfig
 from newsvault.evidence import records
 from newsvault.evidence.schedule import next_due, parse_span
-from newsvault.evidence.verdicts import OK, Outcome, Verdict, judge
+from newsvault.evidence.verdicts import LISTED, OK, UNCLEAR, Outcome, Verdict, judge
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS revisits (
@@ -56,6 +56,7 @@ class Rules:
     confirm_every: timedelta
     min_failures: int
     min_span: timedelta
+    feed_covers: timedelta = timedelta(0)  # 0: every scheduled revisit fetches the page
 
     @classmethod
     def of(cls, config: EvidenceConfig) -> Rules:
@@ -64,6 +65,7 @@ class Rules:
             parse_span(config.confirm_every),
             config.min_failures,
             parse_span(config.min_span),
+            parse_span(config.feed_covers) if config.feed_covers.strip() != "0" else timedelta(0),
         )
 
 
@@ -86,10 +88,20 @@ class Track:
     etag: str | None = None
     last_modified: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    feed_full: bool = False  # its feed entry carries the page's whole text (feed_carries)
 
     @property
     def host(self) -> str:
         return urlsplit(self.link).netloc.lower()
+
+    def feed_answers(self, now: datetime, rules: Rules) -> bool:
+        """Whether a scheduled revisit at ``now`` may be answered by its feed's read of
+        this run (the caller checks that the entry is listed and unchanged): never while
+        failing or judged, only once a version of the page is known, and only while
+        young (``feed_covers``) unless the feed carries the article's whole text."""
+        if not rules.feed_covers or self.failures or self.verdict or not self.baseline:
+            return False
+        return self.feed_full or now - self.seen < rules.feed_covers
 
 
 def start(record: provenance.Record, rules: Rules, baseline: str | None, date: str | None) -> Track:
@@ -120,6 +132,7 @@ def decide(
     last_modified: str | None = None,
     revision_file: str | None = None,
     revision_sha256: str | None = None,
+    feed_full: bool = False,
 ) -> dict[str, Any]:
     """The observation line of one revisit (what :func:`apply` folds): the outcome, and a
     revision, verdict or clearing when this revisit makes one."""
@@ -141,6 +154,8 @@ def decide(
     ):
         if value is not None:
             line[key] = value
+    if feed_full and not track.feed_full:
+        line["feed_full"] = True
     if outcome.kind == OK:
         if track.verdict is not None:
             line["cleared"] = {
@@ -187,6 +202,8 @@ def apply(track: Track, line: dict[str, Any], rules: Rules) -> Track:
         _str(line.get("detail")),
     )
     new = replace(track, checks=track.checks + 1)
+    if line.get("feed_full") is True:
+        new = replace(new, feed_full=True)
     fp = _str(line.get("fingerprint"))
     if outcome.kind == OK:
         new = replace(new, failures=(), verdict=None)
@@ -210,7 +227,7 @@ def apply(track: Track, line: dict[str, Any], rules: Rules) -> Track:
         if isinstance(verdict, dict) and new.verdict is None:
             since = records.when(verdict, "since") or at
             new = replace(new, verdict=Verdict(str(verdict.get("reason")), since, at, new.failures))
-    elif outcome.kind != "unclear":
+    elif outcome.kind not in (UNCLEAR, LISTED):
         return replace(new, checks=track.checks)  # transient (never written): due again
     failing = bool(new.failures) and new.verdict is None
     due = next_due(track.seen, at, rules.steps, failing=failing, confirm_every=rules.confirm_every)
@@ -330,6 +347,21 @@ def left_feeds(db: sqlite3.Connection, now: datetime) -> int:
         " AND (due IS NULL OR due > ?) AND feed IN (SELECT feed FROM feed_reads WHERE ok_at = ?)"
         " AND date > (SELECT min(fi.date) FROM feed_items fi WHERE fi.feed = revisits.feed)"
         " AND NOT EXISTS (SELECT 1 FROM feed_items fi WHERE fi.feed = revisits.feed AND"
+        " (fi.link = revisits.link OR (revisits.guid IS NOT NULL AND fi.guid = revisits.guid)))",
+        (when, when, when),
+    )
+    return cur.rowcount
+
+
+def changed_in_feeds(db: sqlite3.Connection, now: datetime) -> int:
+    """Make due now every article whose feed entry changed in a read of this run (an
+    edit the feed shows): its page is looked at at once. Returns how many."""
+    when = records.stamp(now)
+    cur = db.execute(
+        "UPDATE revisits SET due = ? WHERE verdict IS NULL AND (due IS NULL OR due > ?)"
+        " AND feed IN (SELECT feed FROM feed_reads WHERE ok_at = ?)"
+        " AND EXISTS (SELECT 1 FROM feed_items fi WHERE fi.feed = revisits.feed AND"
+        " fi.changed = 1 AND"
         " (fi.link = revisits.link OR (revisits.guid IS NOT NULL AND fi.guid = revisits.guid)))",
         (when, when, when),
     )

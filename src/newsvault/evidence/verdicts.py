@@ -11,6 +11,8 @@
 ``dropped``     the page answers, but the item left its feed while older items remain
 ``transient``   timeout, connection error, 5xx, 408/429, a failing host: *never* evidence
 ``unclear``     any other answer (401, 403, other 4xx): not evidence either way
+``listed``      no request: the feed read in this run lists the entry unchanged, and stands
+                in for a scheduled look (``Track.feed_answers``); neither failure nor success
 ==============  ==========================================================================
 
 :func:`judge`: a verdict needs at least ``min_failures`` consecutive failures (deletion
@@ -64,7 +66,7 @@ GENERIC_PATHS = frozenset(
     }
 )
 DELETIONS = ("gone", "blocked", "redirected", "removed", "dropped")
-OK, TRANSIENT, UNCLEAR = "ok", "transient", "unclear"
+OK, TRANSIENT, UNCLEAR, LISTED = "ok", "transient", "unclear", "listed"
 
 
 @dataclass(frozen=True)
