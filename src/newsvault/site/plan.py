@@ -27,6 +27,7 @@ from newsvault.fsutil import write_atomic
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
+from newsvault.site.evidence_pages import Evidence
 from newsvault.site.legacy import legacy_pages
 from newsvault.site.links import relative, up, with_index
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
@@ -149,7 +150,7 @@ SITEMAP_PART = 5_000  # URLs per sitemap file past that many (the protocol allow
 # One entry of a post list; a vault's templates/list.html may use ``posts`` instead.
 ITEM = (
     '<li><a href="{url}">{title}</a>\n    <span class="meta"><time datetime="{iso}">{day}</time>'
-    ' · <a class="src" href="{site_url}">{site}</a></span></li>\n'
+    ' · <a class="src" href="{site_url}">{site}</a></span>{marks}</li>\n'
 )
 
 
@@ -197,6 +198,7 @@ class Plan:
         self._in_feeds: set[str] = set()
         self.notes: list[str] = []  # what the build left out, for its report
         self.archived: dict[str, datetime] = {}  # post name → when it was archived
+        self.evidence = Evidence(vault, self.t, self.tz, {})  # the record's, set by pages()
 
     # URLs -------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -250,6 +252,7 @@ class Plan:
         archived = self.archived.get(post.name)
         if archived is not None:
             h.update(archived.isoformat().encode())
+        h.update(self.evidence.token(post).encode())
         return h.hexdigest()
 
     def _template(self, here: str | None, name: str, **ctx) -> bytes:
@@ -299,6 +302,7 @@ class Plan:
                 day=f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
                 site_url=escape(relative(here, f"sources/{self.sources[post.site]}/")),
                 site=escape(post.site),
+                marks=self.evidence.marks(post),
             )
             self._items[key] = html
         return html
@@ -348,6 +352,7 @@ class Plan:
     def pages(self, posts: list[SitePost]) -> list[Page]:
         self.notes = []
         self.archived = archived_times(self.vault)
+        self.evidence = Evidence.read(self.vault, self.t, self.tz)
         self.sources = Names([p.site for p in posts] + subscribed_sites(self.vault))
         self.tags = Names([t for p in posts for t in p.tags])
         self.cats = Names([c for p in posts for c in p.categories])
@@ -364,6 +369,7 @@ class Plan:
         out += self.term_pages(posts, "tags", self.tags, lambda p: p.tags)
         out += self.term_pages(posts, "categories", self.cats, lambda p: p.categories)
         out += self.month_pages(posts)
+        out += self.evidence.pages(self, posts, per_site)
         out += self.feed_pages(posts, per_site)
         out += self.fixed_pages(posts)
         taken = {page.out for page in out}  # an old URL newsvault serves itself keeps its page
@@ -389,6 +395,7 @@ class Plan:
                     page_title=post.title,
                     archived=self.archived.get(post.name),
                     share=self.share(post, article),
+                    evidence=self.evidence.view(post, article),
                 )
 
             yield Page(post.out, self._post_key(post, newer, older), render, post)
@@ -427,6 +434,7 @@ class Plan:
                         shown,
                         feed,
                         list_key(chunk),
+                        self.evidence.marks_key(chunk),
                         pager.number,
                         pager.newer_url,
                         pager.older_url,
@@ -454,6 +462,7 @@ class Plan:
                     latest=items[0].date if items else None,
                     updated=updates.get(name),
                     **_health_row(health.get(name), self.t, language),
+                    **self.evidence.counts(items, base),
                 )
             )
             pages += self.list_pages(items, base, name, f"{len(items)}", base + "feed.xml")
