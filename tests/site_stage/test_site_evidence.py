@@ -410,3 +410,17 @@ def test_a_revision_file_that_is_a_link_is_not_read(tmp_path: Path) -> None:
     build_site(vault, load_config(vault.root), search=False)
     html = page_of(vault, "removed")
     assert "TOP SECRET" not in html and STRINGS["zh-Hant"]["unreadable"] in html
+
+
+def test_a_hostile_record_never_breaks_the_build(tmp_path: Path) -> None:
+    vault, record = write_vault(tmp_path / "v")
+    revision = {"file": "_revisions/../../etc/passwd", "fingerprint": "c" * 64}
+    record.line("plain", at(90), fingerprint="c" * 64, revision=revision)
+    nul = {"file": "_revisions/a\u0000b.html", "fingerprint": "d" * 64}
+    record.line("plain", at(91), fingerprint="d" * 64, revision=nul)
+    with (vault.root / "_evidence" / "2024-05.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"kind":"observation","post":"_posts/x.md","at":"never","verdict":{}}\n')
+        fh.write('["not an object"]\n{"torn":\n')
+    build_site(vault, load_config(vault.root), search=False)
+    html = page_of(vault, "plain")
+    assert html.count(STRINGS["zh-Hant"]["unreadable"]) == 2 and "root:" not in html

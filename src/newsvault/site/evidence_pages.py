@@ -41,7 +41,7 @@ from newsvault.site.posts import SitePost
 from newsvault.site.theme import language_tag
 from newsvault.vault import Vault
 
-__all__ = ["Evidence", "diff_segments", "readable_text"]
+__all__ = ["Evidence", "diff_segments", "read_evidence", "readable_text"]
 
 MAX_REVISION = 4 << 20  # bytes of a revision file read for display
 CONTEXT = 160  # characters of unchanged text kept on either side of a change
@@ -180,6 +180,13 @@ class PlanLike(Protocol):
     def _page(self, out: str, parts: tuple[Any, ...], render: Any, feed: bool = False) -> Page: ...
 
 
+def read_evidence(vault: Vault) -> dict[str, History]:
+    """The histories in the vault's ``_evidence/`` that show on the site (each month
+    file's deciding lines cached in ``.newsvault/site/evidence.pickle``)."""
+    found = histories(vault.root, vault.state_dir / "site" / "evidence.pickle")
+    return {p: h for p, h in found.items() if h.shown}
+
+
 class Evidence:
     """The record's histories for one build, and what pages make of them."""
 
@@ -189,12 +196,6 @@ class Evidence:
         self.vault, self.t, self.tz = vault, t, tz
         self.of = of  # post name → its history, for posts with something to show
         self._tokens: dict[str, str] = {}
-
-    @classmethod
-    def read(cls, vault: Vault, t: SimpleNamespace, tz: tzinfo) -> Evidence:
-        """The histories in the vault's ``_evidence/`` (cached in ``.newsvault/site/``)."""
-        found = histories(vault.root, vault.state_dir / "site" / "evidence.pickle")
-        return cls(vault, t, tz, {p: h for p, h in found.items() if h.shown})
 
     # keys: a page shows evidence only through these -------------------------------
     def token(self, post: SitePost) -> str:
@@ -297,15 +298,15 @@ class Evidence:
     def _read_revision(self, rel: str) -> str | None:
         """A revision file's text; None unless it is a plain file inside ``_revisions/``
         (the record is committed data: a link in it must not publish what it points at)."""
-        root = os.path.realpath(self.vault.root / REVISIONS)
-        path = os.path.realpath(self.vault.root / rel)
-        if not path.startswith(root + os.sep):
-            return None
         try:
+            root = os.path.realpath(self.vault.root / REVISIONS)
+            path = os.path.realpath(self.vault.root / rel)
+            if not path.startswith(root + os.sep):
+                return None
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
             with os.fdopen(fd, "rb") as fh:
                 data = fh.read(MAX_REVISION)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the recorded name
             return None
         return data.decode("utf-8", errors="replace")
 

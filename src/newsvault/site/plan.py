@@ -27,7 +27,7 @@ from newsvault.fsutil import write_atomic
 from newsvault.site import syndication as syn
 from newsvault.site.content import article_html
 from newsvault.site.entrystore import EntryStore
-from newsvault.site.evidence_pages import Evidence
+from newsvault.site.evidence_pages import Evidence, read_evidence
 from newsvault.site.legacy import legacy_pages
 from newsvault.site.links import relative, up, with_index
 from newsvault.site.pages import Names, Page, by_month, digest, group, list_key, paginate
@@ -352,7 +352,7 @@ class Plan:
     def pages(self, posts: list[SitePost]) -> list[Page]:
         self.notes = []
         self.archived = archived_times(self.vault)
-        self.evidence = Evidence.read(self.vault, self.t, self.tz)
+        self.evidence = Evidence(self.vault, self.t, self.tz, read_evidence(self.vault))
         self.sources = Names([p.site for p in posts] + subscribed_sites(self.vault))
         self.tags = Names([t for p in posts for t in p.tags])
         self.cats = Names([c for p in posts for c in p.categories])
