@@ -274,7 +274,13 @@ def test_changes_pages_and_their_atom_feeds(built) -> None:
         assert not parsed.bozo, parsed.bozo_exception
         assert len(parsed.entries) == n
         assert len({e.id for e in parsed.entries}) == n
-        assert parsed.feed.title.startswith(t["changes"])
+        assert (
+            parsed.feed.title
+            == {
+                "changes/feed.xml": f"{t['changes']} · Mirror",
+                "sources/Herald/changes/feed.xml": f"{t['changes']} · Herald · Mirror",
+            }[feed]
+        )
         links = [e.link for e in parsed.entries]
         assert all(link.startswith("https://m.example/2024-05-0") for link in links)
     entries = feedparser.parse((site / "changes/feed.xml").read_bytes()).entries
@@ -297,17 +303,26 @@ def test_the_sources_page_counts_removed_and_edited(built) -> None:
 
 
 def test_the_pages_follow_the_evidence_incrementally(tmp_path: Path) -> None:
-    vault, record = write_vault(tmp_path / "v")
+    vault, record = write_vault(tmp_path / "v", "[legacy]\npaginate = 2\n")
     config = load_config(vault.root)
     build_site(vault, config, search=False)
     plain = page_of(vault, "plain")
     again = build_site(vault, config, search=False)
     assert again.rendered == 0
-    record.revision("plain", at(96), "<article><p>Something happened to me.</p></article>")
+    old_page = (vault.site_dir / "page2" / "index.html").read_text(encoding="utf-8")
+    assert "Untouched" not in old_page and 'class="badge deleted"' in old_page
+    record.revision("edited", at(96), "<article><p>Something happened.</p></article>")
+    report = build_site(vault, config, search=False)
+    assert 'id="revision-3"' in page_of(vault, "edited")
+    # the post, the lists showing it (home, month, source, tag, category, changes ×2, an
+    # adopted site's old page 2), the changes feeds; nothing else (the counts stay)
+    assert report.rendered == 11, report
+    assert (vault.site_dir / "page2" / "index.html").read_text(encoding="utf-8") != old_page
+    record.revision("plain", at(97), "<article><p>Something happened to me.</p></article>")
     report = build_site(vault, config, search=False)
     assert page_of(vault, "plain") != plain and 'id="revision-1"' in page_of(vault, "plain")
-    # the post, the lists showing it (home, month, source, tag, category, changes ×2), the
-    # changes feeds and the sources page; nothing else
+    # the post, home, month, source, tag, category, changes, Daily's changes, both feeds,
+    # and the sources page (Daily's count); not page 2, which does not show it
     assert report.rendered == 11, report
     incremental = {
         p.relative_to(vault.site_dir): p.read_bytes()

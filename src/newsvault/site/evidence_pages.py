@@ -323,12 +323,12 @@ class Evidence:
     def pages(self, plan: PlanLike, posts: list[SitePost], per_site: dict[str, list[SitePost]]):
         """The site's changes list and feed, and each source's that has changes."""
         changed = self._changed(posts)
-        out = self._list(plan, changed, "changes/", plan.t.changes, plan.config.title)
+        out = self._list(plan, changed, "changes/", plan.t.changes)
         for name in sorted(per_site):
             mine = self._changed(per_site[name])
             if mine:
                 base = f"sources/{plan.sources[name]}/changes/"
-                out += self._list(plan, mine, base, f"{plan.t.changes} · {name}", name)
+                out += self._list(plan, mine, base, f"{plan.t.changes} · {name}")
         return out
 
     def _changed(self, posts: list[SitePost]) -> list[SitePost]:
@@ -336,7 +336,7 @@ class Evidence:
         found = [p for p in posts if p.name in self.of]
         return sorted(found, key=lambda p: self.of[p.name].latest, reverse=True)
 
-    def _list(self, plan: PlanLike, posts: list[SitePost], base: str, heading: str, who: str):
+    def _list(self, plan: PlanLike, posts: list[SitePost], base: str, heading: str):
         removed = sum(self.of[p.name].deletion is not None for p in posts)
         edited = sum(bool(self.of[p.name].revisions) for p in posts)
         intro = (
@@ -345,7 +345,7 @@ class Evidence:
             else self.t.changes_none
         )
         pages = plan.list_pages(posts, base, heading, intro, base + "feed.xml")
-        pages.append(self._feed(plan, posts, base, f"{heading} · {who}"))
+        pages.append(self._feed(plan, posts, base, f"{heading} · {plan.config.title}"))
         return pages
 
     def _feed(self, plan: PlanLike, posts: list[SitePost], base: str, title: str) -> Page:

@@ -48,6 +48,7 @@ class Plan(Protocol):
     t: SimpleNamespace
     tags: Any  # Names
     permalink_tz: tzinfo
+    evidence: Any  # site/evidence_pages.Evidence: the marks list items show
 
     def url(self, path: str) -> str: ...
     def item(self, post: SitePost, here: str) -> str: ...
@@ -120,7 +121,8 @@ def _jekyll_pagination(plan: Plan, posts: list[SitePost], per_page: int, path: s
                 page_title=heading,
             )
 
-        pages.append(plan._page(out, ("legacy-page", list_key(chunk), n, pager.older_url), render))
+        key = ("legacy-page", list_key(chunk), plan.evidence.marks_key(chunk), n, pager.older_url)
+        pages.append(plan._page(out, key, render))
     return pages
 
 
