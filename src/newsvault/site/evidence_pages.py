@@ -32,8 +32,9 @@ from markupsafe import escape
 from selectolax.lexbor import LexborHTMLParser
 
 from newsvault.archive.provenance import stamp
-from newsvault.evidence.history import History, histories
+from newsvault.evidence.history import History
 from newsvault.evidence.records import REVISIONS
+from newsvault.site import listpages
 from newsvault.site import syndication as syn
 from newsvault.site.content import XML_ILLEGAL
 from newsvault.site.pages import Page
@@ -41,7 +42,7 @@ from newsvault.site.posts import SitePost
 from newsvault.site.theme import language_tag
 from newsvault.vault import Vault
 
-__all__ = ["Evidence", "diff_segments", "read_evidence", "readable_text"]
+__all__ = ["Evidence", "diff_segments", "readable_text"]
 
 MAX_REVISION = 4 << 20  # bytes of a revision file read for display
 CONTEXT = 160  # characters of unchanged text kept on either side of a change
@@ -161,30 +162,14 @@ class RevisionView:
     readable: bool  # the revision file could be read
 
 
-class PlanLike(Protocol):
-    """What these pages use of :class:`newsvault.site.plan.Plan` (which calls them)."""
+class PlanLike(listpages.Plan, Protocol):
+    """What these pages use of :class:`newsvault.site.plan.Plan` (which calls them),
+    besides what its lists use."""
 
-    vault: Vault
-    config: Any
-    t: SimpleNamespace
-    tz: tzinfo
     base_url: str
-    sources: Any
 
     def absolute(self, path: str) -> str: ...
     def url(self, path: str) -> str: ...
-    def article(self, post: SitePost) -> str: ...
-    def list_pages(
-        self, posts: list[SitePost], first: str, heading: str, intro: str, feed: str | None
-    ) -> list[Page]: ...
-    def _page(self, out: str, parts: tuple[Any, ...], render: Any, feed: bool = False) -> Page: ...
-
-
-def read_evidence(vault: Vault) -> dict[str, History]:
-    """The histories in the vault's ``_evidence/`` that show on the site (each month
-    file's deciding lines cached in ``.newsvault/site/evidence.pickle``)."""
-    found = histories(vault.root, vault.state_dir / "site" / "evidence.pickle")
-    return {p: h for p, h in found.items() if h.shown}
 
 
 class Evidence:
@@ -344,7 +329,7 @@ class Evidence:
             if posts
             else self.t.changes_none
         )
-        pages = plan.list_pages(posts, base, heading, intro, base + "feed.xml")
+        pages = listpages.list_pages(plan, posts, base, heading, intro, base + "feed.xml")
         pages.append(self._feed(plan, posts, base, f"{heading} · {plan.config.title}"))
         return pages
 

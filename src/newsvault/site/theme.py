@@ -378,9 +378,8 @@ def theme_digest(vault_templates: Path) -> str:
     return h.hexdigest()
 
 
-def _bytecode_cache(cache_dir: Path | None) -> jinja2.BytecodeCache | None:
-    if cache_dir is None:
-        return None
+def bytecode_cache(cache_dir: Path) -> jinja2.BytecodeCache:
+    """Compiled templates kept in ``cache_dir`` between builds (made here: the plan does no I/O)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     # Compiled code depends on the filters too (a pass_context filter is called with the
     # context): the cache files are named by this module's digest as well as the source's.
@@ -396,10 +395,10 @@ def make_env(
     source_path: Callable[[str], str],
     tag_path: Callable[[str], str],
     post_link: Callable[[str | None, object], str],
-    cache_dir: Path | None = None,
+    jinja_cache: jinja2.BytecodeCache | None = None,
 ) -> jinja2.Environment:
     """Templates from the vault's ``templates/`` first, then the package's; compiled
-    templates are kept in ``cache_dir`` (Jinja checks them against the source).
+    templates are kept in ``jinja_cache`` (Jinja checks them against the source).
 
     The link filters read ``here`` from the page's context (its path in the site, or
     None for root-absolute links: the 404 page shows at any address): ``url`` (a site
@@ -427,7 +426,7 @@ def make_env(
         undefined=jinja2.StrictUndefined,
         auto_reload=False,
         cache_size=-1,
-        bytecode_cache=_bytecode_cache(cache_dir),
+        bytecode_cache=jinja_cache,
     )
     offset = datetime(2000, 1, 1, tzinfo=tz).strftime("%z")
     label = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
