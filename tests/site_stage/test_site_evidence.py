@@ -439,3 +439,29 @@ def test_a_hostile_record_never_breaks_the_build(tmp_path: Path) -> None:
     build_site(vault, load_config(vault.root), search=False)
     html = page_of(vault, "plain")
     assert html.count(STRINGS["zh-Hant"]["unreadable"]) == 2 and "root:" not in html
+
+
+def test_the_plan_of_the_evidence_does_no_io(tmp_path: Path, monkeypatch) -> None:
+    """The record is read with the builder's inputs; the plan of its pages (keys included)
+    touches nothing, and gives the pages the build wrote."""
+    from newsvault.archive.files import post_files
+    from newsvault.clock import parse_tz
+    from newsvault.site.inputs import read_inputs
+    from newsvault.site.output import load_manifest
+    from newsvault.site.plan import Plan
+    from newsvault.site.posts import PostCache, scan, site_posts
+
+    from .test_plan_no_io import no_io
+
+    vault, _ = write_vault(tmp_path / "v")
+    config = load_config(vault.root)
+    build_site(vault, config, search=False)
+    built = load_manifest(vault.state_dir / "site" / "manifest.pickle")
+    assert "changes/feed.xml" in built and "sources/Herald/changes/index.html" in built
+    metas, _ = scan(vault.root, post_files(vault.root), PostCache(tmp_path / "none.pickle"))
+    posts = site_posts(metas, config.site.permalink, parse_tz("UTC"), None, "/")
+    inputs = read_inputs(vault, config)
+    assert len(inputs.evidence) == 3
+    with no_io(monkeypatch):
+        pages = Plan(vault, config.site, inputs, config.mirrors, config.legacy).pages(posts)
+    assert {page.out: page.key for page in pages} == built
