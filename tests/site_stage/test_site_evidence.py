@@ -177,6 +177,11 @@ def test_diff_is_by_character_for_cjk_and_by_word_otherwise() -> None:
     mixed = diff_segments("版本 version one", "版本 version two")
     assert ("del", "one") in mixed and ("ins", "two") in mixed
     assert diff_segments("same\n", "same\n") == [("same", "same\n")]
+    one_edit = "長" * 5000 + "舊" + "長" * 5000  # one paragraph, past the pair limit
+    changes = diff_segments(one_edit, one_edit.replace("舊", "新"))
+    assert [seg for seg in changes if seg[0] in ("del", "ins")] == [("del", "舊"), ("ins", "新")]
+    hostile = diff_segments("的" * 5000, "了" * 5000)  # nothing in common: no quadratic work
+    assert ("del", "的" * 5000) in hostile and ("ins", "了" * 5000) in hostile
     long = "x" * 2000
     trimmed = diff_segments(f"{long}\nold\n{long}\n", f"{long}\nnew\n{long}\n")
     assert ("gap", "") in trimmed and sum(len(t) for _, t in trimmed) < 1000

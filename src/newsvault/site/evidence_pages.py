@@ -85,7 +85,8 @@ def diff_segments(old: str, new: str) -> list[Segment]:
     """``old`` → ``new`` as segments: paragraphs compared first, then the words of the
     paragraphs that changed (a CJK character is a word). Long unchanged stretches are
     cut to :data:`CONTEXT` characters around each change."""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    # every paragraph ends its line: the last one is then the same line in both texts
+    a, b = _lines(old), _lines(new)
     raw: list[Segment] = []
     for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
@@ -99,11 +100,28 @@ def diff_segments(old: str, new: str) -> list[Segment]:
     return _trim(_merge(raw))
 
 
+def _lines(text: str) -> list[str]:
+    return (text if not text or text.endswith("\n") else text + "\n").splitlines(keepends=True)
+
+
 def _words(old: str, new: str) -> list[Segment]:
+    """The word diff of changed paragraphs. Their common start and end are set aside
+    first (one edit in a long paragraph leaves little to compare); what remains is
+    compared only up to :data:`PAIR_LIMIT` token pairs, since the matcher's time grows
+    with their product (a hostile page of one repeated character takes seconds)."""
     x, y = _TOKEN.findall(old), _TOKEN.findall(new)
+    shortest = min(len(x), len(y))
+    head = 0
+    while head < shortest and x[head] == y[head]:
+        head += 1
+    tail = 0
+    while tail < shortest - head and x[-1 - tail] == y[-1 - tail]:
+        tail += 1
+    first, last = ("same", "".join(x[:head])), ("same", "".join(x[len(x) - tail :]))
+    x, y = x[head : len(x) - tail], y[head : len(y) - tail]
     if len(x) * len(y) > PAIR_LIMIT:
-        return [("del", old), ("ins", new)]
-    out: list[Segment] = []
+        return [first, ("del", "".join(x)), ("ins", "".join(y)), last]
+    out: list[Segment] = [first]
     for op, i1, i2, j1, j2 in SequenceMatcher(None, x, y, autojunk=False).get_opcodes():
         if op == "equal":
             out.append(("same", "".join(x[i1:i2])))
@@ -112,7 +130,7 @@ def _words(old: str, new: str) -> list[Segment]:
                 out.append(("del", "".join(x[i1:i2])))
             if j2 > j1:
                 out.append(("ins", "".join(y[j1:j2])))
-    return out
+    return [*out, last]
 
 
 def _merge(segments: list[Segment]) -> list[Segment]:
