@@ -1,10 +1,10 @@
 """Writing the index into ``_site/search/data/``: segments, kept when unchanged.
 
 The posts, oldest first, are cut into segments by a rule that depends only on their
-number: full segments of :data:`TOP` posts, then full ones of :data:`UNIT`, then the
-rest. New posts sort last, so an hourly build changes the last segment only (and, each
-time :data:`UNIT` or :data:`TOP` posts have come in, merges the small ones into one
-bigger). A segment's folder is named by its position and a digest of everything its
+number (:func:`layout`): full segments of :data:`TOP` posts, then at most one of each
+half size down to :data:`UNIT`, then the rest. New posts sort last, so an hourly build
+changes the last segment only (and, each time :data:`UNIT` posts have come in, merges
+the small ones into one bigger). A segment's folder is named by its position and a digest of everything its
 files are made of (the posts' versions and URLs, the fold table, this code, the
 timezone), so an unchanged segment is simply kept, and a full build and an incremental
 one write the same folders with the same bytes.
@@ -64,13 +64,21 @@ class SearchResult:
 
 
 def layout(n: int) -> list[tuple[int, int]]:
-    """(first post, count) of each segment for ``n`` posts."""
+    """(first post, count) of each segment for ``n`` posts: full segments of :data:`TOP`,
+    then at most one of each half size down to :data:`UNIT`, then the rest. A query
+    fetches a bucket per term and segment: 5,685 posts are 5 segments (2,048, 2,048,
+    1,024, 512, 53), where three of :data:`UNIT` instead of the 1,024 made 6."""
     out: list[tuple[int, int]] = []
     start = 0
-    for size in (TOP, UNIT):
-        while n - start >= size:
+    while n - start >= TOP:
+        out.append((start, TOP))
+        start += TOP
+    size = TOP // 2
+    while size >= UNIT:
+        if n - start >= size:
             out.append((start, size))
             start += size
+        size //= 2
     if start < n:
         out.append((start, n - start))
     return out
