@@ -353,6 +353,7 @@ def test_interface_words_in_each_language(tmp_path: Path) -> None:
         others = [STRINGS[o]["deletion_heading"] for o in STRINGS if o != language]
         assert not any(o in html for o in others if o != t["deletion_heading"])
         assert t["changes_link"] in (vault.site_dir / "index.html").read_text(encoding="utf-8")
+        assert t["edited_1"] in page_of(vault, "removed")  # one later version: singular
 
 
 def test_links_are_relative_under_a_base_path_and_the_csp_is_the_sites(tmp_path: Path) -> None:

@@ -237,7 +237,8 @@ class Evidence:
         return str(self.t.deleted.format(date=self._day(deletion.since), reason=reason))
 
     def edited_words(self, history: History) -> str:
-        return str(self.t.edited_n.format(n=len(history.revisions)))
+        n = len(history.revisions)
+        return str(self.t.edited_1 if n == 1 else self.t.edited_n.format(n=n))
 
     def _day(self, when: datetime) -> str:
         return when.astimezone(self.tz).strftime("%Y-%m-%d")
