@@ -145,3 +145,18 @@ def test_search_still_finds_the_posts(browser, site) -> None:
     assert any(
         link.startswith("/2024-05-02/Minister") for link in _search(browser, base, "minister")
     )
+
+
+def test_the_evidence_fits_a_phone(browser, site) -> None:
+    vault, _ = site
+    start = vault.site_dir.resolve().as_uri() + "/"
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    for key in ("edited", "deleted", "removed"):
+        page.goto(start + _post_url(key) + "index.html", wait_until="load")
+        for summary in page.locator("details summary").all():
+            summary.click()  # the full texts open too
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 0, (key, wide)
+    page.screenshot(path=str(OUT / "removed-phone.png"), full_page=True)
+    context.close()
