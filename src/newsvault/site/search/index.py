@@ -41,7 +41,7 @@ from newsvault.site.posts import SitePost, read_body
 from newsvault.site.search import encode
 from newsvault.site.search.encode import Postings, encode_groups, postings
 from newsvault.site.search.files import DATA
-from newsvault.site.search.fold import table
+from newsvault.site.search.fold import loaded
 from newsvault.site.search.text import html_text
 
 FORMAT = 2  # of the files: a build of another format is rebuilt (it names the segments)
@@ -298,7 +298,7 @@ def build_index(
     file count and bytes of each segment: a kept segment that no longer matches (a file
     lost or cut short) is built again."""
     start_time = time.perf_counter()
-    fold_version = table().version  # loaded here: forked workers inherit it
+    fold_version = loaded().version  # loaded here: forked workers share it
     ordered = posts[::-1]
     root = site_dir / DATA
     segs_dir = root / "s"
