@@ -4,10 +4,10 @@ The posts, oldest first, are cut into segments by a rule that depends only on th
 number (:func:`layout`): full segments of :data:`TOP` posts, then at most one of each
 half size down to :data:`UNIT`, then the rest. New posts sort last, so an hourly build
 changes the last segment only (and, each time :data:`UNIT` posts have come in, merges
-the small ones into one bigger). A segment's folder is named by its position and a digest of everything its
-files are made of (the posts' versions and URLs, the fold table, this code, the
-timezone), so an unchanged segment is simply kept, and a full build and an incremental
-one write the same folders with the same bytes.
+the small ones into one bigger). A segment's folder is named by its position and a
+digest of everything its files are made of (the posts' versions and URLs, the fold
+table, this code, the timezone), so an unchanged segment is simply kept, and a full
+build and an incremental one write the same folders with the same bytes.
 
     search/data/index.json          the manifest: segments, fold table version
     search/data/s/<segment>/seg.json     its first post, count, buckets, big keys
