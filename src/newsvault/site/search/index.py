@@ -4,10 +4,10 @@ The posts, oldest first, are cut into segments by a rule that depends only on th
 number (:func:`layout`): full segments of :data:`TOP` posts, then at most one of each
 half size down to :data:`UNIT`, then the rest. New posts sort last, so an hourly build
 changes the last segment only (and, each time :data:`UNIT` posts have come in, merges
-the small ones into one bigger). A segment's folder is named by its position and a digest of everything its
-files are made of (the posts' versions and URLs, the fold table, this code, the
-timezone), so an unchanged segment is simply kept, and a full build and an incremental
-one write the same folders with the same bytes.
+the small ones into one bigger). A segment's folder is named by its position and a
+digest of everything its files are made of (the posts' versions and URLs, the fold
+table, this code, the timezone), so an unchanged segment is simply kept, and a full
+build and an incremental one write the same folders with the same bytes.
 
     search/data/index.json          the manifest: segments, fold table version
     search/data/s/<segment>/seg.json     its first post, count, buckets, big keys
@@ -41,7 +41,7 @@ from newsvault.site.posts import SitePost, read_body
 from newsvault.site.search import encode
 from newsvault.site.search.encode import Postings, encode_groups, postings
 from newsvault.site.search.files import DATA
-from newsvault.site.search.fold import table
+from newsvault.site.search.fold import loaded
 from newsvault.site.search.text import html_text
 
 FORMAT = 2  # of the files: a build of another format is rebuilt (it names the segments)
@@ -298,7 +298,7 @@ def build_index(
     file count and bytes of each segment: a kept segment that no longer matches (a file
     lost or cut short) is built again."""
     start_time = time.perf_counter()
-    fold_version = table().version  # loaded here: forked workers inherit it
+    fold_version = loaded().version  # loaded here: forked workers share it
     ordered = posts[::-1]
     root = site_dir / DATA
     segs_dir = root / "s"
