@@ -24,18 +24,6 @@ OUT = REPO / "test-output" / "evidence"
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from .test_site_browser import ARGS, CHROMIUM
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory):
     vault, _ = write_vault(tmp_path_factory.mktemp("evidence") / "v", 'language = "en"\n')
     build_site(vault, load_config(vault.root))  # with the search index
