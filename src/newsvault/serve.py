@@ -43,6 +43,14 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     site's own 404 page."""
 
     base_path = "/"
+    # HTTP/1.1: the browser keeps its (at most 6) connections open, so a search's ~20-40
+    # fragment requests reuse them instead of a new connection and thread each (HTTP/1.0);
+    # every answer carries its Content-Length, which keeping a connection open needs
+    protocol_version = "HTTP/1.1"
+    # and TCP_NODELAY: an answer is two writes (headers, then the file); on a kept-open
+    # connection Nagle's algorithm held the second until the browser's delayed ACK, 40 ms
+    # each time (45 ms a request on 127.0.0.1, 0.15 ms without)
+    disable_nagle_algorithm = True
 
     def send_head(self):
         path = self.path.split("?", 1)[0].split("#", 1)[0]

@@ -31,12 +31,19 @@ def test_layout_depends_on_the_count_only():
     assert index.layout(5685) == [
         (0, 2048),
         (2048, 2048),
-        (4096, 512),
-        (4608, 512),
+        (4096, 1024),
         (5120, 512),
         (5632, 53),
     ]
     assert index.layout(2048) == [(0, 2048)] and index.layout(600) == [(0, 512), (512, 88)]
+    assert index.layout(5119) == [(0, 2048), (2048, 2048), (4096, 512), (4608, 511)]
+    assert index.layout(5120) == [(0, 2048), (2048, 2048), (4096, 1024)]
+    # (at most one of each size below TOP: a query fetches a bucket per segment)
+    for n in range(0, 3 * 2048, 97):
+        sizes = [count for _start, count in index.layout(n)]
+        assert sum(sizes) == n and len(set(sizes[sizes.count(2048) :])) == len(sizes) - sizes.count(
+            2048
+        )
 
 
 @pytest.fixture()
@@ -98,7 +105,7 @@ def test_a_killed_build_leaves_nothing_behind(tmp_path, small_segments):
         "index.json",
         "s",
     ]
-    assert manifest["docs"] == 10 and [s["count"] for s in manifest["segments"]] == [4, 4, 2]
+    assert manifest["docs"] == 10 and [s["count"] for s in manifest["segments"]] == [8, 2]
 
 
 def test_indexing_shows_progress(tmp_path):

@@ -112,6 +112,38 @@ def test_serve_serves_pages_404_and_the_index(small):
         server.server_close()
 
 
+def test_serve_keeps_the_connection_open_for_every_answer(small):
+    """A search makes 20-40 requests: one connection answers them all (HTTP/1.1), each
+    answer with its length, the 404 page and the folder redirect included."""
+    import http.client
+
+    vault = Vault(small)
+    build_site(vault, load_config(small))
+    server, base = serve_in_thread(vault.site_dir)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+        conn.connect()
+        sock = conn.sock
+        bucket = next((vault.site_dir / "search" / "data").rglob("*.bin"))
+        for path, status, size in [
+            ("/", 200, (vault.site_dir / "index.html").stat().st_size),
+            ("/" + bucket.relative_to(vault.site_dir).as_posix(), 200, bucket.stat().st_size),
+            ("/no/such/page/", 404, (vault.site_dir / "404.html").stat().st_size),
+            ("/search", 301, 0),
+            ("/search/", 200, (vault.site_dir / "search" / "index.html").stat().st_size),
+        ]:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read()
+            assert (resp.version, resp.status, len(body)) == (11, status, size), path
+            assert int(resp.headers["Content-Length"]) == size and not resp.will_close
+        assert conn.sock is sock  # the same connection throughout
+        conn.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_vault_templates_override_and_base_path(small):
     (small / "templates").mkdir()
     (small / "templates" / "404.html").write_text(

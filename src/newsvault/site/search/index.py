@@ -1,13 +1,13 @@
 """Writing the index into ``_site/search/data/``: segments, kept when unchanged.
 
 The posts, oldest first, are cut into segments by a rule that depends only on their
-number: full segments of :data:`TOP` posts, then full ones of :data:`UNIT`, then the
-rest. New posts sort last, so an hourly build changes the last segment only (and, each
-time :data:`UNIT` or :data:`TOP` posts have come in, merges the small ones into one
-bigger). A segment's folder is named by its position and a digest of everything its
-files are made of (the posts' versions and URLs, the fold table, this code, the
-timezone), so an unchanged segment is simply kept, and a full build and an incremental
-one write the same folders with the same bytes.
+number (:func:`layout`): full segments of :data:`TOP` posts, then at most one of each
+half size down to :data:`UNIT`, then the rest. New posts sort last, so an hourly build
+changes the last segment only (and, each time :data:`UNIT` posts have come in, merges
+the small ones into one bigger). A segment's folder is named by its position and a
+digest of everything its files are made of (the posts' versions and URLs, the fold
+table, this code, the timezone), so an unchanged segment is simply kept, and a full
+build and an incremental one write the same folders with the same bytes.
 
     search/data/index.json          the manifest: segments, fold table version
     search/data/s/<segment>/seg.json     its first post, count, buckets, big keys
@@ -41,7 +41,7 @@ from newsvault.site.posts import SitePost, read_body
 from newsvault.site.search import encode
 from newsvault.site.search.encode import Postings, encode_groups, postings
 from newsvault.site.search.files import DATA
-from newsvault.site.search.fold import table
+from newsvault.site.search.fold import loaded
 from newsvault.site.search.text import html_text
 
 FORMAT = 2  # of the files: a build of another format is rebuilt (it names the segments)
@@ -64,13 +64,21 @@ class SearchResult:
 
 
 def layout(n: int) -> list[tuple[int, int]]:
-    """(first post, count) of each segment for ``n`` posts."""
+    """(first post, count) of each segment for ``n`` posts: full segments of :data:`TOP`,
+    then at most one of each half size down to :data:`UNIT`, then the rest. A query
+    fetches a bucket per term and segment: 5,685 posts are 5 segments (2,048, 2,048,
+    1,024, 512, 53), where three of :data:`UNIT` instead of the 1,024 made 6."""
     out: list[tuple[int, int]] = []
     start = 0
-    for size in (TOP, UNIT):
-        while n - start >= size:
+    while n - start >= TOP:
+        out.append((start, TOP))
+        start += TOP
+    size = TOP // 2
+    while size >= UNIT:
+        if n - start >= size:
             out.append((start, size))
             start += size
+        size //= 2
     if start < n:
         out.append((start, n - start))
     return out
@@ -290,7 +298,7 @@ def build_index(
     file count and bytes of each segment: a kept segment that no longer matches (a file
     lost or cut short) is built again."""
     start_time = time.perf_counter()
-    fold_version = table().version  # loaded here: forked workers inherit it
+    fold_version = loaded().version  # loaded here: forked workers share it
     ordered = posts[::-1]
     root = site_dir / DATA
     segs_dir = root / "s"
