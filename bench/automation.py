@@ -51,7 +51,8 @@ def _median(samples: list[float]) -> float:
 
 def main() -> dict[str, object]:
     from newsvault.lock import VaultLock
-    from newsvault.publish.git import commit_archive, deploy_site_branch, push_archive
+    from newsvault.publish.archive_branch import commit_archive, push_archive
+    from newsvault.publish.site_branch import deploy_site_branch
     from newsvault.vault import Vault
 
     os.environ.update(

@@ -14,8 +14,8 @@ from automation_helpers import isolate_git, sh
 from conftest import make_article
 from newsvault.archive.store import save_post
 from newsvault.config import TargetConfig, config_from_dict
+from newsvault.publish.archive_branch import commit_archive
 from newsvault.publish.budget import HOST_LIMITS, host_of, limits_for, measure_folder, measure_git
-from newsvault.publish.git import commit_archive
 from newsvault.publish.publisher import count_sites, publish_vault, target_status
 from newsvault.site.build import build_site
 from newsvault.vault import Vault

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from automation_helpers import newsvault_cmd, newsvault_env
+from newsvault.clock import parse_duration
 from newsvault.errors import UsageError
 from newsvault.lock import VaultLock
-from newsvault.runner import MIN_INTERVAL, parse_duration
+from newsvault.runner import MIN_INTERVAL
 from newsvault.vault import Vault
 
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -183,6 +184,55 @@ def test_second_ctrl_c_during_the_build_stops_at_once(
         again.stderr
     )  # as after a crash: the next build completes the site
     assert leftovers(big_vault) == []
+
+
+POOL_SCRIPT = """
+import sys, time
+from newsvault.site import parallel
+from newsvault.stop import StopFlag, stop_on_signals
+
+def job(seconds):
+    time.sleep(seconds)
+    return seconds
+
+with stop_on_signals(StopFlag(), lambda m: print(m, file=sys.stderr, flush=True)) as flag:
+    with flag.finishing("the jobs"), parallel.pool(parallel._context(), 2, **OPTIONS) as pool:
+        print("started", flush=True)
+        for _ in pool.imap_unordered(job, [600]):
+            pass
+"""
+
+
+@pytest.mark.parametrize("options", [{}, {"maxtasksperchild": 1}], ids=["pool", "fresh-workers"])
+def test_a_second_ctrl_c_kills_a_pool_whose_idle_worker_holds_the_task_queue(
+    options: dict[str, int],
+) -> None:
+    """One worker busy, the other idle: waiting for a task, it holds the task queue's
+    read lock. Killed there, it never gives it back, and ``Pool.terminate`` (which takes
+    that lock) waited forever: the second Ctrl-C hung. It must stop at once."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", POOL_SCRIPT.replace("OPTIONS", repr(options))],
+        env=newsvault_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "started\n"
+        time.sleep(0.5)  # the job is taken; the idle worker waits in the task queue's get
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)  # hung for good before the fix
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert err.count("SIGINT: finishing the jobs") == 1, err
+    # an uncaught KeyboardInterrupt: Python ends as killed by SIGINT
+    assert err.rstrip().endswith("KeyboardInterrupt") and proc.returncode == -signal.SIGINT, err
+    assert group_gone(proc.pid)  # no worker left behind
 
 
 @pytest.mark.parametrize("command", ["fetch", "run"])

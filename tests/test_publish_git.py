@@ -11,14 +11,9 @@ import pytest
 
 from automation_helpers import clone, isolate_git, make_remote_and_clone, remote_files, sh
 from newsvault.errors import ConfigError, PublishError
-from newsvault.publish.git import (
-    commit_archive,
-    deploy_site_branch,
-    git_session,
-    push_archive,
-    rebase_in_progress,
-    recover_interrupted_rebase,
-)
+from newsvault.publish.archive_branch import commit_archive, push_archive
+from newsvault.publish.recovery import git_session, rebase_in_progress, recover_interrupted_rebase
+from newsvault.publish.site_branch import deploy_site_branch
 
 NOW = datetime(2021, 1, 28, 0, 0, tzinfo=timezone.utc)
 

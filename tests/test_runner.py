@@ -13,10 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from automation_helpers import isolate_git, make_remote_and_clone, remote_files, sh
+from newsvault.clock import parse_duration
 from newsvault.config import Config, PublishConfig
 from newsvault.errors import BuildError, LockedError, UsageError
+from newsvault.fsutil import sweep_temp_files
 from newsvault.lock import VaultLock
-from newsvault.runner import Loop, Stages, StopFlag, parse_duration, run_once, sweep_temp_files
+from newsvault.runner import Loop, Stages, run_once
+from newsvault.stop import StopFlag
 from newsvault.vault import Vault
 
 NOW = datetime(2021, 1, 28, tzinfo=timezone.utc)
@@ -295,7 +298,7 @@ def test_stop_grace_period_interrupts_a_stuck_fetch_but_never_git() -> None:
     import os
     import signal
 
-    from newsvault.runner import StopTimeout, stop_on_signals
+    from newsvault.stop import StopTimeout, stop_on_signals
 
     before = signal.getsignal(signal.SIGTERM)
     stop = StopFlag()
@@ -317,7 +320,7 @@ def test_a_step_being_finished_outlives_the_grace_period_and_names_itself_in_the
     import os
     import signal
 
-    from newsvault.runner import stop_on_signals
+    from newsvault.stop import stop_on_signals
 
     stop, said = StopFlag(), []
     with stop_on_signals(stop, notify=said.append, grace=0.2):

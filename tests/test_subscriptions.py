@@ -150,7 +150,7 @@ def test_save_then_load_round_trips(entries: list[dict[str, str]]) -> None:
 def test_the_site_reads_subs_json_through_this_module(tmp_path: Path) -> None:
     """One subs.json reader (issue 13.4): the site's list of sources skips disabled
     subscriptions, and a broken file is a ConfigError naming it, not an empty list."""
-    from newsvault.site.plan import subscribed_sites
+    from newsvault.site.inputs import subscribed_sites
     from newsvault.vault import Vault
 
     vault = Vault(tmp_path)

@@ -1,8 +1,12 @@
-"""The clock, kept at the edge so that ``--now`` can fix it for reproducible runs."""
+"""The clock, kept at the edge so that ``--now`` can fix it for reproducible runs; and
+the durations and time zones the user writes."""
 
 from __future__ import annotations
 
+import math
 import re
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from newsvault.errors import ConfigError, UsageError
@@ -40,3 +44,36 @@ def parse_tz(text: str) -> tzinfo:
     minutes = int(match.group(2)) * 60 + int(match.group(3))
     sign = -1 if match.group(1) == "-" else 1
     return timezone(timedelta(minutes=sign * minutes))
+
+
+def fixed_clock(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at ``start`` (``--now``) and then advances in real time."""
+    t0 = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - t0)
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
+_UNIT = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def parse_duration(text: str, option: str = "--every", minimum: float = 0.0) -> float:
+    """``90s``, ``15m``, ``1h``, ``1h30m``, ``2d``, or plain seconds → seconds (> 0, and at
+    least ``minimum``)."""
+    value = text.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        parts = _DURATION.findall(value)
+        if not parts or _DURATION.sub("", value).strip():
+            raise UsageError(
+                f"{option}: {text!r} is not a duration (examples: 90s, 15m, 1h, 1h30m)"
+            ) from None
+        seconds = sum(float(n) * _UNIT[u.lower()] for n, u in parts)
+    if not seconds > 0 or math.isnan(seconds) or math.isinf(seconds):
+        raise UsageError(f"{option}: {text!r} must be a positive duration")
+    if seconds < minimum:
+        raise UsageError(
+            f"{option}: {text!r} is too short: the minimum is {minimum:g}s (feeds "
+            "change a few times an hour at most; a faster loop only loads their servers)"
+        )
+    return seconds

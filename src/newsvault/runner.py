@@ -17,26 +17,18 @@ drops its lock.
 
 from __future__ import annotations
 
-import math
-import os
 import random
-import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any, Protocol
 
 from newsvault.config import Config
-from newsvault.errors import BuildError, LockedError, NewsvaultError, UsageError
+from newsvault.errors import BuildError, LockedError, NewsvaultError
+from newsvault.fsutil import sweep_temp_files
 from newsvault.lock import LockHolder, locked
 from newsvault.publish.publisher import PublishReport, publish_vault
-from newsvault.stop import (  # noqa: F401 - StopTimeout, stop_on_signals: a run's callers import them from here
-    StopFlag,
-    StopTimeout,
-    stop_on_signals,
-)
+from newsvault.stop import StopFlag
 from newsvault.vault import Vault
 
 
@@ -199,46 +191,6 @@ def failing_hosts(fetched: Any) -> frozenset[str]:
     return frozenset(out)
 
 
-_TEMP = re.compile(r"^\..+\.(\d+)\.tmp$")
-
-
-def sweep_temp_files(vault: Vault, max_age: float = 3600.0) -> tuple[str, ...]:
-    """Remove the hidden ``.NAME.PID.tmp`` files of writers that died (SIGKILL, power loss).
-
-    Called under the vault lock. A file is stale when the PID in its name is not a live
-    process (or is this very process, which has written nothing yet), or when it has no
-    PID and is older than ``max_age``. They are never part of the archive (commits skip
-    hidden files, Jekyll ignores them); removing them keeps ``_posts/`` clean.
-    """
-    removed = []
-    folders = [vault.posts_dir] + ([vault.assets_dir] if vault.assets_dir.is_dir() else [])
-    for folder in folders:
-        for path in folder.rglob(".*.tmp"):  # posts can be in year folders
-            if path.is_file() and _stale(path, max_age):
-                path.unlink(missing_ok=True)
-                removed.append(path.relative_to(vault.root).as_posix())
-    return tuple(removed)
-
-
-def _stale(path: Path, max_age: float) -> bool:
-    match = _TEMP.match(path.name)
-    if match is None:
-        try:
-            return time.time() - path.stat().st_mtime > max_age
-        except OSError:
-            return False
-    pid = int(match.group(1))
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):  # no such process (or no such PID at all)
-        return True
-    except PermissionError:  # alive, another user's
-        return False
-    return False
-
-
 @dataclass
 class Loop:
     """``run --every``: run, sleep ``interval`` ± jitter, until stopped."""
@@ -291,37 +243,4 @@ class Loop:
         return report.exit_code
 
 
-def fixed_clock(start: datetime) -> Callable[[], datetime]:
-    """A clock that starts at ``start`` (``--now``) and then advances in real time."""
-    t0 = time.monotonic()
-    return lambda: start + timedelta(seconds=time.monotonic() - t0)
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
-_UNIT = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
-
-
 MIN_INTERVAL = 60.0  # `run --every`: feeds change hourly at most; faster only loads their servers
-
-
-def parse_duration(text: str, option: str = "--every", minimum: float = 0.0) -> float:
-    """``90s``, ``15m``, ``1h``, ``1h30m``, ``2d``, or plain seconds → seconds (> 0, and at
-    least ``minimum``)."""
-    value = text.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        parts = _DURATION.findall(value)
-        if not parts or _DURATION.sub("", value).strip():
-            raise UsageError(
-                f"{option}: {text!r} is not a duration (examples: 90s, 15m, 1h, 1h30m)"
-            ) from None
-        seconds = sum(float(n) * _UNIT[u.lower()] for n, u in parts)
-    if not seconds > 0 or math.isnan(seconds) or math.isinf(seconds):
-        raise UsageError(f"{option}: {text!r} must be a positive duration")
-    if seconds < minimum:
-        raise UsageError(
-            f"{option}: {text!r} is too short: the minimum is {minimum:g}s (feeds "
-            "change a few times an hour at most; a faster loop only loads their servers)"
-        )
-    return seconds

@@ -1,4 +1,5 @@
-"""Session fixtures of the site tests: the real sample built once by Jekyll and by newsvault."""
+"""Fixtures of the site tests: the real sample built once by Jekyll and by newsvault, and
+the headless Chromium the browser tests drive."""
 
 from __future__ import annotations
 
@@ -7,6 +8,28 @@ from pathlib import Path
 import pytest
 
 from .site_helpers import SAMPLE_POSTS, SEED_DIR, jekyll_build, jekyll_urls, make_vault
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module (a module's pages share it, each in its own context)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,6 @@ from newsvault.site.build import build_site
 from newsvault.vault import Vault
 
 from .site_helpers import REPO, SAMPLE_POSTS, SEED_DIR, make_vault
-from .test_site_browser import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,16 +45,6 @@ def _png(width: int, height: int) -> bytes:
 
 
 PICTURE = _png(640, 360)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

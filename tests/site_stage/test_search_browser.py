@@ -19,7 +19,7 @@ from newsvault.site.search.fold import fold
 from newsvault.vault import Vault
 
 from .site_helpers import REPO, SAMPLE_POSTS, SEED_DIR, expected_hits, make_vault, site_post_texts
-from .test_site_browser import _page, browser  # noqa: F401 - the module's Chromium fixture
+from .test_site_browser import _page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -104,7 +104,7 @@ RUN_ALL = """async (queries) => {
 }"""
 
 
-def test_quality_table(browser, served, truth):  # noqa: F811
+def test_quality_table(browser, served, truth):
     """Every query: precision >= 0.95 and recall >= 0.98; the spellings of one word
     return one set. The searches run in Chromium, by the page's own code."""
     vault, base = served
@@ -138,14 +138,14 @@ def test_quality_table(browser, served, truth):  # noqa: F811
         assert len({frozenset(by_query[q]) for q in group}) == 1, group
 
 
-def _search_page(browser, base, query, path="search/"):  # noqa: F811
+def _search_page(browser, base, query, path="search/"):
     context, page, log = _page(browser, base)
     page.goto(base + path + "?q=" + quote(query))
     page.wait_for_selector("#search[data-state=done]", timeout=15000)
     return context, page, log
 
 
-def test_results_show_the_original_script_and_the_match(browser, served, truth):  # noqa: F811
+def test_results_show_the_original_script_and_the_match(browser, served, truth):
     vault, base = served
     context, page, log = _search_page(browser, base, "国务卿")
     status = page.inner_text("#search-status")
@@ -184,7 +184,7 @@ def test_results_show_the_original_script_and_the_match(browser, served, truth):
     context.close()
 
 
-def test_paging_and_keyboard(browser, served, truth):  # noqa: F811
+def test_paging_and_keyboard(browser, served, truth):
     vault, base = served
     query = max(QUERIES, key=lambda q: len(truth[q]))  # the most results: several pages
     context, page, log = _search_page(browser, base, query)
@@ -234,7 +234,7 @@ def test_paging_and_keyboard(browser, served, truth):  # noqa: F811
     assert log["errors"] == [] and log["outside"] == []
 
 
-def test_header_search_box_on_every_page(browser, served, truth):  # noqa: F811
+def test_header_search_box_on_every_page(browser, served, truth):
     vault, base = served
     site = vault.site_dir
     post = (
@@ -266,7 +266,7 @@ def test_header_search_box_on_every_page(browser, served, truth):  # noqa: F811
     context.close()
 
 
-def test_search_under_a_base_path_and_in_simplified(browser, tmp_path):  # noqa: F811
+def test_search_under_a_base_path_and_in_simplified(browser, tmp_path):
     posts = sorted(SAMPLE_POSTS.iterdir())[::15] + sorted(SEED_DIR.glob("*.md"))
     root = make_vault(tmp_path / "v", posts, '[site]\nbase_path = "/repo/"\nlanguage = "zh-Hans"\n')
     build_site(Vault(root), load_config(root))
@@ -291,7 +291,7 @@ def test_search_under_a_base_path_and_in_simplified(browser, tmp_path):  # noqa:
         server.server_close()
 
 
-def test_offline_through_newsvault_serve(browser, built_sample):  # noqa: F811
+def test_offline_through_newsvault_serve(browser, built_sample):
     """The CLI's server, a browser that may reach nothing else: search works."""
     vault, _ = built_sample
     proc = subprocess.Popen(

@@ -18,16 +18,6 @@ from .site_helpers import REPO, make_vault
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 OUT = REPO / "test-output"
 MARKER = "NVXSS"
 # Our own vectors; each would leave MARKER in a dialog, the console, the title or window.
@@ -47,16 +37,6 @@ OWN_VECTORS = [
     f"<a id=nvlink href=\"javascript:alert('{MARKER}')\">click</a>",
     f"<math><mtext><table><mglyph><style><img src=x onerror=alert('{MARKER}')>",
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

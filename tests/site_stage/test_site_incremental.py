@@ -134,9 +134,9 @@ def test_sitemap_parts_hold_the_oldest_posts_first(tmp_path, monkeypatch):
     last part (and the index), not the parts of older posts."""
     from lxml import etree
 
-    from newsvault.site import plan
+    from newsvault.site import fixedpages
 
-    monkeypatch.setattr(plan, "SITEMAP_PART", 40)
+    monkeypatch.setattr(fixedpages, "SITEMAP_PART", 40)
     posts = sorted(SAMPLE_POSTS.iterdir())[-101:]
     vault = Vault(make_vault(tmp_path / "v", posts[:-1]))
     (vault.root / "newsvault.toml").write_text(

@@ -9,19 +9,11 @@ import click
 
 from newsvault.cli import cli
 from newsvault.cli.common import Options, progress_bars, vault_options
+from newsvault.clock import fixed_clock, parse_duration
 from newsvault.config import Config, load_config
 from newsvault.errors import NewsvaultError
-from newsvault.runner import (
-    MIN_INTERVAL,
-    Loop,
-    RunReport,
-    StopFlag,
-    StopTimeout,
-    fixed_clock,
-    parse_duration,
-    run_once,
-    stop_on_signals,
-)
+from newsvault.runner import MIN_INTERVAL, Loop, RunReport, run_once
+from newsvault.stop import StopFlag, StopTimeout, stop_on_signals
 from newsvault.vault import Vault
 
 

@@ -8,6 +8,7 @@ Stages, each its own module:
 - ``records``: the committed record, ``_evidence/YYYY-MM.jsonl`` and ``_revisions/``;
 - ``tracks``: the index's ``revisits`` table, a fold of the committed records;
 - ``revisit``: the revisit run itself (conditional GET through the fetch stage's client).
+- ``history``: what the committed record says about each post, for the site.
 
 See docs/evidence.md.
 """

@@ -90,7 +90,7 @@ class _Pass:
     should_stop: Callable[[], bool]
     lines: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
     written: set[Path] = field(default_factory=set)  # _evidence/ files appended to
-    requests: int = 0
+    requests: int = 0  # HTTP requests sent (redirect hops included; HttpClient.sent)
     transient: int = 0
     done: int = 0
 
@@ -107,7 +107,6 @@ class _Pass:
             if (track.etag or track.last_modified)
             else None
         )
-        self.requests += 1
         fetched: Fetched | None = None
         error: str | None = None
         status: int | None
@@ -273,6 +272,7 @@ async def _run(work: _Pass, todo: list[tracks.Track], budget: float) -> None:
             task.cancel()
         if pending:
             await asyncio.wait(pending)
+        work.requests = client.sent
 
 
 def fsync_file(path: Path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -241,7 +241,7 @@ def _int(value: Any) -> int | None:
 
 
 def to_json(track: Track) -> str:
-    data = asdict(track)
+    data = {f.name: getattr(track, f.name) for f in fields(track)}  # asdict deep-copies: slow
     data["seen"] = records.stamp(track.seen)
     data["due"] = records.stamp(track.due) if track.due else None
     data["failures"] = [_outcome_json(o) for o in track.failures]

@@ -120,6 +120,7 @@ class HttpClient:
         self.guard = AddressGuard(config.allow_addresses)
         self._global = asyncio.Semaphore(config.concurrency)
         self._hosts: dict[str, HostSlots] = {}
+        self.sent = 0  # HTTP requests sent (each redirect hop and retry is one): run costs
         # Through a proxy the proxy connects, so names are checked here before each request.
         self._precheck = transport is not None or bool(config.proxy or urllib.request.getproxies())
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=16)
@@ -284,6 +285,7 @@ class HttpClient:
             if client is self._content and self._precheck:
                 parts = urllib.parse.urlsplit(current)
                 await self.guard.resolve(parts.hostname or "", parts.port or 443)
+            self.sent += 1
             async with client.stream("GET", current, headers=headers) as response:
                 if response.status_code in _REDIRECTS and response.headers.get("location"):
                     current = redirect_target(current, response.headers["location"])

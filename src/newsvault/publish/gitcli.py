@@ -68,9 +68,12 @@ def zlist(root: Path, *args: str) -> list[str]:
 
 
 def _tail(proc: subprocess.CompletedProcess[bytes]) -> str:
-    text = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip()
-    lines = text.splitlines()[-4:]
-    return " | ".join(lines) or f"exit status {proc.returncode}"
+    return tail(proc.stderr or proc.stdout) or f"exit status {proc.returncode}"
+
+
+def tail(data: bytes | None) -> str:
+    """The last lines of git's output, on one line (for an error message)."""
+    return " | ".join((data or b"").decode("utf-8", "replace").strip().splitlines()[-4:])
 
 
 def is_repository(root: Path) -> bool:

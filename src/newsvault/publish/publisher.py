@@ -25,6 +25,7 @@ from typing import Any
 from newsvault.config import Config, TargetConfig
 from newsvault.errors import ConfigError, NewsvaultError
 from newsvault.fsutil import write_atomic
+from newsvault.publish.archive_branch import CommitResult, PushResult, commit_archive, push_archive
 from newsvault.publish.budget import (
     Measure,
     Usage,
@@ -34,17 +35,9 @@ from newsvault.publish.budget import (
     remote_url,
 )
 from newsvault.publish.folder import FolderDeployResult, deploy_folder, resolve_folder
-from newsvault.publish.git import (
-    CommitResult,
-    PushResult,
-    SiteDeployResult,
-    commit_archive,
-    deploy_site_branch,
-    git_session,
-    push_archive,
-    recover_interrupted_rebase,
-)
 from newsvault.publish.gitcli import current_branch, has_remote, is_repository, rev
+from newsvault.publish.recovery import git_session, recover_interrupted_rebase
+from newsvault.publish.site_branch import SiteDeployResult, deploy_site_branch
 from newsvault.vault import Vault
 
 OK, SKIPPED, FAILED = "ok", "skipped", "failed"

@@ -22,6 +22,7 @@ from newsvault.config import Config
 from newsvault.lock import locked
 from newsvault.site import output, parallel
 from newsvault.site.entrystore import EntryStore
+from newsvault.site.inputs import read_inputs
 from newsvault.site.pages import Page
 from newsvault.site.plan import Plan
 from newsvault.site.posts import PostCache, SitePost, scan, site_posts
@@ -105,7 +106,8 @@ def _build(
         (state / "entries.sqlite").unlink(missing_ok=True)
     names = post_files(vault.root)
     metas, parsed = scan(vault.root, names, cache, _ticker(progress, "read", len(names)), n)
-    plan = Plan(vault, config.site, config.mirrors, config.legacy)
+    # The plan reads nothing: what it needs besides the posts is read here, once.
+    plan = Plan(vault, config.site, read_inputs(vault, config), config.mirrors, config.legacy)
     posts = site_posts(metas, config.site.permalink, plan.permalink_tz, cache, plan.base_path)
     pages = plan.pages(posts)
     fixed = [page.out for page in pages if page.post is None]

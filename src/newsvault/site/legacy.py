@@ -17,7 +17,6 @@ readers do not follow an HTML one, so each kind is kept the way that works for i
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, time, tzinfo
 from html import escape
@@ -30,10 +29,11 @@ from markupsafe import Markup
 
 from newsvault.archive.jekyllsite import jekyll_page_url, split_front_matter
 from newsvault.config import LegacyConfig, SiteConfig
+from newsvault.site.files import file_page
+from newsvault.site.inputs import SiteInputs
 from newsvault.site.pages import Page, Pager, group, list_key
 from newsvault.site.permalink import output_path
 from newsvault.site.posts import SitePost
-from newsvault.vault import Vault
 
 __all__ = ["legacy_pages"]
 
@@ -43,18 +43,18 @@ TAG_FEED_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # the tags jekyll-feed makes a f
 class Plan(Protocol):
     """What these pages use of :class:`newsvault.site.plan.Plan` (which calls them)."""
 
-    vault: Vault
     config: SiteConfig
+    inputs: SiteInputs
     t: SimpleNamespace
     tags: Any  # Names
     permalink_tz: tzinfo
+    evidence: Any  # site/evidence_pages.Evidence: the marks list items show
 
     def url(self, path: str) -> str: ...
     def item(self, post: SitePost, here: str) -> str: ...
     def _feed(self, out: str, title: str, home: str, posts: list[SitePost]) -> Page: ...
     def _page(self, out: str, parts: tuple[Any, ...], render: Any, feed: bool = False) -> Page: ...
     def _template(self, here: str | None, name: str, **ctx: Any) -> bytes: ...
-    def _file_page(self, rel: str, path: Path) -> Page: ...
 
 
 def legacy_pages(plan: Plan, posts: list[SitePost], legacy: LegacyConfig) -> list[Page]:
@@ -75,8 +75,7 @@ def legacy_pages(plan: Plan, posts: list[SitePost], legacy: LegacyConfig) -> lis
                 )
     pages += [_old_page(plan, rel) for rel in legacy.pages]
     pages += [_redirect(plan, old, new) for old, new in legacy.redirects.items()]
-    for rel in legacy.keep:
-        pages += [plan._file_page(out, path) for out, path in _kept_files(plan.vault.root, rel)]
+    pages += [file_page(out, file) for out, file in plan.inputs.legacy_kept]
     return pages
 
 
@@ -120,13 +119,13 @@ def _jekyll_pagination(plan: Plan, posts: list[SitePost], per_page: int, path: s
                 page_title=heading,
             )
 
-        pages.append(plan._page(out, ("legacy-page", list_key(chunk), n, pager.older_url), render))
+        key = ("legacy-page", list_key(chunk), plan.evidence.marks_key(chunk), n, pager.older_url)
+        pages.append(plan._page(out, key, render))
     return pages
 
 
 def _old_page(plan: Plan, rel: str) -> Page:
-    path = plan.vault.root / rel
-    text = path.read_text(encoding="utf-8")
+    text = plan.inputs.legacy_texts[rel]  # read by the builder (site/inputs.py)
     front, body = split_front_matter(text) or ({}, text)
     out = output_path(jekyll_page_url(rel, front))
     title = str(front.get("title") or Path(rel).stem)
@@ -156,23 +155,3 @@ def _redirect(plan: Plan, old: str, new: str) -> Page:
         f'<body><p><a href="{escape(target)}">{escape(target)}</a></p></body></html>\n'
     )
     return plan._page(output_path(old), ("legacy-redirect", target), lambda: html.encode("utf-8"))
-
-
-def _kept_files(root: Path, rel: str) -> list[tuple[str, Path]]:
-    """The files under ``rel`` (a file or a folder of the vault), symbolic links and
-    hidden names left out: a link committed into the archive must not publish its target."""
-    start = root / rel.strip("/")
-    if start.is_symlink() or not start.exists():
-        return []
-    if start.is_file():
-        return [(start.relative_to(root).as_posix(), start)]
-    found = []
-    for folder, dirs, files in os.walk(start):
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and not (Path(folder) / d).is_symlink()
-        )
-        for name in sorted(files):
-            path = Path(folder) / name
-            if not name.startswith(".") and not path.is_symlink():
-                found.append((path.relative_to(root).as_posix(), path))
-    return found

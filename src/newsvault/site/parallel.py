@@ -9,13 +9,21 @@ starting workers would cost more than it saves.
 Signals are the parent's business: workers ignore SIGINT and SIGTERM (a Ctrl-C reaches
 the whole process group), so a stop request is decided once, by the parent's handler,
 instead of being printed and acted on by every worker. When the parent gives up (a
-second Ctrl-C), it kills its workers itself.
+second Ctrl-C), it kills its workers itself, and then drops the pool without
+``Pool.terminate``: the workers share the pool's queues with the parent, each guarded
+by a cross-process lock, and a worker killed while holding one (an idle worker holds
+the task queue's read lock while it waits for a task, a busy one the result queue's
+write lock while it sends a result) never releases it. ``terminate`` takes both locks,
+so it would wait forever; it also lets the pool's worker-handler thread fork
+replacements for the killed workers, which ignore its SIGTERM and are then joined
+forever. That hung about one second Ctrl-C in ten (see ``_abandon``).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -87,12 +95,12 @@ def pool(ctx: Any, n: int, **options: Any) -> Iterator[Any]:
         workers_pool = ctx.Pool(n, initializer=_ignore_signals, **options)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
-    with workers_pool:
-        try:
-            yield workers_pool
-        except BaseException:
-            _kill(workers_pool)
-            raise
+    try:
+        yield workers_pool
+    except BaseException:
+        _abandon(workers_pool)
+        raise
+    workers_pool.terminate()  # the body has closed and joined it: nothing left to wait for
 
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -105,13 +113,46 @@ def _ignore_signals() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
 
 
-def _kill(pool: Any) -> None:
-    """SIGKILL the workers: they ignore the SIGTERM of ``Pool.terminate``, which would then
-    wait for them forever. As safe as a crash: a page cut mid-write is rewritten by the
-    next build (the manifest, saved at the end, still has its old digest)."""
-    for process in getattr(pool, "_pool", ()):  # the Pool's list of worker processes
-        if process.exitcode is None:
-            process.kill()
+def _abandon(pool: Any) -> None:
+    """Stop ``pool`` at once, with no step that can wait on a killed worker.
+
+    First the pool's worker-handler thread is stopped (it waits on nothing a worker
+    holds), so no worker is forked behind our back; then every worker is SIGKILLed (they
+    ignore the SIGTERM of ``Pool.terminate``) and reaped. ``Pool.terminate`` is never
+    called, nor its finalizer at exit: they take the queues' locks, which a killed
+    worker may hold forever (module docstring). The pool's other two threads are
+    daemons left blocked on its pipes; the process is about to exit. These are
+    ``multiprocessing.pool.Pool`` internals (the same in CPython 3.11 to 3.13). SIGINT and SIGTERM
+    are ignored meanwhile (a few milliseconds), so that a third Ctrl-C cannot cut this
+    short and leave workers behind.
+
+    As safe as a crash: a page cut mid-write is rewritten by the next build (the
+    manifest, saved at the end, still has its old digest)."""
+    from multiprocessing.pool import TERMINATE
+
+    held = _hold_signals()
+    try:
+        pool._state = TERMINATE
+        pool._worker_handler._state = TERMINATE
+        pool._change_notifier.put(None)  # wakes the handler (a queue only the parent uses)
+        pool._worker_handler.join()
+        for process in pool._pool:  # the workers now, and for good
+            if process.exitcode is None:
+                process.kill()
+        for process in pool._pool:
+            process.join()  # SIGKILL cannot be ignored: this returns
+        pool._terminate.cancel()
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+
+
+def _hold_signals() -> dict[signal.Signals, Any]:
+    """Ignore SIGINT and SIGTERM (a mask would not do: another thread may take them);
+    returns the handlers to put back. Only the main thread can set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, signal.SIG_IGN) for sig in _SIGNALS}
 
 
 def _call(bounds: tuple[int, int]) -> list[Any]:

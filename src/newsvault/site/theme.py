@@ -188,7 +188,140 @@ HEALTH_WORDS = {
         silent="nothing new for {quiet} (usually every {usual})",
     ),
 }
-for _language, _words in HEALTH_WORDS.items():
+# The evidence of issue 14 (site/evidence_pages.py): badges, the post page's sections,
+# the "Removed and edited at source" pages; {date}, {reason}, {n}, {title}… filled in.
+EVIDENCE_WORDS = {
+    "zh-Hant": dict(
+        changes="原文已刪除或修改的文章",
+        changes_link="原文刪改",
+        changes_intro="{removed} 篇原文已刪除，{edited} 篇原文已修改",
+        changes_none="目前沒有原文被刪除或修改。",
+        removed_edited="已刪除／已修改",
+        edited="原文已修改",
+        edited_n="原文已修改（{n} 個新版本）",
+        edited_1="原文已修改（1 個新版本）",
+        deleted="原文已於 {date} 刪除（{reason}）",
+        reason_gone="頁面已不存在",
+        reason_blocked="因法律原因無法瀏覽",
+        reason_redirected="轉到首頁或通用頁面",
+        reason_removed="顯示刪除通知",
+        reason_dropped="已從訂閱源撤下",
+        deletion_heading="原文已刪除",
+        deletion_text="以下幾次重訪都找不到原文（網站故障、逾時不計）。上面是存檔的原文。",
+        confirmed="確認於",
+        ev_time="檢查時間",
+        ev_outcome="結果",
+        ev_status="HTTP 狀態",
+        ev_final="最終網址",
+        ev_marker="比對到的通知",
+        outcome_gone="已不存在",
+        outcome_blocked="無法瀏覽（451）",
+        outcome_redirected="轉到通用頁面",
+        outcome_removed="刪除通知",
+        outcome_dropped="不在訂閱源中",
+        revisions_heading="原文已修改",
+        revisions_text="上面是存檔的原文。下面是來源後來的每個版本，與前一版比較：刪去的文字加刪除線，新增的文字加底線。",
+        revision_n="第 {n} 版",
+        against_original="與存檔的原文比較",
+        against_previous="與第 {n} 版比較",
+        fetched="抓取時間",
+        saved_sha="存檔頁面的 SHA-256",
+        full_text="這個版本的全文",
+        same_text="文字相同，只有連結或格式改變。",
+        unreadable="找不到這個版本的存檔檔案。",
+        cleared="曾於 {since} 起判定原文已刪除（{reason}），{at} 頁面又恢復了。",
+        feed_edited="原文已修改：{title}",
+        feed_deleted="原文已刪除：{title}",
+    ),
+    "zh-Hans": dict(
+        changes="原文已删除或修改的文章",
+        changes_link="原文删改",
+        changes_intro="{removed} 篇原文已删除，{edited} 篇原文已修改",
+        changes_none="目前没有原文被删除或修改。",
+        removed_edited="已删除／已修改",
+        edited="原文已修改",
+        edited_n="原文已修改（{n} 个新版本）",
+        edited_1="原文已修改（1 个新版本）",
+        deleted="原文已于 {date} 删除（{reason}）",
+        reason_gone="页面已不存在",
+        reason_blocked="因法律原因无法浏览",
+        reason_redirected="转到首页或通用页面",
+        reason_removed="显示删除通知",
+        reason_dropped="已从订阅源撤下",
+        deletion_heading="原文已删除",
+        deletion_text="以下几次重访都找不到原文（网站故障、超时不计）。上面是存档的原文。",
+        confirmed="确认于",
+        ev_time="检查时间",
+        ev_outcome="结果",
+        ev_status="HTTP 状态",
+        ev_final="最终网址",
+        ev_marker="匹配到的通知",
+        outcome_gone="已不存在",
+        outcome_blocked="无法浏览（451）",
+        outcome_redirected="转到通用页面",
+        outcome_removed="删除通知",
+        outcome_dropped="不在订阅源中",
+        revisions_heading="原文已修改",
+        revisions_text="上面是存档的原文。下面是来源后来的每个版本，与前一版比较：删去的文字加删除线，新增的文字加下划线。",
+        revision_n="第 {n} 版",
+        against_original="与存档的原文比较",
+        against_previous="与第 {n} 版比较",
+        fetched="抓取时间",
+        saved_sha="存档页面的 SHA-256",
+        full_text="这个版本的全文",
+        same_text="文字相同，只有链接或格式改变。",
+        unreadable="找不到这个版本的存档文件。",
+        cleared="曾于 {since} 起判定原文已删除（{reason}），{at} 页面又恢复了。",
+        feed_edited="原文已修改：{title}",
+        feed_deleted="原文已删除：{title}",
+    ),
+    "en": dict(
+        changes="Removed and edited at source",
+        changes_link="Removed and edited",
+        changes_intro="{removed} removed at source, {edited} edited at source",
+        changes_none="Nothing has been removed or edited at source so far.",
+        removed_edited="Removed / edited",
+        edited="Edited at source",
+        edited_n="Edited at source ({n} later versions)",
+        edited_1="Edited at source (1 later version)",
+        deleted="Deleted at source on {date} ({reason})",
+        reason_gone="page gone",
+        reason_blocked="blocked for legal reasons",
+        reason_redirected="redirected to a generic page",
+        reason_removed="removal notice",
+        reason_dropped="dropped from its feed",
+        deletion_heading="Deleted at source",
+        deletion_text="The original could not be found on these revisits (outages and timeouts do "
+        "not count). The archived original is shown above.",
+        confirmed="Confirmed",
+        ev_time="Checked",
+        ev_outcome="Finding",
+        ev_status="HTTP status",
+        ev_final="Final address",
+        ev_marker="Notice matched",
+        outcome_gone="gone",
+        outcome_blocked="blocked (451)",
+        outcome_redirected="redirected to a generic page",
+        outcome_removed="removal notice",
+        outcome_dropped="not in its feed",
+        revisions_heading="Edited at source",
+        revisions_text="The archived original is shown above. Below, each later version the source "
+        "served, compared with the one before it: removed text is struck through, added text "
+        "underlined.",
+        revision_n="Version {n}",
+        against_original="compared with the archived original",
+        against_previous="compared with version {n}",
+        fetched="Fetched",
+        saved_sha="SHA-256 of the saved page",
+        full_text="Full text of this version",
+        same_text="The text is the same; only links or markup changed.",
+        unreadable="The saved file of this version is missing.",
+        cleared="Found deleted ({reason}) from {since}; the page answered again on {at}.",
+        feed_edited="Edited at source: {title}",
+        feed_deleted="Deleted at source: {title}",
+    ),
+}
+for _language, _words in (*HEALTH_WORDS.items(), *EVIDENCE_WORDS.items()):
     STRINGS[_language].update(_words)
 # Language tags → the theme's languages: "zh" (the setting's old value) is Traditional.
 ALIASES = {
@@ -248,9 +381,8 @@ def theme_digest(vault_templates: Path) -> str:
     return h.hexdigest()
 
 
-def _bytecode_cache(cache_dir: Path | None) -> jinja2.BytecodeCache | None:
-    if cache_dir is None:
-        return None
+def bytecode_cache(cache_dir: Path) -> jinja2.BytecodeCache:
+    """Compiled templates kept in ``cache_dir`` between builds (made here: the plan does no I/O)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     # Compiled code depends on the filters too (a pass_context filter is called with the
     # context): the cache files are named by this module's digest as well as the source's.
@@ -266,10 +398,10 @@ def make_env(
     source_path: Callable[[str], str],
     tag_path: Callable[[str], str],
     post_link: Callable[[str | None, object], str],
-    cache_dir: Path | None = None,
+    jinja_cache: jinja2.BytecodeCache | None = None,
 ) -> jinja2.Environment:
     """Templates from the vault's ``templates/`` first, then the package's; compiled
-    templates are kept in ``cache_dir`` (Jinja checks them against the source).
+    templates are kept in ``jinja_cache`` (Jinja checks them against the source).
 
     The link filters read ``here`` from the page's context (its path in the site, or
     None for root-absolute links: the 404 page shows at any address): ``url`` (a site
@@ -297,7 +429,7 @@ def make_env(
         undefined=jinja2.StrictUndefined,
         auto_reload=False,
         cache_size=-1,
-        bytecode_cache=_bytecode_cache(cache_dir),
+        bytecode_cache=jinja_cache,
     )
     offset = datetime(2000, 1, 1, tzinfo=tz).strftime("%z")
     label = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
