@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from newsvault.errors import UsageError
 
@@ -35,6 +37,13 @@ class SiteServer(http.server.ThreadingHTTPServer):
     request_queue_size = BACKLOG
     daemon_threads = True
     block_on_close = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closes a kept-open connection (a tab closed) resets it while its
+        thread waits for the next request: nothing went wrong, so no traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):

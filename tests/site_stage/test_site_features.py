@@ -144,6 +144,36 @@ def test_serve_keeps_the_connection_open_for_every_answer(small):
         server.server_close()
 
 
+def test_serve_is_quiet_when_a_browser_drops_a_kept_open_connection(small, capfd):
+    import socket
+    import struct
+    import threading
+
+    vault = Vault(small)
+    build_site(vault, load_config(small))
+    server, _base = serve_in_thread(vault.site_dir)
+    handled = threading.Event()
+    own = server.handle_error
+
+    def handle_error(request, client_address):
+        own(request, client_address)
+        handled.set()
+
+    server.handle_error = handle_error
+    try:
+        capfd.readouterr()
+        sock = socket.create_connection(server.server_address, timeout=10)
+        sock.sendall(b"GET /theme/style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(12) == b"HTTP/1.1 200"
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # a reset, as a closed tab gives, while the server waits for more
+        assert handled.wait(10)
+        assert "Traceback" not in capfd.readouterr().err
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_vault_templates_override_and_base_path(small):
     (small / "templates").mkdir()
     (small / "templates" / "404.html").write_text(
