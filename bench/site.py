@@ -177,7 +177,8 @@ SITE_LIKE = {
 
 def jekyll_build(root: Path, site_like: bool = False) -> dict:
     """Jekyll over the same posts: a trivial ``{{ content }}`` layout, or :data:`SITE_LIKE`."""
-    src = root / ("jekyll-site" if site_like else "jekyll")
+    # beside the vault, not in it: Jekyll (and newsvault) read every ``*/_posts`` folder
+    src = root.parent / ("jekyll-site" if site_like else "jekyll")
     shutil.rmtree(src, ignore_errors=True)
     (src / "_layouts").mkdir(parents=True)
     os.symlink(root / "_posts", src / "_posts")
@@ -192,7 +193,7 @@ def jekyll_build(root: Path, site_like: bool = False) -> dict:
     for name, text in files.items():
         (src / name).write_text(text, encoding="utf-8")
     env = dict(os.environ, TZ="UTC", LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    out = root / ("_jekyll_site2" if site_like else "_jekyll_site")
+    out = root.parent / ("_jekyll_site2" if site_like else "_jekyll_site")
     shutil.rmtree(out, ignore_errors=True)
     wall, rss, log = _popen_rss([JEKYLL, "build", "-s", str(src), "-d", str(out)], env)
     done = re.search(r"done in ([0-9.]+) seconds", log)  # its own time, without Ruby's start-up
@@ -237,7 +238,7 @@ def _main() -> dict:
     }
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"nv-bench-{size}-", dir=where) as tmp:
-            root = make_archive(Path(tmp), size)
+            root = make_archive(Path(tmp) / "vault", size)
             case: dict[str, object] = {}
             jekyll = size <= 5000  # Jekyll on 50,000 posts: ~4 minutes a build
             runs: dict[str, list[dict]] = {
