@@ -146,7 +146,7 @@ def _fold(lines: list[dict[str, Any]]) -> dict[str, History]:
             deletion[post] = None
         rev = line.get("revision")
         if isinstance(rev, dict) and isinstance(rev.get("file"), str):
-            fp = _str(rev.get("fingerprint")) or ""
+            fp = records.str_field(rev.get("fingerprint")) or ""
             known = revisions.setdefault(post, [])
             if all(r.fingerprint != fp for r in known):
                 known.append(
@@ -154,9 +154,9 @@ def _fold(lines: list[dict[str, Any]]) -> dict[str, History]:
                         at,
                         rev["file"],
                         fp,
-                        _str(rev.get("sha256")),
-                        _int(line.get("status")),
-                        _str(line.get("final_url")),
+                        records.str_field(rev.get("sha256")),
+                        records.int_field(line.get("status")),
+                        records.str_field(line.get("final_url")),
                     )
                 )
         verdict = line.get("verdict")
@@ -186,15 +186,7 @@ def _failure(data: dict[str, Any]) -> Failure | None:
     return Failure(
         at,
         str(data.get("outcome")),
-        _int(data.get("status")),
-        _str(data.get("final_url")),
-        _str(data.get("marker")),
+        records.int_field(data.get("status")),
+        records.str_field(data.get("final_url")),
+        records.str_field(data.get("marker")),
     )
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

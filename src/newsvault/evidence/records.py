@@ -131,4 +131,14 @@ def when(data: dict[str, Any], key: str = "at") -> datetime | None:
         return None
 
 
-__all__ += ["Chunk", "iter_observations", "stamp", "when"]
+def str_field(value: Any) -> str | None:
+    """A record field that must be a string (committed data: anything else is ignored)."""
+    return value if isinstance(value, str) else None
+
+
+def int_field(value: Any) -> int | None:
+    """A record field that must be an integer (``true`` is not one)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+__all__ += ["Chunk", "int_field", "iter_observations", "stamp", "str_field", "when"]

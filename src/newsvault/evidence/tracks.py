@@ -196,15 +196,15 @@ def apply(track: Track, line: dict[str, Any], rules: Rules) -> Track:
     outcome = Outcome(
         str(line.get("outcome")),
         at,
-        _int(line.get("status")),
-        _str(line.get("final_url")),
-        _str(line.get("marker")),
-        _str(line.get("detail")),
+        records.int_field(line.get("status")),
+        records.str_field(line.get("final_url")),
+        records.str_field(line.get("marker")),
+        records.str_field(line.get("detail")),
     )
     new = replace(track, checks=track.checks + 1)
     if line.get("feed_full") is True:
         new = replace(new, feed_full=True)
-    fp = _str(line.get("fingerprint"))
+    fp = records.str_field(line.get("fingerprint"))
     if outcome.kind == OK:
         new = replace(new, failures=(), verdict=None)
         revision = line.get("revision")
@@ -219,7 +219,9 @@ def apply(track: Track, line: dict[str, Any], rules: Rules) -> Track:
             new = replace(new, baseline=fp)  # the first look at a page (feed-sourced posts)
         if "etag" in line or "last_modified" in line:
             new = replace(
-                new, etag=_str(line.get("etag")), last_modified=_str(line.get("last_modified"))
+                new,
+                etag=records.str_field(line.get("etag")),
+                last_modified=records.str_field(line.get("last_modified")),
             )
     elif outcome.failure:
         new = replace(new, failures=(*new.failures, outcome)[-20:])
@@ -244,14 +246,6 @@ def _outcome_json(o: Outcome) -> dict[str, Any]:
     if o.marker:
         data["marker"] = o.marker
     return data
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 # --- the table -----------------------------------------------------------------------
