@@ -42,16 +42,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+import pickle
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from newsvault.fsutil import append_lines
+from newsvault.fsutil import append_lines, write_atomic
 
-__all__ = ["FOLDER", "VERSION", "Record", "append", "read_file", "month_files"]
+__all__ = ["FOLDER", "VERSION", "Record", "append", "read_file", "month_files", "read_months"]
+
+T = TypeVar("T")
 
 FOLDER = "_provenance"
 VERSION = 2  # 2: final_url, status, sha256, body_sha256, source, newsvault (issue 14)
@@ -177,6 +180,35 @@ def month_files(folder: Path) -> list[Path]:
     except (FileNotFoundError, NotADirectoryError):
         return []
     return [folder / n for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
+
+
+def read_months(
+    folder: Path, read: Callable[[Path], T], cache: Path | None = None, version: int = 1
+) -> list[T]:
+    """``read(file)`` of each month file of ``folder`` (this record's or ``_evidence/``'s),
+    oldest first. With ``cache`` (a file in ``.newsvault/``) the results are kept there by
+    each file's size and mtime: an hourly build reads again only the month that grew.
+    ``version`` names what ``read`` makes; a cache of another version is not used."""
+    old: dict[str, tuple[int, int, T]] = {}
+    if cache is not None:
+        try:
+            kept_version, kept = pickle.loads(cache.read_bytes())
+            if kept_version == version and isinstance(kept, dict):
+                old = kept
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            pass
+    fresh: dict[str, tuple[int, int, T]] = {}
+    for path in month_files(folder):
+        st = path.stat()
+        hit = old.get(path.name)
+        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            fresh[path.name] = hit
+        else:
+            fresh[path.name] = (st.st_size, st.st_mtime_ns, read(path))
+    if cache is not None and fresh != old:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache, pickle.dumps((version, fresh), pickle.HIGHEST_PROTOCOL))
+    return [value for _, _, value in fresh.values()]
 
 
 def append(folder: Path, records: Iterable[Record], *, fsync: bool = True) -> list[Path]:

@@ -13,15 +13,13 @@ an hourly build reads only the month that grew.
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsvault.archive.provenance import month_files
+from newsvault.archive.provenance import read_months
 from newsvault.evidence import records
-from newsvault.fsutil import write_atomic
 
 __all__ = ["Cleared", "Deletion", "Failure", "History", "Revision", "histories"]
 
@@ -95,39 +93,20 @@ class History:
 def histories(root: Path, cache: Path | None = None) -> dict[str, History]:
     """Every post's history from ``root/_evidence/`` (posts with nothing decided left
     out); ``cache`` keeps each month file's deciding lines between calls."""
-    old = _load(cache)
-    fresh: dict[str, tuple[int, int, list[dict[str, Any]]]] = {}
-    lines: list[dict[str, Any]] = []
-    for path in month_files(root / records.FOLDER):
-        st = path.stat()
-        hit = old.get(path.name)
-        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-            found = hit[2]
-        else:
-            found = [
-                o
-                for o in records.read_lines(path).objects
-                if o.get("kind") == "observation"
-                and isinstance(o.get("post"), str)
-                and any(k in o for k in _DECIDING)
-            ]
-        fresh[path.name] = (st.st_size, st.st_mtime_ns, found)
-        lines += found
-    if cache is not None and fresh != old:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache, pickle.dumps((CACHE_VERSION, fresh), pickle.HIGHEST_PROTOCOL))
+    months = read_months(root / records.FOLDER, _deciding, cache, CACHE_VERSION)
+    lines = [line for month in months for line in month]
     lines.sort(key=lambda o: str(o.get("at")))  # stable: file order within a second
     return _fold(lines)
 
 
-def _load(cache: Path | None) -> dict[str, tuple[int, int, list[dict[str, Any]]]]:
-    if cache is None:
-        return {}
-    try:
-        version, data = pickle.loads(cache.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-        return {}
-    return data if version == CACHE_VERSION and isinstance(data, dict) else {}
+def _deciding(path: Path) -> list[dict[str, Any]]:
+    return [
+        o
+        for o in records.read_lines(path).objects
+        if o.get("kind") == "observation"
+        and isinstance(o.get("post"), str)
+        and any(k in o for k in _DECIDING)
+    ]
 
 
 def _fold(lines: list[dict[str, Any]]) -> dict[str, History]:

@@ -8,10 +8,10 @@ pages) into one :class:`SiteInputs` first. Rendering a page reads its post or fi
 
 from __future__ import annotations
 
-import pickle
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import jinja2
 
@@ -21,7 +21,6 @@ from newsvault.config import Config
 from newsvault.errors import NewsvaultError
 from newsvault.evidence.history import History, histories
 from newsvault.fetch import state
-from newsvault.fsutil import write_atomic
 from newsvault.site.files import SiteFile, asset_files, kept_files, site_file, static_files
 from newsvault.site.theme import bytecode_cache, theme_digest
 from newsvault.subscriptions import read_subs_file
@@ -91,37 +90,26 @@ def last_updates(vault: Vault) -> dict[str, datetime]:
 def archived_times(vault: Vault) -> dict[str, datetime]:
     """When each post was archived (its first line in ``_provenance/``). Reconstructed lines
     say only the post's own date, not when anyone saw it: left out. Each month file's
-    times are kept in ``.newsvault/site/archived.pickle`` by its size and mtime: an hourly
-    build reads only the month that grew."""
-    cache_file = vault.state_dir / "site" / "archived.pickle"
-    try:
-        cached = pickle.loads(cache_file.read_bytes())
-        if not isinstance(cached, dict):
-            cached = {}
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-        cached = {}
-    fresh: dict[str, tuple[int, int, dict[str, datetime]]] = {}
+    times are kept in ``.newsvault/site/archived.pickle``."""
     seen: dict[str, datetime] = {}
-    for path in provenance.month_files(vault.root / provenance.FOLDER):
-        st = path.stat()
-        hit = cached.get(path.name)
-        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-            times = hit[2]
-        else:
-            times = {}
-            for record in provenance.read_file(path):
-                if not record.reconstructed and (
-                    record.post not in times or record.seen < times[record.post]
-                ):
-                    times[record.post] = record.seen
-        fresh[path.name] = (st.st_size, st.st_mtime_ns, times)
+    months = provenance.read_months(
+        vault.root / provenance.FOLDER, _first_seen, vault.state_dir / "site" / "archived.pickle"
+    )
+    for times in months:
         for post, when in times.items():
             if post not in seen or when < seen[post]:
                 seen[post] = when
-    if fresh != cached:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache_file, pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL))
     return seen
+
+
+def _first_seen(path: Path) -> dict[str, datetime]:
+    times: dict[str, datetime] = {}
+    for record in provenance.read_file(path):
+        if not record.reconstructed and (
+            record.post not in times or record.seen < times[record.post]
+        ):
+            times[record.post] = record.seen
+    return times
 
 
 def subscribed_sites(vault: Vault) -> list[str]:
