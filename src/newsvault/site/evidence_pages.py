@@ -39,7 +39,6 @@ from newsvault.site import syndication as syn
 from newsvault.site.content import XML_ILLEGAL
 from newsvault.site.pages import Page
 from newsvault.site.posts import SitePost
-from newsvault.site.theme import language_tag
 from newsvault.vault import Vault
 
 __all__ = ["Evidence", "diff_segments", "readable_text"]
@@ -186,8 +185,9 @@ class PlanLike(listpages.Plan, Protocol):
 
     base_url: str
 
-    def absolute(self, path: str) -> str: ...
-    def url(self, path: str) -> str: ...
+    def atom(
+        self, out: str, home: str, title: str, entries: list[bytes], updated: datetime | None
+    ) -> list[bytes]: ...
 
 
 class Evidence:
@@ -361,15 +361,8 @@ class Evidence:
         shown = [(stamp(at), kind, ref, p.ident) for at, kind, ref, p in events]
 
         def render() -> list[bytes]:
-            return syn.atom_feed(
-                title=title,
-                feed_url=plan.absolute(out),
-                home_url=plan.absolute(base),
-                feed_id=plan.absolute(out) if plan.base_url else "urn:newsvault:" + plan.url(out),
-                language=language_tag(plan.config.language),
-                entries=[self._entry(plan, *e) for e in events],
-                updated_at=events[0][0] if events else None,
-            )
+            entries = [self._entry(plan, *e) for e in events]
+            return plan.atom(out, base, title, entries, events[0][0] if events else None)
 
         return plan._page(out, (title, tuple(shown)), render)
 

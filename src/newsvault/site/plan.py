@@ -228,18 +228,25 @@ class Plan:
         shown = list_key(latest)  # an entry shows its post's file at its URL
 
         def render() -> list[bytes]:
-            feed_id = self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out)
-            return syn.atom_feed(
-                title=title,
-                feed_url=self.absolute(out),
-                home_url=self.absolute(home),
-                feed_id=feed_id,
-                language=language_tag(self.config.language),
-                entries=self.entries(latest),
-                updated_at=max((p.date for p in latest), default=None),
-            )
+            updated = max((p.date for p in latest), default=None)
+            return self.atom(out, home, title, self.entries(latest), updated)
 
         return self._page(out, (title, home, shown), render, feed=True)
+
+    def atom(
+        self, out: str, home: str, title: str, entries: list[bytes], updated: datetime | None
+    ) -> list[bytes]:
+        """The Atom document at ``out`` for the page ``home``: what every feed of the site
+        shares (its addresses, its id, the site's language) around ready ``entries``."""
+        return syn.atom_feed(
+            title=title,
+            feed_url=self.absolute(out),
+            home_url=self.absolute(home),
+            feed_id=self.absolute(out) if self.base_url else "urn:newsvault:" + self.url(out),
+            language=language_tag(self.config.language),
+            entries=entries,
+            updated_at=updated,
+        )
 
     # the plan ---------------------------------------------------------------------
     def pages(self, posts: list[SitePost]) -> list[Page]:
