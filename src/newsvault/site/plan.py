@@ -89,8 +89,8 @@ class Plan:
         self.store = EntryStore(None)  # the builder sets the real one
         self._in_feeds: set[str] = set()
         self.notes: list[str] = []  # what the build left out, for its report
-        self.archived: dict[str, datetime] = {}  # post name → when it was archived
-        self.evidence = Evidence(vault, self.t, self.tz, {})  # the record's, set by pages()
+        self.archived = inputs.archived  # post name → when it was archived
+        self.evidence = Evidence(vault, self.t, self.tz, inputs.evidence)  # the record's
 
     # URLs -------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -251,8 +251,6 @@ class Plan:
     # the plan ---------------------------------------------------------------------
     def pages(self, posts: list[SitePost]) -> list[Page]:
         self.notes = []
-        self.archived = self.inputs.archived
-        self.evidence = Evidence(self.vault, self.t, self.tz, self.inputs.evidence)
         self.sources = Names([p.site for p in posts] + list(self.inputs.subscribed))
         self.tags = Names([t for p in posts for t in p.tags])
         self.cats = Names([c for p in posts for c in p.categories])
