@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from servers import start_quiet, stop
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 DAYS = 40
@@ -217,21 +218,13 @@ class SiteServer:
 
     def listen(self, on: bool) -> None:
         if on and self.httpd is None:
-            httpd = _Quiet((self.host, self.port), _Handler)
-            httpd.daemon_threads = True
+            httpd = start_quiet(_Handler, self.host, self.port)  # quiet: timeouts are the point
             httpd.site = self  # type: ignore[attr-defined]
             self.port = httpd.server_address[1]
-            threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
             self.httpd = httpd
         elif not on and self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
+            stop(self.httpd)
             self.httpd = None
-
-
-class _Quiet(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that hung up (timeouts are the point)
 
 
 class _Handler(BaseHTTPRequestHandler):

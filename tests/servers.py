@@ -15,6 +15,31 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A threaded server for handlers of a test's own, with no traceback when a client
+    hangs up: the tests that use it kill clients, time them out or cut them by a budget
+    on purpose."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
+def start_quiet(
+    handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1", port: int = 0
+) -> QuietServer:
+    """A :class:`QuietServer` serving in a thread of its own; :func:`stop` ends it."""
+    httpd = QuietServer((host, port), handler)
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    return httpd
+
+
+def stop(httpd: ThreadingHTTPServer) -> None:
+    httpd.shutdown()
+    httpd.server_close()
+
+
 @dataclass
 class Reply:
     status: int = 200

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from newsvault.archive.provenance import Record
 from newsvault.config import load_config
 from newsvault.evidence.revisit import revisit_vault
 from newsvault.vault import Vault
+from servers import start_quiet, stop
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 ARTICLES = 10_000
@@ -51,25 +52,17 @@ class _Pages(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _Quiet(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that hung up: the time budget cut its revisit
-
-
 @pytest.fixture
 def hosts() -> Iterator[list[str]]:
-    servers = [_Quiet((f"127.0.0.{n + 2}", 0), _Pages) for n in range(HOSTS)]
-    for httpd in servers:
-        httpd.daemon_threads = True
-        threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    # quiet: a client that hangs up is a revisit the time budget cut
+    servers = [start_quiet(_Pages, f"127.0.0.{n + 2}") for n in range(HOSTS)]
     _Pages.hits.clear()
     _Pages.delay = 0.0
     try:
         yield [f"http://{h.server_address[0]}:{h.server_address[1]}" for h in servers]
     finally:
         for httpd in servers:
-            httpd.shutdown()
-            httpd.server_close()
+            stop(httpd)
 
 
 def backlog_vault(root: Path, bases: list[str], evidence: str) -> Vault:

@@ -20,13 +20,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -36,6 +35,7 @@ from newsvault.config import load_config
 from newsvault.evidence.revisit import revisit_vault
 from newsvault.pipeline import fetch_vault
 from newsvault.vault import Vault
+from servers import start_quiet, stop
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 ARTICLES = 40
@@ -108,22 +108,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class _Quiet(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a killed client hung up
-
-
 @pytest.fixture
 def site() -> Iterator[str]:
-    httpd = _Quiet(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    httpd = start_quiet(_Handler)  # quiet: a killed client hangs up
     World.hour = 0
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/feed.xml"
     finally:
-        httpd.shutdown()
-        httpd.server_close()
+        stop(httpd)
 
 
 def make(root: Path, feed: str) -> Vault:
